@@ -1,0 +1,204 @@
+//! `App`: the endpoints, the settings and the packers, turned into one poem endpoint.
+
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use poem::endpoint::BoxEndpoint;
+use poem::{Endpoint, EndpointExt, IntoEndpoint, Request, Response, Route};
+use tracing::Instrument;
+
+use crate::endpoint::{EndpointMeta, Handler};
+use crate::packer::{Packer, Packers};
+use crate::runtime::{request_id_of, with_request_id, Bound, BusinessCode, RequestId, Runtime};
+use crate::settings::{Settings, SettingsError};
+
+type MakeEndpoint = Box<dyn FnOnce(Arc<Runtime>, Arc<dyn Packer>) -> BoxEndpoint<'static, Response> + Send>;
+
+struct Entry {
+    path: String,
+    meta: &'static EndpointMeta,
+    make: MakeEndpoint,
+}
+
+/// An apiview application: endpoints at paths, settings, packers.
+///
+/// ```
+/// use apiview::prelude::*;
+///
+/// /// Always returns "pong".
+/// #[apiview]
+/// async fn ping() -> &'static str {
+///     "pong"
+/// }
+///
+/// let app = App::new(Settings::default()).at("/ping", ping);
+/// // Serve it alone, or nest it in a route of your own:
+/// let route = poem::Route::new().nest("/api", app.into_endpoint());
+/// # let _ = route;
+/// ```
+pub struct App {
+    settings: Settings,
+    packers: Packers,
+    entries: Vec<Entry>,
+}
+
+/// The App cannot be built: an unknown packer name, a path registered twice.
+#[derive(Debug)]
+pub struct AppError(String);
+
+impl fmt::Display for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for AppError {}
+
+impl App {
+    /// An App with these settings.
+    pub fn new(settings: Settings) -> Self {
+        App {
+            settings,
+            packers: Packers::default(),
+            entries: Vec::new(),
+        }
+    }
+
+    /// An App with settings read from `path` (missing: defaults) and the `APIVIEW_*`
+    /// environment overrides.
+    ///
+    /// ```no_run
+    /// let app = apiview::App::from_settings_file("apiview.toml")?;
+    /// # Ok::<(), apiview::SettingsError>(())
+    /// ```
+    pub fn from_settings_file(path: impl AsRef<Path>) -> Result<Self, SettingsError> {
+        Ok(App::new(Settings::from_file(path)?))
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Serves `handler` (an `#[apiview]` function) at `path` (poem's syntax:
+    /// `/users/:id`).
+    pub fn at<H: Handler + Clone>(mut self, path: impl Into<String>, handler: H) -> Self {
+        let meta = handler.meta();
+        self.entries.push(Entry {
+            path: path.into(),
+            meta,
+            make: Box::new(move |runtime, packer| Bound::new(handler, runtime, packer).boxed()),
+        });
+        self
+    }
+
+    /// Registers a packer under `name`, for `settings.packer` and
+    /// `#[apiview(packer = "name")]`. A built-in name is replaced.
+    ///
+    /// ```
+    /// # use apiview::prelude::*;
+    /// let app = App::new(Settings::default()).packer("plain", apiview::packer::SimplePacker);
+    /// # let _ = app;
+    /// ```
+    pub fn packer(mut self, name: impl Into<String>, packer: impl Packer) -> Self {
+        self.packers.insert(name, Arc::new(packer));
+        self
+    }
+
+    /// Every registered endpoint with its path, in registration order.
+    pub fn endpoints(&self) -> impl Iterator<Item = (&str, &'static EndpointMeta)> {
+        self.entries.iter().map(|entry| (entry.path.as_str(), entry.meta))
+    }
+
+    /// Builds the poem endpoint, or says what is wrong with the App.
+    pub fn try_into_endpoint(self) -> Result<BoxEndpoint<'static, Response>, AppError> {
+        let default_packer = self.packers.get(&self.settings.packer).cloned().ok_or_else(|| {
+            AppError(format!(
+                "settings key `packer` names `{}`, which is not a packer; known: {} (register others with App::packer)",
+                self.settings.packer,
+                self.packers.names().join(", ")
+            ))
+        })?;
+        let runtime = Arc::new(Runtime::new(self.settings));
+        let mut route = Route::new();
+        let mut seen = std::collections::HashSet::new();
+        for entry in self.entries {
+            if !seen.insert(entry.path.clone()) {
+                return Err(AppError(format!(
+                    "path `{}` is registered twice (the second is `{}`)",
+                    entry.path, entry.meta.name
+                )));
+            }
+            let packer = match entry.meta.packer {
+                None => default_packer.clone(),
+                Some(name) => self.packers.get(name).cloned().ok_or_else(|| {
+                    AppError(format!(
+                        "endpoint `{}` asks for packer `{name}` in #[apiview(packer = ..)], which is not registered; known: {}",
+                        entry.meta.name,
+                        self.packers.names().join(", ")
+                    ))
+                })?,
+            };
+            route = route.at(entry.path, (entry.make)(runtime.clone(), packer));
+        }
+        Ok(RequestLog(route).boxed())
+    }
+
+    /// Builds the poem endpoint.
+    ///
+    /// # Panics
+    /// When the App is inconsistent (see [`App::try_into_endpoint`]); start-up is the
+    /// place to find out.
+    pub fn into_endpoint(self) -> BoxEndpoint<'static, Response> {
+        match self.try_into_endpoint() {
+            Ok(endpoint) => endpoint,
+            Err(err) => panic!("apiview: {err}"),
+        }
+    }
+}
+
+impl IntoEndpoint for App {
+    type Endpoint = BoxEndpoint<'static, Response>;
+
+    fn into_endpoint(self) -> Self::Endpoint {
+        App::into_endpoint(self)
+    }
+}
+
+/// Gives every request an id (echoed as `X-Request-Id`, whatever answers it) and a
+/// tracing span logging method, path, status, business code and latency.
+struct RequestLog<E>(E);
+
+impl<E: Endpoint> Endpoint for RequestLog<E> {
+    type Output = Response;
+
+    async fn call(&self, mut req: Request) -> poem::Result<Response> {
+        let started = Instant::now();
+        let request_id = request_id_of(&req);
+        req.extensions_mut().insert(RequestId(request_id.clone()));
+        let span = tracing::info_span!(
+            "request",
+            method = %req.method(),
+            path = req.uri().path(),
+            request_id = request_id.as_str(),
+        );
+        async move {
+            let response = self.0.get_response(req).await;
+            let code = response
+                .extensions()
+                .get::<BusinessCode>()
+                .map_or(0, |code| code.0);
+            tracing::info!(
+                status = response.status().as_u16(),
+                code,
+                latency_us = started.elapsed().as_micros() as u64,
+                "answered"
+            );
+            Ok(with_request_id(response, &request_id))
+        }
+        .instrument(span)
+        .await
+    }
+}

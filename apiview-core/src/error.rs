@@ -1,0 +1,450 @@
+//! `BizError` and the error catalogue.
+//!
+//! Codes and English texts follow the `bizerror` package that django-apiview uses, so
+//! clients written against django-apiview keep working.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::Deserialize;
+
+/// The language error messages are written in (`settings.language`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+pub enum Language {
+    /// English (the default).
+    #[default]
+    #[serde(rename = "en")]
+    En,
+    /// Simplified Chinese.
+    #[serde(rename = "zh-hans")]
+    ZhHans,
+}
+
+/// What kind of failure an error is; decides the HTTP status when
+/// `settings.http_status = "semantic"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorClass {
+    /// A bad or missing request parameter (400).
+    Parameter,
+    /// Authentication failed (403).
+    Auth,
+    /// The HTTP method is not allowed (405).
+    Method,
+    /// The request body is too large (413).
+    TooLarge,
+    /// Something broke inside the server (500).
+    System,
+    /// An application's own business error (200 in both modes).
+    Business,
+}
+
+/// One entry of the error catalogue: a code and its message template per language.
+///
+/// Templates name their values in braces (`"Missing parameter: {parameter}."`). Users
+/// declare their own codes the same way as the built-in ones:
+///
+/// ```
+/// use apiview_core::error::{ErrorCode, ErrorClass};
+///
+/// const OUT_OF_STOCK: ErrorCode = ErrorCode::new(2001000001, "OutOfStock", "Item {item} is out of stock.")
+///     .zh_hans("商品{item}已售罄。");
+///
+/// let err = OUT_OF_STOCK.with("item", "apple");
+/// assert_eq!(err.code(), 2001000001);
+/// assert_eq!(err.message(), "Item apple is out of stock.");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ErrorCode {
+    /// The numeric code clients see.
+    pub code: i64,
+    /// The error's name, as in the catalogue (`MissingParameter`).
+    pub name: &'static str,
+    /// English template.
+    pub en: &'static str,
+    /// Simplified Chinese template; English is used when absent.
+    pub zh_hans: Option<&'static str>,
+    /// What kind of failure this is.
+    pub class: ErrorClass,
+}
+
+impl ErrorCode {
+    /// A business error code with an English template.
+    pub const fn new(code: i64, name: &'static str, en: &'static str) -> Self {
+        ErrorCode {
+            code,
+            name,
+            en,
+            zh_hans: None,
+            class: ErrorClass::Business,
+        }
+    }
+
+    /// Adds the Simplified Chinese template.
+    pub const fn zh_hans(mut self, template: &'static str) -> Self {
+        self.zh_hans = Some(template);
+        self
+    }
+
+    /// Sets the class (and so the HTTP status in `semantic` mode).
+    pub const fn class(mut self, class: ErrorClass) -> Self {
+        self.class = class;
+        self
+    }
+
+    /// The template for `language`.
+    pub fn template(&self, language: Language) -> &'static str {
+        match language {
+            Language::ZhHans => self.zh_hans.unwrap_or(self.en),
+            Language::En => self.en,
+        }
+    }
+
+    /// An error of this code with no template values.
+    pub fn error(&'static self) -> BizError {
+        BizError {
+            code: self.code,
+            template: Template::Catalogue(self),
+            values: Vec::new(),
+        }
+    }
+
+    /// An error of this code with one template value.
+    pub fn with(&'static self, name: &'static str, value: impl fmt::Display) -> BizError {
+        self.error().with(name, value)
+    }
+}
+
+/// The catalogue of errors the toolkit raises.
+pub mod codes {
+    use super::{ErrorClass, ErrorCode};
+
+    /// An unexpected failure inside the server, a panic included.
+    pub const SYS_ERROR: ErrorCode = ErrorCode::new(1001000000, "SysError", "System Error")
+        .zh_hans("系统异常！")
+        .class(ErrorClass::System);
+    /// A cache backend failed (and `ignore_errors` is off).
+    pub const CACHE_ERROR: ErrorCode = ErrorCode::new(1001000003, "CacheError", "System Error")
+        .zh_hans("缓存异常！")
+        .class(ErrorClass::System);
+    /// The HTTP method is not in the endpoint's allow-list.
+    pub const NOT_SUPPORTED_HTTP_METHOD: ErrorCode =
+        ErrorCode::new(1001010002, "NotSupportedHttpMethod", "Not supported http method.")
+            .zh_hans("不支持的请求方法！")
+            .class(ErrorClass::Method);
+    /// The API key is wrong.
+    pub const APP_AUTH_FAILED: ErrorCode = ErrorCode::new(1001040004, "AppAuthFailed", "App auth failed.")
+        .zh_hans("应用认证失败！")
+        .class(ErrorClass::Auth);
+    /// A body declared as JSON does not parse.
+    pub const PARSE_JSON_ERROR: ErrorCode =
+        ErrorCode::new(1001050006, "ParseJsonError", "Parse json error. Raw text {text}.")
+            .class(ErrorClass::Parameter);
+    /// The body is larger than `body_limit`.
+    pub const TOO_LARGE_REQUEST_ERROR: ErrorCode = ErrorCode::new(
+        1001050009,
+        "TooLargeRequestError",
+        "Too large request error: {size} > {maxsize}.",
+    )
+    .class(ErrorClass::TooLarge);
+    /// A required parameter is absent.
+    pub const MISSING_PARAMETER: ErrorCode =
+        ErrorCode::new(1001060001, "MissingParameter", "Missing parameter: {parameter}.")
+            .zh_hans("必要参数缺失：{parameter}。")
+            .class(ErrorClass::Parameter);
+    /// A parameter's value is not acceptable.
+    pub const BAD_PARAMETER: ErrorCode =
+        ErrorCode::new(1001060002, "BadParameter", "Bad parameter: {parameter}.")
+            .zh_hans("参数值有误：{parameter}。")
+            .class(ErrorClass::Parameter);
+    /// A parameter's value cannot become the declared type.
+    pub const BAD_PARAMETER_TYPE: ErrorCode =
+        ErrorCode::new(1001060003, "BadParameterType", "Bad parameter type: {parameter}.")
+            .zh_hans("参数类型有误：{parameter}。")
+            .class(ErrorClass::Parameter);
+    /// A string is shorter than its `min_length`.
+    pub const STRING_TOO_SHORT: ErrorCode =
+        ErrorCode::new(1001060004, "StringTooShort", "String shorter than {min_length}.")
+            .zh_hans("参数字符数不足，最低要求为：{min_length}。")
+            .class(ErrorClass::Parameter);
+    /// A string is longer than its `max_length`.
+    pub const STRING_TOO_LONG: ErrorCode =
+        ErrorCode::new(1001060005, "StringTooLong", "String longer than {max_length}.")
+            .zh_hans("参数字符数过多，最高限定为：{max_length}。")
+            .class(ErrorClass::Parameter);
+
+    // BadParameter with details, as django-apiview's choices and between word it.
+    pub(crate) const BAD_PARAMETER_CHOICES: ErrorCode = ErrorCode::new(
+        1001060002,
+        "BadParameter",
+        "Bad parameter: {parameter}. Value {value} is not one of {choices}.",
+    )
+    .zh_hans("参数值有误：{parameter}。取值{value}不在{choices}之中。")
+    .class(ErrorClass::Parameter);
+    pub(crate) const BAD_PARAMETER_BECAUSE: ErrorCode = ErrorCode::new(
+        1001060002,
+        "BadParameter",
+        "Bad parameter: {parameter}. {reason}.",
+    )
+    .zh_hans("参数值有误：{parameter}。{reason}。")
+    .class(ErrorClass::Parameter);
+    pub(crate) const BAD_PARAMETER_TYPE_EXPECTED: ErrorCode = ErrorCode::new(
+        1001060003,
+        "BadParameterType",
+        "Bad parameter type: {parameter}. Expected {expected}.",
+    )
+    .zh_hans("参数类型有误：{parameter}。应为{expected}。")
+    .class(ErrorClass::Parameter);
+    pub(crate) const BAD_PARAMETER_RANGE: ErrorCode = ErrorCode::new(
+        1001060002,
+        "BadParameter",
+        "Bad parameter: {parameter}. Value {value} is out of range {range}.",
+    )
+    .zh_hans("参数值有误：{parameter}。取值{value}超出范围{range}。")
+    .class(ErrorClass::Parameter);
+
+    /// Every catalogue entry, for documentation and tests.
+    pub const ALL: &[ErrorCode] = &[
+        SYS_ERROR,
+        CACHE_ERROR,
+        NOT_SUPPORTED_HTTP_METHOD,
+        APP_AUTH_FAILED,
+        PARSE_JSON_ERROR,
+        TOO_LARGE_REQUEST_ERROR,
+        MISSING_PARAMETER,
+        BAD_PARAMETER,
+        BAD_PARAMETER_TYPE,
+        STRING_TOO_SHORT,
+        STRING_TOO_LONG,
+    ];
+}
+
+#[derive(Debug, Clone)]
+enum Template {
+    Catalogue(&'static ErrorCode),
+    Text(Cow<'static, str>),
+}
+
+/// A business error: a numeric code and a message, packed into the envelope by the
+/// endpoint's packer.
+///
+/// Build it from the catalogue (`BizError::missing_parameter("msg")`), from a code of
+/// your own ([`ErrorCode`]), or directly with [`BizError::new`]:
+///
+/// ```
+/// use apiview_core::BizError;
+///
+/// let err = BizError::new(1234, "Not enough balance.");
+/// assert_eq!((err.code(), err.message()), (1234, "Not enough balance.".to_string()));
+///
+/// let err = BizError::missing_parameter("msg");
+/// assert_eq!(err.code(), 1001060001);
+/// assert_eq!(err.message(), "Missing parameter: msg.");
+/// ```
+#[derive(Debug, Clone)]
+pub struct BizError {
+    code: i64,
+    template: Template,
+    values: Vec<(&'static str, String)>,
+}
+
+impl BizError {
+    /// A business error with a fixed message (any language).
+    pub fn new(code: i64, message: impl Into<Cow<'static, str>>) -> Self {
+        BizError {
+            code,
+            template: Template::Text(message.into()),
+            values: Vec::new(),
+        }
+    }
+
+    /// Adds a value for the template's `{name}` placeholder.
+    pub fn with(mut self, name: &'static str, value: impl fmt::Display) -> Self {
+        self.values.push((name, value.to_string()));
+        self
+    }
+
+    /// The numeric code.
+    pub fn code(&self) -> i64 {
+        self.code
+    }
+
+    /// The catalogue name (`"MissingParameter"`), or `None` for an ad-hoc error.
+    pub fn name(&self) -> Option<&'static str> {
+        match self.template {
+            Template::Catalogue(entry) => Some(entry.name),
+            Template::Text(_) => None,
+        }
+    }
+
+    /// What kind of failure this is.
+    pub fn class(&self) -> ErrorClass {
+        match self.template {
+            Template::Catalogue(entry) => entry.class,
+            Template::Text(_) => ErrorClass::Business,
+        }
+    }
+
+    /// The value given for a template placeholder.
+    pub fn value(&self, name: &str) -> Option<&str> {
+        self.values
+            .iter()
+            .find(|(key, _)| *key == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The message in English.
+    pub fn message(&self) -> String {
+        self.message_in(Language::En)
+    }
+
+    /// The message in `language`, its placeholders filled.
+    pub fn message_in(&self, language: Language) -> String {
+        let template: &str = match &self.template {
+            Template::Catalogue(entry) => entry.template(language),
+            Template::Text(text) => text,
+        };
+        fill_template(template, &self.values)
+    }
+
+    /// `SysError`: something failed inside the server. The message never carries
+    /// internals; log them instead.
+    pub fn sys_error() -> Self {
+        codes::SYS_ERROR.error()
+    }
+    /// `CacheError`: a cache backend failed.
+    pub fn cache_error() -> Self {
+        codes::CACHE_ERROR.error()
+    }
+    /// `NotSupportedHttpMethod`.
+    pub fn not_supported_http_method() -> Self {
+        codes::NOT_SUPPORTED_HTTP_METHOD.error()
+    }
+    /// `AppAuthFailed`.
+    pub fn app_auth_failed() -> Self {
+        codes::APP_AUTH_FAILED.error()
+    }
+    /// `ParseJsonError`, quoting (the start of) the text that failed to parse.
+    pub fn parse_json_error(text: &[u8]) -> Self {
+        const QUOTED: usize = 256;
+        let shown = &text[..text.len().min(QUOTED)];
+        let mut quoted = String::from_utf8_lossy(shown).into_owned();
+        if text.len() > QUOTED {
+            quoted.push('…');
+        }
+        codes::PARSE_JSON_ERROR.with("text", quoted)
+    }
+    /// `TooLargeRequestError`.
+    pub fn too_large_request(size: u64, maxsize: u64) -> Self {
+        codes::TOO_LARGE_REQUEST_ERROR
+            .with("size", size)
+            .with("maxsize", maxsize)
+    }
+    /// `MissingParameter` naming the parameter.
+    pub fn missing_parameter(parameter: &str) -> Self {
+        codes::MISSING_PARAMETER.with("parameter", parameter)
+    }
+    /// `BadParameter` naming the parameter.
+    pub fn bad_parameter(parameter: &str) -> Self {
+        codes::BAD_PARAMETER.with("parameter", parameter)
+    }
+    /// `BadParameter` with the reason in words (`"the form body is not valid UTF-8"`).
+    pub fn bad_parameter_because(parameter: &str, reason: impl fmt::Display) -> Self {
+        codes::BAD_PARAMETER_BECAUSE
+            .with("parameter", parameter)
+            .with("reason", reason)
+    }
+    /// `BadParameter` for a value outside a `choices` list.
+    pub fn bad_choice(parameter: &str, value: impl fmt::Display, choices: impl fmt::Display) -> Self {
+        codes::BAD_PARAMETER_CHOICES
+            .with("parameter", parameter)
+            .with("value", value)
+            .with("choices", choices)
+    }
+    /// `BadParameter` for a value outside a `between` range.
+    pub fn out_of_range(parameter: &str, value: impl fmt::Display, range: impl fmt::Display) -> Self {
+        codes::BAD_PARAMETER_RANGE
+            .with("parameter", parameter)
+            .with("value", value)
+            .with("range", range)
+    }
+    /// `BadParameterType` naming the parameter.
+    pub fn bad_parameter_type(parameter: &str) -> Self {
+        codes::BAD_PARAMETER_TYPE.with("parameter", parameter)
+    }
+    /// `BadParameterType` naming the parameter and the type it should have had.
+    pub fn bad_parameter_type_expected(parameter: &str, expected: impl fmt::Display) -> Self {
+        codes::BAD_PARAMETER_TYPE_EXPECTED
+            .with("parameter", parameter)
+            .with("expected", expected)
+    }
+    /// `StringTooShort`.
+    pub fn string_too_short(min_length: usize) -> Self {
+        codes::STRING_TOO_SHORT.with("min_length", min_length)
+    }
+    /// `StringTooLong`.
+    pub fn string_too_long(max_length: usize) -> Self {
+        codes::STRING_TOO_LONG.with("max_length", max_length)
+    }
+}
+
+fn fill_template(template: &str, values: &[(&'static str, String)]) -> String {
+    let mut out = String::with_capacity(template.len() + 16);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find('}') {
+            Some(close) => {
+                let name = &after[..close];
+                match values.iter().find(|(key, _)| *key == name) {
+                    Some((_, value)) => out.push_str(value),
+                    None => out.push_str(&rest[open..open + close + 2]),
+                }
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push_str(&rest[open..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+impl fmt::Display for BizError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "[{}] {}", self.code, self.message())
+    }
+}
+
+impl std::error::Error for BizError {}
+
+/// `Result<T, BizError>`, the usual return type of an endpoint that can fail.
+pub type Result<T, E = BizError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_fill_named_values_in_each_language() {
+        let err = BizError::missing_parameter("msg");
+        assert_eq!(err.message_in(Language::En), "Missing parameter: msg.");
+        assert_eq!(err.message_in(Language::ZhHans), "必要参数缺失：msg。");
+        let err = BizError::parse_json_error(b"{oops");
+        assert_eq!(
+            err.message_in(Language::ZhHans),
+            "Parse json error. Raw text {oops."
+        );
+    }
+
+    #[test]
+    fn unknown_placeholders_and_unclosed_braces_are_kept() {
+        assert_eq!(fill_template("a {x} b {", &[]), "a {x} b {");
+        assert_eq!(
+            fill_template("{x}{y}", &[("x", "1".into()), ("y", "2".into())]),
+            "12"
+        );
+    }
+}

@@ -1,0 +1,72 @@
+//! `#[check_aclkey]`: the request's API key must be one of the accepted keys.
+
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::endpoint::Call;
+use crate::error::BizError;
+
+/// Where the accepted keys come from.
+pub enum AclKeys<I> {
+    /// `settings.aclkey` and `settings.aclkeys`.
+    Settings,
+    /// Keys written in the attribute or returned by a function.
+    Given(I),
+}
+
+/// A key prepared for comparison: its SHA-256 digest, so that every comparison
+/// takes the same time whatever the lengths.
+#[derive(Clone)]
+pub struct AclKeyDigest([u8; 32]);
+
+impl AclKeyDigest {
+    /// Digests a configured key; an empty key gives `None` (it never matches).
+    pub fn of(key: &str) -> Option<AclKeyDigest> {
+        (!key.is_empty()).then(|| AclKeyDigest(Sha256::digest(key.as_bytes()).into()))
+    }
+}
+
+/// Checks the API key in request field `field` against `keys`.
+///
+/// No key in the request → `MissingParameter(field)`; a key that matches none →
+/// `AppAuthFailed`. Every accepted key is compared, in constant time, whether or not
+/// an earlier one matched.
+pub fn check_aclkey<I, K>(call: &Call, field: &str, keys: AclKeys<I>) -> Result<(), BizError>
+where
+    I: IntoIterator<Item = K>,
+    K: AsRef<str>,
+{
+    let given = match call.request.field(field) {
+        Some(value) if value.is_filled() => value,
+        _ => return Err(BizError::missing_parameter(field)),
+    };
+    let given = match given {
+        crate::RawValue::Text(text) => text.to_owned(),
+        crate::RawValue::Json(serde_json::Value::String(text)) => text.clone(),
+        _ => return Err(BizError::app_auth_failed()),
+    };
+    let digest = Sha256::digest(given.as_bytes());
+    let matched = match keys {
+        AclKeys::Settings => any_matches(&digest, call.runtime.aclkeys.iter()),
+        AclKeys::Given(keys) => {
+            let digests: Vec<AclKeyDigest> = keys
+                .into_iter()
+                .filter_map(|key| AclKeyDigest::of(key.as_ref()))
+                .collect();
+            any_matches(&digest, digests.iter())
+        }
+    };
+    if matched {
+        Ok(())
+    } else {
+        Err(BizError::app_auth_failed())
+    }
+}
+
+fn any_matches<'a>(given: &[u8], accepted: impl Iterator<Item = &'a AclKeyDigest>) -> bool {
+    let mut matched = subtle::Choice::from(0);
+    for key in accepted {
+        matched |= key.0.ct_eq(given);
+    }
+    matched.into()
+}

@@ -1,0 +1,30 @@
+//! The method allow-list (`#[allow_get]`, `#[methods(get, post)]`, or
+//! `settings.default_allow_methods`).
+
+use poem::http::Method;
+
+use crate::endpoint::{EndpointMeta, HttpMethod};
+
+/// The methods an endpoint answers, resolved once when the App is built.
+#[derive(Debug, Clone)]
+pub struct AllowedMethods(Vec<Method>);
+
+impl AllowedMethods {
+    /// The endpoint's own list, or the settings' default.
+    pub fn resolve(meta: &EndpointMeta, default: &[Method]) -> Self {
+        match meta.methods {
+            Some(list) => AllowedMethods(list.iter().copied().map(HttpMethod::to_method).collect()),
+            None => AllowedMethods(default.to_vec()),
+        }
+    }
+
+    /// Whether `method` is allowed.
+    pub fn allows(&self, method: &Method) -> bool {
+        self.0.contains(method)
+    }
+
+    /// The `Allow` header's value.
+    pub fn allow_header(&self) -> String {
+        self.0.iter().map(Method::as_str).collect::<Vec<_>>().join(", ")
+    }
+}

@@ -1,0 +1,104 @@
+//! `requires`, `choices`, `between` and `string_length_limit`.
+
+use std::fmt::{self, Debug};
+
+use crate::error::{codes, BizError};
+use crate::request::{ApiRequest, Source};
+
+/// `#[requires(a, b)]`: each source must be present (not absent, not `null`).
+pub fn requires(request: &ApiRequest, fields: &[(&str, Source)]) -> Result<(), BizError> {
+    for (name, source) in fields {
+        if !request.get(source).is_some_and(|value| value.is_present()) {
+            return Err(BizError::missing_parameter(name));
+        }
+    }
+    Ok(())
+}
+
+/// `#[requires(any(a, b))]`: at least one source present and not empty.
+pub fn requires_any(request: &ApiRequest, fields: &[(&str, Source)]) -> Result<(), BizError> {
+    if fields
+        .iter()
+        .any(|(_, source)| request.get(source).is_some_and(|value| value.is_filled()))
+    {
+        return Ok(());
+    }
+    let names: Vec<&str> = fields.iter().map(|(name, _)| *name).collect();
+    Err(BizError::missing_parameter(&names.join(" or ")))
+}
+
+/// `#[choices(op, [..])]`: `value` must equal one of `allowed`.
+pub fn choices<T, I>(name: &str, value: &T, allowed: I) -> Result<(), BizError>
+where
+    I: IntoIterator,
+    I::Item: Debug,
+    T: PartialEq<I::Item> + Debug,
+{
+    let allowed: Vec<I::Item> = allowed.into_iter().collect();
+    if allowed.iter().any(|choice| value == choice) {
+        Ok(())
+    } else {
+        Err(BizError::bad_choice(name, DebugText(value), DebugText(&allowed)))
+    }
+}
+
+/// A `None` where `allow_none = false`.
+pub fn none_not_allowed(name: &str) -> BizError {
+    BizError::bad_parameter_because(name, "a value is required")
+}
+
+/// `#[between(..)]`'s range as text: `[0, 100]`, `(0, 100]`, `[0, ∞)`.
+pub fn range_text(
+    min: Option<&dyn Debug>,
+    max: Option<&dyn Debug>,
+    include_min: bool,
+    include_max: bool,
+) -> String {
+    let open = if include_min && min.is_some() { '[' } else { '(' };
+    let close = if include_max && max.is_some() { ']' } else { ')' };
+    let min = min.map_or_else(|| "-∞".to_owned(), |min| format!("{min:?}"));
+    let max = max.map_or_else(|| "∞".to_owned(), |max| format!("{max:?}"));
+    format!("{open}{min}, {max}{close}")
+}
+
+/// `BadParameter` for a value outside a `between` range.
+pub fn out_of_range(name: &str, value: &dyn Debug, range: String) -> BizError {
+    BizError::out_of_range(name, DebugText(value), range)
+}
+
+/// `#[string_length_limit(..)]`: the length in characters (code points, as Python's
+/// `len`) within `[min_length, max_length]`.
+pub fn string_length(
+    text: &str,
+    min_length: Option<usize>,
+    max_length: Option<usize>,
+    too_short_message: Option<&'static str>,
+    too_long_message: Option<&'static str>,
+) -> Result<(), BizError> {
+    let length = text.chars().count();
+    if let Some(min_length) = min_length.filter(|min| length < *min) {
+        return Err(match too_short_message {
+            Some(message) => {
+                BizError::new(codes::STRING_TOO_SHORT.code, message).with("min_length", min_length)
+            }
+            None => BizError::string_too_short(min_length),
+        });
+    }
+    if let Some(max_length) = max_length.filter(|max| length > *max) {
+        return Err(match too_long_message {
+            Some(message) => {
+                BizError::new(codes::STRING_TOO_LONG.code, message).with("max_length", max_length)
+            }
+            None => BizError::string_too_long(max_length),
+        });
+    }
+    Ok(())
+}
+
+struct DebugText<'a, T: ?Sized>(&'a T);
+
+impl<T: Debug + ?Sized> fmt::Display for DebugText<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.0)
+    }
+}

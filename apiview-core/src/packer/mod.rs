@@ -1,0 +1,161 @@
+//! Packers wrap an endpoint's result, or its error, in the business envelope clients
+//! expect. `simple` is the default; `settings.packer` or `#[apiview(packer = "..")]`
+//! picks another; `App::packer` registers your own under a name.
+
+mod deetr;
+mod dmrs;
+mod simple;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+pub use self::deetr::DeetrPacker;
+pub use self::dmrs::DmrsPacker;
+pub use self::simple::SimplePacker;
+use crate::error::{BizError, Language};
+use crate::request::ApiRequest;
+
+/// What a packer knows about the request it answers.
+#[non_exhaustive]
+pub struct PackContext<'a> {
+    /// The request id, sent back as `X-Request-Id`.
+    pub request_id: &'a str,
+    /// The language of error messages.
+    pub language: Language,
+    /// The request, when there is one (an error raised before the request was read,
+    /// such as a body over the limit, has none).
+    pub request: Option<&'a ApiRequest>,
+}
+
+impl<'a> PackContext<'a> {
+    /// A context for packing outside a request (tests, documentation examples).
+    ///
+    /// ```
+    /// use apiview_core::packer::{PackContext, Packer, SimplePacker};
+    ///
+    /// let cx = PackContext::detached("0123456789abcdef0123456789abcdef");
+    /// let packed = SimplePacker.pack_result(serde_json::json!("pong"), &cx).unwrap();
+    /// assert_eq!(packed, serde_json::json!({"success": true, "result": "pong"}));
+    /// ```
+    pub fn detached(request_id: &'a str) -> Self {
+        PackContext {
+            request_id,
+            language: Language::En,
+            request: None,
+        }
+    }
+
+    pub(crate) fn new(request_id: &'a str, language: Language, request: Option<&'a ApiRequest>) -> Self {
+        PackContext {
+            request_id,
+            language,
+            request,
+        }
+    }
+}
+
+/// What a packer knows when it unpacks an answer (client side).
+#[non_exhaustive]
+#[derive(Debug, Default)]
+pub struct UnpackContext {}
+
+impl UnpackContext {
+    /// An empty context.
+    pub fn new() -> Self {
+        UnpackContext {}
+    }
+}
+
+/// A business envelope: how results and errors are wrapped, and unwrapped again.
+///
+/// A user packer is a first-class one: register it with `App::packer("name", ..)`
+/// and select it by that name in settings or per endpoint.
+///
+/// ```
+/// use apiview_core::packer::{PackContext, Packer, UnpackContext};
+/// use apiview_core::BizError;
+/// use serde_json::{json, Value};
+///
+/// /// `{"ok": true, "payload": R}` / `{"ok": false, "reason": M, "code": C}`
+/// struct OkPacker;
+///
+/// impl Packer for OkPacker {
+///     fn pack_result(&self, result: Value, _cx: &PackContext) -> Result<Value, BizError> {
+///         Ok(json!({"ok": true, "payload": result}))
+///     }
+///     fn pack_error(&self, error: &BizError, cx: &PackContext) -> Result<Value, BizError> {
+///         Ok(json!({"ok": false, "reason": error.message_in(cx.language), "code": error.code()}))
+///     }
+///     fn unpack(&self, body: &[u8], _cx: &UnpackContext) -> Result<Value, BizError> {
+///         let mut value: Value = serde_json::from_slice(body).map_err(|_| BizError::parse_json_error(body))?;
+///         match value["ok"].as_bool() {
+///             Some(true) => Ok(value["payload"].take()),
+///             _ => Err(BizError::new(value["code"].as_i64().unwrap_or(0), value["reason"].as_str().unwrap_or("").to_owned())),
+///         }
+///     }
+///     fn envelope_schema(&self) -> Value {
+///         json!({"type": "object", "required": ["ok"]})
+///     }
+/// }
+/// ```
+pub trait Packer: Send + Sync + 'static {
+    /// Wraps a successful result.
+    fn pack_result(&self, result: Value, cx: &PackContext) -> Result<Value, BizError>;
+    /// Wraps an error.
+    fn pack_error(&self, error: &BizError, cx: &PackContext) -> Result<Value, BizError>;
+    /// Unwraps a packed answer: the result, or the error it carries.
+    fn unpack(&self, body: &[u8], cx: &UnpackContext) -> Result<Value, BizError>;
+    /// The envelope's JSON schema, for the OpenAPI document.
+    fn envelope_schema(&self) -> Value;
+}
+
+/// The packers an App knows, by name.
+#[derive(Clone)]
+pub struct Packers {
+    by_name: HashMap<String, Arc<dyn Packer>>,
+}
+
+impl Default for Packers {
+    fn default() -> Self {
+        let mut by_name: HashMap<String, Arc<dyn Packer>> = HashMap::new();
+        by_name.insert("simple".into(), Arc::new(SimplePacker));
+        by_name.insert("deetr".into(), Arc::new(DeetrPacker));
+        by_name.insert("dmrs".into(), Arc::new(DmrsPacker));
+        Packers { by_name }
+    }
+}
+
+impl Packers {
+    /// Registers (or replaces) a packer.
+    pub fn insert(&mut self, name: impl Into<String>, packer: Arc<dyn Packer>) {
+        self.by_name.insert(name.into(), packer);
+    }
+
+    /// The packer registered under `name`.
+    pub fn get(&self, name: &str) -> Option<&Arc<dyn Packer>> {
+        self.by_name.get(name)
+    }
+
+    /// The registered names, sorted.
+    pub fn names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.by_name.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        names
+    }
+}
+
+pub(crate) fn parse_envelope(body: &[u8]) -> Result<serde_json::Map<String, Value>, BizError> {
+    match serde_json::from_slice(body) {
+        Ok(Value::Object(fields)) => Ok(fields),
+        _ => Err(BizError::parse_json_error(body)),
+    }
+}
+
+pub(crate) fn error_from_envelope(code: Option<&Value>, message: Option<&Value>, body: &[u8]) -> BizError {
+    match (code.and_then(Value::as_i64), message.and_then(Value::as_str)) {
+        (Some(code), Some(message)) => BizError::new(code, message.to_owned()),
+        _ => BizError::parse_json_error(body),
+    }
+}

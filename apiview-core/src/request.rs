@@ -1,0 +1,440 @@
+//! The request as endpoints see it: path params, body, form, query and headers, read
+//! body first and looked up by name with a fixed precedence.
+
+use std::sync::Arc;
+
+use bytes::{Bytes, BytesMut};
+use futures_util::StreamExt;
+use poem::http::header::{CONTENT_LENGTH, CONTENT_TYPE, COOKIE};
+use poem::http::{HeaderMap, Method, Uri};
+use serde_json::{Map, Value};
+
+use crate::error::BizError;
+
+/// A request value found under a name, before it is coerced into a parameter's type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawValue<'a> {
+    /// A JSON value from the body.
+    Json(&'a Value),
+    /// One textual value: path segment, form field, query parameter, header, cookie.
+    Text(&'a str),
+    /// A textual key given several times (`?id=1&id=2`).
+    Texts(Vec<&'a str>),
+}
+
+impl RawValue<'_> {
+    /// Present and not empty: not `null`, `""`, `[]` or `{}`.
+    pub fn is_filled(&self) -> bool {
+        match self {
+            RawValue::Json(Value::Null) => false,
+            RawValue::Json(Value::String(text)) => !text.is_empty(),
+            RawValue::Text(text) => !text.is_empty(),
+            RawValue::Json(Value::Array(items)) => !items.is_empty(),
+            RawValue::Json(Value::Object(fields)) => !fields.is_empty(),
+            RawValue::Json(_) => true,
+            RawValue::Texts(items) => !items.is_empty(),
+        }
+    }
+
+    /// Present and not JSON `null`.
+    pub fn is_present(&self) -> bool {
+        !matches!(self, RawValue::Json(Value::Null))
+    }
+
+    /// As a JSON value (text stays text).
+    pub fn to_json(&self) -> Value {
+        match self {
+            RawValue::Json(value) => (*value).clone(),
+            RawValue::Text(text) => Value::String((*text).to_owned()),
+            RawValue::Texts(items) => {
+                Value::Array(items.iter().map(|t| Value::String((*t).to_owned())).collect())
+            }
+        }
+    }
+}
+
+/// The parsed body.
+#[derive(Debug, Default)]
+pub(crate) enum Body {
+    /// No body, or a body that is neither form nor JSON.
+    #[default]
+    None,
+    /// A JSON body; only an object contributes named fields.
+    Json(Value),
+    /// Urlencoded or multipart text fields, in order.
+    Form(Vec<(String, String)>),
+}
+
+/// Where a parameter's value comes from. Built by `#[apiview]`, one per parameter.
+#[derive(Debug, Clone, Copy)]
+pub enum Source {
+    /// By name through every source in precedence order. `header` is the name as an
+    /// HTTP header (`user_agent` → `user-agent`).
+    Field {
+        /// The field name.
+        name: &'static str,
+        /// The same name spelled as an HTTP header.
+        header: &'static str,
+    },
+    /// The whole body (`body_alias`, `_payload`).
+    Payload,
+    /// A cookie.
+    Cookie {
+        /// The cookie's name.
+        name: &'static str,
+        /// Text used when the cookie is absent.
+        default: Option<&'static str>,
+    },
+    /// One header, by HTTP name.
+    Header {
+        /// The header's name.
+        name: &'static str,
+    },
+    /// A Django `META` value that is not a header (`REMOTE_ADDR`, `REQUEST_METHOD`,
+    /// `PATH_INFO`, `QUERY_STRING`).
+    Meta {
+        /// The META name.
+        name: &'static str,
+    },
+}
+
+/// The request seen by an endpoint: method, headers, cookies, the data bag, request
+/// id and remote address. Cheap to clone.
+///
+/// Take it as a parameter, by reference or by value, to read what the named
+/// parameters do not cover:
+///
+/// ```
+/// use apiview::prelude::*;
+///
+/// #[apiview]
+/// fn whoami(request: &ApiRequest) -> String {
+///     format!("{} {} from {}", request.method(), request.path(), request.remote_addr())
+/// }
+/// ```
+#[derive(Clone)]
+pub struct ApiRequest(Arc<Inner>);
+
+struct Inner {
+    request: poem::Request,
+    request_id: String,
+    query: Vec<(String, String)>,
+    body: Body,
+    payload: Value,
+}
+
+impl ApiRequest {
+    pub(crate) fn new(request: poem::Request, request_id: String, body: Body) -> Self {
+        let query = match request.uri().query() {
+            Some(query) if !query.is_empty() => {
+                form_urlencoded::parse(query.as_bytes()).into_owned().collect()
+            }
+            _ => Vec::new(),
+        };
+        let payload = match &body {
+            Body::None => Value::Null,
+            Body::Json(value) => value.clone(),
+            Body::Form(pairs) => Value::Object(group_pairs(pairs)),
+        };
+        ApiRequest(Arc::new(Inner {
+            request,
+            request_id,
+            query,
+            body,
+            payload,
+        }))
+    }
+
+    /// The HTTP method.
+    pub fn method(&self) -> &Method {
+        self.0.request.method()
+    }
+
+    /// The request URI.
+    pub fn uri(&self) -> &Uri {
+        self.0.request.uri()
+    }
+
+    /// The request path.
+    pub fn path(&self) -> &str {
+        self.0.request.uri().path()
+    }
+
+    /// The request headers.
+    pub fn headers(&self) -> &HeaderMap {
+        self.0.request.headers()
+    }
+
+    /// One header as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let value = self.0.request.headers().get(name)?;
+        std::str::from_utf8(value.as_bytes()).ok()
+    }
+
+    /// A cookie's value, from the `Cookie` headers.
+    pub fn cookie(&self, name: &str) -> Option<&str> {
+        self.0
+            .request
+            .headers()
+            .get_all(COOKIE)
+            .iter()
+            .filter_map(|value| std::str::from_utf8(value.as_bytes()).ok())
+            .flat_map(|line| line.split(';'))
+            .find_map(|pair| {
+                let (key, value) = pair.split_once('=')?;
+                (key.trim() == name).then(|| value.trim().trim_matches('"'))
+            })
+    }
+
+    /// The request id (the `X-Request-Id` header, or a new 32-hex id); echoed in the
+    /// response.
+    pub fn request_id(&self) -> &str {
+        &self.0.request_id
+    }
+
+    /// The peer's address, as text.
+    pub fn remote_addr(&self) -> String {
+        self.0.request.remote_addr().to_string()
+    }
+
+    /// A path parameter.
+    pub fn path_param(&self, name: &str) -> Option<&str> {
+        self.0.request.raw_path_param(name)
+    }
+
+    /// The whole body: the JSON value, or the form as an object; `null` without one.
+    pub fn payload(&self) -> &Value {
+        &self.0.payload
+    }
+
+    /// The underlying poem request (its body already read), for `FromRequest`.
+    pub fn poem_request(&self) -> &poem::Request {
+        &self.0.request
+    }
+
+    /// Looks a field up by name: path params, JSON body fields, form fields, query
+    /// string, then headers (`user_agent` matches `User-Agent`).
+    ///
+    /// ```
+    /// # use apiview::prelude::*;
+    /// #[apiview]
+    /// fn lookup(request: &ApiRequest) -> bool {
+    ///     request.field("token").is_some()
+    /// }
+    /// ```
+    pub fn field(&self, name: &str) -> Option<RawValue<'_>> {
+        self.lookup(name, &name.replace('_', "-"))
+    }
+
+    pub(crate) fn lookup<'a>(&'a self, name: &str, header: &str) -> Option<RawValue<'a>> {
+        if let Some(value) = self.0.request.raw_path_param(name) {
+            return Some(RawValue::Text(value));
+        }
+        match &self.0.body {
+            Body::Json(Value::Object(fields)) => {
+                if let Some(value) = fields.get(name) {
+                    return Some(RawValue::Json(value));
+                }
+            }
+            Body::Form(pairs) => {
+                if let Some(value) = find_pairs(pairs, name) {
+                    return Some(value);
+                }
+            }
+            Body::Json(_) | Body::None => {}
+        }
+        if let Some(value) = find_pairs(&self.0.query, name) {
+            return Some(value);
+        }
+        self.header(header)
+            .or_else(|| if header != name { self.header(name) } else { None })
+            .map(RawValue::Text)
+    }
+
+    /// Finds a parameter's value at its source.
+    pub fn get(&self, source: &Source) -> Option<RawValue<'_>> {
+        match *source {
+            Source::Field { name, header } => self.lookup(name, header),
+            Source::Payload => Some(RawValue::Json(&self.0.payload)),
+            Source::Cookie { name, default } => self.cookie(name).or(default).map(RawValue::Text),
+            Source::Header { name } => self.header(name).map(RawValue::Text),
+            Source::Meta { name } => self.meta(name).map(RawValue::Text),
+        }
+    }
+
+    fn meta(&self, name: &str) -> Option<&str> {
+        match name {
+            "REQUEST_METHOD" => Some(self.method().as_str()),
+            "PATH_INFO" => Some(self.path()),
+            "QUERY_STRING" => Some(self.uri().query().unwrap_or("")),
+            "CONTENT_TYPE" => self.header(CONTENT_TYPE.as_str()),
+            "CONTENT_LENGTH" => self.header(CONTENT_LENGTH.as_str()),
+            _ => None,
+        }
+    }
+
+    /// The merged data bag, django-apiview's `_form`: every header, query key, form
+    /// field, JSON body field and path param, later sources overriding earlier ones
+    /// in that order. Built on each call; endpoints read single fields instead.
+    pub fn data(&self) -> Map<String, Value> {
+        let mut data = Map::new();
+        for (name, value) in self.headers() {
+            if let Ok(text) = std::str::from_utf8(value.as_bytes()) {
+                data.insert(name.as_str().replace('-', "_"), Value::String(text.to_owned()));
+            }
+        }
+        data.extend(group_pairs(&self.0.query));
+        match &self.0.body {
+            Body::Json(Value::Object(fields)) => data.extend(fields.clone()),
+            Body::Form(pairs) => data.extend(group_pairs(pairs)),
+            Body::Json(_) | Body::None => {}
+        }
+        if let Ok(params) = self
+            .0
+            .request
+            .path_params::<std::collections::BTreeMap<String, String>>()
+        {
+            data.extend(
+                params
+                    .into_iter()
+                    .map(|(name, value)| (name, Value::String(value))),
+            );
+        }
+        data
+    }
+}
+
+impl std::fmt::Debug for ApiRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiRequest")
+            .field("method", self.method())
+            .field("uri", self.uri())
+            .field("request_id", &self.0.request_id)
+            .finish_non_exhaustive()
+    }
+}
+
+fn find_pairs<'a>(pairs: &'a [(String, String)], name: &str) -> Option<RawValue<'a>> {
+    let mut found = pairs
+        .iter()
+        .filter(|(key, _)| key == name)
+        .map(|(_, value)| value.as_str());
+    let first = found.next()?;
+    match found.next() {
+        None => Some(RawValue::Text(first)),
+        Some(second) => {
+            let mut all = vec![first, second];
+            all.extend(found);
+            Some(RawValue::Texts(all))
+        }
+    }
+}
+
+fn group_pairs(pairs: &[(String, String)]) -> Map<String, Value> {
+    let mut grouped = Map::new();
+    for (key, value) in pairs {
+        let value = Value::String(value.clone());
+        match grouped.get_mut(key) {
+            Some(Value::Array(items)) => items.push(value),
+            Some(existing) => {
+                let first = existing.take();
+                *existing = Value::Array(vec![first, value]);
+            }
+            None => {
+                grouped.insert(key.clone(), value);
+            }
+        }
+    }
+    grouped
+}
+
+/// Reads the body, refusing more than `limit` bytes: by `Content-Length` before
+/// reading anything, and while reading for chunked bodies.
+pub(crate) async fn read_body(request: &mut poem::Request, limit: u64) -> Result<Bytes, BizError> {
+    if let Some(length) = request
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|text| text.parse::<u64>().ok())
+    {
+        if length > limit {
+            return Err(BizError::too_large_request(length, limit));
+        }
+    }
+    let mut stream = request.take_body().into_bytes_stream();
+    let mut data = BytesMut::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|err| {
+            tracing::debug!(%err, "reading the request body failed");
+            BizError::bad_parameter_because("_payload", "the request body could not be read")
+        })?;
+        let size = data.len() as u64 + chunk.len() as u64;
+        if size > limit {
+            return Err(BizError::too_large_request(size, limit));
+        }
+        data.extend_from_slice(&chunk);
+    }
+    Ok(data.freeze())
+}
+
+/// Parses a body by its `Content-Type`, as django-apiview does: JSON when declared
+/// JSON (an error if it does not parse), urlencoded and multipart forms, and any
+/// other body as JSON when it happens to parse.
+pub(crate) async fn parse_body(content_type: Option<&str>, bytes: Bytes) -> Result<Body, BizError> {
+    if bytes.is_empty() {
+        return Ok(Body::None);
+    }
+    let essence = content_type
+        .map(|value| value.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    if essence == "application/json" || essence.ends_with("+json") {
+        return serde_json::from_slice(&bytes)
+            .map(Body::Json)
+            .map_err(|_| BizError::parse_json_error(&bytes));
+    }
+    if essence == "application/x-www-form-urlencoded" {
+        if std::str::from_utf8(&bytes).is_err() {
+            return Err(BizError::bad_parameter_because(
+                "_payload",
+                "the form body is not valid UTF-8",
+            ));
+        }
+        return Ok(Body::Form(form_urlencoded::parse(&bytes).into_owned().collect()));
+    }
+    if essence == "multipart/form-data" {
+        return parse_multipart(content_type.unwrap_or_default(), bytes).await;
+    }
+    Ok(serde_json::from_slice(&bytes)
+        .map(Body::Json)
+        .unwrap_or(Body::None))
+}
+
+async fn parse_multipart(content_type: &str, bytes: Bytes) -> Result<Body, BizError> {
+    let malformed = |detail: &str| {
+        tracing::debug!(detail, "malformed multipart body");
+        BizError::bad_parameter_because("_payload", "the multipart/form-data body is malformed")
+    };
+    let boundary = multer::parse_boundary(content_type).map_err(|err| malformed(&err.to_string()))?;
+    let stream = futures_util::stream::once(async move { Ok::<Bytes, std::io::Error>(bytes) });
+    let mut multipart = multer::Multipart::new(stream, boundary);
+    let mut pairs = Vec::new();
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|err| malformed(&err.to_string()))?
+    {
+        let is_file = field.file_name().is_some();
+        let name = field.name().map(str::to_owned);
+        // File parts are not parameters; read them to move on to the next part.
+        let text = if is_file {
+            field.bytes().await.map(|_| None)
+        } else {
+            field.text().await.map(Some)
+        }
+        .map_err(|err| malformed(&err.to_string()))?;
+        if let (Some(name), Some(text)) = (name, text) {
+            pairs.push((name, text));
+        }
+    }
+    Ok(Body::Form(pairs))
+}

@@ -1,0 +1,241 @@
+//! Serving one request: method check, body, the handler's phases, packing. Everything
+//! here reads state built once when the App was built.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, OnceLock};
+
+use futures_util::FutureExt;
+use poem::http::header::{HeaderValue, ALLOW, CONTENT_TYPE};
+use poem::http::{Method, StatusCode};
+use poem::{Endpoint, IntoResponse, Request, Response};
+
+use crate::endpoint::{Call, Handler, Outcome};
+use crate::error::{BizError, ErrorClass, Language};
+use crate::helpers::auth::AclKeyDigest;
+use crate::helpers::methods::AllowedMethods;
+use crate::packer::{PackContext, Packer, Packers};
+use crate::request::{self, ApiRequest, Body};
+use crate::settings::{HttpStatusMode, Settings};
+
+/// The response header carrying the request id.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
+
+/// Settings and what is derived from them, built once per App.
+pub struct Runtime {
+    pub(crate) settings: Settings,
+    pub(crate) aclkeys: Vec<AclKeyDigest>,
+    pub(crate) default_methods: Vec<Method>,
+}
+
+impl Runtime {
+    pub(crate) fn new(settings: Settings) -> Self {
+        let aclkeys = std::iter::once(&settings.aclkey)
+            .chain(&settings.aclkeys)
+            .filter_map(|key| AclKeyDigest::of(key))
+            .collect();
+        let default_methods = settings.default_methods();
+        Runtime {
+            settings,
+            aclkeys,
+            default_methods,
+        }
+    }
+
+    fn language(&self) -> Language {
+        self.settings.language
+    }
+}
+
+/// The request id the App assigned, in the request's extensions.
+#[derive(Debug, Clone)]
+pub(crate) struct RequestId(pub(crate) String);
+
+/// The business code of an answer, in the response's extensions, for the request log.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BusinessCode(pub(crate) i64);
+
+/// The request's `X-Request-Id` when it is a sane token, else a new 32-hex id.
+pub(crate) fn request_id_of(request: &Request) -> String {
+    if let Some(id) = request.extensions().get::<RequestId>() {
+        return id.0.clone();
+    }
+    match request
+        .headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(id)
+            if !id.is_empty()
+                && id.len() <= 128
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b)) =>
+        {
+            id.to_owned()
+        }
+        _ => uuid::Uuid::new_v4().simple().to_string(),
+    }
+}
+
+/// A handler bound to an App: its packer and allowed methods resolved.
+pub(crate) struct Bound<H> {
+    pub(crate) handler: H,
+    pub(crate) runtime: Arc<Runtime>,
+    pub(crate) packer: Arc<dyn Packer>,
+    pub(crate) methods: AllowedMethods,
+}
+
+impl<H: Handler> Bound<H> {
+    pub(crate) fn new(handler: H, runtime: Arc<Runtime>, packer: Arc<dyn Packer>) -> Self {
+        let methods = AllowedMethods::resolve(handler.meta(), &runtime.default_methods);
+        Bound {
+            handler,
+            runtime,
+            packer,
+            methods,
+        }
+    }
+
+    async fn serve(&self, mut req: Request) -> Response {
+        let request_id = request_id_of(&req);
+        if !self.methods.allows(req.method()) {
+            let mut response = self.pack(
+                &request_id,
+                None,
+                Outcome::Error(BizError::not_supported_http_method()),
+            );
+            if self.runtime.settings.http_status == HttpStatusMode::Semantic {
+                if let Ok(value) = HeaderValue::from_str(&self.methods.allow_header()) {
+                    response.headers_mut().insert(ALLOW, value);
+                }
+            }
+            return response;
+        }
+        let body = if self.handler.meta().reads_body {
+            match read_and_parse(&mut req, self.runtime.settings.body_limit).await {
+                Ok(body) => body,
+                Err(err) => return self.pack(&request_id, None, Outcome::Error(err)),
+            }
+        } else {
+            Body::None
+        };
+        let call = Call::new(ApiRequest::new(req, request_id, body), self.runtime.clone());
+        let outcome = match AssertUnwindSafe(self.handler.run(&call)).catch_unwind().await {
+            Ok(outcome) => outcome,
+            Err(panic) => {
+                tracing::error!(
+                    request_id = call.request.request_id(),
+                    endpoint = self.handler.meta().name,
+                    panic = panic_message(&*panic),
+                    "endpoint panicked; answered SysError"
+                );
+                Outcome::Error(BizError::sys_error())
+            }
+        };
+        self.pack(call.request.request_id(), Some(&call.request), outcome)
+    }
+
+    fn pack(&self, request_id: &str, request: Option<&ApiRequest>, outcome: Outcome) -> Response {
+        let cx = PackContext::new(request_id, self.runtime.language(), request);
+        let (packed, error) = match outcome {
+            Outcome::Raw(response) => return with_request_id(response, request_id),
+            Outcome::Data(value) => match self.packer.pack_result(value, &cx) {
+                Ok(packed) => (packed, None),
+                Err(err) => self.pack_error(err, &cx),
+            },
+            Outcome::Error(err) => self.pack_error(err, &cx),
+        };
+        let status = match (&error, self.runtime.settings.http_status) {
+            (Some(err), HttpStatusMode::Semantic) => semantic_status(err.class()),
+            _ => StatusCode::OK,
+        };
+        let body = serde_json::to_vec(&packed).unwrap_or_else(|err| {
+            tracing::error!(%err, "packed answer does not serialize");
+            br#"{"success":false,"error":{"code":1001000000,"message":"System Error"}}"#.to_vec()
+        });
+        let mut response = Response::builder()
+            .status(status)
+            .header(CONTENT_TYPE, JSON_CONTENT_TYPE)
+            .body(body);
+        response
+            .extensions_mut()
+            .insert(BusinessCode(error.map_or(0, |err| err.code())));
+        with_request_id(response, request_id)
+    }
+
+    fn pack_error(&self, err: BizError, cx: &PackContext) -> (serde_json::Value, Option<BizError>) {
+        match self.packer.pack_error(&err, cx) {
+            Ok(packed) => (packed, Some(err)),
+            Err(pack_err) => {
+                tracing::error!(%pack_err, original = %err, "the packer failed to pack an error");
+                let fallback = crate::packer::SimplePacker
+                    .pack_error(&pack_err, cx)
+                    .unwrap_or(serde_json::Value::Null);
+                (fallback, Some(pack_err))
+            }
+        }
+    }
+}
+
+async fn read_and_parse(req: &mut Request, limit: u64) -> Result<Body, BizError> {
+    let bytes = request::read_body(req, limit).await?;
+    request::parse_body(req.content_type(), bytes).await
+}
+
+impl<H: Handler> Endpoint for Bound<H> {
+    type Output = Response;
+
+    async fn call(&self, req: Request) -> poem::Result<Response> {
+        Ok(self.serve(req).await)
+    }
+}
+
+fn semantic_status(class: ErrorClass) -> StatusCode {
+    match class {
+        ErrorClass::Parameter => StatusCode::BAD_REQUEST,
+        ErrorClass::Auth => StatusCode::FORBIDDEN,
+        ErrorClass::Method => StatusCode::METHOD_NOT_ALLOWED,
+        ErrorClass::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorClass::System => StatusCode::INTERNAL_SERVER_ERROR,
+        ErrorClass::Business => StatusCode::OK,
+    }
+}
+
+pub(crate) fn with_request_id(mut response: Response, request_id: &str) -> Response {
+    if !response.headers().contains_key(REQUEST_ID_HEADER) {
+        if let Ok(value) = HeaderValue::from_str(request_id) {
+            response.headers_mut().insert(REQUEST_ID_HEADER, value);
+        }
+    }
+    response
+}
+
+pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+    if let Some(text) = panic.downcast_ref::<&'static str>() {
+        text
+    } else if let Some(text) = panic.downcast_ref::<String>() {
+        text
+    } else {
+        "(a panic without a message)"
+    }
+}
+
+/// Serves a handler used on its own, outside an App: default settings, the packer
+/// its attribute names (a built-in one) or `simple`.
+pub async fn serve_standalone<H: Handler + Clone>(handler: &H, req: Request) -> Response {
+    static RUNTIME: OnceLock<Arc<Runtime>> = OnceLock::new();
+    let runtime = RUNTIME
+        .get_or_init(|| Arc::new(Runtime::new(Settings::default())))
+        .clone();
+    let packers = Packers::default();
+    let packer = handler
+        .meta()
+        .packer
+        .and_then(|name| packers.get(name).cloned())
+        .unwrap_or_else(|| Arc::new(crate::packer::SimplePacker));
+    Bound::new(handler.clone(), runtime, packer)
+        .serve(req)
+        .await
+        .into_response()
+}

@@ -1,0 +1,384 @@
+//! Settings: one TOML file (`apiview.toml`, or the path in `APIVIEW_SETTINGS`), every
+//! key overridable from the environment (`APIVIEW_PACKER=deetr`,
+//! `APIVIEW_CACHE__DEFAULT_EXPIRE=60`).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use poem::http::Method;
+use serde::{Deserialize, Serialize};
+
+use crate::error::Language;
+
+/// The environment variable that names the settings file.
+pub const SETTINGS_ENV: &str = "APIVIEW_SETTINGS";
+/// The settings file read when `APIVIEW_SETTINGS` is not set.
+pub const DEFAULT_SETTINGS_FILE: &str = "apiview.toml";
+const ENV_PREFIX: &str = "APIVIEW_";
+
+/// Which HTTP status a packed error is sent with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HttpStatusMode {
+    /// Always 200, the code in the envelope tells (django-apiview's rule).
+    #[default]
+    Business,
+    /// 400 for parameter errors, 403 auth, 405 method, 413 body size, 500 system.
+    Semantic,
+}
+
+/// All of apiview's settings. Every field has a default, so an empty file (or none)
+/// is valid.
+///
+/// ```
+/// use apiview_core::Settings;
+///
+/// let settings = Settings::from_toml_str(r#"
+///     packer = "deetr"
+///     aclkey = "s3cret"
+///     [cache]
+///     default_expire = 60
+/// "#).unwrap();
+/// assert_eq!(settings.packer, "deetr");
+/// assert_eq!(settings.cache.default_expire, 60);
+/// assert_eq!(settings.body_limit, 2 * 1024 * 1024);
+/// ```
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// The packer of every endpoint that does not name its own: `simple`, `deetr`,
+    /// `dmrs`, `safe` or a name registered with `App::packer`.
+    pub packer: String,
+    /// Methods allowed on endpoints with no `allow_*` / `methods(..)` helper.
+    pub default_allow_methods: Vec<String>,
+    /// The API key `#[check_aclkey]` accepts. Empty means none.
+    pub aclkey: String,
+    /// More accepted API keys.
+    pub aclkeys: Vec<String>,
+    /// Language of error messages.
+    #[serde(with = "language_name")]
+    pub language: Language,
+    /// `business` (always 200) or `semantic` HTTP statuses for errors.
+    pub http_status: HttpStatusMode,
+    /// Largest accepted request body, in bytes.
+    pub body_limit: u64,
+    /// `[cache]`: used by `#[cache]`.
+    pub cache: CacheSettings,
+    /// `[safe]`: keys of the safe packer and of `rsa_decrypt`.
+    pub safe: SafeSettings,
+    /// `[swagger]`: the OpenAPI document and the Swagger UI.
+    pub swagger: SwaggerSettings,
+}
+
+/// `[cache]` settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CacheSettings {
+    /// Seconds a cached result lives when `#[cache]` names no `expire`.
+    pub default_expire: u64,
+    /// The request header that, set to `true`, skips the cache read.
+    pub disable_cache_header: String,
+    /// Cache backends by name, as URLs (`memory://`, `redis://host:port/db`).
+    pub backends: BTreeMap<String, String>,
+}
+
+/// `[safe]` settings.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SafeSettings {
+    /// PEM file of the server's RSA private key.
+    pub server_private_key: String,
+    /// The request field that names the calling client.
+    pub client_id_field: String,
+    /// Client id → PEM file of its RSA public key.
+    pub client_public_keys: BTreeMap<String, String>,
+}
+
+/// `[swagger]` settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SwaggerSettings {
+    /// Where the Swagger UI and the document are served.
+    pub mount: String,
+    /// `3.1` or `3.0`.
+    pub openapi_version: String,
+    /// Document title.
+    pub title: String,
+    /// Document description.
+    pub description: String,
+    /// API version.
+    pub version: String,
+    /// Terms of service URL.
+    pub terms_of_service: String,
+    /// Contact e-mail.
+    pub contact_email: String,
+    /// Host the API is served at.
+    pub api_host: String,
+    /// Path prefix the API is served under.
+    pub api_basepath: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            packer: "simple".into(),
+            default_allow_methods: vec!["get".into(), "post".into()],
+            aclkey: String::new(),
+            aclkeys: Vec::new(),
+            language: Language::En,
+            http_status: HttpStatusMode::Business,
+            body_limit: 2 * 1024 * 1024,
+            cache: CacheSettings::default(),
+            safe: SafeSettings::default(),
+            swagger: SwaggerSettings::default(),
+        }
+    }
+}
+
+impl Default for CacheSettings {
+    fn default() -> Self {
+        CacheSettings {
+            default_expire: 300,
+            disable_cache_header: "Disable-Cache".into(),
+            backends: BTreeMap::from([("default".into(), "memory://".into())]),
+        }
+    }
+}
+
+impl Default for SwaggerSettings {
+    fn default() -> Self {
+        SwaggerSettings {
+            mount: "/apiview/".into(),
+            openapi_version: "3.1".into(),
+            title: "apiview".into(),
+            description: String::new(),
+            version: "0.1.0".into(),
+            terms_of_service: String::new(),
+            contact_email: String::new(),
+            api_host: String::new(),
+            api_basepath: "/".into(),
+        }
+    }
+}
+
+mod language_name {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use crate::error::Language;
+
+    pub fn serialize<S: Serializer>(language: &Language, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(match language {
+            Language::En => "en",
+            Language::ZhHans => "zh-hans",
+        })
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Language, D::Error> {
+        Language::deserialize(deserializer)
+    }
+}
+
+/// Settings could not be loaded. The message names the file and the key at fault.
+#[derive(Debug)]
+pub struct SettingsError {
+    message: String,
+}
+
+impl SettingsError {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
+        SettingsError {
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for SettingsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for SettingsError {}
+
+impl Settings {
+    /// Loads `$APIVIEW_SETTINGS`, else `./apiview.toml`, then the `APIVIEW_*`
+    /// environment overrides.
+    ///
+    /// A missing `./apiview.toml` means defaults. A file named by `APIVIEW_SETTINGS`
+    /// must exist: a typo there should not silently fall back to defaults.
+    ///
+    /// ```no_run
+    /// let settings = apiview_core::Settings::load()?;
+    /// # Ok::<(), apiview_core::SettingsError>(())
+    /// ```
+    pub fn load() -> Result<Settings, SettingsError> {
+        match std::env::var_os(SETTINGS_ENV) {
+            Some(path) => {
+                let path = PathBuf::from(path);
+                if !path.is_file() {
+                    return Err(SettingsError::new(format!(
+                        "settings file {} named by {SETTINGS_ENV} does not exist; \
+                         fix the path or unset {SETTINGS_ENV} to use ./{DEFAULT_SETTINGS_FILE}",
+                        path.display()
+                    )));
+                }
+                Settings::from_file(path)
+            }
+            None => Settings::from_file(DEFAULT_SETTINGS_FILE),
+        }
+    }
+
+    /// Loads one TOML file (missing: defaults), then the `APIVIEW_*` environment
+    /// overrides.
+    ///
+    /// ```
+    /// let settings = apiview_core::Settings::from_file("does-not-exist.toml").unwrap();
+    /// assert_eq!(settings.packer, "simple");
+    /// ```
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Settings, SettingsError> {
+        let path = path.as_ref();
+        if path.exists() && !path.is_file() {
+            return Err(SettingsError::new(format!(
+                "settings path {} is not a file",
+                path.display()
+            )));
+        }
+        if path.is_file() {
+            // figment reports a file it cannot read as if it were missing.
+            std::fs::read_to_string(path).map_err(|err| {
+                SettingsError::new(format!("cannot read settings file {}: {err}", path.display()))
+            })?;
+        }
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        if path.is_file() {
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        Settings::extract(figment.merge(env_overrides()), &path.display().to_string())
+    }
+
+    /// Parses settings from TOML text (no environment overrides); for tests and
+    /// embedded configurations.
+    ///
+    /// ```
+    /// let err = apiview_core::Settings::from_toml_str("pakcer = 'simple'").unwrap_err();
+    /// assert!(err.to_string().contains("pakcer"));
+    /// ```
+    pub fn from_toml_str(text: &str) -> Result<Settings, SettingsError> {
+        Settings::extract(
+            Figment::from(Serialized::defaults(Settings::default())).merge(Toml::string(text)),
+            "the given TOML text",
+        )
+    }
+
+    fn extract(figment: Figment, origin: &str) -> Result<Settings, SettingsError> {
+        let settings: Settings = figment.extract().map_err(|errors| {
+            let lines: Vec<String> = errors.into_iter().map(|err| format!("  - {err}")).collect();
+            SettingsError::new(format!(
+                "invalid apiview settings (file {origin}, or APIVIEW_* environment variables):\n{}",
+                lines.join("\n")
+            ))
+        })?;
+        settings.validate(origin)?;
+        Ok(settings)
+    }
+
+    fn validate(&self, origin: &str) -> Result<(), SettingsError> {
+        let fail = |key: &str, problem: String| {
+            Err(SettingsError::new(format!(
+                "invalid apiview settings: key `{key}` in {origin}: {problem}"
+            )))
+        };
+        for name in &self.default_allow_methods {
+            if parse_method(name).is_none() {
+                return fail(
+                    "default_allow_methods",
+                    format!(
+                        "`{name}` is not an HTTP method; use get, post, put, delete, patch, head or options"
+                    ),
+                );
+            }
+        }
+        if self.body_limit == 0 {
+            return fail("body_limit", "must be at least 1 byte".into());
+        }
+        if self.packer.trim().is_empty() {
+            return fail(
+                "packer",
+                "must name a packer: simple, deetr, dmrs, safe or a registered one".into(),
+            );
+        }
+        if !matches!(self.swagger.openapi_version.as_str(), "3.0" | "3.1") {
+            return fail(
+                "swagger.openapi_version",
+                format!(
+                    "`{}` is not supported; use \"3.1\" or \"3.0\"",
+                    self.swagger.openapi_version
+                ),
+            );
+        }
+        Ok(())
+    }
+
+    /// `default_allow_methods` as HTTP methods (validated when the settings load).
+    pub fn default_methods(&self) -> Vec<Method> {
+        self.default_allow_methods
+            .iter()
+            .filter_map(|name| parse_method(name))
+            .collect()
+    }
+}
+
+fn env_overrides() -> Env {
+    Env::prefixed(ENV_PREFIX).split("__").ignore(&["settings", "log"])
+}
+
+/// Parses a method name of the allow-lists (`get`, `POST`, …).
+pub fn parse_method(name: &str) -> Option<Method> {
+    Some(match name.to_ascii_lowercase().as_str() {
+        "get" => Method::GET,
+        "post" => Method::POST,
+        "put" => Method::PUT,
+        "delete" => Method::DELETE,
+        "patch" => Method::PATCH,
+        "head" => Method::HEAD,
+        "options" => Method::OPTIONS,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_key_names_the_key() {
+        let err = Settings::from_toml_str("[cache]\ndefault_expiry = 5")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("default_expiry"), "{err}");
+    }
+
+    #[test]
+    fn bad_method_names_the_key() {
+        let err = Settings::from_toml_str("default_allow_methods = ['get', 'fetch']")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("default_allow_methods") && err.contains("fetch"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn language_accepts_zh_hans() {
+        let settings = Settings::from_toml_str("language = 'zh-hans'").unwrap();
+        assert_eq!(settings.language, Language::ZhHans);
+        let err = Settings::from_toml_str("language = 'fr'")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("language"), "{err}");
+    }
+}

@@ -1,0 +1,75 @@
+//! `#[apiview(packer = "..", tag = "..", operation_id = "..", blocking)]`.
+
+use proc_macro2::TokenStream;
+use syn::parse::Parser;
+use syn::punctuated::Punctuated;
+use syn::{Expr, LitStr, Token};
+
+use super::args::{ident_of, lit_str};
+use crate::ctxt::Ctxt;
+
+#[derive(Default)]
+pub struct ApiviewArgs {
+    pub packer: Option<LitStr>,
+    pub tag: Option<LitStr>,
+    pub operation_id: Option<LitStr>,
+    pub blocking: Option<proc_macro2::Span>,
+}
+
+const OPTIONS: &str = "packer = \"..\", tag = \"..\", operation_id = \"..\", blocking";
+
+pub fn parse(cx: &Ctxt, tokens: TokenStream) -> ApiviewArgs {
+    let mut args = ApiviewArgs::default();
+    let exprs = match Punctuated::<Expr, Token![,]>::parse_terminated.parse2(tokens) {
+        Ok(exprs) => exprs,
+        Err(err) => {
+            cx.syn_error(err);
+            return args;
+        }
+    };
+    for expr in exprs {
+        if let Some(flag) = ident_of(&expr) {
+            if flag == "blocking" {
+                if args.blocking.replace(flag.span()).is_some() {
+                    cx.error_spanned_by(flag, "`blocking` is given twice");
+                }
+            } else {
+                cx.error_spanned_by(
+                    flag,
+                    format!("unknown #[apiview] option `{flag}`; expected one of: {OPTIONS}"),
+                );
+            }
+            continue;
+        }
+        let Expr::Assign(assign) = &expr else {
+            cx.error_spanned_by(&expr, format!("expected one of: {OPTIONS}"));
+            continue;
+        };
+        let Some(key) = ident_of(&assign.left) else {
+            cx.error_spanned_by(&assign.left, format!("expected one of: {OPTIONS}"));
+            continue;
+        };
+        let slot = match key.to_string().as_str() {
+            "packer" => &mut args.packer,
+            "tag" => &mut args.tag,
+            "operation_id" => &mut args.operation_id,
+            _ => {
+                cx.error_spanned_by(
+                    key,
+                    format!("unknown #[apiview] option `{key}`; expected one of: {OPTIONS}"),
+                );
+                continue;
+            }
+        };
+        if slot.is_some() {
+            cx.error_spanned_by(key, format!("option `{key}` is given twice"));
+        }
+        if let Some(lit) = lit_str(cx, &assign.right, &key.to_string()) {
+            if lit.value().trim().is_empty() {
+                cx.error_spanned_by(&lit, format!("`{key}` must not be empty"));
+            }
+            *slot = Some(lit);
+        }
+    }
+    args
+}

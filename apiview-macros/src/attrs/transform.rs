@@ -1,0 +1,126 @@
+//! `body_alias`, `cookie_variable`, `meta_variable`, `header_variable`: fill a
+//! parameter from somewhere other than the field of its name.
+
+use syn::{Attribute, Expr, ExprLit, Lit};
+
+use super::args::{ident_of, lit_str, Args};
+use super::{Helpers, Transform, TransformSource};
+use crate::ctxt::Ctxt;
+
+/// Django `META` names that are not `HTTP_*` headers.
+const META_NAMES: &[&str] = &[
+    "REMOTE_ADDR",
+    "REQUEST_METHOD",
+    "PATH_INFO",
+    "QUERY_STRING",
+    "CONTENT_TYPE",
+    "CONTENT_LENGTH",
+];
+
+pub fn transform(cx: &Ctxt, attr: &Attribute, helper: &str, args: &Args, helpers: &mut Helpers) {
+    let (usage, options): (&str, &[&str]) = match helper {
+        "body_alias" => ("#[body_alias(user)]", &[]),
+        "cookie_variable" => (
+            "#[cookie_variable(uid)] or #[cookie_variable(userid, cookie = \"uid\", default = \"..\")]",
+            &["cookie", "default"],
+        ),
+        "meta_variable" => ("#[meta_variable(agent, \"HTTP_USER_AGENT\")]", &[]),
+        _ => ("#[header_variable(agent, \"User-Agent\")]", &[]),
+    };
+    args.reject_unknown(cx, helper, options);
+    let Some(param) = args.positional.first().and_then(ident_of).cloned() else {
+        cx.error_spanned_by(
+            attr,
+            format!("#[{helper}] needs the parameter to fill first: {usage}"),
+        );
+        return;
+    };
+    let wants_name = matches!(helper, "meta_variable" | "header_variable");
+    let expected = if wants_name { 2 } else { 1 };
+    if args.positional.len() != expected {
+        cx.error_spanned_by(attr, format!("expected {usage}"));
+        return;
+    }
+    let source = match helper {
+        "body_alias" => TransformSource::Payload,
+        "cookie_variable" => {
+            let name = match args.option("cookie") {
+                Some(expr) => match lit_str(cx, expr, "cookie") {
+                    Some(lit) => lit.value(),
+                    None => return,
+                },
+                None => param.to_string(),
+            };
+            let default = args.option("default").and_then(|expr| default_text(cx, expr));
+            TransformSource::Cookie { name, default }
+        }
+        "meta_variable" => {
+            let Some(lit) = lit_str(cx, &args.positional[1], "the META name") else {
+                return;
+            };
+            let meta = lit.value();
+            if let Some(header) = meta.strip_prefix("HTTP_").filter(|h| !h.is_empty()) {
+                TransformSource::Header {
+                    name: header.to_ascii_lowercase().replace('_', "-"),
+                }
+            } else if META_NAMES.contains(&meta.as_str()) {
+                TransformSource::Meta { name: meta }
+            } else {
+                cx.error_spanned_by(
+                    &lit,
+                    format!(
+                        "`{meta}` is not a Django META name; use HTTP_<HEADER> or one of: {}",
+                        META_NAMES.join(", ")
+                    ),
+                );
+                return;
+            }
+        }
+        _ => {
+            let Some(lit) = lit_str(cx, &args.positional[1], "the header name") else {
+                return;
+            };
+            let name = lit.value();
+            if name.is_empty()
+                || !name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+            {
+                cx.error_spanned_by(&lit, format!("`{name}` is not a valid HTTP header name"));
+                return;
+            }
+            TransformSource::Header {
+                name: name.to_ascii_lowercase(),
+            }
+        }
+    };
+    helpers.transforms.push(Transform {
+        param,
+        source,
+        helper: match helper {
+            "body_alias" => "body_alias",
+            "cookie_variable" => "cookie_variable",
+            "meta_variable" => "meta_variable",
+            _ => "header_variable",
+        },
+    });
+}
+
+fn default_text(cx: &Ctxt, expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Lit(ExprLit { lit, .. }) => match lit {
+            Lit::Str(lit) => Some(lit.value()),
+            Lit::Int(lit) => Some(lit.base10_digits().to_owned()),
+            Lit::Float(lit) => Some(lit.base10_digits().to_owned()),
+            Lit::Bool(lit) => Some(lit.value.to_string()),
+            other => {
+                cx.error_spanned_by(other, "default must be a string, number or boolean literal");
+                None
+            }
+        },
+        other => {
+            cx.error_spanned_by(other, "default must be a string, number or boolean literal");
+            None
+        }
+    }
+}

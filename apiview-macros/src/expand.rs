@@ -1,0 +1,458 @@
+//! Code generation: the endpoint value, its `Handler` and `poem::Endpoint` impls, and
+//! the phases in their fixed order (aclkey → validators in written order, each
+//! injecting the parameters it checks → remaining injections → the function).
+
+use std::collections::HashSet;
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
+use syn::{Expr, ExprLit, Ident, Lit, LitFloat, LitStr, Type};
+
+use crate::attrs::{AclKeys, FieldRef, Validator};
+use crate::model::{option_inner, type_name, Endpoint, Output, Param, ParamKind, Source};
+
+fn local(ident: &Ident) -> Ident {
+    format_ident!("__apiview_p_{}", ident)
+}
+
+fn lit(text: &str) -> LitStr {
+    LitStr::new(text, Span::call_site())
+}
+
+fn source_tokens(name: &str, source: &Source) -> TokenStream {
+    match source {
+        Source::Field => {
+            let header = name.replace('_', "-");
+            quote!(::apiview::__private::Source::Field { name: #name, header: #header })
+        }
+        Source::Payload => quote!(::apiview::__private::Source::Payload),
+        Source::Cookie { name, default } => {
+            let default = match default {
+                Some(text) => quote!(::core::option::Option::Some(#text)),
+                None => quote!(::core::option::Option::None),
+            };
+            quote!(::apiview::__private::Source::Cookie { name: #name, default: #default })
+        }
+        Source::Header { name } => quote!(::apiview::__private::Source::Header { name: #name }),
+        Source::Meta { name } => quote!(::apiview::__private::Source::Meta { name: #name }),
+    }
+}
+
+fn field_source(endpoint: &Endpoint, field: &FieldRef) -> (String, TokenStream) {
+    match field {
+        FieldRef::Param(ident) => {
+            let name = ident.to_string();
+            let source = endpoint.param(ident).and_then(Param::source).map_or_else(
+                || source_tokens(&name, &Source::Field),
+                |source| source_tokens(&name, source),
+            );
+            (name, source)
+        }
+        FieldRef::Named(lit) => {
+            let name = lit.value();
+            let source = source_tokens(&name, &Source::Field);
+            (name, source)
+        }
+    }
+}
+
+struct Phases<'a> {
+    endpoint: &'a Endpoint,
+    injected: HashSet<String>,
+    code: Vec<TokenStream>,
+}
+
+impl Phases<'_> {
+    fn inject(&mut self, param: &Param) {
+        if !self.injected.insert(param.ident.to_string()) {
+            return;
+        }
+        let var = local(&param.ident);
+        let name = param.ident.to_string();
+        let ty = &param.ty;
+        let blocking = self.endpoint.args.blocking.is_some();
+        let statement = match &param.kind {
+            ParamKind::Named(source) => {
+                let source = source_tokens(&name, source);
+                quote_spanned! {ty.span()=>
+                    let #var: #ty = ::apiview::__private::coerce::<#ty>(#name, __apiview_call.request.get(&#source))?;
+                }
+            }
+            ParamKind::RequestRef if blocking => quote! {
+                let #var = ::core::clone::Clone::clone(&__apiview_call.request);
+            },
+            ParamKind::RequestRef => quote! {
+                let #var: &::apiview::__private::ApiRequest = &__apiview_call.request;
+            },
+            ParamKind::RequestOwned => quote! {
+                let #var: ::apiview::__private::ApiRequest = ::core::clone::Clone::clone(&__apiview_call.request);
+            },
+            ParamKind::Extract => quote_spanned! {ty.span()=>
+                let #var: #ty = ::apiview::__private::extract::<#ty>(__apiview_call, #name).await?;
+            },
+        };
+        self.code.push(statement);
+    }
+
+    fn inject_named(&mut self, ident: &Ident) {
+        if let Some(param) = self.endpoint.param(ident) {
+            self.inject(param);
+        }
+    }
+
+    /// `Option<&T>` over the parameter's value, whether it is an `Option` or not.
+    fn optional_ref(&self, ident: &Ident) -> TokenStream {
+        let var = local(ident);
+        let is_option = self
+            .endpoint
+            .param(ident)
+            .is_some_and(|param| option_inner(&param.ty).is_some());
+        if is_option {
+            quote!(::core::option::Option::as_ref(&#var))
+        } else {
+            quote!(::core::option::Option::Some(&#var))
+        }
+    }
+
+    fn validator(&mut self, validator: &Validator) {
+        match validator {
+            Validator::Requires(fields) | Validator::RequiresAny(fields) => {
+                let function = match validator {
+                    Validator::Requires(_) => quote!(requires),
+                    _ => quote!(requires_any),
+                };
+                let pairs = fields.iter().map(|field| {
+                    let (name, source) = field_source(self.endpoint, field);
+                    quote!((#name, #source))
+                });
+                self.code.push(quote! {
+                    ::apiview::__private::validators::#function(&__apiview_call.request, &[#(#pairs),*])?;
+                });
+            }
+            Validator::Choices {
+                field,
+                allowed,
+                allow_none,
+            } => {
+                self.inject_named(field);
+                let name = field.to_string();
+                let value = self.optional_ref(field);
+                let check = quote_spanned! {allowed.span()=>
+                    ::apiview::__private::validators::choices(#name, __apiview_v, #allowed)?
+                };
+                self.code.push(none_or(&name, *allow_none, value, check));
+            }
+            Validator::Between {
+                field,
+                min,
+                max,
+                include_min,
+                include_max,
+                allow_none,
+            } => {
+                self.inject_named(field);
+                let name = field.to_string();
+                let value = self.optional_ref(field);
+                let float = self
+                    .endpoint
+                    .param(field)
+                    .is_some_and(|param| is_float(&param.ty));
+                let (min, max) = (float_bound(min, float), float_bound(max, float));
+                let min_cmp = if *include_min { quote!(>=) } else { quote!(>) };
+                let max_cmp = if *include_max { quote!(<=) } else { quote!(<) };
+                let check = quote! {{
+                    let __apiview_min = #min;
+                    let __apiview_max = #max;
+                    if !(*__apiview_v #min_cmp __apiview_min && *__apiview_v #max_cmp __apiview_max) {
+                        return ::core::result::Result::Err(::apiview::__private::validators::out_of_range(
+                            #name,
+                            __apiview_v,
+                            ::apiview::__private::validators::range_text(
+                                ::core::option::Option::Some(&__apiview_min),
+                                ::core::option::Option::Some(&__apiview_max),
+                                #include_min,
+                                #include_max,
+                            ),
+                        ));
+                    }
+                }};
+                self.code.push(none_or(&name, *allow_none, value, check));
+            }
+            Validator::StringLength {
+                field,
+                min_length,
+                max_length,
+                too_short_message,
+                too_long_message,
+            } => {
+                self.inject_named(field);
+                let value = self.optional_ref(field);
+                let opt = |tokens: Option<&dyn ToTokens>| match tokens {
+                    Some(tokens) => quote!(::core::option::Option::Some(#tokens)),
+                    None => quote!(::core::option::Option::None),
+                };
+                let min = opt(min_length.as_ref().map(|t| t as &dyn ToTokens));
+                let max = opt(max_length.as_ref().map(|t| t as &dyn ToTokens));
+                let short = opt(too_short_message.as_ref().map(|t| t as &dyn ToTokens));
+                let long = opt(too_long_message.as_ref().map(|t| t as &dyn ToTokens));
+                let as_str = quote_spanned! {field.span()=>
+                    ::core::convert::AsRef::<str>::as_ref(__apiview_v)
+                };
+                self.code.push(quote! {
+                    if let ::core::option::Option::Some(__apiview_v) = #value {
+                        ::apiview::__private::validators::string_length(#as_str, #min, #max, #short, #long)?;
+                    }
+                });
+            }
+        }
+    }
+}
+
+/// Runs `check` with `__apiview_v` bound when the value is there; an absent value
+/// passes only with `allow_none`.
+fn none_or(name: &str, allow_none: bool, value: TokenStream, check: TokenStream) -> TokenStream {
+    let none = if allow_none {
+        quote!({})
+    } else {
+        quote!(return ::core::result::Result::Err(::apiview::__private::BizError::missing_parameter(#name)))
+    };
+    quote! {
+        match #value {
+            ::core::option::Option::Some(__apiview_v) => { #check; }
+            ::core::option::Option::None => #none,
+        }
+    }
+}
+
+fn is_float(ty: &Type) -> bool {
+    let ty = option_inner(ty).unwrap_or(ty);
+    matches!(type_name(ty).as_deref(), Some("f32" | "f64"))
+}
+
+/// An integer literal bound of a float parameter becomes a float literal, so that
+/// `#[between(price, 0, 100)]` compiles for `price: f64`.
+fn float_bound(bound: &Expr, float: bool) -> TokenStream {
+    if !float {
+        return bound.to_token_stream();
+    }
+    match bound {
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(int), ..
+        }) => {
+            let float = LitFloat::new(&format!("{}.0", int.base10_digits()), int.span());
+            float.to_token_stream()
+        }
+        Expr::Unary(unary) => {
+            let op = &unary.op;
+            let inner = float_bound(&unary.expr, true);
+            quote!(#op #inner)
+        }
+        other => other.to_token_stream(),
+    }
+}
+
+fn aclkey(endpoint: &Endpoint) -> Option<TokenStream> {
+    let aclkey = endpoint.helpers.aclkey.as_ref()?;
+    let field = &aclkey.field;
+    let keys = match &aclkey.keys {
+        AclKeys::Settings => quote!(::apiview::__private::AclKeys::<[&str; 0]>::Settings),
+        AclKeys::Literals(keys) => quote!(::apiview::__private::AclKeys::Given([#(#keys),*])),
+        AclKeys::Function(function) => {
+            quote_spanned!(function.span()=> ::apiview::__private::AclKeys::Given(#function()))
+        }
+    };
+    Some(quote_spanned! {aclkey.span=>
+        ::apiview::__private::check_aclkey(__apiview_call, #field, #keys)?;
+    })
+}
+
+fn meta(endpoint: &Endpoint) -> TokenStream {
+    let name = endpoint.name().to_string();
+    let summary = &endpoint.doc.summary;
+    let description = &endpoint.doc.description;
+    let doc = &endpoint.doc_text;
+    let methods = if endpoint.helpers.methods.is_empty() {
+        quote!(::core::option::Option::None)
+    } else {
+        let variants = endpoint.helpers.methods.iter().map(|(method, _)| {
+            let mut chars = method.chars();
+            let variant: String = chars
+                .next()
+                .map(|c| c.to_ascii_uppercase())
+                .into_iter()
+                .chain(chars)
+                .collect();
+            let variant = format_ident!("{}", variant);
+            quote!(::apiview::__private::HttpMethod::#variant)
+        });
+        quote!(::core::option::Option::Some(&[#(#variants),*]))
+    };
+    let opt_str = |value: &Option<LitStr>| match value {
+        Some(lit) => quote!(::core::option::Option::Some(#lit)),
+        None => quote!(::core::option::Option::None),
+    };
+    let packer = opt_str(&endpoint.args.packer);
+    let tag = opt_str(&endpoint.args.tag);
+    let operation_id = opt_str(&endpoint.args.operation_id);
+    let required_by_helpers: HashSet<String> = endpoint
+        .helpers
+        .validators
+        .iter()
+        .filter_map(|validator| match validator {
+            Validator::Requires(fields) => Some(fields.iter().map(FieldRef::name).collect::<Vec<_>>()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    let params = endpoint.params.iter().map(|param| {
+        let name = param.ident.to_string();
+        let source = match param.source() {
+            Some(source) => {
+                let tokens = source_tokens(&name, source);
+                quote!(::core::option::Option::Some(#tokens))
+            }
+            None => quote!(::core::option::Option::None),
+        };
+        let rust_type = param.ty.to_token_stream().to_string();
+        let required = param.source().is_some()
+            && (option_inner(&param.ty).is_none() || required_by_helpers.contains(&name));
+        quote! {
+            ::apiview::__private::ParamMeta { name: #name, source: #source, rust_type: #rust_type, required: #required }
+        }
+    });
+    let reads_body = !endpoint.params.is_empty()
+        || endpoint.helpers.aclkey.is_some()
+        || !endpoint.helpers.validators.is_empty();
+    let checks_aclkey = endpoint.helpers.aclkey.is_some();
+    quote! {
+        ::apiview::__private::EndpointMeta {
+            name: #name,
+            module_path: ::core::module_path!(),
+            summary: #summary,
+            description: #description,
+            doc: #doc,
+            methods: #methods,
+            packer: #packer,
+            tag: #tag,
+            operation_id: #operation_id,
+            params: &[#(#params),*],
+            reads_body: #reads_body,
+            checks_aclkey: #checks_aclkey,
+        }
+    }
+}
+
+fn call_function(endpoint: &Endpoint) -> TokenStream {
+    let name = endpoint.name();
+    let blocking = endpoint.args.blocking.is_some();
+    let args = endpoint.params.iter().map(|param| {
+        let var = local(&param.ident);
+        match param.kind {
+            ParamKind::RequestRef if blocking => quote!(&#var),
+            _ => quote!(#var),
+        }
+    });
+    if blocking {
+        quote! {
+            match ::apiview::__private::run_blocking(move || #name(#(#args),*)).await {
+                ::core::result::Result::Ok(__apiview_ret) => __apiview_ret,
+                ::core::result::Result::Err(__apiview_panic) => {
+                    return ::core::result::Result::Err(
+                        ::apiview::__private::blocking_panicked(__apiview_call, &__apiview_panic),
+                    );
+                }
+            }
+        }
+    } else if endpoint.is_async() {
+        quote!(#name(#(#args),*).await)
+    } else {
+        quote!(#name(#(#args),*))
+    }
+}
+
+fn convert_output(output: &Output) -> TokenStream {
+    match output {
+        Output::Unit => quote!(::apiview::__private::Outcome::from_serialize(&__apiview_ret)),
+        Output::Serialize(ty) => quote_spanned! {ty.span()=>
+            ::apiview::__private::Outcome::from_serialize::<#ty>(&__apiview_ret)
+        },
+        Output::Result(ty) => quote_spanned! {ty.span()=>
+            ::apiview::__private::Outcome::from_result(__apiview_ret)
+        },
+        Output::Raw(ty) => quote_spanned! {ty.span()=>
+            ::apiview::__private::raw_outcome(__apiview_ret)
+        },
+    }
+}
+
+pub fn expand(endpoint: &Endpoint) -> TokenStream {
+    let func = &endpoint.func;
+    let name = endpoint.name();
+    let vis = &func.vis;
+    let doc_attrs = &endpoint.doc_attrs;
+
+    let mut phases = Phases {
+        endpoint,
+        injected: HashSet::new(),
+        code: Vec::new(),
+    };
+    phases.code.extend(aclkey(endpoint));
+    for validator in &endpoint.helpers.validators {
+        phases.validator(validator);
+    }
+    for param in &endpoint.params {
+        phases.inject(param);
+    }
+    let statements = phases.code;
+    let call = call_function(endpoint);
+    let convert = convert_output(&endpoint.output);
+    let meta = meta(endpoint);
+    let description = lit(&format!("The `{name}` endpoint, made by `#[apiview]`."));
+
+    quote! {
+        #(#doc_attrs)*
+        #[doc = ""]
+        #[doc = #description]
+        #[allow(non_camel_case_types)]
+        #[derive(::core::clone::Clone, ::core::marker::Copy, ::core::fmt::Debug)]
+        #vis struct #name;
+
+        impl ::apiview::__private::Handler for #name {
+            fn meta(&self) -> &'static ::apiview::__private::EndpointMeta {
+                static __APIVIEW_META: ::apiview::__private::EndpointMeta = #meta;
+                &__APIVIEW_META
+            }
+
+            #[allow(unused_variables, clippy::needless_question_mark, clippy::let_unit_value)]
+            fn run<'__apiview_a>(
+                &'__apiview_a self,
+                __apiview_call: &'__apiview_a ::apiview::__private::Call,
+            ) -> impl ::core::future::Future<Output = ::apiview::__private::Outcome> + ::core::marker::Send + '__apiview_a {
+                async move {
+                    #func
+                    let __apiview_result: ::core::result::Result<::apiview::__private::Outcome, ::apiview::__private::BizError> = async {
+                        #(#statements)*
+                        let __apiview_ret = #call;
+                        ::core::result::Result::Ok::<::apiview::__private::Outcome, ::apiview::__private::BizError>(#convert)
+                    }.await;
+                    match __apiview_result {
+                        ::core::result::Result::Ok(__apiview_outcome) => __apiview_outcome,
+                        ::core::result::Result::Err(__apiview_error) => ::apiview::__private::Outcome::Error(__apiview_error),
+                    }
+                }
+            }
+        }
+
+        impl ::apiview::__private::poem::Endpoint for #name {
+            type Output = ::apiview::__private::poem::Response;
+
+            async fn call(
+                &self,
+                __apiview_req: ::apiview::__private::poem::Request,
+            ) -> ::apiview::__private::poem::Result<::apiview::__private::poem::Response> {
+                ::core::result::Result::Ok(::apiview::__private::serve_standalone(self, __apiview_req).await)
+            }
+        }
+    }
+}

@@ -1,0 +1,285 @@
+//! The endpoint model: the user's function, its parameters and helpers, its doc.
+
+use proc_macro2::TokenStream;
+use syn::{Attribute, FnArg, Ident, Item, ItemFn, Pat, ReturnType, Type};
+
+use crate::attrs::apiview::{self, ApiviewArgs};
+use crate::attrs::{self, Helpers, TransformSource};
+use crate::ctxt::Ctxt;
+
+pub struct Endpoint {
+    /// The function, helper attributes and `#[extract]` removed.
+    pub func: ItemFn,
+    pub args: ApiviewArgs,
+    pub params: Vec<Param>,
+    pub helpers: Helpers,
+    pub doc_attrs: Vec<Attribute>,
+    pub doc: apiview_swagger::DocComment,
+    pub doc_text: String,
+    pub output: Output,
+}
+
+pub struct Param {
+    pub ident: Ident,
+    pub ty: Type,
+    pub kind: ParamKind,
+}
+
+/// Where a named parameter's value comes from.
+pub enum Source {
+    Field,
+    Payload,
+    Cookie { name: String, default: Option<String> },
+    Header { name: String },
+    Meta { name: String },
+}
+
+pub enum ParamKind {
+    Named(Source),
+    RequestRef,
+    RequestOwned,
+    Extract,
+}
+
+pub enum Output {
+    Unit,
+    Serialize(Type),
+    Result(Type),
+    Raw(Type),
+}
+
+impl Param {
+    pub fn source(&self) -> Option<&Source> {
+        match &self.kind {
+            ParamKind::Named(source) => Some(source),
+            _ => None,
+        }
+    }
+}
+
+impl Endpoint {
+    pub fn param(&self, ident: &Ident) -> Option<&Param> {
+        self.params.iter().find(|param| param.ident == *ident)
+    }
+
+    pub fn name(&self) -> &Ident {
+        &self.func.sig.ident
+    }
+
+    pub fn is_async(&self) -> bool {
+        self.func.sig.asyncness.is_some()
+    }
+}
+
+/// The last path segment's name of a type (`Option`, `Result`), references peeled.
+pub fn type_name(ty: &Type) -> Option<String> {
+    match ty {
+        Type::Path(path) => path.path.segments.last().map(|segment| segment.ident.to_string()),
+        Type::Reference(reference) => type_name(&reference.elem),
+        Type::Paren(paren) => type_name(&paren.elem),
+        Type::Group(group) => type_name(&group.elem),
+        _ => None,
+    }
+}
+
+/// `T` of `Option<T>`.
+pub fn option_inner(ty: &Type) -> Option<&Type> {
+    let Type::Path(path) = ty else { return None };
+    let segment = path.path.segments.last()?;
+    if segment.ident != "Option" {
+        return None;
+    }
+    match &segment.arguments {
+        syn::PathArguments::AngleBracketed(args) => match args.args.first()? {
+            syn::GenericArgument::Type(inner) => Some(inner),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+pub fn parse(cx: &Ctxt, args: TokenStream, item: TokenStream) -> Option<Endpoint> {
+    let args = apiview::parse(cx, args);
+    let item: Item = match syn::parse2(item) {
+        Ok(item) => item,
+        Err(err) => {
+            cx.syn_error(err);
+            return None;
+        }
+    };
+    let Item::Fn(mut func) = item else {
+        cx.error_spanned_by(
+            &item,
+            "#[apiview] goes on a function (`fn` or `async fn`); it turns the function into an endpoint",
+        );
+        return None;
+    };
+    check_signature(cx, &func);
+
+    let mut helpers = Helpers::default();
+    let mut doc_attrs = Vec::new();
+    let mut kept = Vec::new();
+    for attr in std::mem::take(&mut func.attrs) {
+        if attr.path().is_ident("doc") {
+            doc_attrs.push(attr);
+        } else if attrs::is_helper(&attr) {
+            attrs::parse_helper(cx, &attr, &mut helpers);
+        } else if attrs::attr_name(&attr) == "apiview" {
+            cx.error_spanned_by(&attr, "#[apiview] is given twice");
+        } else {
+            kept.push(attr);
+        }
+    }
+    func.attrs = kept;
+
+    let mut params = Vec::new();
+    for input in func.sig.inputs.iter_mut() {
+        let FnArg::Typed(typed) = input else {
+            cx.error_spanned_by(input, "an endpoint is a free function; `self` cannot be injected");
+            continue;
+        };
+        let extract = typed.attrs.iter().any(|attr| attr.path().is_ident("extract"));
+        typed.attrs.retain(|attr| !attr.path().is_ident("extract"));
+        let ident = match &*typed.pat {
+            Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => pat.ident.clone(),
+            other => {
+                cx.error_spanned_by(
+                    other,
+                    "apiview fills parameters by name: write a plain name here, like `msg: String`",
+                );
+                continue;
+            }
+        };
+        if let Type::ImplTrait(_) = &*typed.ty {
+            cx.error_spanned_by(
+                &typed.ty,
+                "`impl Trait` parameters cannot be injected; name a concrete type",
+            );
+            continue;
+        }
+        let kind = if extract {
+            ParamKind::Extract
+        } else if type_name(&typed.ty).as_deref() == Some("ApiRequest") {
+            match &*typed.ty {
+                Type::Reference(reference) if reference.mutability.is_none() => ParamKind::RequestRef,
+                Type::Reference(reference) => {
+                    cx.error_spanned_by(
+                        reference,
+                        "take the request as `&ApiRequest`; it cannot be borrowed mutably",
+                    );
+                    continue;
+                }
+                _ => ParamKind::RequestOwned,
+            }
+        } else if ident == "_payload" {
+            ParamKind::Named(Source::Payload)
+        } else {
+            ParamKind::Named(Source::Field)
+        };
+        params.push(Param {
+            ident,
+            ty: (*typed.ty).clone(),
+            kind,
+        });
+    }
+
+    for transform in &helpers.transforms {
+        let Some(param) = params.iter_mut().find(|param| param.ident == transform.param) else {
+            continue; // check.rs reports it
+        };
+        let source = match &transform.source {
+            TransformSource::Payload => Source::Payload,
+            TransformSource::Cookie { name, default } => Source::Cookie {
+                name: name.clone(),
+                default: default.clone(),
+            },
+            TransformSource::Header { name } => Source::Header { name: name.clone() },
+            TransformSource::Meta { name } => Source::Meta { name: name.clone() },
+        };
+        match &param.kind {
+            ParamKind::Named(Source::Field) | ParamKind::Named(Source::Payload) => {
+                param.kind = ParamKind::Named(source)
+            }
+            ParamKind::Named(_) => cx.error_spanned_by(
+                &transform.param,
+                format!(
+                    "`{}` already has a source from another helper; #[{}] would replace it",
+                    transform.param, transform.helper
+                ),
+            ),
+            _ => {} // check.rs reports it
+        }
+    }
+
+    let output = match &func.sig.output {
+        ReturnType::Default => Output::Unit,
+        ReturnType::Type(_, ty) => match (&**ty, type_name(ty).as_deref()) {
+            (Type::ImplTrait(_), _) => {
+                cx.error_spanned_by(
+                    ty,
+                    "an endpoint returns a concrete type, not `impl Trait`; wrap responses in `Raw(..)`",
+                );
+                Output::Unit
+            }
+            (_, Some("Result")) => Output::Result((**ty).clone()),
+            (_, Some("Raw")) => Output::Raw((**ty).clone()),
+            _ => Output::Serialize((**ty).clone()),
+        },
+    };
+
+    let doc_text = apiview_swagger::dedent(&doc_lines(&doc_attrs).join("\n"));
+    let doc = apiview_swagger::DocComment::parse(&doc_text);
+    Some(Endpoint {
+        func,
+        args,
+        params,
+        helpers,
+        doc_attrs,
+        doc,
+        doc_text,
+        output,
+    })
+}
+
+fn check_signature(cx: &Ctxt, func: &ItemFn) {
+    let sig = &func.sig;
+    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+        let lifetimes_only = sig
+            .generics
+            .params
+            .iter()
+            .all(|p| matches!(p, syn::GenericParam::Lifetime(_)));
+        if !lifetimes_only || sig.generics.where_clause.is_some() {
+            cx.error_spanned_by(
+                &sig.generics,
+                "an endpoint cannot be generic: apiview must know every parameter's type",
+            );
+        }
+    }
+    if let Some(token) = &sig.unsafety {
+        cx.error_spanned_by(token, "an endpoint cannot be `unsafe fn`");
+    }
+    if let Some(variadic) = &sig.variadic {
+        cx.error_spanned_by(variadic, "an endpoint cannot be variadic");
+    }
+    if let Some(abi) = &sig.abi {
+        cx.error_spanned_by(abi, "an endpoint cannot be `extern`");
+    }
+}
+
+fn doc_lines(attrs: &[Attribute]) -> Vec<String> {
+    attrs
+        .iter()
+        .filter_map(|attr| match &attr.meta {
+            syn::Meta::NameValue(nv) => match &nv.value {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(lit),
+                    ..
+                }) => Some(lit.value()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .flat_map(|text| text.lines().map(str::to_owned).collect::<Vec<_>>())
+        .collect()
+}

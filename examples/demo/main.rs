@@ -1,0 +1,71 @@
+//! The apiview demo: every feature of the core on one server.
+//!
+//! ```text
+//! cargo run --example demo -- --addr 127.0.0.1:3000
+//! ```
+//! Settings come from `$APIVIEW_SETTINGS` or `./apiview.toml`.
+
+mod endpoints;
+
+use std::process::ExitCode;
+
+use apiview::Settings;
+use poem::listener::TcpListener;
+use poem::Server;
+
+const USAGE: &str = "usage: demo [--addr HOST:PORT]   (default 127.0.0.1:3000)";
+
+fn parse_addr() -> Result<String, String> {
+    let mut addr = "127.0.0.1:3000".to_owned();
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--addr" => addr = args.next().ok_or("--addr needs HOST:PORT")?,
+            "-h" | "--help" => return Err(USAGE.to_owned()),
+            other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
+        }
+    }
+    Ok(addr)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let addr = match parse_addr() {
+        Ok(addr) => addr,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    let settings = match Settings::load() {
+        Ok(settings) => settings,
+        Err(err) => {
+            eprintln!("demo: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    let endpoint = match endpoints::app(settings).try_into_endpoint() {
+        Ok(endpoint) => endpoint,
+        Err(err) => {
+            eprintln!("demo: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    tracing::info!(%addr, "apiview demo listening");
+    let server = Server::new(TcpListener::bind(addr.as_str()));
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    match server.run_with_graceful_shutdown(endpoint, shutdown, None).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("demo: cannot serve on {addr}: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,91 @@
+//! # apiview
+//!
+//! Write a plain function, put `#[apiview]` on it, stack declarative helper
+//! attributes, and get a [poem](https://docs.rs/poem) endpoint whose answers are
+//! wrapped in the business envelope your clients expect. The Rust successor of the
+//! Python package django-apiview.
+//!
+//! ```
+//! use apiview::prelude::*;
+//!
+//! /// Echo the message back. Its length must be within [2, 4096].
+//! ///
+//! /// --------
+//! /// @methods: post
+//! #[apiview]
+//! #[allow_post]
+//! #[string_length_limit(msg, max_length = 4096, min_length = 2)]
+//! async fn echo(msg: String) -> String {
+//!     msg
+//! }
+//!
+//! let app = App::new(Settings::default()).at("/echo", echo);
+//! let endpoint = app.into_endpoint(); // serve with poem::Server
+//! # let _ = endpoint;
+//! ```
+//!
+//! See the README for the attribute and settings references and the envelopes of
+//! each packer.
+
+pub use apiview_core::{
+    app, endpoint, error, helpers, inject, packer, request, settings, ApiRequest, App, AppError, BizError,
+    EndpointMeta, ErrorClass, ErrorCode, Handler, Language, PackContext, Packer, Raw, RawValue, Result,
+    Settings, SettingsError, UnpackContext,
+};
+/// The endpoint attribute and its helpers.
+pub use apiview_macros::{
+    allow_delete, allow_get, allow_head, allow_options, allow_patch, allow_post, allow_put, apiview, between,
+    body_alias, check_aclkey, choices, cookie_variable, header_variable, meta_variable, methods, requires,
+    string_length_limit,
+};
+
+/// `use apiview::prelude::*;` brings the attribute, its helpers, `App`, `Settings`,
+/// `ApiRequest`, `BizError`, `Raw` and `Result`.
+pub mod prelude {
+    pub use crate::{
+        allow_delete, allow_get, allow_head, allow_options, allow_patch, allow_post, allow_put, apiview,
+        between, body_alias, check_aclkey, choices, cookie_variable, header_variable, meta_variable, methods,
+        requires, string_length_limit, ApiRequest, App, BizError, Raw, Settings,
+    };
+}
+
+#[doc(hidden)]
+pub mod __private {
+    pub use apiview_core::endpoint::{Call, EndpointMeta, Handler, HttpMethod, Outcome, ParamMeta};
+    pub use apiview_core::helpers::auth::{check_aclkey, AclKeys};
+    pub use apiview_core::helpers::validators;
+    pub use apiview_core::inject::coerce;
+    pub use apiview_core::request::{ApiRequest, Source};
+    pub use apiview_core::runtime::serve_standalone;
+    pub use apiview_core::{run_blocking, BizError, Raw};
+    pub use poem;
+    pub use serde_json;
+
+    use poem::IntoResponse;
+
+    /// A `Raw` answer.
+    pub fn raw_outcome<R: IntoResponse>(raw: Raw<R>) -> Outcome {
+        Outcome::Raw(raw.0.into_response())
+    }
+
+    /// A panic on the blocking pool: logged with the request id, answered SysError.
+    pub fn blocking_panicked(call: &Call, panic: &str) -> BizError {
+        tracing::error!(
+            request_id = call.request.request_id(),
+            panic,
+            "endpoint panicked; answered SysError"
+        );
+        BizError::sys_error()
+    }
+
+    /// An `#[extract]` parameter through poem's `FromRequest`.
+    pub async fn extract<'a, T: poem::FromRequest<'a>>(call: &'a Call, name: &str) -> Result<T, BizError> {
+        let mut body = poem::RequestBody::default();
+        T::from_request(call.request.poem_request(), &mut body)
+            .await
+            .map_err(|err| {
+                tracing::debug!(parameter = name, %err, "#[extract] failed");
+                BizError::bad_parameter_because(name, err)
+            })
+    }
+}
