@@ -49,6 +49,11 @@ pub mod prelude {
     };
 }
 
+/// The README's examples, compiled as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 #[doc(hidden)]
 pub mod __private {
     pub use apiview_core::endpoint::{Call, EndpointMeta, Handler, HttpMethod, Outcome, ParamMeta};

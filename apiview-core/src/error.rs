@@ -105,6 +105,7 @@ impl ErrorCode {
             code: self.code,
             template: Template::Catalogue(self),
             values: Vec::new(),
+            class: self.class,
         }
     }
 
@@ -245,6 +246,7 @@ pub struct BizError {
     code: i64,
     template: Template,
     values: Vec<(&'static str, String)>,
+    class: ErrorClass,
 }
 
 impl BizError {
@@ -254,7 +256,21 @@ impl BizError {
             code,
             template: Template::Text(message.into()),
             values: Vec::new(),
+            class: ErrorClass::Business,
         }
+    }
+
+    /// Sets the class, which decides the HTTP status in `semantic` mode.
+    ///
+    /// ```
+    /// use apiview_core::{BizError, ErrorClass};
+    ///
+    /// let err = BizError::new(2001, "Quota exceeded.").with_class(ErrorClass::Auth);
+    /// assert_eq!(err.class(), ErrorClass::Auth);
+    /// ```
+    pub fn with_class(mut self, class: ErrorClass) -> Self {
+        self.class = class;
+        self
     }
 
     /// Adds a value for the template's `{name}` placeholder.
@@ -278,10 +294,7 @@ impl BizError {
 
     /// What kind of failure this is.
     pub fn class(&self) -> ErrorClass {
-        match self.template {
-            Template::Catalogue(entry) => entry.class,
-            Template::Text(_) => ErrorClass::Business,
-        }
+        self.class
     }
 
     /// The value given for a template placeholder.

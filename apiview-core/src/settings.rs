@@ -275,7 +275,11 @@ impl Settings {
 
     fn extract(figment: Figment, origin: &str) -> Result<Settings, SettingsError> {
         let settings: Settings = figment.extract().map_err(|errors| {
-            let lines: Vec<String> = errors.into_iter().map(|err| format!("  - {err}")).collect();
+            // figment names keys by profile ("default.cache.x"); users wrote "cache.x".
+            let lines: Vec<String> = errors
+                .into_iter()
+                .map(|err| format!("  - {}", err.to_string().replace("key \"default.", "key \"")))
+                .collect();
             SettingsError::new(format!(
                 "invalid apiview settings (file {origin}, or APIVIEW_* environment variables):\n{}",
                 lines.join("\n")

@@ -2,7 +2,7 @@
 
 use std::fmt::{self, Debug};
 
-use crate::error::{codes, BizError};
+use crate::error::{codes, BizError, ErrorClass};
 use crate::request::{ApiRequest, Source};
 
 /// `#[requires(a, b)]`: each source must be present (not absent, not `null`).
@@ -78,17 +78,17 @@ pub fn string_length(
     let length = text.chars().count();
     if let Some(min_length) = min_length.filter(|min| length < *min) {
         return Err(match too_short_message {
-            Some(message) => {
-                BizError::new(codes::STRING_TOO_SHORT.code, message).with("min_length", min_length)
-            }
+            Some(message) => BizError::new(codes::STRING_TOO_SHORT.code, message)
+                .with_class(ErrorClass::Parameter)
+                .with("min_length", min_length),
             None => BizError::string_too_short(min_length),
         });
     }
     if let Some(max_length) = max_length.filter(|max| length > *max) {
         return Err(match too_long_message {
-            Some(message) => {
-                BizError::new(codes::STRING_TOO_LONG.code, message).with("max_length", max_length)
-            }
+            Some(message) => BizError::new(codes::STRING_TOO_LONG.code, message)
+                .with_class(ErrorClass::Parameter)
+                .with("max_length", max_length),
             None => BizError::string_too_long(max_length),
         });
     }
