@@ -45,6 +45,14 @@ pub struct App {
 }
 
 /// The App cannot be built: an unknown packer name, a path registered twice.
+///
+/// ```
+/// # use apiview::prelude::*;
+/// #[apiview]
+/// fn a() {}
+/// let err = App::new(Settings::default()).at("/a", a).at("/a", a).try_into_endpoint().err().unwrap();
+/// assert!(err.to_string().contains("registered twice"));
+/// ```
 #[derive(Debug)]
 pub struct AppError(String);
 
@@ -58,6 +66,13 @@ impl std::error::Error for AppError {}
 
 impl App {
     /// An App with these settings.
+    ///
+    /// ```
+    /// use apiview::{App, Settings};
+    ///
+    /// let app = App::new(Settings::from_toml_str("packer = 'dmrs'").unwrap());
+    /// assert_eq!(app.settings().packer, "dmrs");
+    /// ```
     pub fn new(settings: Settings) -> Self {
         App {
             settings,
@@ -78,12 +93,29 @@ impl App {
     }
 
     /// The settings.
+    ///
+    /// ```
+    /// let app = apiview::App::new(apiview::Settings::default());
+    /// assert_eq!(app.settings().body_limit, 2 * 1024 * 1024);
+    /// ```
     pub fn settings(&self) -> &Settings {
         &self.settings
     }
 
     /// Serves `handler` (an `#[apiview]` function) at `path` (poem's syntax:
-    /// `/users/:id`).
+    /// `/users/:id`; path parameters fill parameters of the same name).
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// fn user(id: u64) -> u64 {
+    ///     id
+    /// }
+    ///
+    /// let app = App::new(Settings::default()).at("/users/:id", user);
+    /// # let _ = app;
+    /// ```
     pub fn at<H: Handler + Clone>(mut self, path: impl Into<String>, handler: H) -> Self {
         let meta = handler.meta();
         self.entries.push(Entry {
@@ -108,11 +140,33 @@ impl App {
     }
 
     /// Every registered endpoint with its path, in registration order.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// /// Always returns "pong".
+    /// #[apiview]
+    /// fn ping() -> &'static str {
+    ///     "pong"
+    /// }
+    ///
+    /// let app = App::new(Settings::default()).at("/ping", ping);
+    /// let (path, meta) = app.endpoints().next().unwrap();
+    /// assert_eq!((path, meta.name, meta.summary), ("/ping", "ping", "Always returns \"pong\"."));
+    /// ```
     pub fn endpoints(&self) -> impl Iterator<Item = (&str, &'static EndpointMeta)> {
         self.entries.iter().map(|entry| (entry.path.as_str(), entry.meta))
     }
 
     /// Builds the poem endpoint, or says what is wrong with the App.
+    ///
+    /// ```
+    /// use apiview::{App, Settings};
+    ///
+    /// let app = App::new(Settings::from_toml_str("packer = 'fancy'").unwrap());
+    /// let err = app.try_into_endpoint().err().unwrap();
+    /// assert!(err.to_string().contains("fancy"));
+    /// ```
     pub fn try_into_endpoint(self) -> Result<BoxEndpoint<'static, Response>, AppError> {
         let default_packer = self.packers.get(&self.settings.packer).cloned().ok_or_else(|| {
             AppError(format!(
@@ -147,6 +201,11 @@ impl App {
     }
 
     /// Builds the poem endpoint.
+    ///
+    /// ```
+    /// let endpoint = apiview::App::new(apiview::Settings::default()).into_endpoint();
+    /// # let _ = endpoint;
+    /// ```
     ///
     /// # Panics
     /// When the App is inconsistent (see [`App::try_into_endpoint`]); start-up is the

@@ -13,6 +13,17 @@ use crate::request::{ApiRequest, Source};
 use crate::runtime::Runtime;
 
 /// An HTTP method of an allow-list.
+///
+/// ```
+/// use apiview::prelude::*;
+/// use apiview::{endpoint::HttpMethod, Handler};
+///
+/// #[apiview]
+/// #[methods(get, post)]
+/// fn both() {}
+///
+/// assert_eq!(both.meta().methods, Some(&[HttpMethod::Get, HttpMethod::Post][..]));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum HttpMethod {
     /// GET
@@ -33,6 +44,10 @@ pub enum HttpMethod {
 
 impl HttpMethod {
     /// As poem's method type.
+    ///
+    /// ```
+    /// assert_eq!(apiview::endpoint::HttpMethod::Patch.to_method(), poem::http::Method::PATCH);
+    /// ```
     pub fn to_method(self) -> Method {
         match self {
             HttpMethod::Get => Method::GET,
@@ -47,6 +62,18 @@ impl HttpMethod {
 }
 
 /// One parameter of an endpoint function.
+///
+/// ```
+/// use apiview::prelude::*;
+/// use apiview::Handler;
+///
+/// #[apiview]
+/// fn greet(name: String, times: Option<u8>) {}
+///
+/// let params = greet.meta().params;
+/// assert_eq!((params[0].name, params[0].required), ("name", true));
+/// assert_eq!((params[1].name, params[1].required), ("times", false));
+/// ```
 #[derive(Debug)]
 pub struct ParamMeta {
     /// The parameter's name.
@@ -62,6 +89,23 @@ pub struct ParamMeta {
 
 /// What `#[apiview]` knows about an endpoint at compile time: for the App (methods,
 /// packer) and for the OpenAPI document.
+///
+/// ```
+/// use apiview::prelude::*;
+/// use apiview::Handler;
+///
+/// /// Say hello.
+/// ///
+/// /// Greets by name.
+/// #[apiview(tag = "greetings")]
+/// fn hello(name: String) -> String {
+///     format!("hello {name}")
+/// }
+///
+/// let meta = hello.meta();
+/// assert_eq!((meta.name, meta.summary, meta.description), ("hello", "Say hello.", "Greets by name."));
+/// assert_eq!(meta.tag, Some("greetings"));
+/// ```
 #[derive(Debug)]
 pub struct EndpointMeta {
     /// The function's name.
@@ -91,6 +135,12 @@ pub struct EndpointMeta {
 }
 
 /// An endpoint's answer before packing.
+///
+/// ```
+/// use apiview::endpoint::Outcome;
+///
+/// assert!(matches!(Outcome::from_serialize("pong"), Outcome::Data(_)));
+/// ```
 #[derive(Debug)]
 pub enum Outcome {
     /// A result, to be packed with `pack_result`.
@@ -103,6 +153,13 @@ pub enum Outcome {
 
 impl Outcome {
     /// Serializes a result; a value that does not serialize is a `SysError` (logged).
+    ///
+    /// ```
+    /// use apiview::endpoint::Outcome;
+    ///
+    /// let Outcome::Data(value) = Outcome::from_serialize(&[1, 2]) else { unreachable!() };
+    /// assert_eq!(value, serde_json::json!([1, 2]));
+    /// ```
     pub fn from_serialize<T: Serialize + ?Sized>(value: &T) -> Outcome {
         match serde_json::to_value(value) {
             Ok(value) => Outcome::Data(value),
@@ -114,6 +171,13 @@ impl Outcome {
     }
 
     /// A `Result` of a serializable value or an error.
+    ///
+    /// ```
+    /// use apiview::{endpoint::Outcome, BizError};
+    ///
+    /// let outcome = Outcome::from_result::<u8, BizError>(Err(BizError::bad_parameter("a")));
+    /// assert!(matches!(outcome, Outcome::Error(err) if err.code() == 1001060002));
+    /// ```
     pub fn from_result<T: Serialize, E: Into<BizError>>(result: Result<T, E>) -> Outcome {
         match result {
             Ok(value) => Outcome::from_serialize(&value),
@@ -138,6 +202,15 @@ impl Outcome {
 pub struct Raw<R>(pub R);
 
 /// One request being served: the request and the App's runtime state.
+///
+/// ```
+/// // Generated code receives a `Call`; endpoints read the request through
+/// // `&ApiRequest` parameters instead.
+/// fn settings_of(call: &apiview::endpoint::Call) -> &apiview::Settings {
+///     call.settings()
+/// }
+/// # let _ = settings_of;
+/// ```
 pub struct Call {
     /// The request.
     pub request: ApiRequest,
@@ -150,12 +223,34 @@ impl Call {
     }
 
     /// The App's settings.
+    ///
+    /// ```
+    /// fn packer_of(call: &apiview::endpoint::Call) -> &str {
+    ///     &call.settings().packer
+    /// }
+    /// # let _ = packer_of;
+    /// ```
     pub fn settings(&self) -> &crate::Settings {
         &self.runtime.settings
     }
 }
 
 /// An endpoint made by `#[apiview]`. Not implemented by hand.
+///
+/// ```
+/// use apiview::prelude::*;
+/// use apiview::Handler;
+///
+/// #[apiview]
+/// fn ping() -> &'static str {
+///     "pong"
+/// }
+///
+/// fn describe(endpoint: &impl Handler) -> &'static str {
+///     endpoint.meta().name
+/// }
+/// assert_eq!(describe(&ping), "ping");
+/// ```
 pub trait Handler: Send + Sync + 'static {
     /// The endpoint's compile-time description.
     fn meta(&self) -> &'static EndpointMeta;

@@ -9,6 +9,11 @@ use std::fmt;
 use serde::Deserialize;
 
 /// The language error messages are written in (`settings.language`).
+///
+/// ```
+/// let settings = apiview_core::Settings::from_toml_str("language = 'zh-hans'").unwrap();
+/// assert_eq!(settings.language, apiview_core::Language::ZhHans);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 pub enum Language {
     /// English (the default).
@@ -22,6 +27,12 @@ pub enum Language {
 
 /// What kind of failure an error is; decides the HTTP status when
 /// `settings.http_status = "semantic"`.
+///
+/// ```
+/// use apiview_core::{BizError, ErrorClass};
+///
+/// assert_eq!(BizError::missing_parameter("a").class(), ErrorClass::Parameter);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorClass {
     /// A bad or missing request parameter (400).
@@ -68,6 +79,11 @@ pub struct ErrorCode {
 }
 
 impl ErrorCode {
+    ///
+    /// ```
+    /// const MINE: apiview_core::ErrorCode = apiview_core::ErrorCode::new(2001, "Mine", "Mine.");
+    /// assert_eq!(MINE.error().message(), "Mine.");
+    /// ```
     /// A business error code with an English template.
     pub const fn new(code: i64, name: &'static str, en: &'static str) -> Self {
         ErrorCode {
@@ -79,18 +95,38 @@ impl ErrorCode {
         }
     }
 
+    ///
+    /// ```
+    /// use apiview_core::{ErrorCode, Language};
+    ///
+    /// const MINE: ErrorCode = ErrorCode::new(2001, "Mine", "Mine.").zh_hans("我的。");
+    /// assert_eq!(MINE.error().message_in(Language::ZhHans), "我的。");
+    /// ```
     /// Adds the Simplified Chinese template.
     pub const fn zh_hans(mut self, template: &'static str) -> Self {
         self.zh_hans = Some(template);
         self
     }
 
+    ///
+    /// ```
+    /// use apiview_core::{ErrorClass, ErrorCode};
+    ///
+    /// const QUOTA: ErrorCode = ErrorCode::new(2002, "Quota", "Quota exceeded.").class(ErrorClass::Auth);
+    /// assert_eq!(QUOTA.error().class(), ErrorClass::Auth);
+    /// ```
     /// Sets the class (and so the HTTP status in `semantic` mode).
     pub const fn class(mut self, class: ErrorClass) -> Self {
         self.class = class;
         self
     }
 
+    ///
+    /// ```
+    /// use apiview_core::{error::codes, Language};
+    ///
+    /// assert_eq!(codes::MISSING_PARAMETER.template(Language::En), "Missing parameter: {parameter}.");
+    /// ```
     /// The template for `language`.
     pub fn template(&self, language: Language) -> &'static str {
         match language {
@@ -99,6 +135,10 @@ impl ErrorCode {
         }
     }
 
+    ///
+    /// ```
+    /// assert_eq!(apiview_core::error::codes::APP_AUTH_FAILED.error().code(), 1001040004);
+    /// ```
     /// An error of this code with no template values.
     pub fn error(&'static self) -> BizError {
         BizError {
@@ -109,6 +149,11 @@ impl ErrorCode {
         }
     }
 
+    ///
+    /// ```
+    /// let err = apiview_core::error::codes::MISSING_PARAMETER.with("parameter", "msg");
+    /// assert_eq!(err.message(), "Missing parameter: msg.");
+    /// ```
     /// An error of this code with one template value.
     pub fn with(&'static self, name: &'static str, value: impl fmt::Display) -> BizError {
         self.error().with(name, value)
@@ -119,27 +164,51 @@ impl ErrorCode {
 pub mod codes {
     use super::{ErrorClass, ErrorCode};
 
+    ///
+    /// ```
+    /// assert_eq!(apiview_core::error::codes::SYS_ERROR.code, 1001000000);
+    /// ```
     /// An unexpected failure inside the server, a panic included.
     pub const SYS_ERROR: ErrorCode = ErrorCode::new(1001000000, "SysError", "System Error")
         .zh_hans("系统异常！")
         .class(ErrorClass::System);
+    ///
+    /// ```
+    /// assert_eq!(apiview_core::error::codes::CACHE_ERROR.code, 1001000003);
+    /// ```
     /// A cache backend failed (and `ignore_errors` is off).
     pub const CACHE_ERROR: ErrorCode = ErrorCode::new(1001000003, "CacheError", "System Error")
         .zh_hans("缓存异常！")
         .class(ErrorClass::System);
+    ///
+    /// ```
+    /// assert_eq!(apiview_core::error::codes::NOT_SUPPORTED_HTTP_METHOD.code, 1001010002);
+    /// ```
     /// The HTTP method is not in the endpoint's allow-list.
     pub const NOT_SUPPORTED_HTTP_METHOD: ErrorCode =
         ErrorCode::new(1001010002, "NotSupportedHttpMethod", "Not supported http method.")
             .zh_hans("不支持的请求方法！")
             .class(ErrorClass::Method);
+    ///
+    /// ```
+    /// assert_eq!(apiview_core::error::codes::APP_AUTH_FAILED.code, 1001040004);
+    /// ```
     /// The API key is wrong.
     pub const APP_AUTH_FAILED: ErrorCode = ErrorCode::new(1001040004, "AppAuthFailed", "App auth failed.")
         .zh_hans("应用认证失败！")
         .class(ErrorClass::Auth);
+    ///
+    /// ```
+    /// assert_eq!(apiview_core::error::codes::PARSE_JSON_ERROR.code, 1001050006);
+    /// ```
     /// A body declared as JSON does not parse.
     pub const PARSE_JSON_ERROR: ErrorCode =
         ErrorCode::new(1001050006, "ParseJsonError", "Parse json error. Raw text {text}.")
             .class(ErrorClass::Parameter);
+    ///
+    /// ```
+    /// assert_eq!(apiview_core::error::codes::TOO_LARGE_REQUEST_ERROR.code, 1001050009);
+    /// ```
     /// The body is larger than `body_limit`.
     pub const TOO_LARGE_REQUEST_ERROR: ErrorCode = ErrorCode::new(
         1001050009,
@@ -147,26 +216,46 @@ pub mod codes {
         "Too large request error: {size} > {maxsize}.",
     )
     .class(ErrorClass::TooLarge);
+    ///
+    /// ```
+    /// assert_eq!(apiview_core::error::codes::MISSING_PARAMETER.code, 1001060001);
+    /// ```
     /// A required parameter is absent.
     pub const MISSING_PARAMETER: ErrorCode =
         ErrorCode::new(1001060001, "MissingParameter", "Missing parameter: {parameter}.")
             .zh_hans("必要参数缺失：{parameter}。")
             .class(ErrorClass::Parameter);
+    ///
+    /// ```
+    /// assert_eq!(apiview_core::error::codes::BAD_PARAMETER.code, 1001060002);
+    /// ```
     /// A parameter's value is not acceptable.
     pub const BAD_PARAMETER: ErrorCode =
         ErrorCode::new(1001060002, "BadParameter", "Bad parameter: {parameter}.")
             .zh_hans("参数值有误：{parameter}。")
             .class(ErrorClass::Parameter);
+    ///
+    /// ```
+    /// assert_eq!(apiview_core::error::codes::BAD_PARAMETER_TYPE.code, 1001060003);
+    /// ```
     /// A parameter's value cannot become the declared type.
     pub const BAD_PARAMETER_TYPE: ErrorCode =
         ErrorCode::new(1001060003, "BadParameterType", "Bad parameter type: {parameter}.")
             .zh_hans("参数类型有误：{parameter}。")
             .class(ErrorClass::Parameter);
+    ///
+    /// ```
+    /// assert_eq!(apiview_core::error::codes::STRING_TOO_SHORT.code, 1001060004);
+    /// ```
     /// A string is shorter than its `min_length`.
     pub const STRING_TOO_SHORT: ErrorCode =
         ErrorCode::new(1001060004, "StringTooShort", "String shorter than {min_length}.")
             .zh_hans("参数字符数不足，最低要求为：{min_length}。")
             .class(ErrorClass::Parameter);
+    ///
+    /// ```
+    /// assert_eq!(apiview_core::error::codes::STRING_TOO_LONG.code, 1001060005);
+    /// ```
     /// A string is longer than its `max_length`.
     pub const STRING_TOO_LONG: ErrorCode =
         ErrorCode::new(1001060005, "StringTooLong", "String longer than {max_length}.")
@@ -203,6 +292,10 @@ pub mod codes {
     .zh_hans("参数值有误：{parameter}。取值{value}超出范围{range}。")
     .class(ErrorClass::Parameter);
 
+    ///
+    /// ```
+    /// assert_eq!(apiview_core::error::codes::ALL.len(), 11);
+    /// ```
     /// Every catalogue entry, for documentation and tests.
     pub const ALL: &[ErrorCode] = &[
         SYS_ERROR,
@@ -274,17 +367,33 @@ impl BizError {
     }
 
     /// Adds a value for the template's `{name}` placeholder.
+    ///
+    /// ```
+    /// let err = apiview_core::BizError::new(7, "Hello {who}.").with("who", "ann");
+    /// assert_eq!(err.message(), "Hello ann.");
+    /// ```
     pub fn with(mut self, name: &'static str, value: impl fmt::Display) -> Self {
         self.values.push((name, value.to_string()));
         self
     }
 
     /// The numeric code.
+    ///
+    /// ```
+    /// assert_eq!(apiview_core::BizError::new(7, "x").code(), 7);
+    /// ```
     pub fn code(&self) -> i64 {
         self.code
     }
 
     /// The catalogue name (`"MissingParameter"`), or `None` for an ad-hoc error.
+    ///
+    /// ```
+    /// use apiview_core::BizError;
+    ///
+    /// assert_eq!(BizError::missing_parameter("a").name(), Some("MissingParameter"));
+    /// assert_eq!(BizError::new(7, "x").name(), None);
+    /// ```
     pub fn name(&self) -> Option<&'static str> {
         match self.template {
             Template::Catalogue(entry) => Some(entry.name),
@@ -293,11 +402,21 @@ impl BizError {
     }
 
     /// What kind of failure this is.
+    ///
+    /// ```
+    /// use apiview_core::{BizError, ErrorClass};
+    ///
+    /// assert_eq!(BizError::app_auth_failed().class(), ErrorClass::Auth);
+    /// ```
     pub fn class(&self) -> ErrorClass {
         self.class
     }
 
     /// The value given for a template placeholder.
+    ///
+    /// ```
+    /// assert_eq!(apiview_core::BizError::missing_parameter("msg").value("parameter"), Some("msg"));
+    /// ```
     pub fn value(&self, name: &str) -> Option<&str> {
         self.values
             .iter()
@@ -306,11 +425,21 @@ impl BizError {
     }
 
     /// The message in English.
+    ///
+    /// ```
+    /// assert_eq!(apiview_core::BizError::app_auth_failed().message(), "App auth failed.");
+    /// ```
     pub fn message(&self) -> String {
         self.message_in(Language::En)
     }
 
     /// The message in `language`, its placeholders filled.
+    ///
+    /// ```
+    /// use apiview_core::{BizError, Language};
+    ///
+    /// assert_eq!(BizError::app_auth_failed().message_in(Language::ZhHans), "应用认证失败！");
+    /// ```
     pub fn message_in(&self, language: Language) -> String {
         let template: &str = match &self.template {
             Template::Catalogue(entry) => entry.template(language),
@@ -321,22 +450,57 @@ impl BizError {
 
     /// `SysError`: something failed inside the server. The message never carries
     /// internals; log them instead.
+    ///
+    /// ```
+    /// use apiview_core::BizError;
+    ///
+    /// let err = BizError::sys_error();
+    /// assert_eq!((err.code(), err.message().as_str()), (1001000000, "System Error"));
+    /// ```
     pub fn sys_error() -> Self {
         codes::SYS_ERROR.error()
     }
     /// `CacheError`: a cache backend failed.
+    ///
+    /// ```
+    /// use apiview_core::BizError;
+    ///
+    /// let err = BizError::cache_error();
+    /// assert_eq!((err.code(), err.message().as_str()), (1001000003, "System Error"));
+    /// ```
     pub fn cache_error() -> Self {
         codes::CACHE_ERROR.error()
     }
     /// `NotSupportedHttpMethod`.
+    ///
+    /// ```
+    /// use apiview_core::BizError;
+    ///
+    /// let err = BizError::not_supported_http_method();
+    /// assert_eq!((err.code(), err.message().as_str()), (1001010002, "Not supported http method."));
+    /// ```
     pub fn not_supported_http_method() -> Self {
         codes::NOT_SUPPORTED_HTTP_METHOD.error()
     }
     /// `AppAuthFailed`.
+    ///
+    /// ```
+    /// use apiview_core::BizError;
+    ///
+    /// let err = BizError::app_auth_failed();
+    /// assert_eq!((err.code(), err.message().as_str()), (1001040004, "App auth failed."));
+    /// ```
     pub fn app_auth_failed() -> Self {
         codes::APP_AUTH_FAILED.error()
     }
     /// `ParseJsonError`, quoting (the start of) the text that failed to parse.
+    ///
+    /// ```
+    /// use apiview_core::BizError;
+    ///
+    /// let err = BizError::parse_json_error(b"{oops");
+    /// assert_eq!((err.code(), err.message().as_str()), (1001050006, "Parse json error. Raw text {oops."));
+    /// ```
     pub fn parse_json_error(text: &[u8]) -> Self {
         const QUOTED: usize = 256;
         let shown = &text[..text.len().min(QUOTED)];
@@ -347,26 +511,61 @@ impl BizError {
         codes::PARSE_JSON_ERROR.with("text", quoted)
     }
     /// `TooLargeRequestError`.
+    ///
+    /// ```
+    /// use apiview_core::BizError;
+    ///
+    /// let err = BizError::too_large_request(10, 5);
+    /// assert_eq!((err.code(), err.message().as_str()), (1001050009, "Too large request error: 10 > 5."));
+    /// ```
     pub fn too_large_request(size: u64, maxsize: u64) -> Self {
         codes::TOO_LARGE_REQUEST_ERROR
             .with("size", size)
             .with("maxsize", maxsize)
     }
     /// `MissingParameter` naming the parameter.
+    ///
+    /// ```
+    /// use apiview_core::BizError;
+    ///
+    /// let err = BizError::missing_parameter("msg");
+    /// assert_eq!((err.code(), err.message().as_str()), (1001060001, "Missing parameter: msg."));
+    /// ```
     pub fn missing_parameter(parameter: &str) -> Self {
         codes::MISSING_PARAMETER.with("parameter", parameter)
     }
     /// `BadParameter` naming the parameter.
+    ///
+    /// ```
+    /// use apiview_core::BizError;
+    ///
+    /// let err = BizError::bad_parameter("op");
+    /// assert_eq!((err.code(), err.message().as_str()), (1001060002, "Bad parameter: op."));
+    /// ```
     pub fn bad_parameter(parameter: &str) -> Self {
         codes::BAD_PARAMETER.with("parameter", parameter)
     }
     /// `BadParameter` with the reason in words (`"the form body is not valid UTF-8"`).
+    ///
+    /// ```
+    /// use apiview_core::BizError;
+    ///
+    /// let err = BizError::bad_parameter_because("b", "a + b overflows");
+    /// assert_eq!((err.code(), err.message().as_str()), (1001060002, "Bad parameter: b. a + b overflows."));
+    /// ```
     pub fn bad_parameter_because(parameter: &str, reason: impl fmt::Display) -> Self {
         codes::BAD_PARAMETER_BECAUSE
             .with("parameter", parameter)
             .with("reason", reason)
     }
     /// `BadParameter` for a value outside a `choices` list.
+    ///
+    /// ```
+    /// use apiview_core::BizError;
+    ///
+    /// let err = BizError::bad_choice("op", "\"mul\"", "[\"add\"]");
+    /// assert_eq!((err.code(), err.message().as_str()), (1001060002, "Bad parameter: op. Value \"mul\" is not one of [\"add\"]."));
+    /// ```
     pub fn bad_choice(parameter: &str, value: impl fmt::Display, choices: impl fmt::Display) -> Self {
         codes::BAD_PARAMETER_CHOICES
             .with("parameter", parameter)
@@ -374,6 +573,13 @@ impl BizError {
             .with("choices", choices)
     }
     /// `BadParameter` for a value outside a `between` range.
+    ///
+    /// ```
+    /// use apiview_core::BizError;
+    ///
+    /// let err = BizError::out_of_range("a", 101, "[0, 100]");
+    /// assert_eq!((err.code(), err.message().as_str()), (1001060002, "Bad parameter: a. Value 101 is out of range [0, 100]."));
+    /// ```
     pub fn out_of_range(parameter: &str, value: impl fmt::Display, range: impl fmt::Display) -> Self {
         codes::BAD_PARAMETER_RANGE
             .with("parameter", parameter)
@@ -381,20 +587,48 @@ impl BizError {
             .with("range", range)
     }
     /// `BadParameterType` naming the parameter.
+    ///
+    /// ```
+    /// use apiview_core::BizError;
+    ///
+    /// let err = BizError::bad_parameter_type("a");
+    /// assert_eq!((err.code(), err.message().as_str()), (1001060003, "Bad parameter type: a."));
+    /// ```
     pub fn bad_parameter_type(parameter: &str) -> Self {
         codes::BAD_PARAMETER_TYPE.with("parameter", parameter)
     }
     /// `BadParameterType` naming the parameter and the type it should have had.
+    ///
+    /// ```
+    /// use apiview_core::BizError;
+    ///
+    /// let err = BizError::bad_parameter_type_expected("a", "an integer (i64)");
+    /// assert_eq!((err.code(), err.message().as_str()), (1001060003, "Bad parameter type: a. Expected an integer (i64)."));
+    /// ```
     pub fn bad_parameter_type_expected(parameter: &str, expected: impl fmt::Display) -> Self {
         codes::BAD_PARAMETER_TYPE_EXPECTED
             .with("parameter", parameter)
             .with("expected", expected)
     }
     /// `StringTooShort`.
+    ///
+    /// ```
+    /// use apiview_core::BizError;
+    ///
+    /// let err = BizError::string_too_short(2);
+    /// assert_eq!((err.code(), err.message().as_str()), (1001060004, "String shorter than 2."));
+    /// ```
     pub fn string_too_short(min_length: usize) -> Self {
         codes::STRING_TOO_SHORT.with("min_length", min_length)
     }
     /// `StringTooLong`.
+    ///
+    /// ```
+    /// use apiview_core::BizError;
+    ///
+    /// let err = BizError::string_too_long(4096);
+    /// assert_eq!((err.code(), err.message().as_str()), (1001060005, "String longer than 4096."));
+    /// ```
     pub fn string_too_long(max_length: usize) -> Self {
         codes::STRING_TOO_LONG.with("max_length", max_length)
     }
@@ -433,6 +667,13 @@ impl fmt::Display for BizError {
 
 impl std::error::Error for BizError {}
 
+///
+/// ```
+/// fn half(n: i64) -> apiview_core::Result<i64> {
+///     if n % 2 == 0 { Ok(n / 2) } else { Err(apiview_core::BizError::bad_parameter("n")) }
+/// }
+/// assert_eq!(half(4).unwrap(), 2);
+/// ```
 /// `Result<T, BizError>`, the usual return type of an endpoint that can fail.
 pub type Result<T, E = BizError> = std::result::Result<T, E>;
 

@@ -45,6 +45,13 @@ pub fn coerce<T: DeserializeOwned>(name: &str, raw: Option<RawValue<'_>>) -> Res
 }
 
 /// Describes a parameter type in words for error messages (`i64` → "an integer (i64)").
+///
+/// ```
+/// use apiview_core::inject::expected;
+///
+/// assert_eq!(expected::<u8>(), "an integer (u8)");
+/// assert_eq!(expected::<Option<bool>>(), "a boolean (true, false, 1 or 0)");
+/// ```
 pub fn expected<T: ?Sized>() -> String {
     let name = short_type_name(std::any::type_name::<T>());
     let inner = name

@@ -1,7 +1,7 @@
 //! The request as endpoints see it: path params, body, form, query and headers, read
 //! body first and looked up by name with a fixed precedence.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
@@ -12,6 +12,13 @@ use serde_json::{Map, Value};
 use crate::error::BizError;
 
 /// A request value found under a name, before it is coerced into a parameter's type.
+///
+/// ```
+/// use apiview_core::RawValue;
+///
+/// assert!(RawValue::Text("1").is_filled());
+/// assert!(!RawValue::Texts(vec![]).is_filled());
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum RawValue<'a> {
     /// A JSON value from the body.
@@ -24,6 +31,13 @@ pub enum RawValue<'a> {
 
 impl RawValue<'_> {
     /// Present and not empty: not `null`, `""`, `[]` or `{}`.
+    ///
+    /// ```
+    /// use apiview_core::RawValue;
+    ///
+    /// assert!(!RawValue::Text("").is_filled());
+    /// assert!(!RawValue::Json(&serde_json::json!({})).is_filled());
+    /// ```
     pub fn is_filled(&self) -> bool {
         match self {
             RawValue::Json(Value::Null) => false,
@@ -37,11 +51,24 @@ impl RawValue<'_> {
     }
 
     /// Present and not JSON `null`.
+    ///
+    /// ```
+    /// use apiview_core::RawValue;
+    ///
+    /// assert!(RawValue::Text("").is_present());
+    /// assert!(!RawValue::Json(&serde_json::Value::Null).is_present());
+    /// ```
     pub fn is_present(&self) -> bool {
         !matches!(self, RawValue::Json(Value::Null))
     }
 
     /// As a JSON value (text stays text).
+    ///
+    /// ```
+    /// use apiview_core::RawValue;
+    ///
+    /// assert_eq!(RawValue::Texts(vec!["1", "2"]).to_json(), serde_json::json!(["1", "2"]));
+    /// ```
     pub fn to_json(&self) -> Value {
         match self {
             RawValue::Json(value) => (*value).clone(),
@@ -66,6 +93,14 @@ pub(crate) enum Body {
 }
 
 /// Where a parameter's value comes from. Built by `#[apiview]`, one per parameter.
+///
+/// ```
+/// use apiview_core::Source;
+///
+/// // What `#[cookie_variable(userid, cookie = "uid", default = "guest")]` generates:
+/// let source = Source::Cookie { name: "uid", default: Some("guest") };
+/// # let _ = source;
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub enum Source {
     /// By name through every source in precedence order. `header` is the name as an
@@ -118,60 +153,116 @@ pub struct ApiRequest(Arc<Inner>);
 struct Inner {
     request: poem::Request,
     request_id: String,
-    query: Vec<(String, String)>,
     body: Body,
-    payload: Value,
+    /// Parsed on first lookup: many endpoints never read the query.
+    query: OnceLock<Vec<(String, String)>>,
+    /// A form body as an object, built on first use of the payload.
+    form_payload: OnceLock<Value>,
 }
+
+static NULL: Value = Value::Null;
 
 impl ApiRequest {
     pub(crate) fn new(request: poem::Request, request_id: String, body: Body) -> Self {
-        let query = match request.uri().query() {
+        ApiRequest(Arc::new(Inner {
+            request,
+            request_id,
+            body,
+            query: OnceLock::new(),
+            form_payload: OnceLock::new(),
+        }))
+    }
+
+    fn query_pairs(&self) -> &[(String, String)] {
+        self.0.query.get_or_init(|| match self.0.request.uri().query() {
             Some(query) if !query.is_empty() => {
                 form_urlencoded::parse(query.as_bytes()).into_owned().collect()
             }
             _ => Vec::new(),
-        };
-        let payload = match &body {
-            Body::None => Value::Null,
-            Body::Json(value) => value.clone(),
-            Body::Form(pairs) => Value::Object(group_pairs(pairs)),
-        };
-        ApiRequest(Arc::new(Inner {
-            request,
-            request_id,
-            query,
-            body,
-            payload,
-        }))
+        })
     }
 
     /// The HTTP method.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// fn show(request: &ApiRequest) -> String {
+    ///     request.method().as_str().to_owned()
+    /// }
+    /// ```
     pub fn method(&self) -> &Method {
         self.0.request.method()
     }
 
     /// The request URI.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// fn show(request: &ApiRequest) -> String {
+    ///     request.uri().to_string()
+    /// }
+    /// ```
     pub fn uri(&self) -> &Uri {
         self.0.request.uri()
     }
 
     /// The request path.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// fn show(request: &ApiRequest) -> String {
+    ///     request.path().to_owned()
+    /// }
+    /// ```
     pub fn path(&self) -> &str {
         self.0.request.uri().path()
     }
 
     /// The request headers.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// fn show(request: &ApiRequest) -> String {
+    ///     request.headers().len().to_string()
+    /// }
+    /// ```
     pub fn headers(&self) -> &HeaderMap {
         self.0.request.headers()
     }
 
     /// One header as text.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// fn show(request: &ApiRequest) -> String {
+    ///     request.header("user-agent").unwrap_or("").to_owned()
+    /// }
+    /// ```
     pub fn header(&self, name: &str) -> Option<&str> {
         let value = self.0.request.headers().get(name)?;
         std::str::from_utf8(value.as_bytes()).ok()
     }
 
     /// A cookie's value, from the `Cookie` headers.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// fn show(request: &ApiRequest) -> String {
+    ///     request.cookie("uid").unwrap_or("guest").to_owned()
+    /// }
+    /// ```
     pub fn cookie(&self, name: &str) -> Option<&str> {
         self.0
             .request
@@ -188,26 +279,78 @@ impl ApiRequest {
 
     /// The request id (the `X-Request-Id` header, or a new 32-hex id); echoed in the
     /// response.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// fn show(request: &ApiRequest) -> String {
+    ///     request.request_id().to_owned()
+    /// }
+    /// ```
     pub fn request_id(&self) -> &str {
         &self.0.request_id
     }
 
     /// The peer's address, as text.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// fn show(request: &ApiRequest) -> String {
+    ///     request.remote_addr()
+    /// }
+    /// ```
     pub fn remote_addr(&self) -> String {
         self.0.request.remote_addr().to_string()
     }
 
     /// A path parameter.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// fn show(request: &ApiRequest) -> String {
+    ///     request.path_param("id").unwrap_or("").to_owned()
+    /// }
+    /// ```
     pub fn path_param(&self, name: &str) -> Option<&str> {
         self.0.request.raw_path_param(name)
     }
 
     /// The whole body: the JSON value, or the form as an object; `null` without one.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// fn show(request: &ApiRequest) -> String {
+    ///     request.payload().to_string()
+    /// }
+    /// ```
     pub fn payload(&self) -> &Value {
-        &self.0.payload
+        match &self.0.body {
+            Body::None => &NULL,
+            Body::Json(value) => value,
+            Body::Form(pairs) => self
+                .0
+                .form_payload
+                .get_or_init(|| Value::Object(group_pairs(pairs))),
+        }
     }
 
     /// The underlying poem request (its body already read), for `FromRequest`.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// fn show(request: &ApiRequest) -> String {
+    ///     request.poem_request().uri().to_string()
+    /// }
+    /// ```
     pub fn poem_request(&self) -> &poem::Request {
         &self.0.request
     }
@@ -243,7 +386,7 @@ impl ApiRequest {
             }
             Body::Json(_) | Body::None => {}
         }
-        if let Some(value) = find_pairs(&self.0.query, name) {
+        if let Some(value) = find_pairs(self.query_pairs(), name) {
             return Some(value);
         }
         self.header(header)
@@ -252,10 +395,19 @@ impl ApiRequest {
     }
 
     /// Finds a parameter's value at its source.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// fn show(request: &ApiRequest) -> String {
+    ///     format!("{:?}", request.get(&apiview::request::Source::Header { name: "user-agent" }))
+    /// }
+    /// ```
     pub fn get(&self, source: &Source) -> Option<RawValue<'_>> {
         match *source {
             Source::Field { name, header } => self.lookup(name, header),
-            Source::Payload => Some(RawValue::Json(&self.0.payload)),
+            Source::Payload => Some(RawValue::Json(self.payload())),
             Source::Cookie { name, default } => self.cookie(name).or(default).map(RawValue::Text),
             Source::Header { name } => self.header(name).map(RawValue::Text),
             Source::Meta { name } => self.meta(name).map(RawValue::Text),
@@ -276,6 +428,15 @@ impl ApiRequest {
     /// The merged data bag, django-apiview's `_form`: every header, query key, form
     /// field, JSON body field and path param, later sources overriding earlier ones
     /// in that order. Built on each call; endpoints read single fields instead.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// fn show(request: &ApiRequest) -> String {
+    ///     serde_json::Value::Object(request.data()).to_string()
+    /// }
+    /// ```
     pub fn data(&self) -> Map<String, Value> {
         let mut data = Map::new();
         for (name, value) in self.headers() {
@@ -283,7 +444,7 @@ impl ApiRequest {
                 data.insert(name.as_str().replace('-', "_"), Value::String(text.to_owned()));
             }
         }
-        data.extend(group_pairs(&self.0.query));
+        data.extend(group_pairs(self.query_pairs()));
         match &self.0.body {
             Body::Json(Value::Object(fields)) => data.extend(fields.clone()),
             Body::Form(pairs) => data.extend(group_pairs(pairs)),

@@ -18,11 +18,15 @@ use crate::request::{self, ApiRequest, Body};
 use crate::settings::{HttpStatusMode, Settings};
 
 /// The response header carrying the request id.
+///
+/// ```
+/// assert_eq!(apiview_core::runtime::REQUEST_ID_HEADER, "x-request-id");
+/// ```
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
 
 /// Settings and what is derived from them, built once per App.
-pub struct Runtime {
+pub(crate) struct Runtime {
     pub(crate) settings: Settings,
     pub(crate) aclkeys: Vec<AclKeyDigest>,
     pub(crate) default_methods: Vec<Method>,
@@ -221,6 +225,7 @@ pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
     }
 }
 
+#[doc(hidden)]
 /// Serves a handler used on its own, outside an App: default settings, the packer
 /// its attribute names (a built-in one) or `simple`.
 pub async fn serve_standalone<H: Handler + Clone>(handler: &H, req: Request) -> Response {

@@ -14,12 +14,27 @@ use serde::{Deserialize, Serialize};
 use crate::error::Language;
 
 /// The environment variable that names the settings file.
+///
+/// ```
+/// assert_eq!(apiview_core::settings::SETTINGS_ENV, "APIVIEW_SETTINGS");
+/// ```
 pub const SETTINGS_ENV: &str = "APIVIEW_SETTINGS";
 /// The settings file read when `APIVIEW_SETTINGS` is not set.
+///
+/// ```
+/// assert_eq!(apiview_core::settings::DEFAULT_SETTINGS_FILE, "apiview.toml");
+/// ```
 pub const DEFAULT_SETTINGS_FILE: &str = "apiview.toml";
 const ENV_PREFIX: &str = "APIVIEW_";
 
 /// Which HTTP status a packed error is sent with.
+///
+/// ```
+/// use apiview_core::{HttpStatusMode, Settings};
+///
+/// let settings = Settings::from_toml_str("http_status = 'semantic'").unwrap();
+/// assert_eq!(settings.http_status, HttpStatusMode::Semantic);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum HttpStatusMode {
@@ -74,6 +89,12 @@ pub struct Settings {
 }
 
 /// `[cache]` settings.
+///
+/// ```
+/// let settings = apiview_core::Settings::from_toml_str("[cache]\ndefault_expire = 60").unwrap();
+/// assert_eq!(settings.cache.default_expire, 60);
+/// assert_eq!(settings.cache.backends["default"], "memory://");
+/// ```
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CacheSettings {
@@ -86,6 +107,11 @@ pub struct CacheSettings {
 }
 
 /// `[safe]` settings.
+///
+/// ```
+/// let settings = apiview_core::Settings::default();
+/// assert!(settings.safe.client_public_keys.is_empty());
+/// ```
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SafeSettings {
@@ -98,6 +124,11 @@ pub struct SafeSettings {
 }
 
 /// `[swagger]` settings.
+///
+/// ```
+/// let settings = apiview_core::Settings::from_toml_str("[swagger]\ntitle = 'Shop'").unwrap();
+/// assert_eq!((settings.swagger.title.as_str(), settings.swagger.mount.as_str()), ("Shop", "/apiview/"));
+/// ```
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SwaggerSettings {
@@ -182,6 +213,11 @@ mod language_name {
 }
 
 /// Settings could not be loaded. The message names the file and the key at fault.
+///
+/// ```
+/// let err = apiview_core::Settings::from_toml_str("body_limit = 'big'").unwrap_err();
+/// assert!(err.to_string().contains("body_limit"));
+/// ```
 #[derive(Debug)]
 pub struct SettingsError {
     message: String,
@@ -327,6 +363,11 @@ impl Settings {
     }
 
     /// `default_allow_methods` as HTTP methods (validated when the settings load).
+    ///
+    /// ```
+    /// let settings = apiview_core::Settings::from_toml_str("default_allow_methods = ['GET']").unwrap();
+    /// assert_eq!(settings.default_methods(), [poem::http::Method::GET]);
+    /// ```
     pub fn default_methods(&self) -> Vec<Method> {
         self.default_allow_methods
             .iter()
@@ -340,6 +381,13 @@ fn env_overrides() -> Env {
 }
 
 /// Parses a method name of the allow-lists (`get`, `POST`, …).
+///
+/// ```
+/// use apiview_core::settings::parse_method;
+///
+/// assert_eq!(parse_method("Post"), Some(poem::http::Method::POST));
+/// assert_eq!(parse_method("fetch"), None);
+/// ```
 pub fn parse_method(name: &str) -> Option<Method> {
     Some(match name.to_ascii_lowercase().as_str() {
         "get" => Method::GET,

@@ -28,6 +28,11 @@ pub struct DocComment {
 
 impl DocComment {
     /// Splits `text` (common indentation already removed; see [`dedent`]).
+    ///
+    /// ```
+    /// let doc = apiview_swagger::DocComment::parse("Ping.\n--------\n@methods: get");
+    /// assert_eq!((doc.summary.as_str(), doc.spec.as_str()), ("Ping.", "@methods: get"));
+    /// ```
     pub fn parse(text: &str) -> DocComment {
         let text = text.replace("\r\n", "\n");
         let mut lines = text.lines();
@@ -62,6 +67,11 @@ impl DocComment {
 }
 
 /// A line holding 8 or more `-` and nothing else.
+///
+/// ```
+/// assert!(apiview_swagger::is_separator("  --------  "));
+/// assert!(!apiview_swagger::is_separator("-------"));
+/// ```
 pub fn is_separator(line: &str) -> bool {
     let line = line.trim();
     line.len() >= 8 && line.bytes().all(|b| b == b'-')

@@ -7,6 +7,14 @@ use crate::endpoint::Call;
 use crate::error::BizError;
 
 /// Where the accepted keys come from.
+///
+/// ```
+/// use apiview::helpers::auth::AclKeys;
+///
+/// let from_settings: AclKeys<[&str; 0]> = AclKeys::Settings;
+/// let given = AclKeys::Given(["key-1", "key-2"]);
+/// # let _ = (from_settings, given);
+/// ```
 pub enum AclKeys<I> {
     /// `settings.aclkey` and `settings.aclkeys`.
     Settings,
@@ -16,11 +24,23 @@ pub enum AclKeys<I> {
 
 /// A key prepared for comparison: its SHA-256 digest, so that every comparison
 /// takes the same time whatever the lengths.
+///
+/// ```
+/// use apiview::helpers::auth::AclKeyDigest;
+///
+/// assert!(AclKeyDigest::of("k").is_some());
+/// ```
 #[derive(Clone)]
 pub struct AclKeyDigest([u8; 32]);
 
 impl AclKeyDigest {
     /// Digests a configured key; an empty key gives `None` (it never matches).
+    ///
+    /// ```
+    /// use apiview::helpers::auth::AclKeyDigest;
+    ///
+    /// assert!(AclKeyDigest::of("").is_none());
+    /// ```
     pub fn of(key: &str) -> Option<AclKeyDigest> {
         (!key.is_empty()).then(|| AclKeyDigest(Sha256::digest(key.as_bytes()).into()))
     }
@@ -31,6 +51,18 @@ impl AclKeyDigest {
 /// No key in the request → `MissingParameter(field)`; a key that matches none →
 /// `AppAuthFailed`. Every accepted key is compared, in constant time, whether or not
 /// an earlier one matched.
+///
+/// ```
+/// use apiview::endpoint::Call;
+/// use apiview::helpers::auth::{check_aclkey, AclKeys};
+/// use apiview::BizError;
+///
+/// // What #[check_aclkey(aclkeys = ["k1", "k2"])] runs:
+/// fn guard(call: &Call) -> Result<(), BizError> {
+///     check_aclkey(call, "aclkey", AclKeys::Given(["k1", "k2"]))
+/// }
+/// # let _ = guard;
+/// ```
 pub fn check_aclkey<I, K>(call: &Call, field: &str, keys: AclKeys<I>) -> Result<(), BizError>
 where
     I: IntoIterator<Item = K>,

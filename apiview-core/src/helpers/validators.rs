@@ -6,6 +6,19 @@ use crate::error::{codes, BizError, ErrorClass};
 use crate::request::{ApiRequest, Source};
 
 /// `#[requires(a, b)]`: each source must be present (not absent, not `null`).
+///
+/// ```
+/// use apiview::prelude::*;
+/// use apiview::helpers::validators::requires;
+/// use apiview::request::Source;
+///
+/// // What #[requires("token")] runs; see tests/helpers.rs for it over HTTP.
+/// #[apiview]
+/// fn guarded(request: &ApiRequest) -> apiview::Result<&'static str> {
+///     requires(request, &[("token", Source::Field { name: "token", header: "token" })])?;
+///     Ok("ok")
+/// }
+/// ```
 pub fn requires(request: &ApiRequest, fields: &[(&str, Source)]) -> Result<(), BizError> {
     for (name, source) in fields {
         if !request.get(source).is_some_and(|value| value.is_present()) {
@@ -16,6 +29,20 @@ pub fn requires(request: &ApiRequest, fields: &[(&str, Source)]) -> Result<(), B
 }
 
 /// `#[requires(any(a, b))]`: at least one source present and not empty.
+///
+/// ```
+/// use apiview::prelude::*;
+/// use apiview::helpers::validators::requires_any;
+/// use apiview::request::Source;
+///
+/// #[apiview]
+/// fn contact(request: &ApiRequest) -> apiview::Result<()> {
+///     requires_any(request, &[
+///         ("phone", Source::Field { name: "phone", header: "phone" }),
+///         ("email", Source::Field { name: "email", header: "email" }),
+///     ])
+/// }
+/// ```
 pub fn requires_any(request: &ApiRequest, fields: &[(&str, Source)]) -> Result<(), BizError> {
     if fields
         .iter()
@@ -28,6 +55,13 @@ pub fn requires_any(request: &ApiRequest, fields: &[(&str, Source)]) -> Result<(
 }
 
 /// `#[choices(op, [..])]`: `value` must equal one of `allowed`.
+///
+/// ```
+/// use apiview::helpers::validators::choices;
+///
+/// assert!(choices("op", &"add".to_string(), ["add", "sub"]).is_ok());
+/// assert_eq!(choices("op", &3, [1, 2]).unwrap_err().message(), "Bad parameter: op. Value 3 is not one of [1, 2].");
+/// ```
 pub fn choices<T, I>(name: &str, value: &T, allowed: I) -> Result<(), BizError>
 where
     I: IntoIterator,
@@ -43,11 +77,23 @@ where
 }
 
 /// A `None` where `allow_none = false`.
+///
+/// ```
+/// let err = apiview::helpers::validators::none_not_allowed("op");
+/// assert_eq!(err.code(), 1001060002);
+/// ```
 pub fn none_not_allowed(name: &str) -> BizError {
     BizError::bad_parameter_because(name, "a value is required")
 }
 
 /// `#[between(..)]`'s range as text: `[0, 100]`, `(0, 100]`, `[0, ∞)`.
+///
+/// ```
+/// use apiview::helpers::validators::range_text;
+///
+/// assert_eq!(range_text(Some(&0), Some(&100), true, false), "[0, 100)");
+/// assert_eq!(range_text(None, Some(&1.5), true, true), "(-∞, 1.5]");
+/// ```
 pub fn range_text(
     min: Option<&dyn Debug>,
     max: Option<&dyn Debug>,
@@ -62,12 +108,24 @@ pub fn range_text(
 }
 
 /// `BadParameter` for a value outside a `between` range.
+///
+/// ```
+/// let err = apiview::helpers::validators::out_of_range("a", &101, "[0, 100]".into());
+/// assert_eq!(err.message(), "Bad parameter: a. Value 101 is out of range [0, 100].");
+/// ```
 pub fn out_of_range(name: &str, value: &dyn Debug, range: String) -> BizError {
     BizError::out_of_range(name, DebugText(value), range)
 }
 
 /// `#[string_length_limit(..)]`: the length in characters (code points, as Python's
 /// `len`) within `[min_length, max_length]`.
+///
+/// ```
+/// use apiview::helpers::validators::string_length;
+///
+/// assert!(string_length("测试", Some(2), Some(4), None, None).is_ok()); // 2 characters, 6 bytes
+/// assert_eq!(string_length("x", Some(2), None, None, None).unwrap_err().code(), 1001060004);
+/// ```
 pub fn string_length(
     text: &str,
     min_length: Option<usize>,

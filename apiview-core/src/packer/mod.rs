@@ -18,6 +18,13 @@ use crate::error::{BizError, Language};
 use crate::request::ApiRequest;
 
 /// What a packer knows about the request it answers.
+///
+/// ```
+/// use apiview_core::packer::{DmrsPacker, PackContext, Packer};
+///
+/// let cx = PackContext::detached("0123");
+/// assert_eq!(DmrsPacker.pack_result(serde_json::json!(1), &cx).unwrap()["returnCode"], 0);
+/// ```
 #[non_exhaustive]
 pub struct PackContext<'a> {
     /// The request id, sent back as `X-Request-Id`.
@@ -57,12 +64,24 @@ impl<'a> PackContext<'a> {
 }
 
 /// What a packer knows when it unpacks an answer (client side).
+///
+/// ```
+/// use apiview_core::packer::{Packer, SimplePacker, UnpackContext};
+///
+/// let result = SimplePacker.unpack(br#"{"success": true, "result": 3}"#, &UnpackContext::new()).unwrap();
+/// assert_eq!(result, 3);
+/// ```
 #[non_exhaustive]
 #[derive(Debug, Default)]
 pub struct UnpackContext {}
 
 impl UnpackContext {
     /// An empty context.
+    ///
+    /// ```
+    /// let cx = apiview_core::packer::UnpackContext::new();
+    /// # let _ = cx;
+    /// ```
     pub fn new() -> Self {
         UnpackContext {}
     }
@@ -112,6 +131,11 @@ pub trait Packer: Send + Sync + 'static {
 }
 
 /// The packers an App knows, by name.
+///
+/// ```
+/// let packers = apiview_core::packer::Packers::default();
+/// assert_eq!(packers.names(), ["deetr", "dmrs", "simple"]);
+/// ```
 #[derive(Clone)]
 pub struct Packers {
     by_name: HashMap<String, Arc<dyn Packer>>,
@@ -129,16 +153,33 @@ impl Default for Packers {
 
 impl Packers {
     /// Registers (or replaces) a packer.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// let mut packers = apiview_core::packer::Packers::default();
+    /// packers.insert("plain", Arc::new(apiview_core::packer::SimplePacker));
+    /// assert!(packers.get("plain").is_some());
+    /// ```
     pub fn insert(&mut self, name: impl Into<String>, packer: Arc<dyn Packer>) {
         self.by_name.insert(name.into(), packer);
     }
 
     /// The packer registered under `name`.
+    ///
+    /// ```
+    /// let packers = apiview_core::packer::Packers::default();
+    /// assert!(packers.get("deetr").is_some() && packers.get("nope").is_none());
+    /// ```
     pub fn get(&self, name: &str) -> Option<&Arc<dyn Packer>> {
         self.by_name.get(name)
     }
 
     /// The registered names, sorted.
+    ///
+    /// ```
+    /// assert!(apiview_core::packer::Packers::default().names().contains(&"simple"));
+    /// ```
     pub fn names(&self) -> Vec<&str> {
         let mut names: Vec<&str> = self.by_name.keys().map(String::as_str).collect();
         names.sort_unstable();
