@@ -40,7 +40,8 @@ pub use apiview_macros::{
 };
 
 /// `use apiview::prelude::*;` brings the attribute, its helpers, `App`, `Settings`,
-/// `ApiRequest`, `BizError`, `Raw` and `Result`.
+/// `ApiRequest`, `BizError` and `Raw` (`apiview::Result` stays qualified, so that
+/// it never shadows the standard `Result`).
 pub mod prelude {
     pub use crate::{
         allow_delete, allow_get, allow_head, allow_options, allow_patch, allow_post, allow_put, apiview,
@@ -57,7 +58,7 @@ pub struct ReadmeDoctests;
 #[doc(hidden)]
 pub mod __private {
     pub use apiview_core::endpoint::{Call, EndpointMeta, Handler, HttpMethod, Outcome, ParamMeta};
-    pub use apiview_core::helpers::auth::{check_aclkey, AclKeys};
+    pub use apiview_core::helpers::auth::{check_aclkey, AclKeyList, AclKeys};
     pub use apiview_core::helpers::validators;
     pub use apiview_core::inject::coerce;
     pub use apiview_core::request::{ApiRequest, Source};
@@ -83,14 +84,9 @@ pub mod __private {
         BizError::sys_error()
     }
 
-    /// An `#[extract]` parameter through poem's `FromRequest`.
-    pub async fn extract<'a, T: poem::FromRequest<'a>>(call: &'a Call, name: &str) -> Result<T, BizError> {
-        let mut body = poem::RequestBody::default();
-        T::from_request(call.request.poem_request(), &mut body)
-            .await
-            .map_err(|err| {
-                tracing::debug!(parameter = name, %err, "#[extract] failed");
-                BizError::bad_parameter_because(name, err)
-            })
+    /// An `#[extract]` parameter that poem's `FromRequest` refused.
+    pub fn extract_failed(name: &str, err: poem::Error) -> BizError {
+        tracing::debug!(parameter = name, %err, "#[extract] failed");
+        BizError::bad_parameter_because(name, err)
     }
 }

@@ -256,5 +256,5 @@ pub trait Handler: Send + Sync + 'static {
     fn meta(&self) -> &'static EndpointMeta;
     /// Runs every phase after the method check and body reading: aclkey,
     /// injection, validators, the function.
-    fn run<'a>(&'a self, call: &'a Call) -> impl Future<Output = Outcome> + Send + 'a;
+    fn run(&self, call: Call) -> impl Future<Output = Outcome> + Send + '_;
 }

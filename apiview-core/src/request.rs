@@ -158,6 +158,7 @@ struct Inner {
     query: OnceLock<Vec<(String, String)>>,
     /// A form body as an object, built on first use of the payload.
     form_payload: OnceLock<Value>,
+    remote_ip: OnceLock<Option<String>>,
 }
 
 static NULL: Value = Value::Null;
@@ -170,6 +171,7 @@ impl ApiRequest {
             body,
             query: OnceLock::new(),
             form_payload: OnceLock::new(),
+            remote_ip: OnceLock::new(),
         }))
     }
 
@@ -306,6 +308,29 @@ impl ApiRequest {
         self.0.request.remote_addr().to_string()
     }
 
+    /// The peer's IP address (Django's `REMOTE_ADDR`), for TCP peers.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// fn ip(request: &ApiRequest) -> Option<String> {
+    ///     request.remote_ip().map(str::to_owned)
+    /// }
+    /// ```
+    pub fn remote_ip(&self) -> Option<&str> {
+        self.0
+            .remote_ip
+            .get_or_init(|| {
+                self.0
+                    .request
+                    .remote_addr()
+                    .as_socket_addr()
+                    .map(|addr| addr.ip().to_string())
+            })
+            .as_deref()
+    }
+
     /// A path parameter.
     ///
     /// ```
@@ -416,6 +441,7 @@ impl ApiRequest {
 
     fn meta(&self, name: &str) -> Option<&str> {
         match name {
+            "REMOTE_ADDR" => self.remote_ip(),
             "REQUEST_METHOD" => Some(self.method().as_str()),
             "PATH_INFO" => Some(self.path()),
             "QUERY_STRING" => Some(self.uri().query().unwrap_or("")),

@@ -124,12 +124,13 @@ impl<H: Handler> Bound<H> {
         } else {
             Body::None
         };
-        let call = Call::new(ApiRequest::new(req, request_id, body), self.runtime.clone());
-        let outcome = match AssertUnwindSafe(self.handler.run(&call)).catch_unwind().await {
+        let request = ApiRequest::new(req, request_id, body);
+        let call = Call::new(request.clone(), self.runtime.clone());
+        let outcome = match AssertUnwindSafe(self.handler.run(call)).catch_unwind().await {
             Ok(outcome) => outcome,
             Err(panic) => {
                 tracing::error!(
-                    request_id = call.request.request_id(),
+                    request_id = request.request_id(),
                     endpoint = self.handler.meta().name,
                     panic = panic_message(&*panic),
                     "endpoint panicked; answered SysError"
@@ -137,7 +138,7 @@ impl<H: Handler> Bound<H> {
                 Outcome::Error(BizError::sys_error())
             }
         };
-        self.pack(call.request.request_id(), Some(&call.request), outcome)
+        self.pack(request.request_id(), Some(&request), outcome)
     }
 
     fn pack(&self, request_id: &str, request: Option<&ApiRequest>, outcome: Outcome) -> Response {

@@ -33,9 +33,12 @@ pub fn check(cx: &Ctxt, endpoint: &Endpoint) {
             );
         }
         for param in &endpoint.params {
-            if matches!(param.kind, ParamKind::Extract) && matches!(param.ty, syn::Type::Reference(_)) {
+            if !matches!(param.kind, ParamKind::Extract) {
+                continue;
+            }
+            if let Some(reference) = crate::model::find_reference(&param.ty) {
                 cx.error_spanned_by(
-                    &param.ty,
+                    reference,
                     "a `blocking` endpoint cannot borrow from the request; take an owned type",
                 );
             }

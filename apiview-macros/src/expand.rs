@@ -88,8 +88,21 @@ impl Phases<'_> {
             ParamKind::RequestOwned => quote! {
                 let #var: ::apiview::__private::ApiRequest = ::core::clone::Clone::clone(&__apiview_call.request);
             },
+            // Called directly rather than through a generic helper, which trips
+            // rust-lang/rust#100013 for extractors that borrow (`Data<&T>`).
             ParamKind::Extract => quote_spanned! {ty.span()=>
-                let #var: #ty = ::apiview::__private::extract::<#ty>(__apiview_call, #name).await?;
+                let #var: #ty = {
+                    let mut __apiview_body = ::apiview::__private::poem::RequestBody::default();
+                    match <#ty as ::apiview::__private::poem::FromRequest>::from_request(
+                        __apiview_call.request.poem_request(),
+                        &mut __apiview_body,
+                    ).await {
+                        ::core::result::Result::Ok(__apiview_value) => __apiview_value,
+                        ::core::result::Result::Err(__apiview_error) => {
+                            return ::core::result::Result::Err(::apiview::__private::extract_failed(#name, __apiview_error));
+                        }
+                    }
+                };
             },
         };
         self.code.push(statement);
@@ -159,12 +172,24 @@ impl Phases<'_> {
                     .param(field)
                     .is_some_and(|param| is_float(&param.ty));
                 let (min, max) = (float_bound(min, float), float_bound(max, float));
-                let min_cmp = if *include_min { quote!(>=) } else { quote!(>) };
-                let max_cmp = if *include_max { quote!(<=) } else { quote!(<) };
+                // Spanned at the bounds, so that a bound of the wrong type is
+                // blamed on the bound.
+                let bind_min = quote_spanned!(min.span()=> let __apiview_min = #min;);
+                let bind_max = quote_spanned!(max.span()=> let __apiview_max = #max;);
+                let test_min = if *include_min {
+                    quote_spanned!(min.span()=> *__apiview_v >= __apiview_min)
+                } else {
+                    quote_spanned!(min.span()=> *__apiview_v > __apiview_min)
+                };
+                let test_max = if *include_max {
+                    quote_spanned!(max.span()=> *__apiview_v <= __apiview_max)
+                } else {
+                    quote_spanned!(max.span()=> *__apiview_v < __apiview_max)
+                };
                 let check = quote! {{
-                    let __apiview_min = #min;
-                    let __apiview_max = #max;
-                    if !(*__apiview_v #min_cmp __apiview_min && *__apiview_v #max_cmp __apiview_max) {
+                    #bind_min
+                    #bind_max
+                    if !(#test_min && #test_max) {
                         return ::core::result::Result::Err(::apiview::__private::validators::out_of_range(
                             #name,
                             __apiview_v,
@@ -258,9 +283,9 @@ fn aclkey(endpoint: &Endpoint) -> Option<TokenStream> {
     let keys = match &aclkey.keys {
         AclKeys::Settings => quote!(::apiview::__private::AclKeys::<[&str; 0]>::Settings),
         AclKeys::Literals(keys) => quote!(::apiview::__private::AclKeys::Given([#(#keys),*])),
-        AclKeys::Function(function) => {
-            quote_spanned!(function.span()=> ::apiview::__private::AclKeys::Given(#function()))
-        }
+        AclKeys::Function(function) => quote_spanned! {function.span()=>
+            ::apiview::__private::AclKeys::Given(::apiview::__private::AclKeyList::into_keys(#function()))
+        },
     };
     Some(quote_spanned! {aclkey.span=>
         ::apiview::__private::check_aclkey(__apiview_call, #field, #keys)?;
@@ -387,9 +412,12 @@ fn convert_output(output: &Output) -> TokenStream {
 }
 
 pub fn expand(endpoint: &Endpoint) -> TokenStream {
-    let func = &endpoint.func;
+    let vis = &endpoint.func.vis;
+    // The function moves inside the generated `run`, where `pub` would mean nothing
+    // (and trip `unreachable_pub`).
+    let mut func = endpoint.func.clone();
+    func.vis = syn::Visibility::Inherited;
     let name = endpoint.name();
-    let vis = &func.vis;
     let doc_attrs = &endpoint.doc_attrs;
 
     let mut phases = Phases {
@@ -424,12 +452,14 @@ pub fn expand(endpoint: &Endpoint) -> TokenStream {
                 &__APIVIEW_META
             }
 
-            #[allow(unused_variables, clippy::needless_question_mark, clippy::let_unit_value)]
-            fn run<'__apiview_a>(
-                &'__apiview_a self,
-                __apiview_call: &'__apiview_a ::apiview::__private::Call,
-            ) -> impl ::core::future::Future<Output = ::apiview::__private::Outcome> + ::core::marker::Send + '__apiview_a {
+            #[allow(unused_variables, non_snake_case, clippy::needless_question_mark, clippy::let_unit_value)]
+            fn run(
+                &self,
+                __apiview_call: ::apiview::__private::Call,
+            ) -> impl ::core::future::Future<Output = ::apiview::__private::Outcome> + ::core::marker::Send + '_ {
                 async move {
+                    // Owned by the future, so that extractors borrow from inside it.
+                    let __apiview_call = &__apiview_call;
                     #func
                     let __apiview_result: ::core::result::Result<::apiview::__private::Outcome, ::apiview::__private::BizError> = async {
                         #(#statements)*

@@ -171,6 +171,12 @@ pub fn parse(cx: &Ctxt, args: TokenStream, item: TokenStream) -> Option<Endpoint
                 }
                 _ => ParamKind::RequestOwned,
             }
+        } else if let Some(reference) = find_reference(&typed.ty) {
+            cx.error_spanned_by(
+                reference,
+                "request values do not outlive the request: take an owned type here, like `String` for `&str`",
+            );
+            continue;
         } else if ident == "_payload" {
             ParamKind::Named(Source::Payload)
         } else {
@@ -183,32 +189,33 @@ pub fn parse(cx: &Ctxt, args: TokenStream, item: TokenStream) -> Option<Endpoint
         });
     }
 
+    let mut transformed: Vec<&Ident> = Vec::new();
     for transform in &helpers.transforms {
         let Some(param) = params.iter_mut().find(|param| param.ident == transform.param) else {
             continue; // check.rs reports it
         };
-        let source = match &transform.source {
-            TransformSource::Payload => Source::Payload,
-            TransformSource::Cookie { name, default } => Source::Cookie {
-                name: name.clone(),
-                default: default.clone(),
-            },
-            TransformSource::Header { name } => Source::Header { name: name.clone() },
-            TransformSource::Meta { name } => Source::Meta { name: name.clone() },
-        };
-        match &param.kind {
-            ParamKind::Named(Source::Field) | ParamKind::Named(Source::Payload) => {
-                param.kind = ParamKind::Named(source)
-            }
-            ParamKind::Named(_) => cx.error_spanned_by(
+        if transformed.contains(&&transform.param) {
+            cx.error_spanned_by(
                 &transform.param,
                 format!(
                     "`{}` already has a source from another helper; #[{}] would replace it",
                     transform.param, transform.helper
                 ),
-            ),
-            _ => {} // check.rs reports it
+            );
+            continue;
         }
+        transformed.push(&transform.param);
+        if let ParamKind::Named(current) = &mut param.kind {
+            *current = match &transform.source {
+                TransformSource::Payload => Source::Payload,
+                TransformSource::Cookie { name, default } => Source::Cookie {
+                    name: name.clone(),
+                    default: default.clone(),
+                },
+                TransformSource::Header { name } => Source::Header { name: name.clone() },
+                TransformSource::Meta { name } => Source::Meta { name: name.clone() },
+            };
+        } // else: check.rs reports a transformer on a parameter injected by type
     }
 
     let output = match &func.sig.output {
@@ -243,18 +250,18 @@ pub fn parse(cx: &Ctxt, args: TokenStream, item: TokenStream) -> Option<Endpoint
 
 fn check_signature(cx: &Ctxt, func: &ItemFn) {
     let sig = &func.sig;
-    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
-        let lifetimes_only = sig
-            .generics
-            .params
-            .iter()
-            .all(|p| matches!(p, syn::GenericParam::Lifetime(_)));
-        if !lifetimes_only || sig.generics.where_clause.is_some() {
-            cx.error_spanned_by(
-                &sig.generics,
-                "an endpoint cannot be generic: apiview must know every parameter's type",
-            );
-        }
+    if !sig.generics.params.is_empty() {
+        cx.error_spanned_by(
+            &sig.generics.params,
+            "an endpoint cannot have generic or lifetime parameters: apiview must know every parameter's \
+             type (elided lifetimes, as in `&ApiRequest`, are fine)",
+        );
+    }
+    if let Some(clause) = &sig.generics.where_clause {
+        cx.error_spanned_by(
+            clause,
+            "an endpoint cannot have a `where` clause: apiview must know every parameter's type",
+        );
     }
     if let Some(token) = &sig.unsafety {
         cx.error_spanned_by(token, "an endpoint cannot be `unsafe fn`");
@@ -265,6 +272,32 @@ fn check_signature(cx: &Ctxt, func: &ItemFn) {
     if let Some(abi) = &sig.abi {
         cx.error_spanned_by(abi, "an endpoint cannot be `extern`");
     }
+}
+
+/// The first reference or lifetime anywhere in a type.
+pub fn find_reference(ty: &Type) -> Option<proc_macro2::TokenStream> {
+    fn scan(tokens: proc_macro2::TokenStream) -> Option<proc_macro2::TokenStream> {
+        let mut iter = tokens.into_iter().peekable();
+        while let Some(token) = iter.next() {
+            match &token {
+                proc_macro2::TokenTree::Punct(punct) if punct.as_char() == '&' || punct.as_char() == '\'' => {
+                    let mut found: proc_macro2::TokenStream = token.clone().into();
+                    if let Some(next) = iter.peek() {
+                        found.extend(std::iter::once(next.clone()));
+                    }
+                    return Some(found);
+                }
+                proc_macro2::TokenTree::Group(group) => {
+                    if let Some(found) = scan(group.stream()) {
+                        return Some(found);
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+    scan(quote::ToTokens::to_token_stream(ty))
 }
 
 fn doc_lines(attrs: &[Attribute]) -> Vec<String> {

@@ -22,6 +22,57 @@ pub enum AclKeys<I> {
     Given(I),
 }
 
+/// What an `aclkey = my_fn` function may return: one key (`String`, `&str`), maybe
+/// one (`Option<String>`), or several (`Vec<String>`, arrays, slices).
+///
+/// ```
+/// use apiview::helpers::auth::AclKeyList;
+///
+/// assert_eq!(String::from("k").into_keys(), ["k"]);
+/// assert_eq!(None::<String>.into_keys(), Vec::<String>::new());
+/// assert_eq!(vec!["a", "b"].into_keys(), ["a", "b"]);
+/// ```
+pub trait AclKeyList {
+    /// The keys, as owned strings.
+    fn into_keys(self) -> Vec<String>;
+}
+
+impl AclKeyList for String {
+    fn into_keys(self) -> Vec<String> {
+        vec![self]
+    }
+}
+
+impl AclKeyList for &str {
+    fn into_keys(self) -> Vec<String> {
+        vec![self.to_owned()]
+    }
+}
+
+impl<T: AclKeyList> AclKeyList for Option<T> {
+    fn into_keys(self) -> Vec<String> {
+        self.map(AclKeyList::into_keys).unwrap_or_default()
+    }
+}
+
+impl<T: AsRef<str>> AclKeyList for Vec<T> {
+    fn into_keys(self) -> Vec<String> {
+        self.iter().map(|key| key.as_ref().to_owned()).collect()
+    }
+}
+
+impl<T: AsRef<str>, const N: usize> AclKeyList for [T; N] {
+    fn into_keys(self) -> Vec<String> {
+        self.iter().map(|key| key.as_ref().to_owned()).collect()
+    }
+}
+
+impl<T: AsRef<str>> AclKeyList for &[T] {
+    fn into_keys(self) -> Vec<String> {
+        self.iter().map(|key| key.as_ref().to_owned()).collect()
+    }
+}
+
 /// A key prepared for comparison: its SHA-256 digest, so that every comparison
 /// takes the same time whatever the lengths.
 ///

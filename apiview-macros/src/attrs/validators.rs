@@ -186,7 +186,8 @@ pub fn string_length_limit(cx: &Ctxt, attr: &Attribute, args: &Args, helpers: &m
     let max_length = args
         .option("max_length")
         .and_then(|e| lit_usize(cx, e, "max_length"));
-    if min_length.is_none() && max_length.is_none() && !cx.has_errors() {
+    let given = |key: &str| args.option(key).is_some();
+    if !given("min_length") && !given("max_length") {
         cx.error_spanned_by(
             attr,
             format!("#[string_length_limit] needs max_length, min_length or both: {USAGE}"),

@@ -1,0 +1,9 @@
+use apiview::prelude::*;
+
+#[apiview]
+#[apiview]
+fn ping() -> &'static str {
+    "pong"
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use apiview::prelude::*;
+
+#[apiview]
+struct Ping;
+
+fn main() {}

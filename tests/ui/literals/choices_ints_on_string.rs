@@ -1,0 +1,9 @@
+use apiview::prelude::*;
+
+#[apiview]
+#[choices(op, [1, 2])]
+fn pick(op: String) -> String {
+    op
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use apiview::prelude::*;
+
+#[apiview(packer = )]
+fn ping() -> &'static str {
+    "pong"
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use apiview::prelude::*;
+
+#[apiview(blocking, blocking)]
+fn ping() -> &'static str {
+    "pong"
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use apiview::prelude::*;
+
+#[apiview]
+#[methods]
+fn ping() -> &'static str {
+    "pong"
+}
+
+fn main() {}

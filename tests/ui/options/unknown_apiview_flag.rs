@@ -1,0 +1,8 @@
+use apiview::prelude::*;
+
+#[apiview(block)]
+fn ping() -> &'static str {
+    "pong"
+}
+
+fn main() {}
