@@ -15,7 +15,31 @@ use quote::quote;
 
 use crate::ctxt::Ctxt;
 
-/// Turns a function into an apiview endpoint. See the `apiview` crate's docs.
+/// Turns a function into an apiview endpoint: a value implementing `poem::Endpoint`
+/// that `App::at` serves, with parameters filled by name from the request and
+/// answers wrapped by the packer.
+///
+/// Options: `packer = ".."`, `tag = ".."`, `operation_id = ".."`, `blocking`. Helper
+/// attributes go below it. See the `apiview` crate's README for the reference.
+///
+/// ```
+/// use apiview::prelude::*;
+///
+/// /// Always returns "pong".
+/// #[apiview(packer = "dmrs", tag = "health")]
+/// #[allow_get]
+/// async fn ping() -> &'static str {
+///     "pong"
+/// }
+///
+/// #[apiview(blocking)]
+/// fn checksum(data: String) -> u64 {
+///     data.bytes().map(u64::from).sum()
+/// }
+///
+/// let app = App::new(Settings::default()).at("/ping", ping).at("/checksum", checksum);
+/// # let _ = app;
+/// ```
 #[proc_macro_attribute]
 pub fn apiview(args: TokenStream, item: TokenStream) -> TokenStream {
     let cx = Ctxt::default();
@@ -67,37 +91,224 @@ macro_rules! helpers {
 
 helpers! {
     /// `#[requires(a, b)]`, `#[requires(any(phone, email))]`: fields that must be present.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// #[requires(a, any(phone, email), "token")]
+    /// fn register(a: Option<i64>, phone: Option<String>, email: Option<String>) -> bool {
+    ///     a.is_some() && (phone.is_some() || email.is_some())
+    /// }
+    /// ```
     requires,
     /// `#[choices(op, ["add", "sub"])]`, `#[choices(op, allowed_ops)]`, `allow_none = true`.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// fn allowed_ops() -> Vec<&'static str> {
+    ///     vec!["add", "sub"]
+    /// }
+    ///
+    /// #[apiview]
+    /// #[choices(op, ["add", "sub"])]
+    /// #[choices(mode, allowed_ops, allow_none = true)]
+    /// fn pick(op: String, mode: Option<String>) -> String {
+    ///     mode.unwrap_or(op)
+    /// }
+    /// ```
     choices,
     /// `#[between(a, 0, 100)]`, `include_min = false`, `include_max = false`, `allow_none = true`.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// fn max_b() -> f64 {
+    ///     1e6
+    /// }
+    ///
+    /// #[apiview]
+    /// #[between(a, 0, 100)]
+    /// #[between(b, 0, max_b, include_min = false)]
+    /// fn add(a: i64, b: f64) -> f64 {
+    ///     a as f64 + b
+    /// }
+    /// ```
     between,
     /// `#[string_length_limit(msg, max_length = 4096, min_length = 2)]`.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// #[string_length_limit(msg, max_length = 4096, min_length = 2, too_short_message = "Say more.")]
+    /// fn echo(msg: String) -> String {
+    ///     msg
+    /// }
+    /// ```
     string_length_limit,
     /// `#[check_aclkey]`, `(aclkey = "..")`, `(aclkeys = [".."])`, `(aclkey = my_fn)`, `(field = "aclkey")`.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// #[check_aclkey] // settings.aclkey / settings.aclkeys
+    /// fn secure() -> &'static str {
+    ///     "ok"
+    /// }
+    ///
+    /// #[apiview]
+    /// #[check_aclkey(aclkeys = ["key-1", "key-2"], field = "token")]
+    /// fn partner() -> &'static str {
+    ///     "ok"
+    /// }
+    /// ```
     check_aclkey,
     /// Allows GET.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// #[allow_get]
+    /// fn ping() -> &'static str {
+    ///     "pong"
+    /// }
+    /// ```
     allow_get,
     /// Allows POST.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// #[allow_post]
+    /// fn create(name: String) -> String {
+    ///     name
+    /// }
+    /// ```
     allow_post,
     /// Allows PUT.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// #[allow_put]
+    /// fn replace(name: String) -> String {
+    ///     name
+    /// }
+    /// ```
     allow_put,
     /// Allows DELETE.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// #[allow_delete]
+    /// fn remove(id: u64) -> u64 {
+    ///     id
+    /// }
+    /// ```
     allow_delete,
     /// Allows PATCH.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// #[allow_patch]
+    /// fn rename(id: u64, name: String) -> String {
+    ///     format!("{id}: {name}")
+    /// }
+    /// ```
     allow_patch,
     /// Allows HEAD.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// #[allow_get]
+    /// #[allow_head]
+    /// fn exists() -> bool {
+    ///     true
+    /// }
+    /// ```
     allow_head,
     /// Allows OPTIONS.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// #[allow_options]
+    /// fn preflight() {}
+    /// ```
     allow_options,
     /// `#[methods(get, post)]`: the method allow-list.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// #[methods(get, post)]
+    /// fn both() -> &'static str {
+    ///     "either"
+    /// }
+    /// ```
     methods,
     /// `#[body_alias(user)]`: the whole body as parameter `user`.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// #[body_alias(user)]
+    /// fn show(user: serde_json::Value) -> serde_json::Value {
+    ///     user
+    /// }
+    /// ```
     body_alias,
     /// `#[cookie_variable(uid)]`, `(userid, cookie = "uid", default = "..")`: a cookie as a parameter.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// #[cookie_variable(uid)]
+    /// #[cookie_variable(theme, cookie = "ui-theme", default = "light")]
+    /// fn prefs(uid: Option<String>, theme: String) -> String {
+    ///     format!("{uid:?} {theme}")
+    /// }
+    /// ```
     cookie_variable,
     /// `#[meta_variable(agent, "HTTP_USER_AGENT")]`: a Django META value as a parameter.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// #[meta_variable(agent, "HTTP_USER_AGENT")]
+    /// #[meta_variable(ip, "REMOTE_ADDR")]
+    /// fn client(agent: Option<String>, ip: Option<String>) -> String {
+    ///     format!("{agent:?} {ip:?}")
+    /// }
+    /// ```
     meta_variable,
     /// `#[header_variable(agent, "User-Agent")]`: a header as a parameter.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// #[header_variable(agent, "User-Agent")]
+    /// fn agent(agent: Option<String>) -> Option<String> {
+    ///     agent
+    /// }
+    /// ```
     header_variable,
 }
