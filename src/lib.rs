@@ -28,15 +28,15 @@
 //! each packer.
 
 pub use apiview_core::{
-    app, endpoint, error, helpers, inject, packer, request, settings, ApiRequest, App, AppError, BizError,
-    EndpointMeta, ErrorClass, ErrorCode, Handler, Language, PackContext, Packer, Raw, RawValue, Result,
-    Settings, SettingsError, UnpackContext,
+    app, cache, endpoint, error, helpers, inject, packer, request, settings, ApiRequest, App, AppError,
+    BizError, EndpointMeta, ErrorClass, ErrorCode, Handler, Language, PackContext, Packer, Raw, RawValue,
+    Result, Settings, SettingsError, UnpackContext,
 };
 /// The endpoint attribute and its helpers.
 pub use apiview_macros::{
     allow_delete, allow_get, allow_head, allow_options, allow_patch, allow_post, allow_put, apiview, between,
-    body_alias, check_aclkey, choices, cookie_variable, header_variable, meta_variable, methods, requires,
-    string_length_limit,
+    body_alias, cache, check_aclkey, choices, cookie_variable, header_variable, meta_variable, methods,
+    requires, string_length_limit,
 };
 
 /// `use apiview::prelude::*;` brings the attribute, its helpers, `App`, `Settings`,
@@ -45,8 +45,8 @@ pub use apiview_macros::{
 pub mod prelude {
     pub use crate::{
         allow_delete, allow_get, allow_head, allow_options, allow_patch, allow_post, allow_put, apiview,
-        between, body_alias, check_aclkey, choices, cookie_variable, header_variable, meta_variable, methods,
-        requires, string_length_limit, ApiRequest, App, BizError, Raw, Settings,
+        between, body_alias, cache, check_aclkey, choices, cookie_variable, header_variable, meta_variable,
+        methods, requires, string_length_limit, ApiRequest, App, BizError, Raw, Settings,
     };
 }
 
@@ -60,6 +60,11 @@ pub mod __private {
     pub use apiview_core::endpoint::{Call, EndpointMeta, Handler, HttpMethod, Outcome, ParamMeta};
     pub use apiview_core::helpers::auth::{check_aclkey, AclKeyList, AclKeys};
     pub use apiview_core::helpers::validators;
+
+    /// What `#[cache]` generates calls to.
+    pub mod cache {
+        pub use apiview_core::cache::{fill, key_part, lookup, store, store_batch, CacheSpec};
+    }
     pub use apiview_core::inject::coerce;
     pub use apiview_core::request::{ApiRequest, Source};
     pub use apiview_core::runtime::serve_standalone;

@@ -15,6 +15,7 @@ fn ui() {
         "literals",
         "types",
         "not_yet",
+        "cache",
         "multiple",
     ] {
         t.compile_fail(format!("tests/ui/{kind}/*.rs"));

@@ -9,6 +9,7 @@ use poem::endpoint::BoxEndpoint;
 use poem::{Endpoint, EndpointExt, IntoEndpoint, Request, Response, Route};
 use tracing::Instrument;
 
+use crate::cache::{Cache, CacheFailure, Caches};
 use crate::endpoint::{EndpointMeta, Handler};
 use crate::packer::{Packer, Packers};
 use crate::runtime::{request_id_of, with_request_id, Bound, BusinessCode, RequestId, Runtime};
@@ -41,7 +42,28 @@ struct Entry {
 pub struct App {
     settings: Settings,
     packers: Packers,
+    caches: Result<Arc<Caches>, CacheFailure>,
     entries: Vec<Entry>,
+}
+
+/// One cached endpoint, as [`App::cache_entries`] lists them (django-apiview's
+/// `list_cache_entries`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheEntry {
+    /// The endpoint's path.
+    pub path: String,
+    /// The endpoint's function name.
+    pub endpoint: &'static str,
+    /// The key template.
+    pub template: &'static str,
+    /// The backend's name.
+    pub backend: &'static str,
+    /// The backend's URL (empty when no such backend is configured).
+    pub url: String,
+    /// Seconds to live.
+    pub expire: u64,
+    /// Whether each element of the result is cached under its own key.
+    pub batch: bool,
 }
 
 /// The App cannot be built: an unknown packer name, a path registered twice.
@@ -74,9 +96,11 @@ impl App {
     /// assert_eq!(app.settings().packer, "dmrs");
     /// ```
     pub fn new(settings: Settings) -> Self {
+        let caches = Caches::from_settings(&settings.cache).map(Arc::new);
         App {
             settings,
             packers: Packers::default(),
+            caches,
             entries: Vec::new(),
         }
     }
@@ -139,6 +163,59 @@ impl App {
         self
     }
 
+    /// The cache named `name` in `[cache] backends`: read, write and invalidate
+    /// entries (django-apiview's cache cleaners).
+    ///
+    /// ```
+    /// use apiview::{App, Settings};
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let app = App::new(Settings::default());
+    /// let cache = app.cache("default").unwrap();
+    /// cache.set("add:1:2", &3, std::time::Duration::from_secs(60)).await.unwrap();
+    /// assert_eq!(cache.invalidate("add:{a}:*", &[("a", &1)]).await.unwrap(), 1);
+    /// # });
+    /// ```
+    pub fn cache(&self, name: &str) -> Option<Cache> {
+        self.caches.as_ref().ok()?.get(name).cloned()
+    }
+
+    /// Every cached endpoint with its key template, backend and expiry.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// #[cache(key = "add:{a}:{b}", expire = 60)]
+    /// fn add(a: i64, b: i64) -> i64 {
+    ///     a + b
+    /// }
+    ///
+    /// let app = App::new(Settings::default()).at("/add", add);
+    /// let entries = app.cache_entries();
+    /// assert_eq!((entries[0].template, entries[0].expire, entries[0].url.as_str()), ("add:{a}:{b}", 60, "memory://"));
+    /// ```
+    pub fn cache_entries(&self) -> Vec<CacheEntry> {
+        self.entries
+            .iter()
+            .filter_map(|entry| {
+                let spec = entry.meta.cache?;
+                Some(CacheEntry {
+                    path: entry.path.clone(),
+                    endpoint: entry.meta.name,
+                    template: spec.template,
+                    backend: spec.name,
+                    url: self
+                        .cache(spec.name)
+                        .map(|cache| cache.url().to_owned())
+                        .unwrap_or_default(),
+                    expire: spec.expire.unwrap_or(self.settings.cache.default_expire),
+                    batch: spec.batch,
+                })
+            })
+            .collect()
+    }
+
     /// Every registered endpoint with its path, in registration order.
     ///
     /// ```
@@ -175,7 +252,20 @@ impl App {
                 self.packers.names().join(", ")
             ))
         })?;
-        let runtime = Arc::new(Runtime::new(self.settings));
+        let caches = self
+            .caches
+            .map_err(|failure| AppError(format!("settings key `cache.backends`: {failure}")))?;
+        for entry in &self.entries {
+            if let Some(spec) = entry.meta.cache {
+                if caches.get(spec.name).is_none() {
+                    return Err(AppError(format!(
+                        "endpoint `{}` caches in `{}` (#[cache(name = ..)]), which settings `[cache] backends` do not configure",
+                        entry.meta.name, spec.name
+                    )));
+                }
+            }
+        }
+        let runtime = Arc::new(Runtime::new(self.settings, caches));
         let mut route = Route::new();
         let mut seen = std::collections::HashSet::new();
         for entry in self.entries {

@@ -132,6 +132,8 @@ pub struct EndpointMeta {
     pub reads_body: bool,
     /// Whether the endpoint checks an API key.
     pub checks_aclkey: bool,
+    /// `#[cache(..)]`.
+    pub cache: Option<&'static crate::cache::CacheSpec>,
 }
 
 /// An endpoint's answer before packing.

@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 pub mod app;
+pub mod cache;
 pub mod endpoint;
 pub mod error;
 pub mod helpers;

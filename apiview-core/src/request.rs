@@ -9,6 +9,7 @@ use poem::http::header::{CONTENT_LENGTH, CONTENT_TYPE, COOKIE};
 use poem::http::{HeaderMap, Method, Uri};
 use serde_json::{Map, Value};
 
+use crate::cache::{Cache, Caches};
 use crate::error::BizError;
 
 /// A request value found under a name, before it is coerced into a parameter's type.
@@ -159,12 +160,13 @@ struct Inner {
     /// A form body as an object, built on first use of the payload.
     form_payload: OnceLock<Value>,
     remote_ip: OnceLock<Option<String>>,
+    caches: Arc<Caches>,
 }
 
 static NULL: Value = Value::Null;
 
 impl ApiRequest {
-    pub(crate) fn new(request: poem::Request, request_id: String, body: Body) -> Self {
+    pub(crate) fn new(request: poem::Request, request_id: String, body: Body, caches: Arc<Caches>) -> Self {
         ApiRequest(Arc::new(Inner {
             request,
             request_id,
@@ -172,6 +174,7 @@ impl ApiRequest {
             query: OnceLock::new(),
             form_payload: OnceLock::new(),
             remote_ip: OnceLock::new(),
+            caches,
         }))
     }
 
@@ -329,6 +332,22 @@ impl ApiRequest {
                     .map(|addr| addr.ip().to_string())
             })
             .as_deref()
+    }
+
+    /// The cache named `name` in `[cache] backends`, to read, write or invalidate
+    /// entries from an endpoint.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// async fn forget(request: &ApiRequest, a: i64) -> apiview::Result<u64> {
+    ///     let cache = request.cache("default").expect("the default cache exists");
+    ///     cache.invalidate("add:{a}:*", &[("a", &a)]).await
+    /// }
+    /// ```
+    pub fn cache(&self, name: &str) -> Option<&Cache> {
+        self.0.caches.get(name)
     }
 
     /// A path parameter.

@@ -9,6 +9,7 @@ use poem::http::header::{HeaderValue, ALLOW, CONTENT_TYPE};
 use poem::http::{Method, StatusCode};
 use poem::{Endpoint, IntoResponse, Request, Response};
 
+use crate::cache::Caches;
 use crate::endpoint::{Call, Handler, Outcome};
 use crate::error::{BizError, ErrorClass, Language};
 use crate::helpers::auth::AclKeyDigest;
@@ -28,12 +29,13 @@ const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
 /// Settings and what is derived from them, built once per App.
 pub(crate) struct Runtime {
     pub(crate) settings: Settings,
+    pub(crate) caches: Arc<Caches>,
     pub(crate) aclkeys: Vec<AclKeyDigest>,
     pub(crate) default_methods: Vec<Method>,
 }
 
 impl Runtime {
-    pub(crate) fn new(settings: Settings) -> Self {
+    pub(crate) fn new(settings: Settings, caches: Arc<Caches>) -> Self {
         let aclkeys = std::iter::once(&settings.aclkey)
             .chain(&settings.aclkeys)
             .filter_map(|key| AclKeyDigest::of(key))
@@ -41,6 +43,7 @@ impl Runtime {
         let default_methods = settings.default_methods();
         Runtime {
             settings,
+            caches,
             aclkeys,
             default_methods,
         }
@@ -124,7 +127,7 @@ impl<H: Handler> Bound<H> {
         } else {
             Body::None
         };
-        let request = ApiRequest::new(req, request_id, body);
+        let request = ApiRequest::new(req, request_id, body, self.runtime.caches.clone());
         let call = Call::new(request.clone(), self.runtime.clone());
         let outcome = match AssertUnwindSafe(self.handler.run(call)).catch_unwind().await {
             Ok(outcome) => outcome,
@@ -232,7 +235,11 @@ pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
 pub async fn serve_standalone<H: Handler + Clone>(handler: &H, req: Request) -> Response {
     static RUNTIME: OnceLock<Arc<Runtime>> = OnceLock::new();
     let runtime = RUNTIME
-        .get_or_init(|| Arc::new(Runtime::new(Settings::default())))
+        .get_or_init(|| {
+            let settings = Settings::default();
+            let caches = Caches::from_settings(&settings.cache).unwrap_or_default();
+            Arc::new(Runtime::new(settings, Arc::new(caches)))
+        })
         .clone();
     let packers = Packers::default();
     let packer = handler

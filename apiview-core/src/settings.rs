@@ -104,6 +104,12 @@ pub struct CacheSettings {
     pub disable_cache_header: String,
     /// Cache backends by name, as URLs (`memory://`, `redis://host:port/db`).
     pub backends: BTreeMap<String, String>,
+    /// Longest wait for one backend operation, in milliseconds; a slower backend is
+    /// a failure (a logged miss with `ignore_errors`).
+    pub operation_timeout_ms: u64,
+    /// Longest wait, in milliseconds, for a concurrent request computing the same
+    /// key before computing it too.
+    pub single_flight_timeout_ms: u64,
 }
 
 /// `[safe]` settings.
@@ -175,6 +181,8 @@ impl Default for CacheSettings {
             default_expire: 300,
             disable_cache_header: "Disable-Cache".into(),
             backends: BTreeMap::from([("default".into(), "memory://".into())]),
+            operation_timeout_ms: 250,
+            single_flight_timeout_ms: 10_000,
         }
     }
 }
@@ -349,6 +357,27 @@ impl Settings {
                 "packer",
                 "must name a packer: simple, deetr, dmrs, safe or a registered one".into(),
             );
+        }
+        for (name, url) in &self.cache.backends {
+            let key = format!("cache.backends.{name}");
+            if url.starts_with("memory://") {
+                continue;
+            }
+            if !(url.starts_with("redis://")
+                || url.starts_with("redis+unix://")
+                || url.starts_with("unix://"))
+            {
+                return fail(
+                    &key,
+                    format!("`{url}` is not a cache URL; use \"memory://\" or \"redis://host:port/db\""),
+                );
+            }
+            if let Err(err) = redis::Client::open(url.as_str()) {
+                return fail(&key, format!("`{url}` is not a valid Redis URL: {err}"));
+            }
+        }
+        if self.cache.operation_timeout_ms == 0 {
+            return fail("cache.operation_timeout_ms", "must be at least 1".into());
         }
         if !matches!(self.swagger.openapi_version.as_str(), "3.0" | "3.1") {
             return fail(

@@ -25,6 +25,30 @@ pub fn check(cx: &Ctxt, endpoint: &Endpoint) {
     for transform in &endpoint.helpers.transforms {
         named_param(cx, endpoint, &transform.param, transform.helper);
     }
+    if let Some(cache) = &endpoint.helpers.cache {
+        for name in &cache.names {
+            let is_param = endpoint
+                .params
+                .iter()
+                .any(|param| param.ident == name.as_str() && matches!(param.kind, ParamKind::Named(_)));
+            if !is_param && !cache.batch {
+                cx.error_spanned_by(
+                    &cache.key,
+                    format!(
+                        "`{{{name}}}` in the key template is not a parameter of `{}`; a key is filled from the \
+                         parameters (with batch = true, also from each element's fields)",
+                        endpoint.name()
+                    ),
+                );
+            }
+        }
+        if matches!(endpoint.output, crate::model::Output::Raw(_)) {
+            cx.error_spanned_by(
+                &cache.key,
+                "#[cache] stores results as JSON; a `Raw` response cannot be cached",
+            );
+        }
+    }
     if let Some(span) = endpoint.args.blocking {
         if endpoint.is_async() {
             cx.error_at(

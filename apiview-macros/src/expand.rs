@@ -350,6 +350,11 @@ fn meta(endpoint: &Endpoint) -> TokenStream {
         || endpoint.helpers.aclkey.is_some()
         || !endpoint.helpers.validators.is_empty();
     let checks_aclkey = endpoint.helpers.aclkey.is_some();
+    let name_ident = endpoint.name();
+    let cache = match &endpoint.helpers.cache {
+        Some(_) => quote!(::core::option::Option::Some(&#name_ident::__APIVIEW_CACHE)),
+        None => quote!(::core::option::Option::None),
+    };
     quote! {
         ::apiview::__private::EndpointMeta {
             name: #name,
@@ -364,6 +369,7 @@ fn meta(endpoint: &Endpoint) -> TokenStream {
             params: &[#(#params),*],
             reads_body: #reads_body,
             checks_aclkey: #checks_aclkey,
+            cache: #cache,
         }
     }
 }
@@ -411,6 +417,94 @@ fn convert_output(output: &Output) -> TokenStream {
     }
 }
 
+/// The cache phases around the function call, and the `CacheSpec` constant.
+fn cache(endpoint: &Endpoint, call: TokenStream, convert: TokenStream) -> (TokenStream, TokenStream) {
+    let ok =
+        quote!(::core::result::Result::Ok::<::apiview::__private::Outcome, ::apiview::__private::BizError>);
+    let Some(cache) = &endpoint.helpers.cache else {
+        return (
+            TokenStream::new(),
+            quote! {
+                let __apiview_ret = #call;
+                #ok(#convert)
+            },
+        );
+    };
+    let name = endpoint.name();
+    let template = &cache.key;
+    let literals = &cache.literals;
+    let names = &cache.names;
+    let expire = match &cache.expire {
+        Some(expire) => quote!(::core::option::Option::Some(#expire)),
+        None => quote!(::core::option::Option::None),
+    };
+    let backend = &cache.name;
+    let (get, set, batch, ignore) = (
+        cache.get_from_cache,
+        cache.set_to_cache,
+        cache.batch,
+        cache.ignore_errors,
+    );
+    let spec = quote! {
+        impl #name {
+            #[doc(hidden)]
+            const __APIVIEW_CACHE: ::apiview::__private::cache::CacheSpec = ::apiview::__private::cache::CacheSpec {
+                template: #template,
+                literals: &[#(#literals),*],
+                names: &[#(#names),*],
+                expire: #expire,
+                name: #backend,
+                get_from_cache: #get,
+                set_to_cache: #set,
+                batch: #batch,
+                ignore_errors: #ignore,
+            };
+        }
+    };
+    let part = |name: &String| {
+        let var = format_ident!("__apiview_p_{}", name);
+        quote_spanned!(template.span()=> ::apiview::__private::cache::key_part(&#var))
+    };
+    let finish = if cache.batch {
+        let params: Vec<TokenStream> = cache
+            .names
+            .iter()
+            .filter(|name| {
+                endpoint
+                    .params
+                    .iter()
+                    .any(|param| param.ident == name.as_str() && param.source().is_some())
+            })
+            .map(|name| {
+                let part = part(name);
+                quote!((#name, #part))
+            })
+            .collect();
+        quote! {
+            let __apiview_ret = #call;
+            let __apiview_outcome = #convert;
+            ::apiview::__private::cache::store_batch(__apiview_call, &#name::__APIVIEW_CACHE, &[#(#params),*], &__apiview_outcome).await?;
+            #ok(__apiview_outcome)
+        }
+    } else {
+        let parts = cache.names.iter().map(part);
+        quote! {
+            let __apiview_cache_key = ::apiview::__private::cache::fill(&[#(#literals),*], &[#(#parts),*]);
+            let __apiview_miss = match ::apiview::__private::cache::lookup(__apiview_call, &#name::__APIVIEW_CACHE, &__apiview_cache_key).await? {
+                ::core::result::Result::Ok(__apiview_hit) => {
+                    return #ok(::apiview::__private::Outcome::Data(__apiview_hit));
+                }
+                ::core::result::Result::Err(__apiview_miss) => __apiview_miss,
+            };
+            let __apiview_ret = #call;
+            let __apiview_outcome = #convert;
+            ::apiview::__private::cache::store(__apiview_call, &#name::__APIVIEW_CACHE, &__apiview_cache_key, __apiview_miss, &__apiview_outcome).await?;
+            #ok(__apiview_outcome)
+        }
+    };
+    (spec, finish)
+}
+
 pub fn expand(endpoint: &Endpoint) -> TokenStream {
     let vis = &endpoint.func.vis;
     // The function moves inside the generated `run`, where `pub` would mean nothing
@@ -435,6 +529,7 @@ pub fn expand(endpoint: &Endpoint) -> TokenStream {
     let statements = phases.code;
     let call = call_function(endpoint);
     let convert = convert_output(&endpoint.output);
+    let (cache_spec, finish) = cache(endpoint, call, convert);
     let meta = meta(endpoint);
     let description = lit(&format!("The `{name}` endpoint, made by `#[apiview]`."));
 
@@ -445,6 +540,8 @@ pub fn expand(endpoint: &Endpoint) -> TokenStream {
         #[allow(non_camel_case_types)]
         #[derive(::core::clone::Clone, ::core::marker::Copy, ::core::fmt::Debug)]
         #vis struct #name;
+
+        #cache_spec
 
         impl ::apiview::__private::Handler for #name {
             fn meta(&self) -> &'static ::apiview::__private::EndpointMeta {
@@ -463,8 +560,7 @@ pub fn expand(endpoint: &Endpoint) -> TokenStream {
                     #func
                     let __apiview_result: ::core::result::Result<::apiview::__private::Outcome, ::apiview::__private::BizError> = async {
                         #(#statements)*
-                        let __apiview_ret = #call;
-                        ::core::result::Result::Ok::<::apiview::__private::Outcome, ::apiview::__private::BizError>(#convert)
+                        #finish
                     }.await;
                     match __apiview_result {
                         ::core::result::Result::Ok(__apiview_outcome) => __apiview_outcome,

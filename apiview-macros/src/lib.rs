@@ -299,6 +299,20 @@ helpers! {
     /// }
     /// ```
     meta_variable,
+    /// `#[cache(key = "add:{a}:{b}", expire = 60)]`: the result cached under a key
+    /// filled from the parameters; options `name`, `get_from_cache`, `set_to_cache`,
+    /// `batch`, `ignore_errors`.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// #[cache(key = "add:{a}:{b}", expire = 60)]
+    /// fn add(a: i64, b: i64) -> i64 {
+    ///     a + b
+    /// }
+    /// ```
+    cache,
     /// `#[header_variable(agent, "User-Agent")]`: a header as a parameter.
     ///
     /// ```

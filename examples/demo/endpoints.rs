@@ -1,6 +1,9 @@
 //! The demo's endpoints. Their paths, parameters and answers are a public contract:
 //! other people test against them.
 
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
 use apiview::prelude::*;
 use serde_json::{json, Value};
 
@@ -63,8 +66,7 @@ pub async fn echo(msg: String) -> String {
 #[requires(a, b)]
 #[between(a, 0, 100)]
 pub fn add(a: i64, b: i64) -> apiview::Result<i64> {
-    a.checked_add(b)
-        .ok_or_else(|| BizError::bad_parameter_because("b", "a + b does not fit in a 64-bit integer"))
+    add_checked(a, b)
 }
 
 /// Echo an operation name, which must be `add` or `sub`.
@@ -166,6 +168,87 @@ pub fn body(user: Value) -> Value {
     user
 }
 
+/// Add two integers, cached for 60 seconds under `add:{a}:{b}`.
+///
+/// Same parameters and answers as `/add`; a repeated call is answered from the
+/// cache (send `Disable-Cache: true` to skip the read).
+///
+/// --------
+/// @parameter: a {{{
+///     in: query
+///     required: true
+///     type: integer
+/// }}}
+/// @parameter: b {{{
+///     in: query
+///     required: true
+///     type: integer
+/// }}}
+/// @response: 200 OK "the sum" {{{
+///     3
+/// }}}
+#[apiview]
+#[requires(a, b)]
+#[between(a, 0, 100)]
+#[cache(key = "add:{a}:{b}", expire = 60)]
+pub fn cached_add(a: i64, b: i64) -> apiview::Result<i64> {
+    add_checked(a, b)
+}
+
+fn add_checked(a: i64, b: i64) -> apiview::Result<i64> {
+    a.checked_add(b)
+        .ok_or_else(|| BizError::bad_parameter_because("b", "a + b does not fit in a 64-bit integer"))
+}
+
+static NOTES: Mutex<BTreeMap<String, String>> = Mutex::new(BTreeMap::new());
+
+/// Read a note, cached for 60 seconds under `note:{name}`.
+///
+/// --------
+/// @parameter: name {{{
+///     in: query
+///     required: true
+///     type: string
+/// }}}
+/// @response: 200 OK "the note, or null" {{{
+///     "buy milk"
+/// }}}
+#[apiview]
+#[allow_get]
+#[cache(key = "note:{name}", expire = 60)]
+pub fn note_get(name: String) -> Option<String> {
+    NOTES
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&name)
+        .cloned()
+}
+
+/// Write a note and invalidate its cached reads.
+///
+/// --------
+/// @parameter: body {{{
+///     in: body
+///     required: true
+///     example:
+///       name: "todo"
+///       text: "buy milk"
+/// }}}
+/// @response: 200 OK "how many cached entries were removed" {{{
+///     1
+/// }}}
+#[apiview]
+#[allow_post]
+#[string_length_limit(text, max_length = 4096)]
+pub async fn note_set(request: &ApiRequest, name: String, text: String) -> apiview::Result<u64> {
+    NOTES
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(name.clone(), text);
+    let cache = request.cache("default").ok_or_else(BizError::cache_error)?;
+    cache.invalidate("note:{name}", &[("name", &name)]).await
+}
+
 /// Every demo endpoint, at its path.
 pub fn app(settings: Settings) -> App {
     App::new(settings)
@@ -178,4 +261,7 @@ pub fn app(settings: Settings) -> App {
         .at("/boom", boom)
         .at("/whoami", whoami)
         .at("/body", body)
+        .at("/cached_add", cached_add)
+        .at("/note_get", note_get)
+        .at("/note_set", note_set)
 }

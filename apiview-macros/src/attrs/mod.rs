@@ -4,6 +4,7 @@
 pub mod apiview;
 mod args;
 mod auth;
+mod cache;
 mod methods;
 mod transform;
 mod validators;
@@ -33,10 +34,11 @@ pub const HELPERS: &[&str] = &[
     "cookie_variable",
     "meta_variable",
     "header_variable",
+    "cache",
 ];
 
 /// Helpers of the design that later versions bring.
-const NOT_YET: &[&str] = &["cache", "rsa_decrypt", "decode_encrypted_data"];
+const NOT_YET: &[&str] = &["rsa_decrypt", "decode_encrypted_data"];
 
 /// A request field named by a helper: a parameter of the function, or a string
 /// literal naming a field the function does not take.
@@ -113,6 +115,7 @@ pub struct Helpers {
     /// The allow-list, each method with the token that named it.
     pub methods: Vec<(String, Span)>,
     pub transforms: Vec<Transform>,
+    pub cache: Option<cache::CacheAttr>,
 }
 
 /// Whether `attr` is one of ours (known or coming later).
@@ -141,6 +144,7 @@ pub fn parse_helper(cx: &Ctxt, attr: &Attribute, helpers: &mut Helpers) {
         "string_length_limit" => validators::string_length_limit(cx, attr, &args, helpers),
         "check_aclkey" => auth::check_aclkey(cx, attr, &args, helpers),
         "methods" => methods::methods(cx, attr, &args, helpers),
+        "cache" => cache::cache(cx, attr, &args, helpers),
         "body_alias" | "cookie_variable" | "meta_variable" | "header_variable" => {
             transform::transform(cx, attr, &name, &args, helpers)
         }

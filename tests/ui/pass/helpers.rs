@@ -144,3 +144,30 @@ fn main() {
         .at("/meta_and_header", meta_and_header)
         .at("/mixed", mixed);
 }
+
+mod cached {
+    use apiview::prelude::*;
+
+    #[derive(serde::Serialize)]
+    pub struct User {
+        pub id: u64,
+    }
+
+    #[apiview]
+    #[cache(key = "add:{a}:{b}", expire = 60, name = "default", get_from_cache = true, set_to_cache = true)]
+    pub fn add(a: i64, b: Option<i64>) -> i64 {
+        a + b.unwrap_or(0)
+    }
+
+    #[apiview]
+    #[cache(key = "user:{id}", batch = true, ignore_errors = false)]
+    pub fn users(ids: Vec<u64>) -> Vec<User> {
+        ids.into_iter().map(|id| User { id }).collect()
+    }
+
+    #[apiview]
+    #[cache(key = "static:{{literal}}")]
+    pub async fn constant() -> &'static str {
+        "same"
+    }
+}

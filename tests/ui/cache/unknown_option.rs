@@ -1,7 +1,7 @@
 use apiview::prelude::*;
 
 #[apiview]
-#[cache(key = "calc:{a}", expire = 60)]
+#[cache(key = "add:{a}", ttl = 60)]
 fn add(a: i64) -> i64 {
     a
 }

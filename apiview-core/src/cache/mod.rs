@@ -1,0 +1,601 @@
+//! Result caching (`#[cache]`): named backends from settings, the unpacked result
+//! stored as JSON under a key filled from the request, single flight for concurrent
+//! misses, and handles to read, write and invalidate entries from code.
+
+mod key;
+mod memory;
+mod redis;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::future::BoxFuture;
+use serde::Serialize;
+use serde_json::Value;
+use tokio::sync::watch;
+
+pub use self::key::{escape, fill, glob_match, key_part, Template};
+pub use self::memory::MemoryBackend;
+pub use self::redis::RedisBackend;
+use crate::endpoint::{Call, Outcome};
+use crate::error::BizError;
+use crate::settings::CacheSettings;
+
+/// A cache backend failed: unreachable, slow, or answering garbage.
+///
+/// ```
+/// let failure = apiview_core::cache::CacheFailure::new("Redis did not answer");
+/// assert_eq!(failure.to_string(), "Redis did not answer");
+/// ```
+#[derive(Debug, Clone)]
+pub struct CacheFailure(String);
+
+impl CacheFailure {
+    /// A failure described in words.
+    pub fn new(message: impl Into<String>) -> Self {
+        CacheFailure(message.into())
+    }
+}
+
+impl fmt::Display for CacheFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for CacheFailure {}
+
+/// Where cached results live. `memory://` and `redis://` are built in.
+///
+/// ```
+/// use std::time::Duration;
+/// use apiview_core::cache::{CacheBackend, MemoryBackend};
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let backend: Box<dyn CacheBackend> = Box::new(MemoryBackend::new());
+/// backend.set("a:1", "[1]".into(), Duration::from_secs(5)).await.unwrap();
+/// assert_eq!(backend.delete_pattern("a:*").await.unwrap(), 1);
+/// # });
+/// ```
+pub trait CacheBackend: Send + Sync + 'static {
+    /// The value stored under `key`, if any.
+    fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Bytes>, CacheFailure>>;
+    /// Stores `value` under `key` for `ttl`, value and expiry together.
+    fn set<'a>(
+        &'a self,
+        key: &'a str,
+        value: Bytes,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<(), CacheFailure>>;
+    /// Removes `key`; whether it was there.
+    fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<bool, CacheFailure>>;
+    /// Removes every key matching a Redis glob; how many.
+    fn delete_pattern<'a>(&'a self, pattern: &'a str) -> BoxFuture<'a, Result<u64, CacheFailure>>;
+}
+
+type Flight = watch::Receiver<Option<Arc<Value>>>;
+
+/// The computing request's end of a flight: the cache, the key, the result's sender.
+#[derive(Debug)]
+struct Leader {
+    cache: Cache,
+    key: String,
+    sender: watch::Sender<Option<Arc<Value>>>,
+}
+
+impl Leader {
+    fn land(self) -> watch::Sender<Option<Arc<Value>>> {
+        self.cache
+            .0
+            .flights
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.key);
+        self.sender
+    }
+}
+
+struct Shared {
+    name: String,
+    url: String,
+    backend: Box<dyn CacheBackend>,
+    flights: Mutex<HashMap<String, Flight>>,
+}
+
+/// A named cache: its backend plus single flight. Cheap to clone.
+///
+/// From an App (`App::cache("default")`) or, inside an endpoint, from the request
+/// (`request.cache("default")`):
+///
+/// ```
+/// use apiview::prelude::*;
+///
+/// #[apiview]
+/// async fn forget_note(request: &ApiRequest, name: String) -> apiview::Result<u64> {
+///     let cache = request.cache("default").expect("configured in settings");
+///     cache.invalidate("note:{name}", &[("name", &name)]).await
+/// }
+/// ```
+#[derive(Clone)]
+pub struct Cache(Arc<Shared>);
+
+impl fmt::Debug for Cache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Cache")
+            .field("name", &self.0.name)
+            .field("url", &self.0.url)
+            .finish()
+    }
+}
+
+impl Cache {
+    /// A cache over any backend.
+    ///
+    /// ```
+    /// use apiview_core::cache::{Cache, MemoryBackend};
+    ///
+    /// let cache = Cache::new("local", "memory://", MemoryBackend::new());
+    /// assert_eq!(cache.name(), "local");
+    /// ```
+    pub fn new(name: impl Into<String>, url: impl Into<String>, backend: impl CacheBackend) -> Self {
+        Cache(Arc::new(Shared {
+            name: name.into(),
+            url: url.into(),
+            backend: Box::new(backend),
+            flights: Mutex::new(HashMap::new()),
+        }))
+    }
+
+    /// The backend's name in settings.
+    pub fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// The backend's URL.
+    ///
+    /// ```
+    /// use apiview_core::cache::{Cache, MemoryBackend};
+    ///
+    /// assert_eq!(Cache::new("a", "memory://", MemoryBackend::new()).url(), "memory://");
+    /// ```
+    pub fn url(&self) -> &str {
+        &self.0.url
+    }
+
+    /// The backend itself.
+    pub fn backend(&self) -> &dyn CacheBackend {
+        &*self.0.backend
+    }
+
+    /// Reads a JSON value; a value that is not JSON is a failure.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use apiview_core::cache::{Cache, MemoryBackend};
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let cache = Cache::new("a", "memory://", MemoryBackend::new());
+    /// cache.set("n", &[1, 2], Duration::from_secs(60)).await.unwrap();
+    /// assert_eq!(cache.get("n").await.unwrap(), Some(serde_json::json!([1, 2])));
+    /// assert_eq!(cache.get("missing").await.unwrap(), None);
+    /// # });
+    /// ```
+    pub async fn get(&self, key: &str) -> Result<Option<Value>, BizError> {
+        self.try_get(key)
+            .await
+            .map_err(|failure| self.failed("get", key, failure))
+    }
+
+    async fn try_get(&self, key: &str) -> Result<Option<Value>, CacheFailure> {
+        match self.0.backend.get(key).await? {
+            None => Ok(None),
+            Some(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|_| CacheFailure::new(format!("the value under `{key}` is not JSON"))),
+        }
+    }
+
+    /// Writes a value as JSON, with its time to live.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use apiview_core::cache::{Cache, MemoryBackend};
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let cache = Cache::new("a", "memory://", MemoryBackend::new());
+    /// cache.set("greeting", &"hello", Duration::from_secs(60)).await.unwrap();
+    /// # });
+    /// ```
+    pub async fn set<T: Serialize + ?Sized>(
+        &self,
+        key: &str,
+        value: &T,
+        ttl: Duration,
+    ) -> Result<(), BizError> {
+        let bytes = serde_json::to_vec(value).map_err(|err| {
+            tracing::error!(%err, key, "a value to cache does not serialize");
+            BizError::cache_error()
+        })?;
+        self.0
+            .backend
+            .set(key, Bytes::from(bytes), ttl)
+            .await
+            .map_err(|failure| self.failed("set", key, failure))
+    }
+
+    /// Removes one key; whether it was there.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use apiview_core::cache::{Cache, MemoryBackend};
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let cache = Cache::new("a", "memory://", MemoryBackend::new());
+    /// cache.set("k", &1, Duration::from_secs(60)).await.unwrap();
+    /// assert!(cache.delete("k").await.unwrap());
+    /// assert!(!cache.delete("k").await.unwrap());
+    /// # });
+    /// ```
+    pub async fn delete(&self, key: &str) -> Result<bool, BizError> {
+        self.0
+            .backend
+            .delete(key)
+            .await
+            .map_err(|failure| self.failed("delete", key, failure))
+    }
+
+    /// Removes every key matching a Redis glob (`calc:add:*`); how many. Redis
+    /// backends use SCAN and UNLINK, never KEYS.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use apiview_core::cache::{Cache, MemoryBackend};
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let cache = Cache::new("a", "memory://", MemoryBackend::new());
+    /// for n in 0..3 {
+    ///     cache.set(&format!("calc:add:{n}"), &n, Duration::from_secs(60)).await.unwrap();
+    /// }
+    /// assert_eq!(cache.delete_pattern("calc:add:*").await.unwrap(), 3);
+    /// # });
+    /// ```
+    pub async fn delete_pattern(&self, pattern: &str) -> Result<u64, BizError> {
+        self.0
+            .backend
+            .delete_pattern(pattern)
+            .await
+            .map_err(|failure| self.failed("delete_pattern", pattern, failure))
+    }
+
+    /// Removes the entries of a key template filled with `values` (escaped as
+    /// `#[cache]` escapes them); glob characters written in the template itself
+    /// (`calc:{op}:*`) stay globs. Placeholders without a value become `*`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use apiview_core::cache::{Cache, MemoryBackend};
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let cache = Cache::new("a", "memory://", MemoryBackend::new());
+    /// cache.set("add:1:2", &3, Duration::from_secs(60)).await.unwrap();
+    /// cache.set("add:1:5", &6, Duration::from_secs(60)).await.unwrap();
+    /// cache.set("add:2:2", &4, Duration::from_secs(60)).await.unwrap();
+    /// assert_eq!(cache.invalidate("add:{a}:{b}", &[("a", &1)]).await.unwrap(), 2);
+    /// # });
+    /// ```
+    pub async fn invalidate(
+        &self,
+        template: &str,
+        values: &[(&str, &dyn ErasedKeyPart)],
+    ) -> Result<u64, BizError> {
+        let parsed = Template::parse(template).map_err(|problem| {
+            tracing::error!(template, problem, "invalid cache key template");
+            BizError::cache_error()
+        })?;
+        let parts: Vec<String> = parsed
+            .names
+            .iter()
+            .map(|name| match values.iter().find(|(key, _)| key == name) {
+                Some((_, value)) => value.key_part(),
+                None => "*".to_owned(),
+            })
+            .collect();
+        let pattern = parsed.fill(&parts);
+        if pattern.contains(['*', '?', '[']) {
+            self.delete_pattern(&pattern).await
+        } else {
+            self.delete(&pattern).await.map(u64::from)
+        }
+    }
+
+    fn failed(&self, operation: &str, key: &str, failure: CacheFailure) -> BizError {
+        tracing::warn!(cache = self.name(), operation, key, %failure, "cache operation failed");
+        BizError::cache_error()
+    }
+}
+
+/// A value usable in [`Cache::invalidate`]: anything `Serialize`.
+pub trait ErasedKeyPart: Sync {
+    /// The escaped key text (see [`key_part`]).
+    fn key_part(&self) -> String;
+}
+
+impl<T: Serialize + Sync + ?Sized> ErasedKeyPart for T {
+    fn key_part(&self) -> String {
+        key_part(self)
+    }
+}
+
+/// Every configured cache, by name; built once with the App.
+#[derive(Clone, Debug, Default)]
+pub struct Caches {
+    by_name: HashMap<String, Cache>,
+    default_expire: u64,
+    disable_header: String,
+    single_flight_wait: Duration,
+}
+
+impl Caches {
+    /// The caches of `[cache] backends`.
+    ///
+    /// ```
+    /// let settings = apiview_core::Settings::default();
+    /// let caches = apiview_core::cache::Caches::from_settings(&settings.cache).unwrap();
+    /// assert_eq!(caches.get("default").unwrap().url(), "memory://");
+    /// ```
+    pub fn from_settings(settings: &CacheSettings) -> Result<Caches, CacheFailure> {
+        let timeout = Duration::from_millis(settings.operation_timeout_ms);
+        let mut by_name = HashMap::new();
+        for (name, url) in &settings.backends {
+            let cache = if url.starts_with("memory://") {
+                Cache::new(name, url, MemoryBackend::new())
+            } else {
+                Cache::new(name, url, RedisBackend::new(url, timeout)?)
+            };
+            by_name.insert(name.clone(), cache);
+        }
+        Ok(Caches {
+            by_name,
+            default_expire: settings.default_expire,
+            disable_header: settings.disable_cache_header.clone(),
+            single_flight_wait: Duration::from_millis(settings.single_flight_timeout_ms),
+        })
+    }
+
+    /// The cache named `name`.
+    ///
+    /// ```
+    /// let caches = apiview_core::cache::Caches::from_settings(&Default::default()).unwrap();
+    /// assert!(caches.get("default").is_some() && caches.get("other").is_none());
+    /// ```
+    pub fn get(&self, name: &str) -> Option<&Cache> {
+        self.by_name.get(name)
+    }
+
+    /// Adds (or replaces) a cache.
+    ///
+    /// ```
+    /// use apiview_core::cache::{Cache, Caches, MemoryBackend};
+    ///
+    /// let mut caches = Caches::from_settings(&Default::default()).unwrap();
+    /// caches.insert(Cache::new("local", "memory://", MemoryBackend::new()));
+    /// assert!(caches.get("local").is_some());
+    /// ```
+    pub fn insert(&mut self, cache: Cache) {
+        self.by_name.insert(cache.name().to_owned(), cache);
+    }
+}
+
+/// What `#[cache(..)]` says, as generated code hands it to the runtime.
+#[derive(Debug)]
+pub struct CacheSpec {
+    /// The key template as written.
+    pub template: &'static str,
+    /// The template's literal text around its placeholders.
+    pub literals: &'static [&'static str],
+    /// The placeholder names.
+    pub names: &'static [&'static str],
+    /// Seconds to live; `None` means `cache.default_expire`.
+    pub expire: Option<u64>,
+    /// The backend's name.
+    pub name: &'static str,
+    /// Whether to read the cache.
+    pub get_from_cache: bool,
+    /// Whether to write the cache.
+    pub set_to_cache: bool,
+    /// Whether each element of a list result (or value of a map) is stored under its
+    /// own key, filled from its fields.
+    pub batch: bool,
+    /// Whether backend failures are logged misses (`true`) or `CacheError`.
+    pub ignore_errors: bool,
+}
+
+/// A lookup that missed: whoever holds the flight computes the result for the
+/// requests waiting on the same key.
+#[derive(Debug)]
+pub struct Miss {
+    flight: Option<Leader>,
+}
+
+impl Drop for Miss {
+    fn drop(&mut self) {
+        // Dropped without a result (an error, a panic): the waiters compute themselves.
+        if let Some(leader) = self.flight.take() {
+            leader.land();
+        }
+    }
+}
+
+impl Miss {
+    fn complete(mut self, value: &Value) {
+        if let Some(leader) = self.flight.take() {
+            leader.land().send_replace(Some(Arc::new(value.clone())));
+        }
+    }
+}
+
+impl Call {
+    fn cache_of(&self, spec: &CacheSpec) -> Result<&Cache, BizError> {
+        self.request.cache(spec.name).ok_or_else(|| {
+            tracing::error!(
+                cache = spec.name,
+                "#[cache] names a backend that settings do not configure"
+            );
+            BizError::cache_error()
+        })
+    }
+}
+
+fn ttl(call: &Call, spec: &CacheSpec) -> Duration {
+    Duration::from_secs(spec.expire.unwrap_or(call.runtime.caches.default_expire).max(1))
+}
+
+fn disabled(call: &Call) -> bool {
+    call.request
+        .header(&call.runtime.caches.disable_header)
+        .is_some_and(|value| value.trim().eq_ignore_ascii_case("true") || value.trim() == "1")
+}
+
+/// Phase "cache lookup": a hit answers at once; a miss may wait for a concurrent
+/// request computing the same key (single flight), or become that request.
+pub async fn lookup(
+    call: &Call,
+    spec: &'static CacheSpec,
+    key: &str,
+) -> Result<Result<Value, Miss>, BizError> {
+    let no_flight = Miss { flight: None };
+    if !spec.get_from_cache || disabled(call) {
+        return Ok(Err(no_flight));
+    }
+    let cache = call.cache_of(spec)?;
+    match cache.try_get(key).await {
+        Ok(Some(value)) => return Ok(Ok(value)),
+        Ok(None) => {}
+        Err(failure) if spec.ignore_errors => {
+            tracing::warn!(cache = cache.name(), key, %failure, "cache read failed; computing instead");
+        }
+        Err(failure) => return Err(cache.failed("get", key, failure)),
+    }
+    let mut flight = {
+        let mut flights = cache.0.flights.lock().unwrap_or_else(|e| e.into_inner());
+        match flights.get(key) {
+            Some(flight) => flight.clone(),
+            None => {
+                let (sender, receiver) = watch::channel(None);
+                flights.insert(key.to_owned(), receiver);
+                return Ok(Err(Miss {
+                    flight: Some(Leader {
+                        cache: cache.clone(),
+                        key: key.to_owned(),
+                        sender,
+                    }),
+                }));
+            }
+        }
+    };
+    let wait = call.runtime.caches.single_flight_wait;
+    if let Ok(Ok(value)) = tokio::time::timeout(wait, flight.wait_for(Option::is_some)).await {
+        if let Some(value) = value.as_ref() {
+            return Ok(Ok(Value::clone(value)));
+        }
+    }
+    Ok(Err(no_flight))
+}
+
+/// Phase "cache store": a result (never an error) is written, and handed to the
+/// requests waiting on its key.
+pub async fn store(
+    call: &Call,
+    spec: &'static CacheSpec,
+    key: &str,
+    miss: Miss,
+    outcome: &Outcome,
+) -> Result<(), BizError> {
+    let Outcome::Data(value) = outcome else {
+        return Ok(());
+    };
+    miss.complete(value);
+    if !spec.set_to_cache {
+        return Ok(());
+    }
+    write(call, spec, &[(key.to_owned(), value)]).await
+}
+
+/// Phase "cache store" of a `batch` endpoint: each element of a list result (each
+/// value of a map, with `{__key}` its key) under its own key, filled from the
+/// element's fields first, then from the parameters.
+pub async fn store_batch(
+    call: &Call,
+    spec: &'static CacheSpec,
+    params: &[(&str, String)],
+    outcome: &Outcome,
+) -> Result<(), BizError> {
+    let Outcome::Data(value) = outcome else {
+        return Ok(());
+    };
+    if !spec.set_to_cache {
+        return Ok(());
+    }
+    let items: Vec<(Option<&str>, &Value)> = match value {
+        Value::Array(items) => items.iter().map(|item| (None, item)).collect(),
+        Value::Object(map) => map.iter().map(|(key, item)| (Some(key.as_str()), item)).collect(),
+        _ => {
+            tracing::warn!(
+                template = spec.template,
+                "a batch cache needs a list or map result; nothing cached"
+            );
+            return Ok(());
+        }
+    };
+    let mut entries = Vec::with_capacity(items.len());
+    'items: for (map_key, item) in items {
+        let mut parts = Vec::with_capacity(spec.names.len());
+        for name in spec.names {
+            let part = if *name == "__key" {
+                map_key.map(key_part)
+            } else {
+                item.get(name).map(key_part).or_else(|| {
+                    params
+                        .iter()
+                        .find(|(param, _)| param == name)
+                        .map(|(_, part)| part.clone())
+                })
+            };
+            match part {
+                Some(part) => parts.push(part),
+                None => {
+                    tracing::warn!(
+                        template = spec.template,
+                        field = name,
+                        "a batch element lacks a key field; not cached"
+                    );
+                    continue 'items;
+                }
+            }
+        }
+        entries.push((fill(spec.literals, &parts), item));
+    }
+    write(call, spec, &entries).await
+}
+
+async fn write(call: &Call, spec: &'static CacheSpec, entries: &[(String, &Value)]) -> Result<(), BizError> {
+    let cache = call.cache_of(spec)?;
+    let ttl = ttl(call, spec);
+    for (key, value) in entries {
+        let bytes = match serde_json::to_vec(value) {
+            Ok(bytes) => Bytes::from(bytes),
+            Err(_) => continue,
+        };
+        if let Err(failure) = cache.0.backend.set(key, bytes, ttl).await {
+            if spec.ignore_errors {
+                tracing::warn!(cache = cache.name(), key, %failure, "cache write failed; answered anyway");
+                return Ok(());
+            }
+            return Err(cache.failed("set", key, failure));
+        }
+    }
+    Ok(())
+}
