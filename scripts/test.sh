@@ -44,6 +44,7 @@ wait_for_port() { # wait_for_port PORT PID
 
 need curl curl
 need python3 python3
+need redis-server redis-server   # the cache tests start their own private servers
 
 echo "== cargo test (unit, integration over HTTP, doc and compile-fail tests)"
 cargo test --workspace --all-targets
@@ -98,5 +99,51 @@ PY
     kill "$pid"
     wait "$pid" 2>/dev/null || true
 done
+
+echo "== the redis_cache example against a private redis-server"
+cargo build --example redis_cache
+redis_port=$(free_port)
+redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no >"$workdir/redis.log" 2>&1 &
+pids+=("$!")
+for _ in $(seq 1 50); do
+    python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.2).close()' "$redis_port" 2>/dev/null && break
+    sleep 0.1
+done
+port=$(free_port)
+APIVIEW_SETTINGS=examples/redis_cache/apiview.toml APIVIEW_CACHE__BACKENDS__DEFAULT="redis://127.0.0.1:$redis_port/0" \
+    RUST_LOG=warn ./target/debug/examples/redis_cache --addr "127.0.0.1:$port" &
+pid=$!
+pids+=("$pid")
+wait_for_port "$port" "$pid"
+python3 - "$port" "$redis_port" <<'PY'
+import json, socket, sys, time, urllib.request
+
+port, redis_port = sys.argv[1], int(sys.argv[2])
+def get(path, method="GET"):
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method=method)
+    started = time.monotonic()
+    with urllib.request.urlopen(request) as response:
+        return json.load(response), time.monotonic() - started
+
+def redis(*command):
+    with socket.create_connection(("127.0.0.1", redis_port)) as connection:
+        request = f"*{len(command)}\r\n" + "".join(f"${len(part)}\r\n{part}\r\n" for part in command)
+        connection.sendall(request.encode())
+        return connection.recv(4096).decode()
+
+first, slow = get("/square?n=12")
+second, fast = get("/square?n=12")
+assert first == second == {"success": True, "result": 144}, (first, second)
+assert slow >= 0.2 > fast, (slow, fast)
+assert redis("EXISTS", "square:12").strip() == ":1", "the result is not in Redis"
+ttl = int(redis("TTL", "square:12").strip()[1:])
+assert 0 < ttl <= 60, ttl
+forgotten, _ = get("/forget?n=12", "POST")
+assert forgotten == {"success": True, "result": 1}, forgotten
+assert redis("EXISTS", "square:12").strip() == ":0"
+print("redis_cache example: computed, served from Redis, TTL set, invalidated")
+PY
+kill "$pid"
+wait "$pid" 2>/dev/null || true
 
 echo "== all tests passed"
