@@ -122,6 +122,18 @@ mod hygiene {
     #[check_aclkey(aclkeys = ["a", "b"])]
     pub fn nothing() {}
 
+    #[::apiview::apiview]
+    #[cache(key = "cached:{a}", expire = 5)]
+    pub async fn cached(a: i64) -> i64 {
+        a
+    }
+
+    #[::apiview::apiview]
+    #[cache(key = "batch:{id}", batch = true)]
+    pub fn batch(ids: ::std::vec::Vec<i64>) -> ::serde_json::Value {
+        ::serde_json::json!(ids)
+    }
+
     #[::apiview::apiview(blocking)]
     #[string_length_limit(msg, max_length = 10)]
     pub fn blocking(msg: ::std::string::String, req: &::apiview::ApiRequest) -> ::std::string::String {
@@ -138,6 +150,8 @@ mod hygiene {
             .at("/secure", secure)
             .at("/nothing", nothing)
             .at("/blocking", blocking)
+            .at("/cached", cached)
+            .at("/batch", batch)
     }
 }
 

@@ -58,6 +58,13 @@ pub mod endpoints {
     }
 
     /// Adds.
+    /// Cached.
+    #[apiview]
+    #[cache(key = "lint:{a}", expire = 5)]
+    pub async fn lint_cached(a: i64) -> i64 {
+        a
+    }
+
     #[apiview]
     #[requires(a, "token")]
     #[requires(any(a, b))]
@@ -134,6 +141,7 @@ pub mod endpoints {
             .at("/nothing", nothing)
             .at("/blocking", blocking)
             .at("/private", private)
+            .at("/lint_cached", lint_cached)
     }
 }
 
