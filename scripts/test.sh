@@ -47,8 +47,8 @@ need python3 python3
 need redis-server redis-server   # the cache tests start their own private servers
 
 echo "== cargo test (unit, integration over HTTP, doc and compile-fail tests)"
-cargo test --workspace --all-targets
-cargo test --workspace --doc
+cargo test --workspace --all-targets --all-features
+cargo test --workspace --doc --all-features
 
 echo "== the demo binary, once per packer"
 cargo build --example demo
@@ -99,6 +99,9 @@ PY
     kill "$pid"
     wait "$pid" 2>/dev/null || true
 done
+
+echo "== the safe example: a client and a server over the safe packer"
+cargo run --quiet --example safe --features client
 
 echo "== the redis_cache example against a private redis-server"
 cargo build --example redis_cache

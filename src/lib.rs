@@ -27,16 +27,19 @@
 //! See the README for the attribute and settings references and the envelopes of
 //! each packer.
 
+#[cfg(feature = "client")]
+pub use apiview_core::client;
 pub use apiview_core::{
-    app, cache, endpoint, error, helpers, inject, packer, request, settings, ApiRequest, App, AppError,
-    BizError, EndpointMeta, ErrorClass, ErrorCode, Handler, Language, PackContext, Packer, Raw, RawValue,
-    Result, Settings, SettingsError, UnpackContext,
+    app, cache, cipher, endpoint, error, helpers, inject, packer, request, settings, ApiRequest, App,
+    AppError, BizError, EndpointMeta, ErrorClass, ErrorCode, Handler, Language, PackContext, Packer, Raw,
+    RawValue, Result, Settings, SettingsError, UnpackContext,
 };
+
 /// The endpoint attribute and its helpers.
 pub use apiview_macros::{
     allow_delete, allow_get, allow_head, allow_options, allow_patch, allow_post, allow_put, apiview, between,
-    body_alias, cache, check_aclkey, choices, cookie_variable, header_variable, meta_variable, methods,
-    requires, string_length_limit,
+    body_alias, cache, check_aclkey, choices, cookie_variable, decode_encrypted_data, header_variable,
+    meta_variable, methods, requires, rsa_decrypt, string_length_limit,
 };
 
 /// `use apiview::prelude::*;` brings the attribute, its helpers, `App`, `Settings`,
@@ -45,8 +48,9 @@ pub use apiview_macros::{
 pub mod prelude {
     pub use crate::{
         allow_delete, allow_get, allow_head, allow_options, allow_patch, allow_post, allow_put, apiview,
-        between, body_alias, cache, check_aclkey, choices, cookie_variable, header_variable, meta_variable,
-        methods, requires, string_length_limit, ApiRequest, App, BizError, Raw, Settings,
+        between, body_alias, cache, check_aclkey, choices, cookie_variable, decode_encrypted_data,
+        header_variable, meta_variable, methods, requires, rsa_decrypt, string_length_limit, ApiRequest, App,
+        BizError, Raw, Settings,
     };
 }
 
@@ -65,8 +69,9 @@ pub mod __private {
     pub mod cache {
         pub use apiview_core::cache::{fill, key_part, lookup, store, store_batch, CacheSpec};
     }
+    pub use apiview_core::decrypt::rsa_decrypt_field;
     pub use apiview_core::inject::coerce;
-    pub use apiview_core::request::{ApiRequest, Source};
+    pub use apiview_core::request::{ApiRequest, RawValue, Source};
     pub use apiview_core::runtime::serve_standalone;
     pub use apiview_core::{run_blocking, BizError, Raw};
     pub use poem;

@@ -14,7 +14,7 @@ fn ui() {
         "fields",
         "literals",
         "types",
-        "not_yet",
+        "cipher",
         "cache",
         "multiple",
     ] {

@@ -9,13 +9,73 @@ use poem::endpoint::BoxEndpoint;
 use poem::{Endpoint, EndpointExt, IntoEndpoint, Request, Response, Route};
 use tracing::Instrument;
 
+use std::collections::HashMap;
+use std::time::Duration;
+
+use rsa::RsaPrivateKey;
+
 use crate::cache::{Cache, CacheFailure, Caches};
+use crate::cipher::{read_private_key, read_public_key};
 use crate::endpoint::{EndpointMeta, Handler};
+use crate::packer::{ClientKeyStore, KeyReuse, SafePacker};
 use crate::packer::{Packer, Packers};
 use crate::runtime::{request_id_of, with_request_id, Bound, BusinessCode, RequestId, Runtime};
 use crate::settings::{Settings, SettingsError};
 
-type MakeEndpoint = Box<dyn FnOnce(Arc<Runtime>, Arc<dyn Packer>) -> BoxEndpoint<'static, Response> + Send>;
+type MakeEndpoint =
+    Box<dyn FnOnce(Arc<Runtime>, Arc<dyn Packer>, bool) -> BoxEndpoint<'static, Response> + Send>;
+
+/// The RSA keys settings and endpoints name, loaded once at start-up.
+struct Keys {
+    server: Option<Arc<RsaPrivateKey>>,
+    rsa: HashMap<String, Arc<RsaPrivateKey>>,
+    client_keys: Option<Arc<dyn ClientKeyStore>>,
+}
+
+impl Keys {
+    fn load(settings: &Settings, entries: &[Entry]) -> Result<Keys, AppError> {
+        let safe = &settings.safe;
+        let server = match safe.server_private_key.as_str() {
+            "" => None,
+            path => Some(Arc::new(read_private_key(path).map_err(|err| {
+                AppError(format!("settings key `safe.server_private_key`: {err}"))
+            })?)),
+        };
+        let mut client_keys = HashMap::new();
+        for (client, path) in &safe.client_public_keys {
+            let key = read_public_key(path)
+                .map_err(|err| AppError(format!("settings key `safe.client_public_keys.{client}`: {err}")))?;
+            client_keys.insert(client.clone(), key);
+        }
+        let mut rsa = HashMap::new();
+        for entry in entries {
+            let meta = entry.meta;
+            if (meta.decode_encrypted_data || meta.rsa_decrypt_server_key) && server.is_none() {
+                return Err(AppError(format!(
+                    "endpoint `{}` decrypts with the server key (#[decode_encrypted_data] or #[rsa_decrypt]); \
+                     set settings key `safe.server_private_key` to its PEM file",
+                    meta.name
+                )));
+            }
+            for path in meta.rsa_keys {
+                if !rsa.contains_key(*path) {
+                    let key = read_private_key(path).map_err(|err| {
+                        AppError(format!(
+                            "#[rsa_decrypt(key = ..)] of endpoint `{}`: {err}",
+                            meta.name
+                        ))
+                    })?;
+                    rsa.insert((*path).to_owned(), Arc::new(key));
+                }
+            }
+        }
+        Ok(Keys {
+            server,
+            rsa,
+            client_keys: (!client_keys.is_empty()).then(|| Arc::new(client_keys) as Arc<dyn ClientKeyStore>),
+        })
+    }
+}
 
 struct Entry {
     path: String,
@@ -42,6 +102,7 @@ struct Entry {
 pub struct App {
     settings: Settings,
     packers: Packers,
+    client_keys: Option<Arc<dyn ClientKeyStore>>,
     caches: Result<Arc<Caches>, CacheFailure>,
     entries: Vec<Entry>,
 }
@@ -100,6 +161,7 @@ impl App {
         App {
             settings,
             packers: Packers::default(),
+            client_keys: None,
             caches,
             entries: Vec::new(),
         }
@@ -145,7 +207,9 @@ impl App {
         self.entries.push(Entry {
             path: path.into(),
             meta,
-            make: Box::new(move |runtime, packer| Bound::new(handler, runtime, packer).boxed()),
+            make: Box::new(move |runtime, packer, decode| {
+                Bound::new(handler, runtime, packer, decode).boxed()
+            }),
         });
         self
     }
@@ -216,6 +280,23 @@ impl App {
             .collect()
     }
 
+    /// Where the safe packer finds client public keys, instead of settings'
+    /// `safe.client_public_keys`.
+    ///
+    /// ```
+    /// use std::collections::HashMap;
+    /// use apiview::{App, Settings};
+    ///
+    /// let key = apiview::cipher::generate_private_key(1024).unwrap().to_public_key();
+    /// let app = App::new(Settings::from_toml_str("packer = 'safe'").unwrap())
+    ///     .client_keys(HashMap::from([("demo".to_owned(), key)]));
+    /// assert!(app.try_into_endpoint().is_ok());
+    /// ```
+    pub fn client_keys(mut self, store: impl ClientKeyStore) -> Self {
+        self.client_keys = Some(Arc::new(store));
+        self
+    }
+
     /// Every registered endpoint with its path, in registration order.
     ///
     /// ```
@@ -244,14 +325,36 @@ impl App {
     /// let err = app.try_into_endpoint().err().unwrap();
     /// assert!(err.to_string().contains("fancy"));
     /// ```
-    pub fn try_into_endpoint(self) -> Result<BoxEndpoint<'static, Response>, AppError> {
-        let default_packer = self.packers.get(&self.settings.packer).cloned().ok_or_else(|| {
-            AppError(format!(
-                "settings key `packer` names `{}`, which is not a packer; known: {} (register others with App::packer)",
-                self.settings.packer,
-                self.packers.names().join(", ")
-            ))
-        })?;
+    pub fn try_into_endpoint(mut self) -> Result<BoxEndpoint<'static, Response>, AppError> {
+        let keys = Keys::load(&self.settings, &self.entries)?;
+        if let Some(store) = self.client_keys.take().or_else(|| keys.client_keys.clone()) {
+            if self.packers.get("safe").is_none() {
+                let safe = &self.settings.safe;
+                let packer = SafePacker::new(store, safe.client_id_field.clone()).key_reuse(KeyReuse {
+                    max_age: Duration::from_secs(safe.key_reuse_seconds),
+                    max_answers: safe.key_reuse_answers,
+                });
+                self.packers.insert("safe", Arc::new(packer));
+            }
+        }
+        let find_packer = |name: &str, asked_by: &dyn Fn() -> String| {
+            self.packers.get(name).cloned().ok_or_else(|| {
+                let hint = if name == "safe" {
+                    "the safe packer needs client keys: set safe.client_public_keys or call App::client_keys"
+                        .to_owned()
+                } else {
+                    format!(
+                        "known: {} (register others with App::packer)",
+                        self.packers.names().join(", ")
+                    )
+                };
+                AppError(format!(
+                    "{} names packer `{name}`, which is not available; {hint}",
+                    asked_by()
+                ))
+            })
+        };
+        let default_packer = find_packer(&self.settings.packer, &|| "settings key `packer`".to_owned())?;
         let caches = self
             .caches
             .map_err(|failure| AppError(format!("settings key `cache.backends`: {failure}")))?;
@@ -265,27 +368,33 @@ impl App {
                 }
             }
         }
-        let runtime = Arc::new(Runtime::new(self.settings, caches));
-        let mut route = Route::new();
+        let mut plans = Vec::with_capacity(self.entries.len());
         let mut seen = std::collections::HashSet::new();
-        for entry in self.entries {
+        for entry in &self.entries {
             if !seen.insert(entry.path.clone()) {
                 return Err(AppError(format!(
                     "path `{}` is registered twice (the second is `{}`)",
                     entry.path, entry.meta.name
                 )));
             }
-            let packer = match entry.meta.packer {
-                None => default_packer.clone(),
-                Some(name) => self.packers.get(name).cloned().ok_or_else(|| {
-                    AppError(format!(
-                        "endpoint `{}` asks for packer `{name}` in #[apiview(packer = ..)], which is not registered; known: {}",
-                        entry.meta.name,
-                        self.packers.names().join(", ")
-                    ))
-                })?,
+            let (packer, is_safe) = match entry.meta.packer {
+                None => (default_packer.clone(), self.settings.packer == "safe"),
+                Some(name) => (
+                    find_packer(name, &|| {
+                        format!("#[apiview(packer = ..)] of endpoint `{}`", entry.meta.name)
+                    })?,
+                    name == "safe",
+                ),
             };
-            route = route.at(entry.path, (entry.make)(runtime.clone(), packer));
+            // Safe endpoints decode encrypted requests by themselves when the server
+            // has a key; `#[decode_encrypted_data]` asks for it explicitly.
+            let decode = entry.meta.decode_encrypted_data || (is_safe && keys.server.is_some());
+            plans.push((packer, decode));
+        }
+        let runtime = Arc::new(Runtime::new(self.settings, caches, keys.server, keys.rsa));
+        let mut route = Route::new();
+        for (entry, (packer, decode)) in self.entries.into_iter().zip(plans) {
+            route = route.at(entry.path, (entry.make)(runtime.clone(), packer, decode));
         }
         Ok(RequestLog(route).boxed())
     }

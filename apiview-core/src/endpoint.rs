@@ -134,6 +134,12 @@ pub struct EndpointMeta {
     pub checks_aclkey: bool,
     /// `#[cache(..)]`.
     pub cache: Option<&'static crate::cache::CacheSpec>,
+    /// `#[decode_encrypted_data]`.
+    pub decode_encrypted_data: bool,
+    /// Whether an `#[rsa_decrypt]` uses the server key.
+    pub rsa_decrypt_server_key: bool,
+    /// The PEM files named by `#[rsa_decrypt(.., key = "..")]`.
+    pub rsa_keys: &'static [&'static str],
 }
 
 /// An endpoint's answer before packing.

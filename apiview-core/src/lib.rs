@@ -6,6 +6,11 @@
 
 pub mod app;
 pub mod cache;
+pub mod cipher;
+#[cfg(feature = "client")]
+pub mod client;
+#[doc(hidden)]
+pub mod decrypt;
 pub mod endpoint;
 pub mod error;
 pub mod helpers;

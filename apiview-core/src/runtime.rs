@@ -9,6 +9,10 @@ use poem::http::header::{HeaderValue, ALLOW, CONTENT_TYPE};
 use poem::http::{Method, StatusCode};
 use poem::{Endpoint, IntoResponse, Request, Response};
 
+use std::collections::HashMap;
+
+use rsa::RsaPrivateKey;
+
 use crate::cache::Caches;
 use crate::endpoint::{Call, Handler, Outcome};
 use crate::error::{BizError, ErrorClass, Language};
@@ -30,12 +34,19 @@ const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
 pub(crate) struct Runtime {
     pub(crate) settings: Settings,
     pub(crate) caches: Arc<Caches>,
+    pub(crate) server_key: Option<Arc<RsaPrivateKey>>,
+    pub(crate) rsa_keys: HashMap<String, Arc<RsaPrivateKey>>,
     pub(crate) aclkeys: Vec<AclKeyDigest>,
     pub(crate) default_methods: Vec<Method>,
 }
 
 impl Runtime {
-    pub(crate) fn new(settings: Settings, caches: Arc<Caches>) -> Self {
+    pub(crate) fn new(
+        settings: Settings,
+        caches: Arc<Caches>,
+        server_key: Option<Arc<RsaPrivateKey>>,
+        rsa_keys: HashMap<String, Arc<RsaPrivateKey>>,
+    ) -> Self {
         let aclkeys = std::iter::once(&settings.aclkey)
             .chain(&settings.aclkeys)
             .filter_map(|key| AclKeyDigest::of(key))
@@ -44,6 +55,8 @@ impl Runtime {
         Runtime {
             settings,
             caches,
+            server_key,
+            rsa_keys,
             aclkeys,
             default_methods,
         }
@@ -91,27 +104,27 @@ pub(crate) struct Bound<H> {
     pub(crate) runtime: Arc<Runtime>,
     pub(crate) packer: Arc<dyn Packer>,
     pub(crate) methods: AllowedMethods,
+    /// Whether an `{encryptedPassword, encryptedData}` body is decrypted.
+    pub(crate) decode: bool,
 }
 
 impl<H: Handler> Bound<H> {
-    pub(crate) fn new(handler: H, runtime: Arc<Runtime>, packer: Arc<dyn Packer>) -> Self {
+    pub(crate) fn new(handler: H, runtime: Arc<Runtime>, packer: Arc<dyn Packer>, decode: bool) -> Self {
         let methods = AllowedMethods::resolve(handler.meta(), &runtime.default_methods);
         Bound {
             handler,
             runtime,
             packer,
             methods,
+            decode,
         }
     }
 
     async fn serve(&self, mut req: Request) -> Response {
         let request_id = request_id_of(&req);
         if !self.methods.allows(req.method()) {
-            let mut response = self.pack(
-                &request_id,
-                None,
-                Outcome::Error(BizError::not_supported_http_method()),
-            );
+            let error = Outcome::Error(BizError::not_supported_http_method());
+            let mut response = self.pack_early(req, request_id, error);
             if self.runtime.settings.http_status == HttpStatusMode::Semantic {
                 if let Ok(value) = HeaderValue::from_str(&self.methods.allow_header()) {
                     response.headers_mut().insert(ALLOW, value);
@@ -119,10 +132,25 @@ impl<H: Handler> Bound<H> {
             }
             return response;
         }
-        let body = if self.handler.meta().reads_body {
-            match read_and_parse(&mut req, self.runtime.settings.body_limit).await {
+        let body = if self.handler.meta().reads_body || self.decode {
+            let body = match read_and_parse(&mut req, self.runtime.settings.body_limit).await {
                 Ok(body) => body,
-                Err(err) => return self.pack(&request_id, None, Outcome::Error(err)),
+                Err(err) => return self.pack_early(req, request_id, Outcome::Error(err)),
+            };
+            match (self.decode, &self.runtime.server_key) {
+                (true, Some(key)) => {
+                    let explicit = self.handler.meta().decode_encrypted_data;
+                    match crate::decrypt::decode_body(&body, key.clone(), explicit).await {
+                        Ok(Some(decoded)) => decoded,
+                        Ok(None) => body,
+                        Err(err) => {
+                            // Packed with the request, so that a safe answer finds its client.
+                            let request = ApiRequest::new(req, request_id, body, self.runtime.caches.clone());
+                            return self.pack(request.request_id(), Some(&request), Outcome::Error(err));
+                        }
+                    }
+                }
+                _ => body,
             }
         } else {
             Body::None
@@ -141,6 +169,13 @@ impl<H: Handler> Bound<H> {
                 Outcome::Error(BizError::sys_error())
             }
         };
+        self.pack(request.request_id(), Some(&request), outcome)
+    }
+
+    /// Packs an error raised before the body was parsed, with the request head, so
+    /// that a packer that needs the request (safe: the client id) still finds it.
+    fn pack_early(&self, req: Request, request_id: String, outcome: Outcome) -> Response {
+        let request = ApiRequest::new(req, request_id, Body::None, self.runtime.caches.clone());
         self.pack(request.request_id(), Some(&request), outcome)
     }
 
@@ -238,7 +273,7 @@ pub async fn serve_standalone<H: Handler + Clone>(handler: &H, req: Request) -> 
         .get_or_init(|| {
             let settings = Settings::default();
             let caches = Caches::from_settings(&settings.cache).unwrap_or_default();
-            Arc::new(Runtime::new(settings, Arc::new(caches)))
+            Arc::new(Runtime::new(settings, Arc::new(caches), None, HashMap::new()))
         })
         .clone();
     let packers = Packers::default();
@@ -247,7 +282,7 @@ pub async fn serve_standalone<H: Handler + Clone>(handler: &H, req: Request) -> 
         .packer
         .and_then(|name| packers.get(name).cloned())
         .unwrap_or_else(|| Arc::new(crate::packer::SimplePacker));
-    Bound::new(handler.clone(), runtime, packer)
+    Bound::new(handler.clone(), runtime, packer, false)
         .serve(req)
         .await
         .into_response()

@@ -118,15 +118,32 @@ pub struct CacheSettings {
 /// let settings = apiview_core::Settings::default();
 /// assert!(settings.safe.client_public_keys.is_empty());
 /// ```
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SafeSettings {
-    /// PEM file of the server's RSA private key.
+    /// PEM file of the server's RSA private key (PKCS#1 or PKCS#8), for
+    /// `rsa_decrypt` and `decode_encrypted_data`.
     pub server_private_key: String,
     /// The request field that names the calling client.
     pub client_id_field: String,
-    /// Client id → PEM file of its RSA public key.
+    /// Client id → PEM file of its RSA public key (SPKI or PKCS#1).
     pub client_public_keys: BTreeMap<String, String>,
+    /// Seconds one AES key serves one client before a new one is made.
+    pub key_reuse_seconds: u64,
+    /// Answers one AES key serves one client before a new one is made.
+    pub key_reuse_answers: u64,
+}
+
+impl Default for SafeSettings {
+    fn default() -> Self {
+        SafeSettings {
+            server_private_key: String::new(),
+            client_id_field: "clientId".into(),
+            client_public_keys: BTreeMap::new(),
+            key_reuse_seconds: 600,
+            key_reuse_answers: 100_000,
+        }
+    }
 }
 
 /// `[swagger]` settings.
@@ -375,6 +392,15 @@ impl Settings {
             if let Err(err) = redis::Client::open(url.as_str()) {
                 return fail(&key, format!("`{url}` is not a valid Redis URL: {err}"));
             }
+        }
+        if self.safe.client_id_field.is_empty() {
+            return fail(
+                "safe.client_id_field",
+                "must name the request field that carries the client id".into(),
+            );
+        }
+        if self.safe.key_reuse_answers == 0 {
+            return fail("safe.key_reuse_answers", "must be at least 1".into());
         }
         if self.cache.operation_timeout_ms == 0 {
             return fail("cache.operation_timeout_ms", "must be at least 1".into());

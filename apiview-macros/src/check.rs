@@ -22,6 +22,9 @@ pub fn check(cx: &Ctxt, endpoint: &Endpoint) {
             Validator::StringLength { field, .. } => named_param(cx, endpoint, field, "string_length_limit"),
         }
     }
+    for decrypt in &endpoint.helpers.rsa_decrypt {
+        named_param(cx, endpoint, &decrypt.field, "rsa_decrypt");
+    }
     for transform in &endpoint.helpers.transforms {
         named_param(cx, endpoint, &transform.param, transform.helper);
     }

@@ -108,6 +108,38 @@ impl Phases<'_> {
         self.code.push(statement);
     }
 
+    fn decrypt(&mut self, decrypt: &crate::attrs::cipher::RsaDecrypt) {
+        let Some(param) = self.endpoint.param(&decrypt.field) else {
+            return;
+        };
+        let Some(source) = param.source() else {
+            return;
+        };
+        if !self.injected.insert(param.ident.to_string()) {
+            return;
+        }
+        let var = local(&param.ident);
+        let name = param.ident.to_string();
+        let ty = &param.ty;
+        let source = source_tokens(&name, source);
+        let key = match &decrypt.key {
+            Some(key) => quote!(::core::option::Option::Some(#key)),
+            None => quote!(::core::option::Option::None),
+        };
+        self.code.push(quote_spanned! {ty.span()=>
+            let #var: #ty = {
+                let __apiview_plain = ::apiview::__private::rsa_decrypt_field(__apiview_call, #name, &#source, #key).await?;
+                ::apiview::__private::coerce::<#ty>(
+                    #name,
+                    ::core::option::Option::map(
+                        ::core::option::Option::as_deref(&__apiview_plain),
+                        ::apiview::__private::RawValue::Text,
+                    ),
+                )?
+            };
+        });
+    }
+
     fn inject_named(&mut self, ident: &Ident) {
         if let Some(param) = self.endpoint.param(ident) {
             self.inject(param);
@@ -347,9 +379,22 @@ fn meta(endpoint: &Endpoint) -> TokenStream {
         }
     });
     let reads_body = !endpoint.params.is_empty()
+        || endpoint.helpers.decode_encrypted_data.is_some()
         || endpoint.helpers.aclkey.is_some()
         || !endpoint.helpers.validators.is_empty();
     let checks_aclkey = endpoint.helpers.aclkey.is_some();
+    let decode_encrypted_data = endpoint.helpers.decode_encrypted_data.is_some();
+    let rsa_server_key = endpoint
+        .helpers
+        .rsa_decrypt
+        .iter()
+        .any(|decrypt| decrypt.key.is_none());
+    let rsa_keys: Vec<&LitStr> = endpoint
+        .helpers
+        .rsa_decrypt
+        .iter()
+        .filter_map(|decrypt| decrypt.key.as_ref())
+        .collect();
     let name_ident = endpoint.name();
     let cache = match &endpoint.helpers.cache {
         Some(_) => quote!(::core::option::Option::Some(&#name_ident::__APIVIEW_CACHE)),
@@ -370,6 +415,9 @@ fn meta(endpoint: &Endpoint) -> TokenStream {
             reads_body: #reads_body,
             checks_aclkey: #checks_aclkey,
             cache: #cache,
+            decode_encrypted_data: #decode_encrypted_data,
+            rsa_decrypt_server_key: #rsa_server_key,
+            rsa_keys: &[#(#rsa_keys),*],
         }
     }
 }
@@ -466,6 +514,7 @@ fn cache(endpoint: &Endpoint, call: TokenStream, convert: TokenStream) -> (Token
         quote_spanned!(template.span()=> ::apiview::__private::cache::key_part(&#var))
     };
     let finish = if cache.batch {
+        // Key parts from the parameters are taken before the call moves them.
         let params: Vec<TokenStream> = cache
             .names
             .iter()
@@ -481,9 +530,10 @@ fn cache(endpoint: &Endpoint, call: TokenStream, convert: TokenStream) -> (Token
             })
             .collect();
         quote! {
+            let __apiview_key_params: ::std::vec::Vec<(&str, ::std::string::String)> = ::std::vec![#(#params),*];
             let __apiview_ret = #call;
             let __apiview_outcome = #convert;
-            ::apiview::__private::cache::store_batch(__apiview_call, &#name::__APIVIEW_CACHE, &[#(#params),*], &__apiview_outcome).await?;
+            ::apiview::__private::cache::store_batch(__apiview_call, &#name::__APIVIEW_CACHE, &__apiview_key_params, &__apiview_outcome).await?;
             #ok(__apiview_outcome)
         }
     } else {
@@ -519,6 +569,10 @@ pub fn expand(endpoint: &Endpoint) -> TokenStream {
         injected: HashSet::new(),
         code: Vec::new(),
     };
+    // Phase "decryption" comes before the aclkey check and the validators.
+    for decrypt in &endpoint.helpers.rsa_decrypt {
+        phases.decrypt(decrypt);
+    }
     phases.code.extend(aclkey(endpoint));
     for validator in &endpoint.helpers.validators {
         phases.validator(validator);

@@ -313,6 +313,35 @@ helpers! {
     /// }
     /// ```
     cache,
+    /// `#[rsa_decrypt(password)]`, `(password, key = "keys/other.pem")`: the field
+    /// arrives base64 RSA-encrypted (OAEP-SHA256, or PKCS#1 v1.5) and the function
+    /// receives the plain text. The key is settings' `safe.server_private_key`.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// #[rsa_decrypt(password)]
+    /// fn login(user: String, password: String) -> bool {
+    ///     user == "ann" && password == "s3cret"
+    /// }
+    /// ```
+    rsa_decrypt,
+    /// `#[decode_encrypted_data]`: the body is `{encryptedPassword, encryptedData}`,
+    /// decrypted with the server key and its fields merged into the request data
+    /// before validation (automatic on safe-packed endpoints when the server has a
+    /// key).
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// #[decode_encrypted_data]
+    /// fn transfer(to: String, amount: u64) -> String {
+    ///     format!("{amount} to {to}")
+    /// }
+    /// ```
+    decode_encrypted_data,
     /// `#[header_variable(agent, "User-Agent")]`: a header as a parameter.
     ///
     /// ```

@@ -313,3 +313,5 @@ pub fn multipart(parts: &[Part<'_>]) -> (String, Vec<u8>) {
     body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
     (format!("multipart/form-data; boundary={BOUNDARY}"), body)
 }
+
+pub mod redis;

@@ -10,11 +10,14 @@ use sha2::{Digest, Sha256};
 const LONGEST_PART: usize = 128;
 
 /// One template value as key text: strings as they are, other values as JSON,
-/// `null` as `~`; then escaped.
+/// `null` as `~`; then escaped. A string whose text is itself a non-string JSON
+/// value (`"42"`, `"true"`, `"[1]"`) is marked with `!`, so that it never shares a key
+/// with that value (`42`) when a parameter keeps its JSON type.
 ///
 /// Escaping percent-encodes every byte outside `[A-Za-z0-9_.-]`, so no value can
 /// produce a `:` (another key's shape), a glob character or a newline, and distinct
-/// values stay distinct. A `~` (null) or `#` (digest) never comes out of escaping.
+/// values stay distinct. `~` (null), `!` (marked string) and `#` (digest) never come
+/// out of escaping.
 ///
 /// ```
 /// use apiview_core::cache::key_part;
@@ -22,16 +25,26 @@ const LONGEST_PART: usize = 128;
 /// assert_eq!(key_part(&"add"), "add");
 /// assert_eq!(key_part(&42), "42");
 /// assert_eq!(key_part(&None::<String>), "~");
+/// assert_eq!(key_part(&serde_json::json!(42)), "42");
+/// assert_eq!(key_part(&"42"), "!42");
 /// assert_eq!(key_part(&"1:*?[x]\n"), "1%3A%2A%3F%5Bx%5D%0A");
 /// assert!(key_part(&"x".repeat(10_000)).starts_with('#'));
 /// ```
 pub fn key_part<T: Serialize + ?Sized>(value: &T) -> String {
     match serde_json::to_value(value) {
         Ok(Value::Null) => "~".to_owned(),
+        Ok(Value::String(text)) if reads_as_json_non_string(&text) => format!("!{}", escape(&text)),
         Ok(Value::String(text)) => escape(&text),
         Ok(other) => escape(&other.to_string()),
         Err(_) => "~".to_owned(),
     }
+}
+
+fn reads_as_json_non_string(text: &str) -> bool {
+    let starts_like_json = text
+        .trim_start()
+        .starts_with(|c: char| c.is_ascii_digit() || matches!(c, '-' | 't' | 'f' | 'n' | '[' | '{'));
+    starts_like_json && serde_json::from_str::<Value>(text).is_ok_and(|value| !value.is_string())
 }
 
 /// Escapes raw text for a key (see [`key_part`]).
@@ -212,7 +225,7 @@ mod tests {
 
     #[test]
     fn escaping_is_injective_on_tricky_values() {
-        let values = ["a:b", "a%3Ab", "*", "?", "[", "\n", "~", "#", "", " "];
+        let values = ["a:b", "a%3Ab", "*", "?", "[", "\n", "~", "#", "", " ", "!", "42"];
         let escaped: std::collections::HashSet<String> = values.iter().map(key_part).collect();
         assert_eq!(escaped.len(), values.len());
         for part in &escaped {

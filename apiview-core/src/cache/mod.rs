@@ -430,9 +430,12 @@ impl Drop for Miss {
 }
 
 impl Miss {
-    fn complete(mut self, value: &Value) {
-        if let Some(leader) = self.flight.take() {
-            leader.land().send_replace(Some(Arc::new(value.clone())));
+    /// Hands the result to the waiting requests. The flight stays registered until
+    /// the miss is dropped (after the write), so that a request arriving during the
+    /// write joins it instead of computing again.
+    fn publish(&self, value: &Value) {
+        if let Some(leader) = &self.flight {
+            leader.sender.send_replace(Some(Arc::new(value.clone())));
         }
     }
 }
@@ -517,11 +520,13 @@ pub async fn store(
     let Outcome::Data(value) = outcome else {
         return Ok(());
     };
-    miss.complete(value);
+    miss.publish(value);
     if !spec.set_to_cache {
         return Ok(());
     }
-    write(call, spec, &[(key.to_owned(), value)]).await
+    let written = write(call, spec, &[(key.to_owned(), value)]).await;
+    drop(miss);
+    written
 }
 
 /// Phase "cache store" of a `batch` endpoint: each element of a list result (each

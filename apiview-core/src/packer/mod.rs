@@ -4,6 +4,7 @@
 
 mod deetr;
 mod dmrs;
+mod safe;
 mod simple;
 
 use std::collections::HashMap;
@@ -13,6 +14,7 @@ use serde_json::Value;
 
 pub use self::deetr::DeetrPacker;
 pub use self::dmrs::DmrsPacker;
+pub use self::safe::{ClientKeyStore, KeyReuse, SafePacker};
 pub use self::simple::SimplePacker;
 use crate::error::{BizError, Language};
 use crate::request::ApiRequest;

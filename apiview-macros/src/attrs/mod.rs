@@ -5,6 +5,7 @@ pub mod apiview;
 mod args;
 mod auth;
 mod cache;
+pub mod cipher;
 mod methods;
 mod transform;
 mod validators;
@@ -35,10 +36,9 @@ pub const HELPERS: &[&str] = &[
     "meta_variable",
     "header_variable",
     "cache",
+    "rsa_decrypt",
+    "decode_encrypted_data",
 ];
-
-/// Helpers of the design that later versions bring.
-const NOT_YET: &[&str] = &["rsa_decrypt", "decode_encrypted_data"];
 
 /// A request field named by a helper: a parameter of the function, or a string
 /// literal naming a field the function does not take.
@@ -116,24 +116,18 @@ pub struct Helpers {
     pub methods: Vec<(String, Span)>,
     pub transforms: Vec<Transform>,
     pub cache: Option<cache::CacheAttr>,
+    pub rsa_decrypt: Vec<cipher::RsaDecrypt>,
+    pub decode_encrypted_data: Option<Span>,
 }
 
-/// Whether `attr` is one of ours (known or coming later).
+/// Whether `attr` is one of ours.
 pub fn is_helper(attr: &Attribute) -> bool {
-    let name = attr_name(attr);
-    HELPERS.contains(&name.as_str()) || NOT_YET.contains(&name.as_str())
+    HELPERS.contains(&attr_name(attr).as_str())
 }
 
 /// Adds the helper `attr` to `helpers`.
 pub fn parse_helper(cx: &Ctxt, attr: &Attribute, helpers: &mut Helpers) {
     let name = attr_name(attr);
-    if NOT_YET.contains(&name.as_str()) {
-        cx.error_spanned_by(
-            attr,
-            format!("#[{name}] is not available in this version of apiview yet; remove it"),
-        );
-        return;
-    }
     let Some(args) = args::Args::parse(cx, attr) else {
         return;
     };
@@ -145,6 +139,8 @@ pub fn parse_helper(cx: &Ctxt, attr: &Attribute, helpers: &mut Helpers) {
         "check_aclkey" => auth::check_aclkey(cx, attr, &args, helpers),
         "methods" => methods::methods(cx, attr, &args, helpers),
         "cache" => cache::cache(cx, attr, &args, helpers),
+        "rsa_decrypt" => cipher::rsa_decrypt(cx, attr, &args, helpers),
+        "decode_encrypted_data" => cipher::decode_encrypted_data(cx, attr, &args, helpers),
         "body_alias" | "cookie_variable" | "meta_variable" | "header_variable" => {
             transform::transform(cx, attr, &name, &args, helpers)
         }

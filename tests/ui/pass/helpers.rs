@@ -171,3 +171,21 @@ mod cached {
         "same"
     }
 }
+
+mod encrypted {
+    use apiview::prelude::*;
+
+    #[apiview(packer = "safe")]
+    #[rsa_decrypt(password)]
+    #[rsa_decrypt(pin, key = "keys/other.pem")]
+    pub fn login(user: String, password: String, pin: Option<String>) -> bool {
+        user.len() + password.len() + pin.map_or(0, |p| p.len()) > 0
+    }
+
+    #[apiview]
+    #[decode_encrypted_data]
+    #[between(amount, 1, 1000)]
+    pub fn transfer(to: String, amount: u64) -> String {
+        format!("{amount} to {to}")
+    }
+}

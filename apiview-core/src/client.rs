@@ -1,0 +1,260 @@
+//! `ApiviewClient` (cargo feature `client`): calls apiview endpoints and unpacks
+//! their answers with the same packers the server uses.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rsa::{RsaPrivateKey, RsaPublicKey};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::cipher;
+use crate::error::BizError;
+use crate::packer::{Packer, SafePacker, SimplePacker, UnpackContext};
+
+/// Why a call failed.
+#[derive(Debug)]
+pub enum ClientError {
+    /// The server answered a business error: its code and message as sent.
+    Business(BizError),
+    /// The server could not be reached (after `retry_limit` retries).
+    Connection(String),
+    /// The answer is not a packed answer (a proxy's error page, say).
+    Http {
+        /// The HTTP status.
+        status: u16,
+        /// The start of the body.
+        body: String,
+    },
+    /// The unpacked result does not fit the requested type.
+    Decode(String),
+}
+
+impl std::fmt::Display for ClientError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ClientError::Business(err) => write!(f, "business error {err}"),
+            ClientError::Connection(cause) => write!(f, "cannot reach the server: {cause}"),
+            ClientError::Http { status, body } => write!(f, "HTTP {status} without a packed answer: {body}"),
+            ClientError::Decode(cause) => write!(f, "the result does not fit the requested type: {cause}"),
+        }
+    }
+}
+
+impl std::error::Error for ClientError {}
+
+impl ClientError {
+    /// The business error, if that is what this is.
+    ///
+    /// ```
+    /// use apiview_core::client::ClientError;
+    /// use apiview_core::BizError;
+    ///
+    /// let err = ClientError::Business(BizError::app_auth_failed());
+    /// assert_eq!(err.business().map(|e| e.code()), Some(1001040004));
+    /// ```
+    pub fn business(&self) -> Option<&BizError> {
+        match self {
+            ClientError::Business(err) => Some(err),
+            _ => None,
+        }
+    }
+}
+
+/// A client of an apiview server.
+///
+/// ```no_run
+/// use apiview_core::client::ApiviewClient;
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let client = ApiviewClient::new("http://127.0.0.1:3000");
+/// let pong: String = client.get("/ping", &()).await.unwrap();
+/// let sum: i64 = client.get("/add", &[("a", 1), ("b", 2)]).await.unwrap();
+/// let echoed: String = client.post_json("/echo", &serde_json::json!({"msg": "hi"})).await.unwrap();
+/// # let _ = (pong, sum, echoed);
+/// # });
+/// ```
+#[derive(Clone)]
+pub struct ApiviewClient {
+    base: String,
+    http: reqwest::Client,
+    packer: Arc<dyn Packer>,
+    client_id: Option<(String, String)>,
+    server_key: Option<RsaPublicKey>,
+    retry_limit: u32,
+    retry_sleep: Duration,
+}
+
+impl ApiviewClient {
+    /// A client of the server at `base` (`http://host:port`), unpacking with the
+    /// simple packer, retrying connection failures twice, 200 ms apart.
+    pub fn new(base: impl Into<String>) -> Self {
+        ApiviewClient {
+            base: base.into().trim_end_matches('/').to_owned(),
+            http: reqwest::Client::new(),
+            packer: Arc::new(SimplePacker),
+            client_id: None,
+            server_key: None,
+            retry_limit: 2,
+            retry_sleep: Duration::from_millis(200),
+        }
+    }
+
+    /// Unpacks with another packer (`DeetrPacker`, `DmrsPacker`, your own).
+    ///
+    /// ```
+    /// use apiview_core::client::ApiviewClient;
+    /// use apiview_core::packer::DeetrPacker;
+    ///
+    /// let client = ApiviewClient::new("http://127.0.0.1:3000").packer(DeetrPacker);
+    /// # let _ = client;
+    /// ```
+    pub fn packer(mut self, packer: impl Packer) -> Self {
+        self.packer = Arc::new(packer);
+        self
+    }
+
+    /// Talks to safe-packed endpoints as client `client_id`: sends `clientId` with
+    /// every request and decrypts answers with the client's private key.
+    ///
+    /// ```
+    /// use apiview_core::client::ApiviewClient;
+    ///
+    /// let key = apiview_core::cipher::generate_private_key(1024).unwrap();
+    /// let client = ApiviewClient::new("http://127.0.0.1:3000").safe("demo", key);
+    /// # let _ = client;
+    /// ```
+    pub fn safe(self, client_id: impl Into<String>, private: RsaPrivateKey) -> Self {
+        self.safe_with_field("clientId", client_id, private)
+    }
+
+    /// [`ApiviewClient::safe`] with another client id field (settings'
+    /// `safe.client_id_field`).
+    pub fn safe_with_field(
+        mut self,
+        field: impl Into<String>,
+        client_id: impl Into<String>,
+        private: RsaPrivateKey,
+    ) -> Self {
+        self.packer = Arc::new(SafePacker::for_client(private));
+        self.client_id = Some((field.into(), client_id.into()));
+        self
+    }
+
+    /// Encrypts request bodies for `decode_encrypted_data` with the server's public
+    /// key: `{encryptedPassword, encryptedData}`.
+    ///
+    /// ```
+    /// use apiview_core::client::ApiviewClient;
+    ///
+    /// let server = apiview_core::cipher::generate_private_key(1024).unwrap().to_public_key();
+    /// let client = ApiviewClient::new("http://127.0.0.1:3000").encrypt_requests(server);
+    /// # let _ = client;
+    /// ```
+    pub fn encrypt_requests(mut self, server_public: RsaPublicKey) -> Self {
+        self.server_key = Some(server_public);
+        self
+    }
+
+    /// Retries a call that could not connect `limit` times, `sleep` apart. A business
+    /// error is never retried.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use apiview_core::client::ApiviewClient;
+    ///
+    /// let client = ApiviewClient::new("http://127.0.0.1:3000").retry(5, Duration::from_millis(100));
+    /// # let _ = client;
+    /// ```
+    pub fn retry(mut self, limit: u32, sleep: Duration) -> Self {
+        self.retry_limit = limit;
+        self.retry_sleep = sleep;
+        self
+    }
+
+    /// GET `path` with `query` (a struct, a map or pairs; `&()` for none).
+    pub async fn get<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &(impl Serialize + ?Sized),
+    ) -> Result<T, ClientError> {
+        self.send(|| self.http.get(self.url(path)).query(query)).await
+    }
+
+    /// POST `path` with a JSON body (encrypted when [`ApiviewClient::encrypt_requests`]
+    /// was set).
+    pub async fn post_json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &(impl Serialize + ?Sized),
+    ) -> Result<T, ClientError> {
+        let body = self.body(body)?;
+        self.send(|| self.http.post(self.url(path)).json(&body)).await
+    }
+
+    /// POST `path` with a urlencoded form body.
+    pub async fn post_form<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        form: &(impl Serialize + ?Sized),
+    ) -> Result<T, ClientError> {
+        self.send(|| self.http.post(self.url(path)).form(form)).await
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/{}", self.base, path.trim_start_matches('/'))
+    }
+
+    fn body(&self, body: &(impl Serialize + ?Sized)) -> Result<Value, ClientError> {
+        let value = serde_json::to_value(body).map_err(|err| ClientError::Decode(err.to_string()))?;
+        let Some(server) = &self.server_key else {
+            return Ok(value);
+        };
+        let key = cipher::random_key();
+        let password =
+            cipher::encrypt_key(server, &key).map_err(|err| ClientError::Decode(err.to_string()))?;
+        let plaintext = serde_json::to_vec(&value).map_err(|err| ClientError::Decode(err.to_string()))?;
+        Ok(json!({"encryptedPassword": password, "encryptedData": cipher::seal(&key, &plaintext)}))
+    }
+
+    async fn send<T: DeserializeOwned>(
+        &self,
+        request: impl Fn() -> reqwest::RequestBuilder,
+    ) -> Result<T, ClientError> {
+        let mut attempt = 0;
+        let response = loop {
+            let mut builder = request();
+            if let Some((field, id)) = &self.client_id {
+                builder = builder.query(&[(field, id)]);
+            }
+            match builder.send().await {
+                Ok(response) => break response,
+                Err(err) if err.is_connect() && attempt < self.retry_limit => {
+                    attempt += 1;
+                    tracing::debug!(%err, attempt, "cannot connect; retrying");
+                    tokio::time::sleep(self.retry_sleep).await;
+                }
+                Err(err) => return Err(ClientError::Connection(err.to_string())),
+            }
+        };
+        let status = response.status().as_u16();
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|err| ClientError::Connection(err.to_string()))?;
+        let result = self.packer.unpack(&bytes, &UnpackContext::new()).map_err(|err| {
+            // An error the server sent is rebuilt from its code and message, without a
+            // catalogue name; a catalogue error here was raised by the unpacking itself.
+            match err.name() {
+                None => ClientError::Business(err),
+                Some("ParseJsonError") => ClientError::Http {
+                    status,
+                    body: String::from_utf8_lossy(&bytes[..bytes.len().min(256)]).into_owned(),
+                },
+                Some(_) => ClientError::Decode(err.message()),
+            }
+        })?;
+        serde_json::from_value(result).map_err(|err| ClientError::Decode(err.to_string()))
+    }
+}

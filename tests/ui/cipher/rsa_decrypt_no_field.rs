@@ -1,0 +1,9 @@
+use apiview::prelude::*;
+
+#[apiview]
+#[rsa_decrypt]
+fn login(password: String) -> bool {
+    password.is_empty()
+}
+
+fn main() {}

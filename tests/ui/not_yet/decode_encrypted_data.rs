@@ -1,9 +1,0 @@
-use apiview::prelude::*;
-
-#[apiview]
-#[decode_encrypted_data]
-fn login(password: String) -> usize {
-    password.len()
-}
-
-fn main() {}
