@@ -61,7 +61,10 @@ pub struct ReadmeDoctests;
 
 #[doc(hidden)]
 pub mod __private {
-    pub use apiview_core::endpoint::{Call, EndpointMeta, Handler, HttpMethod, Outcome, ParamMeta};
+    pub use apiview_core::endpoint::{
+        Call, CheckMeta, DocParameter, DocResponse, DocSpec, EndpointMeta, Handler, HttpMethod, Outcome,
+        ParamMeta,
+    };
     pub use apiview_core::helpers::auth::{check_aclkey, AclKeyList, AclKeys};
     pub use apiview_core::helpers::validators;
 

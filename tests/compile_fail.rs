@@ -15,6 +15,7 @@ fn ui() {
         "literals",
         "types",
         "cipher",
+        "doc",
         "cache",
         "multiple",
     ] {

@@ -87,6 +87,84 @@ pub struct ParamMeta {
     pub required: bool,
 }
 
+/// One `@parameter: NAME {{{ YAML }}}` block of a doc comment.
+#[derive(Debug)]
+pub struct DocParameter {
+    /// The parameter's name.
+    pub name: &'static str,
+    /// Its `in:` (`body`, `formData`, `query`, `path`, `header`, `cookie`).
+    pub location: &'static str,
+    /// The whole YAML block, as JSON text (validated at compile time).
+    pub spec: &'static str,
+}
+
+/// One `@response: STATUS OK|ERROR "description" {{{ YAML }}}` block.
+#[derive(Debug)]
+pub struct DocResponse {
+    /// The HTTP status.
+    pub status: u16,
+    /// `OK` (a result, packed with `pack_result`) or `ERROR` (packed with `pack_error`).
+    pub ok: bool,
+    /// The description.
+    pub description: &'static str,
+    /// The business data, as JSON text (`null` for an empty block).
+    pub example: &'static str,
+}
+
+/// What the doc comment below its `--------` line says, parsed at compile time.
+#[derive(Debug)]
+pub struct DocSpec {
+    /// `@methods`, when given (it agrees with the allow-list: a compile error
+    /// otherwise).
+    pub methods: Option<&'static [HttpMethod]>,
+    /// The `@parameter` blocks.
+    pub parameters: &'static [DocParameter],
+    /// The `@response` blocks.
+    pub responses: &'static [DocResponse],
+}
+
+/// A validator, as the OpenAPI document infers schemas from it.
+#[derive(Debug)]
+pub enum CheckMeta {
+    /// `#[requires(..)]` / `#[requires(any(..))]`.
+    Requires {
+        /// The fields.
+        fields: &'static [&'static str],
+        /// Whether one of them suffices (`any`).
+        any: bool,
+    },
+    /// `#[choices(field, [..])]`; `values` is the literal list as JSON text, `None`
+    /// for a function.
+    Choices {
+        /// The parameter.
+        field: &'static str,
+        /// The allowed values, when literal.
+        values: Option<&'static str>,
+    },
+    /// `#[between(field, min, max)]`; bounds as literal text, `None` when computed.
+    Between {
+        /// The parameter.
+        field: &'static str,
+        /// The lower bound.
+        min: Option<&'static str>,
+        /// The upper bound.
+        max: Option<&'static str>,
+        /// Whether the lower bound is allowed.
+        include_min: bool,
+        /// Whether the upper bound is allowed.
+        include_max: bool,
+    },
+    /// `#[string_length_limit(..)]`.
+    StringLength {
+        /// The parameter.
+        field: &'static str,
+        /// Fewest characters.
+        min_length: Option<usize>,
+        /// Most characters.
+        max_length: Option<usize>,
+    },
+}
+
 /// What `#[apiview]` knows about an endpoint at compile time: for the App (methods,
 /// packer) and for the OpenAPI document.
 ///
@@ -140,6 +218,10 @@ pub struct EndpointMeta {
     pub rsa_decrypt_server_key: bool,
     /// The PEM files named by `#[rsa_decrypt(.., key = "..")]`.
     pub rsa_keys: &'static [&'static str],
+    /// The doc comment's `@methods`, `@parameter` and `@response` blocks.
+    pub spec: DocSpec,
+    /// The validators, in written order.
+    pub checks: &'static [CheckMeta],
 }
 
 /// An endpoint's answer before packing.

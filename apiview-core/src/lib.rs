@@ -21,7 +21,10 @@ pub mod runtime;
 pub mod settings;
 
 pub use app::{App, AppError};
-pub use endpoint::{Call, EndpointMeta, Handler, HttpMethod, Outcome, ParamMeta, Raw};
+pub use endpoint::{
+    Call, CheckMeta, DocParameter, DocResponse, DocSpec, EndpointMeta, Handler, HttpMethod, Outcome,
+    ParamMeta, Raw,
+};
 pub use error::{BizError, ErrorClass, ErrorCode, Language, Result};
 pub use packer::{PackContext, Packer, UnpackContext};
 pub use request::{ApiRequest, RawValue, Source};

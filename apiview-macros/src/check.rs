@@ -52,6 +52,28 @@ pub fn check(cx: &Ctxt, endpoint: &Endpoint) {
             );
         }
     }
+    if let Some((documented, span)) = &endpoint.doc.methods {
+        let allowed: Vec<&String> = endpoint
+            .helpers
+            .methods
+            .iter()
+            .map(|(method, _)| method)
+            .collect();
+        let mut documented_sorted: Vec<&String> = documented.iter().collect();
+        let mut allowed_sorted = allowed.clone();
+        documented_sorted.sort();
+        allowed_sorted.sort();
+        if !allowed.is_empty() && documented_sorted != allowed_sorted {
+            cx.error_at(
+                *span,
+                format!(
+                    "@methods says {} but the allow-list is {}; make them agree (or drop @methods: the allow-list is documented by itself)",
+                    documented.join(", "),
+                    allowed.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", ")
+                ),
+            );
+        }
+    }
     if let Some(span) = endpoint.args.blocking {
         if endpoint.is_async() {
             cx.error_at(

@@ -328,22 +328,20 @@ fn meta(endpoint: &Endpoint) -> TokenStream {
     let name = endpoint.name().to_string();
     let summary = &endpoint.doc.summary;
     let description = &endpoint.doc.description;
-    let doc = &endpoint.doc_text;
+    let doc = &endpoint.doc.text;
+    let spec = doc_spec(endpoint);
+    let checks = checks(endpoint);
     let methods = if endpoint.helpers.methods.is_empty() {
         quote!(::core::option::Option::None)
     } else {
-        let variants = endpoint.helpers.methods.iter().map(|(method, _)| {
-            let mut chars = method.chars();
-            let variant: String = chars
-                .next()
-                .map(|c| c.to_ascii_uppercase())
-                .into_iter()
-                .chain(chars)
-                .collect();
-            let variant = format_ident!("{}", variant);
-            quote!(::apiview::__private::HttpMethod::#variant)
-        });
-        quote!(::core::option::Option::Some(&[#(#variants),*]))
+        let names: Vec<String> = endpoint
+            .helpers
+            .methods
+            .iter()
+            .map(|(method, _)| method.clone())
+            .collect();
+        let variants = method_variants(&names);
+        quote!(::core::option::Option::Some(#variants))
     };
     let opt_str = |value: &Option<LitStr>| match value {
         Some(lit) => quote!(::core::option::Option::Some(#lit)),
@@ -418,8 +416,139 @@ fn meta(endpoint: &Endpoint) -> TokenStream {
             decode_encrypted_data: #decode_encrypted_data,
             rsa_decrypt_server_key: #rsa_server_key,
             rsa_keys: &[#(#rsa_keys),*],
+            spec: #spec,
+            checks: &[#(#checks),*],
         }
     }
+}
+
+fn method_variants(methods: &[String]) -> TokenStream {
+    let variants = methods.iter().map(|method| {
+        let mut chars = method.chars();
+        let variant: String = chars
+            .next()
+            .map(|c| c.to_ascii_uppercase())
+            .into_iter()
+            .chain(chars)
+            .collect();
+        let variant = format_ident!("{}", variant);
+        quote!(::apiview::__private::HttpMethod::#variant)
+    });
+    quote!(&[#(#variants),*])
+}
+
+fn doc_spec(endpoint: &Endpoint) -> TokenStream {
+    let methods = match &endpoint.doc.methods {
+        Some((methods, _)) => {
+            let variants = method_variants(methods);
+            quote!(::core::option::Option::Some(#variants))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let parameters = endpoint.doc.parameters.iter().map(|parameter| {
+        let (name, location, spec) = (&parameter.name, &parameter.location, &parameter.spec_json);
+        quote!(::apiview::__private::DocParameter { name: #name, location: #location, spec: #spec })
+    });
+    let responses = endpoint.doc.responses.iter().map(|response| {
+        let (status, ok, description, example) = (response.status, response.ok, &response.description, &response.example_json);
+        quote!(::apiview::__private::DocResponse { status: #status, ok: #ok, description: #description, example: #example })
+    });
+    quote! {
+        ::apiview::__private::DocSpec {
+            methods: #methods,
+            parameters: &[#(#parameters),*],
+            responses: &[#(#responses),*],
+        }
+    }
+}
+
+/// A literal's text for the document (`-5`, `1.5`), or `None` for a computed bound.
+fn literal_text(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(int), ..
+        }) => Some(int.base10_digits().to_owned()),
+        Expr::Lit(ExprLit {
+            lit: Lit::Float(float),
+            ..
+        }) => Some(float.base10_digits().to_owned()),
+        Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Neg(_)) => {
+            literal_text(&unary.expr).map(|text| format!("-{text}"))
+        }
+        _ => None,
+    }
+}
+
+fn checks(endpoint: &Endpoint) -> Vec<TokenStream> {
+    let opt_str = |text: Option<String>| match text {
+        Some(text) => quote!(::core::option::Option::Some(#text)),
+        None => quote!(::core::option::Option::None),
+    };
+    let opt_usize =
+        |lit: &Option<syn::LitInt>| match lit.as_ref().and_then(|lit| lit.base10_parse::<usize>().ok()) {
+            Some(value) => quote!(::core::option::Option::Some(#value)),
+            None => quote!(::core::option::Option::None),
+        };
+    endpoint
+        .helpers
+        .validators
+        .iter()
+        .map(|validator| match validator {
+            Validator::Requires(fields) | Validator::RequiresAny(fields) => {
+                let any = matches!(validator, Validator::RequiresAny(_));
+                let names = fields.iter().map(FieldRef::name);
+                quote!(::apiview::__private::CheckMeta::Requires { fields: &[#(#names),*], any: #any })
+            }
+            Validator::Choices { field, allowed, .. } => {
+                let values = match allowed {
+                    Expr::Array(array) => {
+                        let items: Option<Vec<String>> = array
+                            .elems
+                            .iter()
+                            .map(|item| match item {
+                                Expr::Lit(ExprLit { lit: Lit::Str(text), .. }) => {
+                                    Some(serde_json::Value::String(text.value()).to_string())
+                                }
+                                Expr::Lit(ExprLit { lit: Lit::Bool(flag), .. }) => Some(flag.value.to_string()),
+                                other => literal_text(other),
+                            })
+                            .collect();
+                        items.map(|items| format!("[{}]", items.join(",")))
+                    }
+                    _ => None,
+                };
+                let field = field.to_string();
+                let values = opt_str(values);
+                quote!(::apiview::__private::CheckMeta::Choices { field: #field, values: #values })
+            }
+            Validator::Between {
+                field,
+                min,
+                max,
+                include_min,
+                include_max,
+                ..
+            } => {
+                let field = field.to_string();
+                let (min, max) = (opt_str(literal_text(min)), opt_str(literal_text(max)));
+                quote! {
+                    ::apiview::__private::CheckMeta::Between {
+                        field: #field, min: #min, max: #max, include_min: #include_min, include_max: #include_max,
+                    }
+                }
+            }
+            Validator::StringLength {
+                field,
+                min_length,
+                max_length,
+                ..
+            } => {
+                let field = field.to_string();
+                let (min, max) = (opt_usize(min_length), opt_usize(max_length));
+                quote!(::apiview::__private::CheckMeta::StringLength { field: #field, min_length: #min, max_length: #max })
+            }
+        })
+        .collect()
 }
 
 fn call_function(endpoint: &Endpoint) -> TokenStream {

@@ -7,6 +7,7 @@
 mod attrs;
 mod check;
 mod ctxt;
+mod doc;
 mod expand;
 mod model;
 

@@ -14,8 +14,7 @@ pub struct Endpoint {
     pub params: Vec<Param>,
     pub helpers: Helpers,
     pub doc_attrs: Vec<Attribute>,
-    pub doc: apiview_swagger::DocComment,
-    pub doc_text: String,
+    pub doc: crate::doc::Doc,
     pub output: Output,
 }
 
@@ -234,8 +233,7 @@ pub fn parse(cx: &Ctxt, args: TokenStream, item: TokenStream) -> Option<Endpoint
         },
     };
 
-    let doc_text = apiview_swagger::dedent(&doc_lines(&doc_attrs).join("\n"));
-    let doc = apiview_swagger::DocComment::parse(&doc_text);
+    let doc = crate::doc::parse(cx, &doc_attrs);
     Some(Endpoint {
         func,
         args,
@@ -243,7 +241,6 @@ pub fn parse(cx: &Ctxt, args: TokenStream, item: TokenStream) -> Option<Endpoint
         helpers,
         doc_attrs,
         doc,
-        doc_text,
         output,
     })
 }
@@ -298,21 +295,4 @@ pub fn find_reference(ty: &Type) -> Option<proc_macro2::TokenStream> {
         None
     }
     scan(quote::ToTokens::to_token_stream(ty))
-}
-
-fn doc_lines(attrs: &[Attribute]) -> Vec<String> {
-    attrs
-        .iter()
-        .filter_map(|attr| match &attr.meta {
-            syn::Meta::NameValue(nv) => match &nv.value {
-                syn::Expr::Lit(syn::ExprLit {
-                    lit: syn::Lit::Str(lit),
-                    ..
-                }) => Some(lit.value()),
-                _ => None,
-            },
-            _ => None,
-        })
-        .flat_map(|text| text.lines().map(str::to_owned).collect::<Vec<_>>())
-        .collect()
 }

@@ -1,0 +1,14 @@
+use apiview::prelude::*;
+
+/// Ping.
+///
+/// --------
+/// @response: 200 ERROR "failure" {{{
+///     "just a string"
+/// }}}
+#[apiview]
+fn ping() -> &'static str {
+    "pong"
+}
+
+fn main() {}

@@ -1,0 +1,13 @@
+use apiview::prelude::*;
+
+/// Ping.
+///
+/// --------
+/// @paramter: x {{{
+/// }}}
+#[apiview]
+fn ping() -> &'static str {
+    "pong"
+}
+
+fn main() {}
