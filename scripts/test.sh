@@ -16,16 +16,19 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 apt_updated=0
-need() { # need COMMAND DEBIAN-PACKAGE
-    command -v "$1" >/dev/null 2>&1 && return 0
-    echo "test.sh: installing $2 (for $1)"
+apt_install() { # apt_install DEBIAN-PACKAGE
     local sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     if [ "$apt_updated" -eq 0 ]; then
         DEBIAN_FRONTEND=noninteractive $sudo apt-get update -qq
         apt_updated=1
     fi
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$2" >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$1" >/dev/null
+}
+need() { # need COMMAND DEBIAN-PACKAGE
+    command -v "$1" >/dev/null 2>&1 && return 0
+    echo "test.sh: installing $2 (for $1)"
+    apt_install "$2"
 }
 
 free_port() {
@@ -146,6 +149,71 @@ assert forgotten == {"success": True, "result": 1}, forgotten
 assert redis("EXISTS", "square:12").strip() == ":0"
 print("redis_cache example: computed, served from Redis, TTL set, invalidated")
 PY
+kill "$pid"
+wait "$pid" 2>/dev/null || true
+
+echo "== the OpenAPI documents, checked by a standard validator (openapi-spec-validator)"
+venv=target/venv
+if [ ! -x "$venv/bin/openapi-spec-validator" ]; then
+    if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+        echo "test.sh: installing python3-venv (for python3 -m venv)"
+        apt_install python3-venv
+    fi
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check openapi-spec-validator
+fi
+docs="$workdir/openapi"
+mkdir -p "$docs"
+cargo build --example demo
+./target/debug/examples/demo --print-openapi >"$docs/demo-3.1.json"
+APIVIEW_SWAGGER__OPENAPI_VERSION=3.0 ./target/debug/examples/demo --print-openapi >"$docs/demo-3.0.json"
+python3 - "$docs" <<'PY'
+import json, sys
+docs = sys.argv[1]
+for name, version in [("demo-3.1", "3.1.0"), ("demo-3.0", "3.0.3")]:
+    with open(f"{docs}/{name}.json") as file:
+        document = json.load(file)
+    assert document["openapi"] == version, (name, document["openapi"])
+    contract = {"/ping", "/echo", "/add", "/pick", "/secure", "/only_get", "/boom", "/whoami", "/body",
+                "/cached_add", "/note_get", "/note_set"}
+    assert contract <= set(document["paths"]), sorted(contract - set(document["paths"]))
+PY
+# The documents the integration tests build: bad doc comments, models, every packer.
+OPENAPI_DUMP_DIR="$docs/tests" cargo test --quiet --all-features --test openapi
+"$venv/bin/openapi-spec-validator" "$docs"/*.json "$docs"/tests/*.json
+
+echo "== the Swagger UI in headless Chromium"
+need chromium chromium
+port=$(free_port)
+RUST_LOG=warn ./target/debug/examples/demo --addr "127.0.0.1:$port" &
+pid=$!
+pids+=("$pid")
+wait_for_port "$port" "$pid"
+ui="http://127.0.0.1:$port/apiview/swagger-ui.html"
+chromium_run() { # chromium_run ARGS...: headless, offline-friendly, a fresh profile
+    timeout 180 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+        --disable-background-networking --disable-component-update --disable-sync \
+        --user-data-dir="$(mktemp -d "$workdir/chromium.XXXXXX")" --virtual-time-budget=15000 "$@" \
+        2>>"$workdir/chromium.log"
+}
+chromium_run --dump-dom "$ui" >"$workdir/swagger-ui.dom.html"
+python3 - "$docs/demo-3.1.json" "$workdir/swagger-ui.dom.html" <<'PY'
+import html, json, re, sys
+with open(sys.argv[1]) as file:
+    document = json.load(file)
+with open(sys.argv[2]) as file:
+    dom = file.read()
+operations = [op for item in document["paths"].values() for op in item.values()]
+shown = [html.unescape(text) for text in re.findall(r'class="opblock-summary-description"[^>]*>([^<]*)<', dom)]
+missing = sorted({op["summary"] for op in operations} - set(shown))
+assert not missing, f"summaries not rendered by Swagger UI: {missing}"
+assert len(shown) == len(operations), (len(shown), len(operations))
+print(f"Swagger UI rendered all {len(operations)} operations of the demo")
+PY
+chromium_run --hide-scrollbars --window-size=1280,4000 --screenshot="$PWD/target/swagger-ui.png" "$ui" >/dev/null
+test -s target/swagger-ui.png
+echo "screenshot: target/swagger-ui.png"
 kill "$pid"
 wait "$pid" 2>/dev/null || true
 

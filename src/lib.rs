@@ -35,6 +35,13 @@ pub use apiview_core::{
     RawValue, Result, Settings, SettingsError, UnpackContext,
 };
 
+/// The OpenAPI document and the Swagger UI (`App::swagger()`, `App::openapi()`,
+/// `App::model::<T>()` through [`SwaggerExt`]).
+pub use apiview_swagger as swagger;
+/// `schemars`, for `#[derive(JsonSchema)]` models (`App::model::<T>()`).
+pub use apiview_swagger::schemars;
+pub use apiview_swagger::SwaggerExt;
+
 /// The endpoint attribute and its helpers.
 pub use apiview_macros::{
     allow_delete, allow_get, allow_head, allow_options, allow_patch, allow_post, allow_put, apiview, between,
@@ -43,14 +50,15 @@ pub use apiview_macros::{
 };
 
 /// `use apiview::prelude::*;` brings the attribute, its helpers, `App`, `Settings`,
-/// `ApiRequest`, `BizError` and `Raw` (`apiview::Result` stays qualified, so that
-/// it never shadows the standard `Result`).
+/// `ApiRequest`, `BizError`, `Raw` and `SwaggerExt` (`App::swagger()`,
+/// `App::openapi()`, `App::model::<T>()`); `apiview::Result` stays qualified, so
+/// that it never shadows the standard `Result`.
 pub mod prelude {
     pub use crate::{
         allow_delete, allow_get, allow_head, allow_options, allow_patch, allow_post, allow_put, apiview,
         between, body_alias, cache, check_aclkey, choices, cookie_variable, decode_encrypted_data,
         header_variable, meta_variable, methods, requires, rsa_decrypt, string_length_limit, ApiRequest, App,
-        BizError, Raw, Settings,
+        BizError, Raw, Settings, SwaggerExt,
     };
 }
 

@@ -25,6 +25,10 @@ use crate::settings::{Settings, SettingsError};
 type MakeEndpoint =
     Box<dyn FnOnce(Arc<Runtime>, Arc<dyn Packer>, bool) -> BoxEndpoint<'static, Response> + Send>;
 
+/// Routes served beside the endpoints, made from the finished App (see [`App::with_routes`]).
+pub type ExtraRoutes = Vec<(String, BoxEndpoint<'static, Response>)>;
+type MakeRoutes = Box<dyn FnOnce(&App) -> ExtraRoutes + Send>;
+
 /// The RSA keys settings and endpoints name, loaded once at start-up.
 struct Keys {
     server: Option<Arc<RsaPrivateKey>>,
@@ -105,6 +109,8 @@ pub struct App {
     client_keys: Option<Arc<dyn ClientKeyStore>>,
     caches: Result<Arc<Caches>, CacheFailure>,
     entries: Vec<Entry>,
+    schemas: Vec<(String, serde_json::Value)>,
+    extra_routes: Vec<MakeRoutes>,
 }
 
 /// One cached endpoint, as [`App::cache_entries`] lists them (django-apiview's
@@ -164,6 +170,8 @@ impl App {
             client_keys: None,
             caches,
             entries: Vec::new(),
+            schemas: Vec::new(),
+            extra_routes: Vec::new(),
         }
     }
 
@@ -316,6 +324,62 @@ impl App {
         self.entries.iter().map(|entry| (entry.path.as_str(), entry.meta))
     }
 
+    /// The registered packers (the built-in ones and those of [`App::packer`]).
+    ///
+    /// ```
+    /// let app = apiview::App::new(apiview::Settings::default());
+    /// assert!(app.packers().get("simple").is_some());
+    /// ```
+    pub fn packers(&self) -> &Packers {
+        &self.packers
+    }
+
+    /// Registers a named JSON schema for the OpenAPI document's `components/schemas`
+    /// (`App::model::<T>()` of `apiview::prelude` registers a `schemars` type's schemas
+    /// through it). A name given twice keeps the last schema.
+    ///
+    /// ```
+    /// let app = apiview::App::new(apiview::Settings::default())
+    ///     .schema("Color", serde_json::json!({"type": "string", "enum": ["red", "green"]}));
+    /// assert_eq!(app.schemas()[0].0, "Color");
+    /// ```
+    pub fn schema(mut self, name: impl Into<String>, schema: serde_json::Value) -> Self {
+        let name = name.into();
+        self.schemas.retain(|(known, _)| *known != name);
+        self.schemas.push((name, schema));
+        self
+    }
+
+    /// The schemas registered with [`App::schema`], in registration order.
+    ///
+    /// ```
+    /// assert!(apiview::App::new(apiview::Settings::default()).schemas().is_empty());
+    /// ```
+    pub fn schemas(&self) -> &[(String, serde_json::Value)] {
+        &self.schemas
+    }
+
+    /// Serves more poem endpoints beside the `#[apiview]` ones, made by `make` from
+    /// the finished App when it becomes an endpoint (after every `at`, `packer` and
+    /// `schema`, whatever the call order). `App::swagger()` serves the OpenAPI
+    /// document and the Swagger UI this way. A path that an endpoint already uses is
+    /// an error of [`App::try_into_endpoint`].
+    ///
+    /// ```
+    /// use apiview::App;
+    /// use poem::{endpoint::make_sync, EndpointExt};
+    ///
+    /// let app = App::new(apiview::Settings::default()).with_routes(|app| {
+    ///     let count = app.endpoints().count();
+    ///     vec![("/count".to_owned(), make_sync(move |_| count.to_string()).map_to_response().boxed())]
+    /// });
+    /// assert!(app.try_into_endpoint().is_ok());
+    /// ```
+    pub fn with_routes(mut self, make: impl FnOnce(&App) -> ExtraRoutes + Send + 'static) -> Self {
+        self.extra_routes.push(Box::new(make));
+        self
+    }
+
     /// Builds the poem endpoint, or says what is wrong with the App.
     ///
     /// ```
@@ -337,6 +401,11 @@ impl App {
                 self.packers.insert("safe", Arc::new(packer));
             }
         }
+        // Made here, so that they see the safe packer too.
+        let extra_routes: ExtraRoutes = std::mem::take(&mut self.extra_routes)
+            .into_iter()
+            .flat_map(|make| make(&self))
+            .collect();
         let find_packer = |name: &str, asked_by: &dyn Fn() -> String| {
             self.packers.get(name).cloned().ok_or_else(|| {
                 let hint = if name == "safe" {
@@ -391,10 +460,20 @@ impl App {
             let decode = entry.meta.decode_encrypted_data || (is_safe && keys.server.is_some());
             plans.push((packer, decode));
         }
+        for (path, _) in &extra_routes {
+            if !seen.insert(path.clone()) {
+                return Err(AppError(format!(
+                    "path `{path}` is registered twice (App::with_routes)"
+                )));
+            }
+        }
         let runtime = Arc::new(Runtime::new(self.settings, caches, keys.server, keys.rsa));
         let mut route = Route::new();
         for (entry, (packer, decode)) in self.entries.into_iter().zip(plans) {
             route = route.at(entry.path, (entry.make)(runtime.clone(), packer, decode));
+        }
+        for (path, endpoint) in extra_routes {
+            route = route.at(path, endpoint);
         }
         Ok(RequestLog(route).boxed())
     }

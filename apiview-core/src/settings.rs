@@ -158,12 +158,14 @@ pub struct SwaggerSettings {
     /// Where the Swagger UI and the document are served.
     pub mount: String,
     /// `3.1` or `3.0`.
+    #[serde(deserialize_with = "lenient_text::deserialize")]
     pub openapi_version: String,
     /// Document title.
     pub title: String,
     /// Document description.
     pub description: String,
     /// API version.
+    #[serde(deserialize_with = "lenient_text::deserialize")]
     pub version: String,
     /// Terms of service URL.
     pub terms_of_service: String,
@@ -217,6 +219,30 @@ impl Default for SwaggerSettings {
             api_host: String::new(),
             api_basepath: "/".into(),
         }
+    }
+}
+
+/// Text that may arrive as a number: the environment's values are parsed, so
+/// `APIVIEW_SWAGGER__OPENAPI_VERSION=3.0` is the float 3.0 (and so is an unquoted
+/// `3.0` in the file).
+mod lenient_text {
+    use serde::{Deserialize, Deserializer};
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum TextOrNumber {
+        Text(String),
+        Integer(i64),
+        Float(f64),
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+        Ok(match TextOrNumber::deserialize(deserializer)? {
+            TextOrNumber::Text(text) => text,
+            TextOrNumber::Integer(number) => number.to_string(),
+            // `{:?}` keeps the `.0` of 3.0.
+            TextOrNumber::Float(number) => format!("{number:?}"),
+        })
     }
 }
 

@@ -1,127 +1,123 @@
-//! The doc-comment model of apiview endpoints (django-apiview's docstring grammar).
+//! The OpenAPI document of an apiview App and the Swagger UI that shows it.
 //!
-//! This version splits a doc comment into its summary and description; the
-//! `@methods` / `@parameter` / `@response` blocks below the `--------` line are kept
-//! as text for the OpenAPI document, which a later version builds.
+//! The document is built from what `#[apiview]` recorded at compile time: the doc
+//! comment (summary, description, `@parameter` and `@response` blocks, already
+//! parsed and checked by the macro), the method allow-list, the parameters and
+//! their Rust types, and the validators. What the doc comment leaves out comes from
+//! the code, so the document cannot drift from it:
+//!
+//! - parameters the doc does not describe are inferred from the signature (types)
+//!   and the validators (`between` → `minimum`/`maximum`, `choices` → `enum`,
+//!   `string_length_limit` → `minLength`/`maxLength`, `requires` and non-`Option`
+//!   → required); for GET, HEAD, DELETE and OPTIONS they are query parameters,
+//!   for POST, PUT and PATCH the fields of a JSON (or form) request body;
+//! - every `@response` example is shown packed by the endpoint's own packer, and
+//!   every error its helpers can raise is listed as a packed example with its code.
+//!
+//! With `use apiview::prelude::*`, [`SwaggerExt`] gives `App` its `swagger()`,
+//! `openapi()` and `model::<T>()` methods.
+//!
+//! ```
+//! use apiview::prelude::*;
+//!
+//! /// Add two integers.
+//! #[apiview]
+//! #[between(a, 0, 100)]
+//! fn add(a: i64, b: i64) -> i64 {
+//!     a + b
+//! }
+//!
+//! let app = App::new(Settings::default()).at("/add", add).swagger();
+//! let document = app.openapi();
+//! let a = &document["paths"]["/add"]["get"]["parameters"][0];
+//! assert_eq!((a["name"].as_str(), a["in"].as_str()), (Some("a"), Some("query")));
+//! assert_eq!(a["schema"]["maximum"], 100);
+//! ```
 
 #![warn(missing_docs)]
 
-/// An endpoint's doc comment, split as django-apiview splits a docstring.
-///
-/// ```
-/// use apiview_swagger::DocComment;
-///
-/// let doc = DocComment::parse("Echo the message back.\n\nIts length must be within [2, 4096].\n\n--------\n@methods: post\n");
-/// assert_eq!(doc.summary, "Echo the message back.");
-/// assert_eq!(doc.description, "Its length must be within [2, 4096].");
-/// assert_eq!(doc.spec, "@methods: post");
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct DocComment {
-    /// The first non-empty line.
-    pub summary: String,
-    /// The lines after the summary and above the separator (a line of 8 or more `-`).
-    pub description: String,
-    /// Everything below the separator: `@methods`, `@parameter`, `@response` blocks.
-    pub spec: String,
-}
+mod convert;
+mod document;
+mod infer;
+mod models;
+mod operation;
+mod responses;
+mod schema;
+mod ui;
 
-impl DocComment {
-    /// Splits `text` (common indentation already removed; see [`dedent`]).
+use apiview_core::App;
+use serde_json::Value;
+
+pub use document::openapi;
+pub use models::model_schemas;
+pub use schemars;
+
+/// The OpenAPI document, the Swagger UI and models, as methods of [`App`]
+/// (in `apiview::prelude`).
+pub trait SwaggerExt: Sized {
+    /// Serves the document and the Swagger UI under `settings.swagger.mount`
+    /// (default `/apiview/`): `openapi.json` (the document), `swagger-ui-meta.json`
+    /// (the UI's configuration) and `swagger-ui.html` (the UI, its files served from
+    /// the binary). The document is built once, when the App becomes an endpoint,
+    /// from every endpoint and model registered by then, whatever the call order.
     ///
     /// ```
-    /// let doc = apiview_swagger::DocComment::parse("Ping.\n--------\n@methods: get");
-    /// assert_eq!((doc.summary.as_str(), doc.spec.as_str()), ("Ping.", "@methods: get"));
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// fn ping() -> &'static str {
+    ///     "pong"
+    /// }
+    ///
+    /// let endpoint = App::new(Settings::default()).swagger().at("/ping", ping).into_endpoint();
+    /// # let _ = endpoint;
     /// ```
-    pub fn parse(text: &str) -> DocComment {
-        let text = text.replace("\r\n", "\n");
-        let mut lines = text.lines();
-        let mut above = Vec::new();
-        let mut below = Vec::new();
-        let mut separated = false;
-        for line in lines.by_ref() {
-            if !separated && is_separator(line) {
-                separated = true;
-                continue;
-            }
-            if separated {
-                below.push(line);
-            } else {
-                above.push(line);
-            }
-        }
-        let first = above.iter().position(|line| !line.trim().is_empty());
-        let (summary, description) = match first {
-            Some(index) => (
-                above[index].trim().to_owned(),
-                above[index + 1..].join("\n").trim().to_owned(),
-            ),
-            None => (String::new(), String::new()),
-        };
-        DocComment {
-            summary,
-            description,
-            spec: below.join("\n").trim().to_owned(),
-        }
-    }
+    fn swagger(self) -> Self;
+
+    /// The OpenAPI document of the App's endpoints and models (3.1.0, or 3.0.3 with
+    /// `swagger.openapi_version = "3.0"`).
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// let settings = Settings::from_toml_str("[swagger]\nopenapi_version = '3.0'\ntitle = 'Shop'").unwrap();
+    /// let document = App::new(settings).openapi();
+    /// assert_eq!((document["openapi"].as_str(), document["info"]["title"].as_str()), (Some("3.0.3"), Some("Shop")));
+    /// ```
+    fn openapi(&self) -> Value;
+
+    /// Adds the JSON schema of `T` (and of the types it uses) to the document's
+    /// `components/schemas` (django-apiview's `DJANGO_APIVIEW_SWAGGER_EXPORT_MODELS`),
+    /// for `schema: {$ref: Name}` in doc comments and for parameters of type `T`.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    /// use apiview::schemars::{self, JsonSchema};
+    ///
+    /// #[derive(JsonSchema)]
+    /// struct Note {
+    ///     name: String,
+    ///     text: String,
+    /// }
+    ///
+    /// let document = App::new(Settings::default()).model::<Note>().openapi();
+    /// assert_eq!(document["components"]["schemas"]["Note"]["required"], serde_json::json!(["name", "text"]));
+    /// ```
+    fn model<T: schemars::JsonSchema + ?Sized>(self) -> Self;
 }
 
-/// A line holding 8 or more `-` and nothing else.
-///
-/// ```
-/// assert!(apiview_swagger::is_separator("  --------  "));
-/// assert!(!apiview_swagger::is_separator("-------"));
-/// ```
-pub fn is_separator(line: &str) -> bool {
-    let line = line.trim();
-    line.len() >= 8 && line.bytes().all(|b| b == b'-')
-}
-
-/// Removes the indentation common to every non-empty line, keeping relative
-/// indentation (YAML blocks and markdown survive).
-///
-/// ```
-/// assert_eq!(apiview_swagger::dedent(" a\n   b\n\n c"), "a\n  b\n\nc");
-/// ```
-pub fn dedent(text: &str) -> String {
-    let common = text
-        .lines()
-        .filter(|line| !line.trim().is_empty())
-        .map(|line| line.chars().take_while(|c| c.is_whitespace()).count())
-        .min()
-        .unwrap_or(0);
-    text.lines()
-        .map(|line| {
-            if line.trim().is_empty() {
-                String::new()
-            } else {
-                line.chars().skip(common).collect()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn no_separator_means_no_spec() {
-        let doc = DocComment::parse("Only a summary.\r\nAnd a description.");
-        assert_eq!(doc.summary, "Only a summary.");
-        assert_eq!(doc.description, "And a description.");
-        assert_eq!(doc.spec, "");
+impl SwaggerExt for App {
+    fn swagger(self) -> Self {
+        self.with_routes(ui::routes)
     }
 
-    #[test]
-    fn empty_doc_is_empty() {
-        assert_eq!(DocComment::parse(""), DocComment::default());
+    fn openapi(&self) -> Value {
+        document::openapi(self.endpoints(), self.packers(), self.settings(), self.schemas())
     }
 
-    #[test]
-    fn dedent_handles_tabs_and_unicode() {
-        assert_eq!(dedent("\t总是\n\t\tpong"), "总是\n\tpong");
-        assert_eq!(dedent("\u{3000}全角\n\u{3000}\u{3000}x"), "全角\n\u{3000}x");
+    fn model<T: schemars::JsonSchema + ?Sized>(self) -> Self {
+        model_schemas::<T>()
+            .into_iter()
+            .fold(self, |app, (name, schema)| app.schema(name, schema))
     }
 }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use apiview::prelude::*;
+use apiview::schemars::JsonSchema;
 use serde_json::{json, Value};
 
 /// Always returns "pong".
@@ -224,12 +225,27 @@ pub fn note_get(name: String) -> Option<String> {
         .cloned()
 }
 
+/// A note, as `/note_set` takes it: a model in the OpenAPI document
+/// (`App::model::<Note>()`), named by `schema: {$ref: Note}` in the doc comment.
+#[derive(JsonSchema)]
+#[schemars(crate = "apiview::schemars")]
+#[allow(dead_code)] // Only its schema is used.
+pub struct Note {
+    /// The note's name, its key in the cache (`note:{name}`).
+    pub name: String,
+    /// The text, at most 4096 characters.
+    #[schemars(length(max = 4096))]
+    pub text: String,
+}
+
 /// Write a note and invalidate its cached reads.
 ///
 /// --------
 /// @parameter: body {{{
 ///     in: body
 ///     required: true
+///     schema:
+///       $ref: Note
 ///     example:
 ///       name: "todo"
 ///       text: "buy milk"
@@ -249,9 +265,11 @@ pub async fn note_set(request: &ApiRequest, name: String, text: String) -> apivi
     cache.invalidate("note:{name}", &[("name", &name)]).await
 }
 
-/// Every demo endpoint, at its path.
+/// Every demo endpoint, at its path, with the Swagger UI under `/apiview/`.
 pub fn app(settings: Settings) -> App {
     App::new(settings)
+        .swagger()
+        .model::<Note>()
         .at("/ping", ping)
         .at("/echo", echo)
         .at("/add", add)

@@ -1,7 +1,9 @@
-//! The apiview demo: every feature of the core on one server.
+//! The apiview demo: every feature of the core on one server, and its Swagger UI at
+//! `/apiview/swagger-ui.html`.
 //!
 //! ```text
 //! cargo run --example demo -- --addr 127.0.0.1:3000
+//! cargo run --example demo -- --print-openapi     # the OpenAPI document, then exit
 //! ```
 //! Settings come from `$APIVIEW_SETTINGS` or `./apiview.toml`.
 
@@ -9,34 +11,41 @@ mod endpoints;
 
 use std::process::ExitCode;
 
-use apiview::Settings;
+use apiview::{Settings, SwaggerExt};
 use poem::listener::TcpListener;
 use poem::Server;
 
-const USAGE: &str = "usage: demo [--addr HOST:PORT]   (default 127.0.0.1:3000)";
+const USAGE: &str = "usage: demo [--addr HOST:PORT]   (default 127.0.0.1:3000)
+       demo --print-openapi      (print the OpenAPI document and exit)";
 
-fn parse_addr() -> Result<String, String> {
+enum Command {
+    Serve(String),
+    PrintOpenapi,
+}
+
+fn parse_args() -> Result<Command, String> {
     let mut addr = "127.0.0.1:3000".to_owned();
+    let mut print_openapi = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--addr" => addr = args.next().ok_or("--addr needs HOST:PORT")?,
+            "--print-openapi" => print_openapi = true,
             "-h" | "--help" => return Err(USAGE.to_owned()),
             other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
         }
     }
-    Ok(addr)
+    Ok(if print_openapi {
+        Command::PrintOpenapi
+    } else {
+        Command::Serve(addr)
+    })
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .init();
-    let addr = match parse_addr() {
-        Ok(addr) => addr,
+    let command = match parse_args() {
+        Ok(command) => command,
         Err(message) => {
             eprintln!("{message}");
             return ExitCode::from(2);
@@ -49,7 +58,21 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let endpoint = match endpoints::app(settings).try_into_endpoint() {
+    let app = endpoints::app(settings);
+    let addr = match command {
+        Command::PrintOpenapi => {
+            let document = serde_json::to_string_pretty(&app.openapi()).expect("a JSON value serializes");
+            println!("{document}");
+            return ExitCode::SUCCESS;
+        }
+        Command::Serve(addr) => addr,
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let endpoint = match app.try_into_endpoint() {
         Ok(endpoint) => endpoint,
         Err(err) => {
             eprintln!("demo: {err}");

@@ -106,7 +106,8 @@ impl CacheBackend for MemoryBackend {
             Some(entry) if entry.expires > Instant::now() => Some(entry.value.clone()),
             Some(entry) => {
                 drop(entry);
-                self.entries.remove_if(key, |_, entry| entry.expires <= Instant::now());
+                self.entries
+                    .remove_if(key, |_, entry| entry.expires <= Instant::now());
                 None
             }
             None => None,
@@ -114,7 +115,12 @@ impl CacheBackend for MemoryBackend {
         Box::pin(async move { Ok(found) })
     }
 
-    fn set<'a>(&'a self, key: &'a str, value: Bytes, ttl: Duration) -> BoxFuture<'a, Result<(), CacheFailure>> {
+    fn set<'a>(
+        &'a self,
+        key: &'a str,
+        value: Bytes,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<(), CacheFailure>> {
         if self.entries.len() >= self.max_entries && !self.entries.contains_key(key) {
             self.make_room();
         }

@@ -1,0 +1,244 @@
+//! An operation's responses: the `@response` blocks and every error the endpoint's
+//! helpers can raise, each as a real answer packed by the endpoint's own packer.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+
+use apiview_core::endpoint::{CheckMeta, EndpointMeta};
+use apiview_core::packer::{PackContext, Packer, SimplePacker};
+use apiview_core::settings::HttpStatusMode;
+use apiview_core::{BizError, ErrorClass, Settings};
+use poem::http::StatusCode;
+use serde_json::{json, Map, Value};
+
+use crate::infer::Field;
+
+/// The request id shown in packed examples (the deetr packer's `reqid`).
+const SAMPLE_REQUEST_ID: &str = "67aa6f147d074c2c8bed121c1994f80d";
+
+/// An endpoint's packer and where the document holds its envelope schema.
+pub(crate) struct Envelope {
+    pub packer: Arc<dyn Packer>,
+    /// `{"$ref": "#/components/schemas/…Envelope"}`.
+    pub reference: Value,
+}
+
+impl Envelope {
+    /// `data` packed as the client would receive it. A packer that cannot pack
+    /// without a request (safe: it encrypts for the calling client) shows the simple
+    /// envelope it would encrypt; the flag says so.
+    fn pack(&self, data: Result<Value, &BizError>, settings: &Settings) -> (Value, bool) {
+        let mut cx = PackContext::detached(SAMPLE_REQUEST_ID);
+        cx.language = settings.language;
+        let packed = match &data {
+            Ok(value) => self.packer.pack_result(value.clone(), &cx),
+            Err(error) => self.packer.pack_error(error, &cx),
+        };
+        match packed {
+            Ok(packed) => (packed, false),
+            Err(_) => {
+                let plain = match data {
+                    Ok(value) => SimplePacker.pack_result(value, &cx),
+                    Err(error) => SimplePacker.pack_error(error, &cx),
+                };
+                (plain.unwrap_or(Value::Null), true)
+            }
+        }
+    }
+}
+
+/// The responses of one operation of `meta`.
+pub(crate) fn responses(
+    meta: &EndpointMeta,
+    fields: &[Field],
+    envelope: &Envelope,
+    settings: &Settings,
+    takes_body: bool,
+) -> Value {
+    let mut statuses: BTreeMap<u16, Status> = BTreeMap::new();
+    let mut documented_codes = HashSet::new();
+    for response in meta.spec.responses {
+        let data: Value = serde_json::from_str(response.example).unwrap_or(Value::Null);
+        let status = statuses.entry(response.status).or_default();
+        status.ok |= response.ok;
+        if !response.description.is_empty() && !status.descriptions.iter().any(|d| d == response.description)
+        {
+            status.descriptions.push(response.description.to_owned());
+        }
+        let name = match (response.description, response.ok) {
+            ("", true) => "OK".to_owned(),
+            ("", false) => format!("error {}", data["code"]),
+            (description, _) => description.to_owned(),
+        };
+        let (packed, plaintext) = if response.ok {
+            envelope.pack(Ok(data), settings)
+        } else {
+            let code = data.get("code").and_then(Value::as_i64).unwrap_or(0);
+            let message = data
+                .get("message")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned();
+            documented_codes.insert(code);
+            envelope.pack(Err(&BizError::new(code, message)), settings)
+        };
+        status.example(name.clone(), name, packed, plaintext);
+    }
+    let semantic = settings.http_status == HttpStatusMode::Semantic;
+    for (error, field) in implied_errors(meta, fields, takes_body) {
+        if documented_codes.contains(&error.code()) {
+            continue;
+        }
+        let status = if semantic {
+            semantic_status(error.class())
+        } else {
+            200
+        };
+        let error_name = error.name().unwrap_or("error");
+        let name = match &field {
+            Some(field) => format!("{error_name} ({field})"),
+            None => error_name.to_owned(),
+        };
+        let summary = format!(
+            "{error_name} {}: {}",
+            error.code(),
+            error.message_in(settings.language)
+        );
+        let (packed, plaintext) = envelope.pack(Err(&error), settings);
+        let status = statuses.entry(status).or_default();
+        status.errors = true;
+        status.example(name, summary, packed, plaintext);
+    }
+    statuses.entry(200).or_default();
+    let mut out = Map::new();
+    for (code, status) in statuses {
+        let mut description = status.descriptions.join(" / ");
+        if code == 200 && status.errors && (status.ok || description.is_empty()) {
+            // Business errors share HTTP 200 with results (django-apiview's rule).
+            if description.is_empty() {
+                description = "The packed result".to_owned();
+            }
+            description.push_str(", or an error packed the same way (see the examples)");
+        } else if description.is_empty() {
+            description = StatusCode::from_u16(code)
+                .ok()
+                .and_then(|c| c.canonical_reason())
+                .unwrap_or("Response")
+                .to_owned();
+        }
+        let mut media = Map::new();
+        media.insert("schema".into(), envelope.reference.clone());
+        if !status.examples.is_empty() {
+            media.insert("examples".into(), Value::Object(status.examples));
+        }
+        out.insert(
+            code.to_string(),
+            json!({
+                "description": description,
+                "headers": {
+                    "X-Request-Id": {
+                        "description": "The request's own X-Request-Id, or a new 32-hex id.",
+                        "schema": {"type": "string"},
+                    },
+                },
+                "content": {"application/json": Value::Object(media)},
+            }),
+        );
+    }
+    Value::Object(out)
+}
+
+#[derive(Default)]
+struct Status {
+    descriptions: Vec<String>,
+    examples: Map<String, Value>,
+    /// Whether a documented result is answered with it.
+    ok: bool,
+    /// Whether implied errors are.
+    errors: bool,
+}
+
+impl Status {
+    fn example(&mut self, name: String, summary: String, value: Value, plaintext: bool) {
+        let mut key = name.clone();
+        let mut n = 2;
+        while self.examples.contains_key(&key) {
+            key = format!("{name} ({n})");
+            n += 1;
+        }
+        let summary = if plaintext {
+            format!("{summary} (the simple envelope, before the packer encrypts it for the client)")
+        } else {
+            summary
+        };
+        self.examples
+            .insert(key, json!({"summary": summary, "value": value}));
+    }
+}
+
+/// Every error the endpoint's helpers can raise, with the field it is about.
+fn implied_errors(
+    meta: &EndpointMeta,
+    fields: &[Field],
+    takes_body: bool,
+) -> Vec<(BizError, Option<String>)> {
+    let mut errors = Vec::new();
+    if let Some(field) = fields.iter().find(|f| f.required) {
+        errors.push((BizError::missing_parameter(&field.name), Some(field.name.clone())));
+    } else if meta.checks_aclkey {
+        errors.push((BizError::missing_parameter("aclkey"), Some("aclkey".to_owned())));
+    }
+    if let Some(field) = fields.iter().find(|f| f.typed()) {
+        errors.push((
+            BizError::bad_parameter_type(&field.name),
+            Some(field.name.clone()),
+        ));
+    }
+    let mut checked = HashSet::new();
+    for check in meta.checks {
+        match check {
+            CheckMeta::Choices { field, .. } | CheckMeta::Between { field, .. } => {
+                if checked.insert(*field) {
+                    errors.push((BizError::bad_parameter(field), Some((*field).to_owned())));
+                }
+            }
+            CheckMeta::StringLength {
+                field,
+                min_length,
+                max_length,
+            } => {
+                if let Some(min) = min_length.filter(|min| *min > 0) {
+                    errors.push((BizError::string_too_short(min), Some((*field).to_owned())));
+                }
+                if let Some(max) = max_length {
+                    errors.push((BizError::string_too_long(*max), Some((*field).to_owned())));
+                }
+            }
+            CheckMeta::Requires { .. } => {}
+        }
+    }
+    if meta.checks_aclkey {
+        errors.push((BizError::app_auth_failed(), None));
+    }
+    errors.push((BizError::not_supported_http_method(), None));
+    if meta.cache.is_some_and(|cache| !cache.ignore_errors) {
+        errors.push((BizError::cache_error(), None));
+    }
+    if takes_body {
+        errors.push((BizError::parse_json_error(b"{"), None));
+    }
+    errors.push((BizError::sys_error(), None));
+    errors
+}
+
+/// The HTTP status of an error with `http_status = "semantic"` (the runtime's mapping).
+fn semantic_status(class: ErrorClass) -> u16 {
+    match class {
+        ErrorClass::Parameter => 400,
+        ErrorClass::Auth => 403,
+        ErrorClass::Method => 405,
+        ErrorClass::TooLarge => 413,
+        ErrorClass::System => 500,
+        ErrorClass::Business => 200,
+    }
+}
