@@ -457,8 +457,67 @@ impl Settings {
     }
 }
 
-fn env_overrides() -> Env {
-    Env::prefixed(ENV_PREFIX).split("__").ignore(&["settings", "log"])
+/// The `APIVIEW_*` environment overrides. figment's own `Env` parses every value
+/// (`APIVIEW_ACLKEY=0123` would become the number 123); here text settings keep
+/// the variable's text exactly, and the others are parsed as figment does.
+struct EnvOverrides;
+
+/// Settings whose values are text, by key (a trailing `.` covers a whole map).
+const TEXT_KEYS: &[&str] = &[
+    "packer",
+    "aclkey",
+    "language",
+    "http_status",
+    "cache.disable_cache_header",
+    "cache.backends.",
+    "safe.server_private_key",
+    "safe.client_id_field",
+    "safe.client_public_keys.",
+    "swagger.",
+];
+
+impl figment::Provider for EnvOverrides {
+    fn metadata(&self) -> figment::Metadata {
+        figment::Metadata::named("`APIVIEW_` environment variable(s)")
+    }
+
+    fn data(&self) -> Result<figment::value::Map<figment::Profile, figment::value::Dict>, figment::Error> {
+        use figment::value::{Dict, Value};
+        let env = Env::prefixed(ENV_PREFIX).split("__").ignore(&["settings", "log"]);
+        let mut root = Dict::new();
+        for (key, raw) in env.iter() {
+            let key = key.as_str().to_ascii_lowercase();
+            let is_text = TEXT_KEYS
+                .iter()
+                .any(|text| key == *text || (text.ends_with('.') && key.starts_with(text)));
+            let value = if is_text {
+                Value::from(raw)
+            } else {
+                raw.parse::<Value>().unwrap_or_else(|never| match never {})
+            };
+            let mut parts: Vec<&str> = key.split('.').collect();
+            let last = parts.pop().unwrap_or_default();
+            let mut dict = &mut root;
+            for part in parts {
+                let entry = dict
+                    .entry(part.to_owned())
+                    .or_insert_with(|| Value::from(Dict::new()));
+                if !matches!(entry, Value::Dict(..)) {
+                    *entry = Value::from(Dict::new());
+                }
+                let Value::Dict(_, inner) = entry else {
+                    unreachable!("made a dict just above")
+                };
+                dict = inner;
+            }
+            dict.insert(last.to_owned(), value);
+        }
+        Ok(figment::Profile::Default.collect(root))
+    }
+}
+
+fn env_overrides() -> EnvOverrides {
+    EnvOverrides
 }
 
 /// Parses a method name of the allow-lists (`get`, `POST`, …).
@@ -503,6 +562,22 @@ mod tests {
             err.contains("default_allow_methods") && err.contains("fetch"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn environment_text_settings_keep_their_text() {
+        // The only test of this binary that touches APIVIEW_* variables.
+        std::env::set_var("APIVIEW_ACLKEY", "0123");
+        std::env::set_var("APIVIEW_SWAGGER__VERSION", "1.10");
+        std::env::set_var("APIVIEW_BODY_LIMIT", "4096");
+        let settings = Settings::from_file("no-such-settings-file.toml");
+        std::env::remove_var("APIVIEW_ACLKEY");
+        std::env::remove_var("APIVIEW_SWAGGER__VERSION");
+        std::env::remove_var("APIVIEW_BODY_LIMIT");
+        let settings = settings.unwrap();
+        assert_eq!(settings.aclkey, "0123");
+        assert_eq!(settings.swagger.version, "1.10");
+        assert_eq!(settings.body_limit, 4096);
     }
 
     #[test]
