@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # The benchmark: the apiview demo next to a hand-written poem baseline
 # (examples/baseline.rs, byte-for-byte the same answers), plus the cache endpoints
-# on the embedded memory backend and on a private redis-server.
+# on the embedded memory backend and on a private redis-server, plus the safe packer
+# on examples/safe (`--serve`, 2048-bit throw-away keys): safe-packed /ping next to
+# the same server's simple-packed /plain_ping, POST /echo with a body encrypted for
+# the server (the decrypt-request cost: one RSA-OAEP decryption per request, on the
+# blocking pool), and /plain_ping measured while a second wrk drives that encrypted
+# POST /echo next to it ("mixed": do the RSA decryptions stall the async workers?).
 #
 #   scripts/bench.sh                       # defaults: 2 rounds of wrk -t2 -c32 -d10s
 #   BENCH_DURATION=5s BENCH_ROUNDS=1 scripts/bench.sh
 #
 # Environment: BENCH_DURATION (10s), BENCH_THREADS (2), BENCH_CONNECTIONS (32),
 # BENCH_ROUNDS (2; each figure is the best round), BENCH_WARMUP (2s per endpoint),
+# BENCH_MIXED_CONNECTIONS (4: connections of the background wrk -t1 of the mixed run),
 # BENCH_ALLOW_MISMATCH=1 (go on when the baseline's bytes differ from the demo's).
 #
 # Before the runs, a self-check sends the same requests to the demo and the baseline
@@ -28,6 +34,7 @@ THREADS=${BENCH_THREADS:-2}
 CONNECTIONS=${BENCH_CONNECTIONS:-32}
 ROUNDS=${BENCH_ROUNDS:-2}
 WARMUP=${BENCH_WARMUP:-2s}
+MIXED_CONNECTIONS=${BENCH_MIXED_CONNECTIONS:-4}
 TARGET_DIR=${CARGO_TARGET_DIR:-target}
 
 # Settings come from the files written below, not from the caller's environment.
@@ -41,10 +48,12 @@ alive() { # alive PID: running (not exited, not a zombie)
 
 pids=()
 wrk_pid=""
+bg_wrk_pid="" # the background load of a mixed run
 workdir=$(mktemp -d "${TMPDIR:-/tmp}/apiview-bench.XXXXXX")
 cleanup() {
     local pid
     [ -n "$wrk_pid" ] && kill -TERM "$wrk_pid" 2>/dev/null || true
+    [ -n "$bg_wrk_pid" ] && kill -TERM "$bg_wrk_pid" 2>/dev/null || true
     for pid in "${pids[@]:-}"; do
         [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null || true
     done
@@ -182,14 +191,25 @@ ticks_of() { # utime + stime + cutime + cstime of a process, in clock ticks
 }
 cpu_busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
 
+# seconds_of DURATION: wrk's "10s" / "2m" / "1h" / "10" as whole seconds
+seconds_of() {
+    awk -v t="$1" 'BEGIN { n = t + 0; if (t ~ /h$/) n *= 3600; else if (t ~ /m$/) n *= 60; printf "%d", n }'
+}
+
 fmt_us() { awk -v u="$1" 'BEGIN { if (u < 1000) printf "%.0fus", u; else printf "%.2fms", u / 1000 }'; }
 
 # ---------------------------------------------------------------- build and start
 
-echo "== building the demo and the baseline (release)"
+echo "== building the demo, the baseline and the safe example (release)"
 cargo build --release --quiet --example demo --example baseline
+# Apart, so that the `client` feature (reqwest) does not change the demo's build.
+cargo build --release --quiet --features client --example safe
 demo_bin="$TARGET_DIR/release/examples/demo"
 baseline_bin="$TARGET_DIR/release/examples/baseline"
+safe_bin="$TARGET_DIR/release/examples/safe"
+# Where examples/safe keeps its throw-away keys and writes echo-body.json (relative to
+# its working directory, the repository, whatever CARGO_TARGET_DIR says).
+safe_keys=target/safe-demo-keys
 
 settings "$workdir/memory.toml" "memory://"
 free_port
@@ -217,6 +237,27 @@ free_port && port[redis_demo]=$REPLY
 start redis_demo "${port[redis_demo]}" env APIVIEW_SETTINGS="$workdir/redis.toml" APIVIEW_PACKER=simple \
     RUST_LOG=warn "$demo_bin" --addr "127.0.0.1:${port[redis_demo]}"
 pid[redis_demo]=$REPLY
+free_port && port[safe_demo]=$REPLY
+rm -f "$safe_keys/echo-body.json"
+start safe_demo "${port[safe_demo]}" "$safe_bin" --serve "127.0.0.1:${port[safe_demo]}"
+pid[safe_demo]=$REPLY
+# It listens, then checks that echo-body.json decrypts to the message (not to an
+# encrypted error, which the benchmark would otherwise measure), then says so.
+for _ in $(seq 1 100); do
+    grep -q '^safe server on ' "$workdir/safe_demo.log" && break
+    alive "${pid[safe_demo]}" || { cat "$workdir/safe_demo.log" >&2; die "the safe example exited early"; }
+    sleep 0.1
+done
+grep -q '^safe server on ' "$workdir/safe_demo.log" || die "the safe example did not check its echo body"
+safe_echo_body=$(cat "$safe_keys/echo-body.json")
+case "$safe_echo_body" in
+    *']]'* | *$'\n'*) die "$safe_keys/echo-body.json does not fit a Lua long string" ;;
+esac
+cat >"$workdir/safe_echo.lua" <<LUA
+wrk.method = "POST"
+wrk.body = [[$safe_echo_body]]
+wrk.headers["Content-Type"] = "application/json"
+LUA
 
 # ---------------------------------------------------------------- self-check
 
@@ -280,8 +321,10 @@ fi
 
 # ---------------------------------------------------------------- the runs
 
-# name|server|path|wrk script: interleaved so that each pair runs back to back;
-# every other round runs the list backwards, so neither side of a pair always goes first.
+# name|server|path|wrk script[|background path|background script]: interleaved so
+# that each pair runs back to back; every other round runs the list backwards, so
+# neither side of a pair always goes first. A run with a background path is measured
+# while a second wrk (-t1 -c$MIXED_CONNECTIONS) drives that path on the same server.
 runs=(
     "baseline /ping|baseline|/ping|"
     "demo /ping|demo|/ping|"
@@ -292,6 +335,10 @@ runs=(
     "demo POST /echo|demo|/echo|$workdir/echo.lua"
     "redis-demo /ping|redis_demo|/ping|"
     "redis-demo /cached_add (redis hit)|redis_demo|/cached_add?a=1&b=2|"
+    "safe-demo /plain_ping|safe_demo|/plain_ping|"
+    "safe-demo /ping (safe packer)|safe_demo|/ping?clientId=demo|"
+    "safe-demo POST /echo (encrypted)|safe_demo|/echo?clientId=demo|$workdir/safe_echo.lua"
+    "safe-demo /plain_ping + /echo load|safe_demo|/plain_ping||/echo?clientId=demo|$workdir/safe_echo.lua"
 )
 
 wrk_run() { # wrk_run SERVER PATH SCRIPT DURATION OUTPUT
@@ -308,23 +355,62 @@ wrk_run() { # wrk_run SERVER PATH SCRIPT DURATION OUTPUT
     wrk_pid=""
 }
 
-echo "== warm-up: $WARMUP of load per endpoint"
-for run in "${runs[@]}"; do
-    IFS='|' read -r name server path script <<<"$run"
-    method=GET
-    [ -n "$script" ] && method=JSON
-    answer=$(call "${port[$server]}" "$method $path {\"msg\":\"hello, benchmark\"}")
+bg_start() { # bg_start SERVER PATH SCRIPT OUTPUT: a load that outlasts the next wrk_run, until bg_stop
+    local args=(-t1 -c"$MIXED_CONNECTIONS" -d"$(($(seconds_of "$DURATION") + 5))s" --latency)
+    [ -n "$3" ] && args+=(-s "$3")
+    wrk "${args[@]}" "http://127.0.0.1:${port[$1]}$2" >"$4" 2>&1 &
+    bg_wrk_pid=$!
+    sleep 1 # so that the load is in full swing when the measured run starts
+    alive "$bg_wrk_pid" || {
+        cat "$4" >&2
+        die "the background wrk against $1 $2 exited early"
+    }
+}
+
+bg_stop() { # bg_stop OUTPUT: stops the background load (SIGINT: wrk prints its figures and exits)
+    kill -INT "$bg_wrk_pid" 2>/dev/null || true
+    for _ in $(seq 1 30); do
+        alive "$bg_wrk_pid" || break
+        sleep 0.1
+    done
+    kill -KILL "$bg_wrk_pid" 2>/dev/null || true
+    wait "$bg_wrk_pid" 2>/dev/null || true
+    bg_wrk_pid=""
+    grep -q '^Requests/sec:' "$1" || {
+        cat "$1" >&2
+        die "the background wrk printed no figures"
+    }
+}
+
+check_answer() { # check_answer NAME SERVER PATH SCRIPT: the answer is a success (encrypted for clientId=)
+    local method=GET data="" answer expected='{"success":true,'
+    case "$4" in
+        "") ;;
+        */safe_echo.lua) method=JSON data=$safe_echo_body ;;
+        *) method=JSON data='{"msg":"hello, benchmark"}' ;;
+    esac
+    # A safe-packed answer, error or not, is encrypted: examples/safe checked at start
+    # that its encrypted body answers the message.
+    case "$3" in *clientId=*) expected='{"encryptedPassword":"' ;; esac
+    answer=$(call "${port[$2]}" "$method $3 $data")
     answer=${answer%%$'\n'*}
     case "$answer" in
-        '{"success":true,'*) ;;
-        *) die "$name answers $answer" ;;
+        "$expected"*) ;;
+        *) die "$1 answers $answer" ;;
     esac
+}
+
+echo "== warm-up: $WARMUP of load per endpoint"
+for run in "${runs[@]}"; do
+    IFS='|' read -r name server path script bg_path bg_script <<<"$run"
+    check_answer "$name" "$server" "$path" "$script"
+    [ -n "$bg_path" ] && check_answer "$name (background)" "$server" "$bg_path" "$bg_script"
     wrk_run "$server" "$path" "$script" "$WARMUP" "$workdir/warmup.txt"
 done
 redis_keys=$(redis_cmd "$redis_port" DBSIZE | awk -F: '/^:/ { print $2 }')
 [ "${redis_keys:-0}" -gt 0 ] || die "redis holds no keys after the warm-up: the redis demo does not cache in Redis"
 
-declare -A rps p50 p99 rss errors redis_per_request other round_rps
+declare -A rps p50 p99 rss errors redis_per_request other round_rps cpu_per_request bg_rps bg_p50 bg_p99
 echo "== $ROUNDS round(s) of wrk -t$THREADS -c$CONNECTIONS -d$DURATION"
 for round in $(seq 1 "$ROUNDS"); do
     order=("${runs[@]}")
@@ -333,20 +419,26 @@ for round in $(seq 1 "$ROUNDS"); do
         for ((i = ${#runs[@]} - 1; i >= 0; i--)); do order+=("${runs[i]}"); done
     fi
     for run in "${order[@]}"; do
-        IFS='|' read -r name server path script <<<"$run"
+        IFS='|' read -r name server path script bg_path bg_script <<<"$run"
         server_pid=${pid[$server]}
         # Reset the peak RSS (VmHWM) to the current RSS, so that it is this run's peak.
         echo 5 >"/proc/$server_pid/clear_refs" 2>/dev/null || true
         hits_before=0
         [ "$server" = redis_demo ] && hits_before=$(redis_stat "$redis_port" keyspace_hits)
         out="$workdir/run.txt"
+        bg_out="$workdir/background.txt"
+        [ -n "$bg_path" ] && bg_start "$server" "$bg_path" "$bg_script" "$bg_out"
         busy0=$(cpu_busy)
-        ours0=$(($(ticks_of "$server_pid") + $(ticks_of "${pid[redis]}") + $(ticks_of $$)))
+        server0=$(ticks_of "$server_pid")
+        # The background wrk is still running (not yet reaped into this shell's cutime).
+        ours0=$((server0 + $(ticks_of "${pid[redis]}") + $(ticks_of $$) + $(ticks_of "${bg_wrk_pid:-0}")))
         t0=$(date +%s%N)
         wrk_run "$server" "$path" "$script" "$DURATION" "$out"
         t1=$(date +%s%N)
         busy1=$(cpu_busy)
-        ours1=$(($(ticks_of "$server_pid") + $(ticks_of "${pid[redis]}") + $(ticks_of $$)))
+        server1=$(ticks_of "$server_pid")
+        ours1=$((server1 + $(ticks_of "${pid[redis]}") + $(ticks_of $$) + $(ticks_of "${bg_wrk_pid:-0}")))
+        [ -n "$bg_path" ] && bg_stop "$bg_out"
         foreign=$(awk -v b=$((busy1 - busy0)) -v o=$((ours1 - ours0)) -v t=$((t1 - t0)) -v hz="$clk_tck" \
             'BEGIN { x = (b - o) / (t / 1e9 * hz) * 100; printf "%.0f", (x < 0 ? 0 : x) }')
         alive "$server_pid" || {
@@ -359,9 +451,21 @@ for round in $(seq 1 "$ROUNDS"); do
         l99=$(latency_us "$(awk '$1 == "99%" { print $2 }' "$out")")
         bad=$(awk '/Non-2xx|Socket errors/ { sub(/^ +/, ""); printf "%s; ", $0 }' "$out")
         total=$(awk '/requests in/ { print $1 }' "$out")
+        # The server's CPU time per answer, in microseconds (with a background load,
+        # its requests' share is in it too).
+        cpu_us=$(awk -v d=$((server1 - server0)) -v n="${total:-0}" -v hz="$clk_tck" \
+            'BEGIN { printf "%.1f", (n > 0 ? d / hz * 1e6 / n : 0) }')
         round_rps["$round|$name"]=$r
         printf '  round %d  %-36s %7.0f req/s  p50 %-7s p99 %-8s other CPU %s%%\n' "$round" "$name" "$r" \
             "$(fmt_us "$l50")" "$(fmt_us "$l99")" "$foreign"
+        if [ -n "$bg_path" ]; then
+            b_r=$(awk '/^Requests\/sec:/ { print $2 }' "$bg_out")
+            b_l50=$(latency_us "$(awk '$1 == "50%" { print $2 }' "$bg_out")")
+            b_l99=$(latency_us "$(awk '$1 == "99%" { print $2 }' "$bg_out")")
+            bad+=$(awk '/Non-2xx|Socket errors/ { sub(/^ +/, ""); printf "background: %s; ", $0 }' "$bg_out")
+            printf '           %-36s %7.0f req/s  p50 %-7s p99 %s\n' "  + background wrk -c$MIXED_CONNECTIONS ${bg_path%%\?*}" "$b_r" \
+                "$(fmt_us "$b_l50")" "$(fmt_us "$b_l99")"
+        fi
         if [ "$server" = redis_demo ] && [ "${total:-0}" -gt 0 ]; then
             hits=$(($(redis_stat "$redis_port" keyspace_hits) - hits_before))
             per_request=$(awk -v h="$hits" -v t="$total" 'BEGIN { printf "%.2f", h / t }')
@@ -375,6 +479,12 @@ for round in $(seq 1 "$ROUNDS"); do
             errors[$name]=$bad
             redis_per_request[$name]=$per_request
             other[$name]=$foreign
+            cpu_per_request[$name]=$cpu_us
+            if [ -n "$bg_path" ]; then
+                bg_rps[$name]=$b_r
+                bg_p50[$name]=$b_l50
+                bg_p99[$name]=$b_l99
+            fi
         fi
         if [ -z "${rss[$name]:-}" ] || [ "$hwm" -gt "${rss[$name]}" ]; then rss[$name]=$hwm; fi
     done
@@ -388,7 +498,8 @@ report="$TARGET_DIR/bench/latest.txt"
     echo "apiview benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo ' (with local changes)')"
     echo "machine: $(nproc) cores, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), $(awk '/^MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo) RAM"
     echo "load: $(wrk -v 2>&1 | head -n 1 | awk '{ print $1, $2 }') -t$THREADS -c$CONNECTIONS -d$DURATION --latency on loopback, best of $ROUNDS round(s), interleaved"
-    echo "servers: demo (simple packer, RUST_LOG=warn), examples/baseline.rs, redis-demo (the demo caching in redis-server $(redis-server --version | awk '{ print $3 }' | tr -d 'v=') on loopback)"
+    echo "servers: demo (simple packer, RUST_LOG=warn), examples/baseline.rs, redis-demo (the demo caching in redis-server $(redis-server --version | awk '{ print $3 }' | tr -d 'v=') on loopback), safe-demo (examples/safe --serve: safe packer, 2048-bit RSA keys, client \`demo\`; /plain_ping simple-packed on the same server)"
+    echo "mixed run: /plain_ping measured as above while a second wrk -t1 -c$MIXED_CONNECTIONS drives POST /echo?clientId=demo with the encrypted body (started 1s before)"
     echo
     printf '%-36s %9s %8s %8s %9s %10s\n' "run" "req/s" "p50" "p99" "peak RSS" "other CPU"
     max_other=0
@@ -414,6 +525,10 @@ report="$TARGET_DIR/bench/latest.txt"
     ratio "echo  demo / baseline" "demo POST /echo" "baseline POST /echo" "req/s >= 0.90, p99 <= 1.2"
     ratio "memory-cache hit / demo /ping" "demo /cached_add (memory hit)" "demo /ping" "req/s >= 0.95"
     ratio "redis hit / redis-demo /ping" "redis-demo /cached_add (redis hit)" "redis-demo /ping" "one round trip"
+    ratio "safe /ping / plain_ping" "safe-demo /ping (safe packer)" "safe-demo /plain_ping" "req/s >= 0.5 (same server)"
+    ratio "encrypted /echo / plain_ping" "safe-demo POST /echo (encrypted)" "safe-demo /plain_ping" \
+        "the decrypt-request cost"
+    ratio "plain_ping mixed / alone" "safe-demo /plain_ping + /echo load" "safe-demo /plain_ping" "p99 <= 2.0"
     awk -v a="${p50["redis-demo /cached_add (redis hit)"]}" -v b="${p50["redis-demo /ping"]}" \
         -v per="${redis_per_request["redis-demo /cached_add (redis hit)"]}" \
         'BEGIN { printf "redis hit: p50 %+.0fus over /ping, %s Redis hits per request\n", a - b, per }'
@@ -422,6 +537,15 @@ report="$TARGET_DIR/bench/latest.txt"
         [ "${rss[$name]}" -gt "$peak" ] && peak=${rss[$name]}
     done
     awk -v k="$peak" 'BEGIN { printf "demo peak RSS under load: %.1f MB (target: < 50 MB)\n", k / 1024 }'
+    name="safe-demo POST /echo (encrypted)"
+    printf 'decrypt-request cost: POST /echo with an encrypted body %.0f req/s, p50 %s, p99 %s; server CPU %.0fus per request (/ping safe-packed %.0fus, /plain_ping %.0fus)\n' \
+        "${rps[$name]}" "$(fmt_us "${p50[$name]}")" "$(fmt_us "${p99[$name]}")" "${cpu_per_request[$name]}" \
+        "${cpu_per_request["safe-demo /ping (safe packer)"]}" "${cpu_per_request["safe-demo /plain_ping"]}"
+    name="safe-demo /plain_ping + /echo load"
+    awk -v a="${p99[$name]}" -v b="${p99["safe-demo /plain_ping"]}" -v sa="$(fmt_us "${p99[$name]}")" \
+        -v sb="$(fmt_us "${p99["safe-demo /plain_ping"]}")" -v br="${bg_rps[$name]}" \
+        -v bp50="$(fmt_us "${bg_p50[$name]}")" -v bp99="$(fmt_us "${bg_p99[$name]}")" -v c="$MIXED_CONNECTIONS" \
+        'BEGIN { printf "mixed: /plain_ping p99 %s next to encrypted POST /echo (-c%d: %.0f req/s, p50 %s, p99 %s), %s alone: %.2fx (target: <= 2x)\n", sa, c, br, bp50, bp99, sb, a / b }'
     for run in "${runs[@]}"; do
         IFS='|' read -r name _ <<<"$run"
         [ -n "${errors[$name]}" ] && echo "errors in $name: ${errors[$name]}"

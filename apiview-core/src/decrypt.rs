@@ -23,9 +23,21 @@ fn undecryptable(field: &str, cause: impl std::fmt::Display) -> BizError {
     BizError::bad_parameter_because(field, "cannot be decrypted")
 }
 
+/// RSA decryptions running at once: one fewer than the cores (at least one), so
+/// that a flood of encrypted requests always leaves a core to the async workers
+/// and the other endpoints' latency stays bounded.
+fn rsa_slots() -> &'static tokio::sync::Semaphore {
+    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    SLOTS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        tokio::sync::Semaphore::new(cores.saturating_sub(1).max(1))
+    })
+}
+
 async fn on_blocking_pool<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, BizError> {
+    let _slot = rsa_slots().acquire().await.map_err(|_| BizError::sys_error())?;
     tokio::task::spawn_blocking(work).await.map_err(|err| {
         tracing::error!(%err, "decryption task failed");
         BizError::sys_error()

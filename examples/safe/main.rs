@@ -2,15 +2,23 @@
 //!
 //! ```text
 //! cargo run --example safe --features client
+//! cargo run --release --example safe --features client -- --serve 127.0.0.1:3000
 //! ```
 //! At first start it generates throw-away RSA keys under `target/safe-demo-keys/`
 //! (never commit keys like these as if they were real), serves safe-packed endpoints
 //! on a free loopback port, and calls them with `ApiviewClient`: answers decrypted
 //! with the client's private key, a request body encrypted for the server, a
 //! password RSA-encrypted for `#[rsa_decrypt]`, and an unknown client refused.
+//!
+//! With `--serve HOST:PORT` (what `scripts/bench.sh` runs) it only serves, until
+//! Ctrl-C or SIGTERM: the safe-packed `/ping`, `/echo` and `/login`, and
+//! `/plain_ping`, simple-packed, as the same server's baseline. It first writes
+//! `target/safe-demo-keys/echo-body.json`: a body for `POST /echo?clientId=demo`,
+//! `{"msg": "benchmark message"}` encrypted for the server.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use apiview::cipher::{self, generate_private_key, private_key_to_pem, public_key_to_pem};
 use apiview::client::{ApiviewClient, ClientError};
@@ -22,6 +30,12 @@ use serde_json::{json, Value};
 /// Always returns "pong", encrypted for the caller.
 #[apiview(packer = "safe")]
 fn ping() -> &'static str {
+    "pong"
+}
+
+/// Always returns "pong", simple-packed: the same server's baseline for `/ping`.
+#[apiview(packer = "simple")]
+fn plain_ping() -> &'static str {
     "pong"
 }
 
@@ -71,18 +85,99 @@ impl DemoKeys {
     }
 }
 
-async fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let keys = DemoKeys::ensure(Path::new("target/safe-demo-keys"))?;
+const KEY_DIR: &str = "target/safe-demo-keys";
+
+const USAGE: &str = "usage: safe                    (serve on a free port, call it, check the answers)
+       safe --serve HOST:PORT  (serve until Ctrl-C or SIGTERM, for scripts/bench.sh)";
+
+/// The server: client `demo` known by its public key, the server's private key for
+/// encrypted requests.
+fn app(keys: &DemoKeys) -> Result<App, Box<dyn std::error::Error>> {
     let settings = Settings::from_toml_str(&format!(
         "[safe]\nserver_private_key = {:?}\nclient_public_keys = {{ demo = {:?} }}\n",
         keys.path("server.pem").display().to_string(),
         keys.path("demo.pub.pem").display().to_string(),
     ))?;
-    let app = App::new(settings)
+    Ok(App::new(settings)
         .at("/ping", ping)
+        .at("/plain_ping", plain_ping)
         .at("/echo", echo)
-        .at("/login", login);
-    let endpoint = app.try_into_endpoint()?;
+        .at("/login", login))
+}
+
+/// Writes `echo-body.json`: `{"msg": "benchmark message"}` encrypted for the server
+/// (`{encryptedPassword, encryptedData}`), to be sent as is, many times, to
+/// `POST /echo?clientId=demo`.
+fn write_echo_body(keys: &DemoKeys) -> Result<PathBuf, Box<dyn std::error::Error>> {
+    let server_key = cipher::read_public_key(keys.path("server.pub.pem"))?;
+    let key = cipher::random_key();
+    let plaintext = serde_json::to_vec(&json!({"msg": "benchmark message"}))?;
+    let body = json!({
+        "encryptedPassword": cipher::encrypt_key(&server_key, &key)?,
+        "encryptedData": cipher::seal(&key, &plaintext),
+    });
+    let path = keys.path("echo-body.json");
+    std::fs::write(&path, serde_json::to_vec(&body)?)?;
+    Ok(path)
+}
+
+/// Resolves at Ctrl-C (SIGINT) or, on Unix, SIGTERM.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// `--serve HOST:PORT`: serve until Ctrl-C or SIGTERM.
+async fn serve(addr: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let keys = DemoKeys::ensure(Path::new(KEY_DIR))?;
+    let body = write_echo_body(&keys)?;
+    println!("encrypted body for POST /echo?clientId=demo: {}", body.display());
+    let endpoint = app(&keys)?.try_into_endpoint()?;
+    let acceptor = TcpListener::bind(addr).into_acceptor().await?;
+    let local = acceptor.local_addr()[0].to_string().replace("socket://", "");
+    let server = tokio::spawn(Server::new_with_acceptor(acceptor).run_with_graceful_shutdown(
+        endpoint,
+        shutdown_signal(),
+        Some(Duration::from_secs(1)),
+    ));
+
+    // The body is sent as is (no `encrypt_requests`): the answer must be the message,
+    // not an encrypted error, or a benchmark would measure the error path.
+    let sent: Value = serde_json::from_slice(&std::fs::read(&body)?)?;
+    let client_key = cipher::read_private_key(keys.path("demo.pem"))?;
+    let echoed: String = ApiviewClient::new(format!("http://{local}"))
+        .safe("demo", client_key)
+        .post_json("/echo", &sent)
+        .await?;
+    if echoed != "benchmark message" {
+        return Err(format!("POST /echo with {} answered {echoed:?}", body.display()).into());
+    }
+    println!("checked: POST /echo?clientId=demo with that body answers {echoed:?}");
+    println!("safe server on http://{local} (/ping, /plain_ping, /echo, /login); Ctrl-C or SIGTERM to stop");
+    server.await??;
+    Ok(())
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let keys = DemoKeys::ensure(Path::new(KEY_DIR))?;
+    let endpoint = app(&keys)?.try_into_endpoint()?;
     let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await?;
     let addr = acceptor.local_addr()[0].to_string().replace("socket://", "");
     tokio::spawn(Server::new_with_acceptor(acceptor).run(endpoint));
@@ -129,9 +224,37 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+enum Mode {
+    /// Serve on a free port, call the server, check the answers.
+    Check,
+    /// Serve on this address until stopped.
+    Serve(String),
+}
+
+fn parse_args() -> Result<Mode, String> {
+    let mut mode = Mode::Check;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--serve" => mode = Mode::Serve(args.next().ok_or("--serve needs HOST:PORT")?),
+            "-h" | "--help" => return Err(USAGE.to_owned()),
+            other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
+        }
+    }
+    Ok(mode)
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
-    match run().await {
+    let outcome = match parse_args() {
+        Ok(Mode::Check) => run().await,
+        Ok(Mode::Serve(addr)) => serve(&addr).await,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("safe example: {err}");
