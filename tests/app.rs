@@ -275,43 +275,9 @@ async fn deetr_reqid_matches_the_header_even_for_errors_raised_before_the_endpoi
 
 // ---- request log ------------------------------------------------------------------
 
-/// Collects what a tracing subscriber writes.
-#[derive(Clone, Default)]
-struct LogBuffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for LogBuffer {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl LogBuffer {
-    fn lines(&self) -> Vec<String> {
-        String::from_utf8_lossy(&self.0.lock().unwrap())
-            .lines()
-            .map(str::to_owned)
-            .collect()
-    }
-}
-
 #[tokio::test]
 async fn each_request_is_logged_with_its_outcome_and_a_panic_with_its_request_id() {
-    let buffer = LogBuffer::default();
-    let writer = buffer.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_ansi(false)
-        .with_max_level(tracing::Level::DEBUG)
-        .with_writer(move || writer.clone())
-        .finish();
-    // Global, not `set_default`: tracing caches each callsite's interest across
-    // threads, and a callsite first hit by a parallel test while only a thread-local
-    // subscriber existed can stay silenced. Lines are told apart by request id.
-    tracing::subscriber::set_global_default(subscriber).expect("only this test installs a subscriber");
+    let buffer = common::LogBuffer::install(tracing::Level::DEBUG);
     let server = common::serve(app("")).await;
 
     let answer = common::send(

@@ -12,7 +12,6 @@ mod common;
 mod endpoints;
 
 use std::collections::BTreeMap;
-use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -47,62 +46,6 @@ async fn post_json(server: &TestServer, path: &str, body: Value) -> Value {
     common::send(server.client.post(server.url(path)).json(&body))
         .await
         .json
-}
-
-/// Polls `check` every 50 ms until it holds; panics after `within`.
-async fn eventually<F, Fut>(what: &str, within: Duration, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    let deadline = Instant::now() + within;
-    loop {
-        if check().await {
-            return;
-        }
-        assert!(Instant::now() < deadline, "{what}: not within {within:?}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// Collects what the tracing subscriber writes. Installed globally (tracing caches
-/// callsite interest across threads) by the one test of this file that reads the
-/// log; lines are told apart by request id.
-#[derive(Clone, Default)]
-struct LogBuffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for LogBuffer {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl LogBuffer {
-    fn install() -> LogBuffer {
-        let buffer = LogBuffer::default();
-        let writer = buffer.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_ansi(false)
-            .with_max_level(tracing::Level::INFO)
-            .with_writer(move || writer.clone())
-            .finish();
-        tracing::subscriber::set_global_default(subscriber).expect("only one test installs a subscriber");
-        buffer
-    }
-
-    /// The warnings logged while answering the request with this id.
-    fn warnings_of(&self, request_id: &str) -> Vec<String> {
-        String::from_utf8_lossy(&self.0.lock().unwrap())
-            .lines()
-            .filter(|line| line.contains("WARN") && line.contains(request_id))
-            .map(str::to_owned)
-            .collect()
-    }
 }
 
 // ---- hit and miss ------------------------------------------------------------
@@ -178,7 +121,7 @@ async fn an_entry_expires_after_its_expire_seconds() {
     if start.elapsed() < Duration::from_millis(800) {
         assert_eq!(calls(&EXPIRING_CALLS), 1, "a call well within a second must hit");
     }
-    eventually("the entry expires", Duration::from_secs(10), || async {
+    common::eventually("the entry expires", Duration::from_secs(10), || async {
         assert_eq!(get(&server, "/expiring?n=7").await, ok(json!(7)));
         calls(&EXPIRING_CALLS) >= 2
     })
@@ -207,7 +150,7 @@ async fn without_expire_an_entry_lives_default_expire_seconds() {
     let start = Instant::now();
     assert_eq!(get(&server, "/default_expire?n=1").await, ok(json!(1)));
     assert_eq!(calls(&DEFAULT_EXPIRE_CALLS), 1);
-    eventually("the entry expires", Duration::from_secs(10), || async {
+    common::eventually("the entry expires", Duration::from_secs(10), || async {
         assert_eq!(get(&server, "/default_expire?n=1").await, ok(json!(1)));
         calls(&DEFAULT_EXPIRE_CALLS) >= 2
     })
@@ -991,7 +934,7 @@ single_flight_timeout_ms = 200",
         let request = server.client.get(server.url("/very_slow?n=9"));
         tokio::spawn(common::send(request))
     };
-    eventually("the first call starts", Duration::from_secs(5), || async {
+    common::eventually("the first call starts", Duration::from_secs(5), || async {
         calls(&VERY_SLOW_CALLS) == 1
     })
     .await;
@@ -1079,7 +1022,7 @@ async fn a_cached_value_that_is_not_json_is_a_miss() {
     let app = App::new(Settings::default()).at("/tolerant", tolerant);
     let cache = app.cache("default").unwrap();
     let server = common::serve(app).await;
-    let log = LogBuffer::install();
+    let log = common::LogBuffer::install(tracing::Level::INFO);
     let garbage: [&[u8]; 4] = [b"not json", b"{\"a\":", b"\xff\xfe\x00", b""];
     for (n, value) in garbage.iter().enumerate() {
         let key = format!("garbage:{n}");

@@ -12,7 +12,6 @@ mod common;
 #[path = "../examples/demo/endpoints.rs"]
 mod endpoints;
 
-use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -71,62 +70,6 @@ async fn timed_get(server: &TestServer, path: &str) -> (Value, Duration) {
     let start = Instant::now();
     let answer = get(server, path).await;
     (answer, start.elapsed())
-}
-
-/// Polls `check` every 50 ms until it holds; panics after `within`.
-async fn eventually<F, Fut>(what: &str, within: Duration, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    let deadline = Instant::now() + within;
-    loop {
-        if check().await {
-            return;
-        }
-        assert!(Instant::now() < deadline, "{what}: not within {within:?}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// Collects what the tracing subscriber writes. Installed globally (tracing caches
-/// callsite interest across threads) by the one test of this file that reads the
-/// log; lines are told apart by request id.
-#[derive(Clone, Default)]
-struct LogBuffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for LogBuffer {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl LogBuffer {
-    fn install() -> LogBuffer {
-        let buffer = LogBuffer::default();
-        let writer = buffer.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_ansi(false)
-            .with_max_level(tracing::Level::INFO)
-            .with_writer(move || writer.clone())
-            .finish();
-        tracing::subscriber::set_global_default(subscriber).expect("only one test installs a subscriber");
-        buffer
-    }
-
-    /// The warnings logged while answering the request with this id.
-    fn warnings_of(&self, request_id: &str) -> Vec<String> {
-        String::from_utf8_lossy(&self.0.lock().unwrap())
-            .lines()
-            .filter(|line| line.contains("WARN") && line.contains(request_id))
-            .map(str::to_owned)
-            .collect()
-    }
 }
 
 async fn redis_get(con: &mut MultiplexedConnection, key: &str) -> Option<Vec<u8>> {
@@ -336,7 +279,7 @@ async fn a_redis_entry_expires_after_its_expire_seconds() {
             "a call well within a second must hit"
         );
     }
-    eventually("the entry expires", Duration::from_secs(10), || async {
+    common::eventually("the entry expires", Duration::from_secs(10), || async {
         assert_eq!(get(&server, "/ttl_short?a=2&b=3").await, ok(json!(5)));
         calls(&TTL_SHORT_ADD_CALLS) >= 2
     })
@@ -817,7 +760,7 @@ async fn redis_stopped_means_misses_and_caching_resumes_when_it_is_back() {
     assert_eq!(get(&server, "/add?a=1&b=1").await, ok(json!(2)));
     assert_eq!(calls(&STOP_ADD_CALLS), 1);
 
-    let log = LogBuffer::install();
+    let log = common::LogBuffer::install(tracing::Level::INFO);
     redis.stop();
     for round in 1..=3 {
         let request_id = format!("redis-stopped-{round}");
@@ -839,7 +782,7 @@ async fn redis_stopped_means_misses_and_caching_resumes_when_it_is_back() {
     }
 
     redis.start_again().await;
-    eventually(
+    common::eventually(
         "caching resumes after Redis is back",
         Duration::from_secs(20),
         || second_call_hits(&server, "/add?a=2&b=2", ok(json!(4)), &STOP_ADD_CALLS),
@@ -861,7 +804,7 @@ async fn redis_down_when_the_app_starts_then_up() {
     }
     assert_eq!(calls(&LATE_ADD_CALLS), 3);
     redis.start_again().await;
-    eventually("caching starts once Redis is up", Duration::from_secs(20), || {
+    common::eventually("caching starts once Redis is up", Duration::from_secs(20), || {
         second_call_hits(&server, "/add?a=3&b=4", ok(json!(7)), &LATE_ADD_CALLS)
     })
     .await;
@@ -906,7 +849,7 @@ async fn redis_that_never_answers_slows_requests_by_the_timeout_only() {
     );
 
     redis.resume();
-    eventually(
+    common::eventually(
         "caching resumes after Redis answers again",
         Duration::from_secs(20),
         || second_call_hits(&server, "/add?a=8&b=8", ok(json!(16)), &PAUSE_ADD_CALLS),
@@ -933,7 +876,7 @@ async fn redis_paused_before_the_first_connection() {
         assert!(took < Duration::from_secs(3), "round {round} took {took:?}");
     }
     redis.resume();
-    eventually(
+    common::eventually(
         "caching starts after Redis answers",
         Duration::from_secs(20),
         || second_call_hits(&server, "/add?a=2&b=5", ok(json!(7)), &PAUSED_START_ADD_CALLS),
@@ -988,7 +931,7 @@ async fn redis_killed_and_restarted_mid_stream_fails_no_request() {
     let wait_for = |count: usize| {
         let answered = answered.clone();
         async move {
-            eventually(&format!("{count} answers"), Duration::from_secs(60), || {
+            common::eventually(&format!("{count} answers"), Duration::from_secs(60), || {
                 let answered = answered.clone();
                 async move { answered.load(Ordering::SeqCst) >= count }
             })
@@ -1004,7 +947,7 @@ async fn redis_killed_and_restarted_mid_stream_fails_no_request() {
     let at_restart = answered.load(Ordering::SeqCst);
     wait_for(at_restart + 80).await;
     // The stream goes on until caching has resumed.
-    eventually("a hit after the restart", Duration::from_secs(20), || {
+    common::eventually("a hit after the restart", Duration::from_secs(20), || {
         let answered = answered.clone();
         async move {
             let (calls_before, answers_before) = (calls(&STREAM_ADD_CALLS), answered.load(Ordering::SeqCst));
@@ -1057,7 +1000,7 @@ async fn with_ignore_errors_off_redis_down_or_silent_is_a_cache_error() {
     assert!(took < Duration::from_secs(3), "took {took:?}");
 
     redis.start_again().await;
-    eventually(
+    common::eventually(
         "the strict endpoint answers once Redis is back",
         Duration::from_secs(20),
         || async { get(&server, "/strict?a=6&b=6").await == ok(json!(12)) },

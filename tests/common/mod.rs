@@ -314,4 +314,72 @@ pub fn multipart(parts: &[Part<'_>]) -> (String, Vec<u8>) {
     (format!("multipart/form-data; boundary={BOUNDARY}"), body)
 }
 
+/// Polls `check` every 50 ms until it holds; panics after `within`.
+pub async fn eventually<F, Fut>(what: &str, within: std::time::Duration, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        if check().await {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what}: not within {within:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// Collects what the tracing subscriber writes. Installed globally, not with
+/// `set_default`: tracing caches each callsite's interest across threads, and a
+/// callsite first hit by a parallel test while only a thread-local subscriber existed
+/// can stay silenced. Lines are told apart by request id.
+#[derive(Clone, Default)]
+pub struct LogBuffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl LogBuffer {
+    /// Installs a global subscriber at `level` writing here; one test per binary.
+    pub fn install(level: tracing::Level) -> LogBuffer {
+        let buffer = LogBuffer::default();
+        let writer = buffer.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_max_level(level)
+            .with_writer(move || writer.clone())
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("only one test installs a subscriber");
+        buffer
+    }
+
+    /// Every line written so far.
+    pub fn lines(&self) -> Vec<String> {
+        String::from_utf8_lossy(&self.0.lock().unwrap())
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// The warnings logged while answering the request with this id.
+    pub fn warnings_of(&self, request_id: &str) -> Vec<String> {
+        self.lines()
+            .into_iter()
+            .filter(|line| line.contains("WARN") && line.contains(request_id))
+            .collect()
+    }
+}
+
 pub mod redis;
