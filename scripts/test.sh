@@ -49,6 +49,20 @@ need curl curl
 need python3 python3
 need redis-server redis-server   # the cache tests start their own private servers
 
+# Python tools in a venv under target/: the OpenAPI validator, and `cryptography`
+# for the test that implements the safe wire format independently.
+venv=target/venv
+if [ ! -x "$venv/bin/openapi-spec-validator" ] || ! "$venv/bin/python" -c 'import cryptography' 2>/dev/null; then
+    if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+        echo "test.sh: installing python3-venv (for python3 -m venv)"
+        apt_install python3-venv
+    fi
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check openapi-spec-validator cryptography
+fi
+export APIVIEW_TEST_PYTHON="$PWD/$venv/bin/python"
+
 echo "== cargo test (unit, integration over HTTP, doc and compile-fail tests)"
 cargo test --workspace --all-targets --all-features
 cargo test --workspace --doc --all-features
@@ -153,16 +167,6 @@ kill "$pid"
 wait "$pid" 2>/dev/null || true
 
 echo "== the OpenAPI documents, checked by a standard validator (openapi-spec-validator)"
-venv=target/venv
-if [ ! -x "$venv/bin/openapi-spec-validator" ]; then
-    if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
-        echo "test.sh: installing python3-venv (for python3 -m venv)"
-        apt_install python3-venv
-    fi
-    rm -rf "$venv"
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check openapi-spec-validator
-fi
 docs="$workdir/openapi"
 mkdir -p "$docs"
 cargo build --example demo
