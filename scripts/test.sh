@@ -61,7 +61,8 @@ if [ ! -x "$venv/bin/openapi-spec-validator" ] || ! "$venv/bin/python" -c 'impor
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check openapi-spec-validator cryptography
 fi
-export APIVIEW_TEST_PYTHON="$PWD/$venv/bin/python"
+# Not APIVIEW_*: apiview reads every APIVIEW_* variable as a setting and refuses unknown ones.
+export CRYPTO_TEST_PYTHON="$PWD/$venv/bin/python"
 
 echo "== cargo test (unit, integration over HTTP, doc and compile-fail tests)"
 cargo test --workspace --all-targets --all-features

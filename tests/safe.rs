@@ -1699,10 +1699,10 @@ async fn undecryptable_rsa_fields_are_bad_parameter_and_never_reach_the_function
 
 // ---- an independent implementation -------------------------------------------------
 
-/// The Python to run: `$APIVIEW_TEST_PYTHON` (scripts/test.sh points it at its venv,
+/// The Python to run: `$CRYPTO_TEST_PYTHON` (scripts/test.sh points it at its venv,
 /// where `cryptography` is installed), else `python3`.
 fn python() -> String {
-    std::env::var("APIVIEW_TEST_PYTHON").unwrap_or_else(|_| "python3".to_owned())
+    std::env::var("CRYPTO_TEST_PYTHON").unwrap_or_else(|_| "python3".to_owned())
 }
 
 fn python_with_cryptography() -> bool {
@@ -1737,14 +1737,14 @@ print(json.dumps({
 
 /// The README's wire format, implemented with Python's `cryptography`: it reads a
 /// safe answer and writes a body the server decrypts. Under scripts/test.sh
-/// (`APIVIEW_TEST_PYTHON` set) it always runs; a bare `cargo test` without the
+/// (`CRYPTO_TEST_PYTHON` set) it always runs; a bare `cargo test` without the
 /// `cryptography` package skips it, saying so.
 #[tokio::test]
 async fn a_python_client_written_from_the_readme_interoperates() {
     if !python_with_cryptography() {
         assert!(
-            std::env::var_os("APIVIEW_TEST_PYTHON").is_none(),
-            "APIVIEW_TEST_PYTHON={} has no `cryptography` package",
+            std::env::var_os("CRYPTO_TEST_PYTHON").is_none(),
+            "CRYPTO_TEST_PYTHON={} has no `cryptography` package",
             python()
         );
         eprintln!(
