@@ -2,10 +2,15 @@
 //! work runs on the blocking pool, never on the async workers.
 //!
 //! Every decryption failure answers the same `BadParameter` ("cannot be decrypted"),
-//! whatever the cause (bad base64, wrong size, wrong key, tampered data, not JSON):
-//! the cause goes to the debug log, not to the client.
+//! whatever the cause (bad base64, wrong size, wrong key, bad padding, tampered
+//! data, not JSON, not UTF-8), and costs the same work: the RSA layer always runs in
+//! full (see [`cipher::rsa_decrypt`]), the AES layer runs even when the RSA layer
+//! failed, and the answer is not sent before a time floor (see `padded`). This is
+//! the mitigation of RUSTSEC-2023-0071 ("Marvin") described in SECURITY.md.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use rsa::RsaPrivateKey;
 use serde_json::{Map, Value};
@@ -34,14 +39,66 @@ fn rsa_slots() -> &'static tokio::sync::Semaphore {
     })
 }
 
-async fn on_blocking_pool<T: Send + 'static>(
-    work: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, BizError> {
-    let _slot = rsa_slots().acquire().await.map_err(|_| BizError::sys_error())?;
-    tokio::task::spawn_blocking(work).await.map_err(|err| {
+/// A decaying maximum of recent decryption times, in microseconds: each new time
+/// replaces it if larger, else it shrinks by 1/32.
+static SLOWEST_RECENT_US: AtomicU64 = AtomicU64::new(0);
+
+/// Answers to decryptions are held back to twice the slowest recent decryption,
+/// rounded up to a whole millisecond, so that their timing follows the load of the
+/// machine rather than the input; at most this long, so that one stall does not
+/// slow every later answer.
+const MAX_FLOOR: Duration = Duration::from_millis(250);
+
+fn floor() -> Duration {
+    let slowest = SLOWEST_RECENT_US.load(Ordering::Relaxed);
+    Duration::from_millis((2 * slowest).div_ceil(1000)).min(MAX_FLOOR)
+}
+
+fn record(took: Duration) {
+    let took = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
+    let _ = SLOWEST_RECENT_US.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |slowest| {
+        Some(took.max(slowest - slowest / 32))
+    });
+}
+
+/// Runs a decryption on the blocking pool (within [`rsa_slots`]) and returns its
+/// result no sooner than the floor after it started, successes and failures alike.
+///
+/// Why: the RSA arithmetic of the `rsa` crate is not constant-time
+/// (RUSTSEC-2023-0071); blinding keeps the exponentiation's timing from following
+/// the ciphertext, but small differences between inputs that unpad and inputs that
+/// do not can remain. Nanosecond-scale
+/// differences vanish under a floor several times longer than the work itself. The
+/// floor is a sleep on the timer after the slot is released: it costs latency, not
+/// CPU. The floor is read before the work and learnt from the work of earlier
+/// requests, so it does not depend on this request's input.
+async fn padded<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, BizError> {
+    let slot = rsa_slots().acquire().await.map_err(|_| BizError::sys_error())?;
+    let started = Instant::now();
+    let floor = floor();
+    let result = tokio::task::spawn_blocking(work).await;
+    drop(slot);
+    record(started.elapsed());
+    tokio::time::sleep_until((started + floor).into()).await;
+    result.map_err(|err| {
         tracing::error!(%err, "decryption task failed");
         BizError::sys_error()
     })
+}
+
+/// Decrypts `{encryptedPassword, encryptedData}` to a JSON object, with one error
+/// for every failure. The AES layer runs even when the RSA layer failed (under a
+/// stand-in key), so the work does not depend on which layer refused.
+fn open_body(key: &RsaPrivateKey, password: &str, data: &str) -> Result<Map<String, Value>, &'static str> {
+    let aes_key = cipher::decrypt_key(key, password);
+    let opened = cipher::open(aes_key.as_ref().unwrap_or(&[0; cipher::KEY_LEN]), data);
+    match (aes_key, opened) {
+        (Ok(_), Ok(plaintext)) => match serde_json::from_slice(&plaintext) {
+            Ok(Value::Object(fields)) => Ok(fields),
+            _ => Err("the plaintext is not a JSON object"),
+        },
+        _ => Err("the RSA or the AES layer does not decrypt"),
+    }
 }
 
 /// The body with `{encryptedPassword, encryptedData}` replaced by the decrypted
@@ -98,16 +155,9 @@ pub(crate) async fn decode_body(
         }
         _ => return incomplete(explicit, false, false, PASSWORD),
     };
-    let plaintext = on_blocking_pool(move || {
-        let aes_key = cipher::decrypt_key(&key, &password)?;
-        cipher::open(&aes_key, &data)
-    })
-    .await?
-    .map_err(|err| undecryptable(DATA, err))?;
-    let decrypted: Map<String, Value> = match serde_json::from_slice(&plaintext) {
-        Ok(Value::Object(fields)) => fields,
-        _ => return Err(undecryptable(DATA, "the plaintext is not a JSON object")),
-    };
+    let decrypted = padded(move || open_body(&key, &password, &data))
+        .await?
+        .map_err(|cause| undecryptable(DATA, cause))?;
     let mut merged = rest;
     merged.extend(decrypted);
     Ok(Some(Body::Json(Value::Object(merged))))
@@ -130,19 +180,37 @@ fn incomplete(
 }
 
 /// `#[rsa_decrypt(field)]`: the field's base64 RSA blob, decrypted to text with the
-/// server key (or the key named in the attribute). Absent stays absent.
+/// server key (or the key named in the attribute). Absent (or JSON `null`) stays
+/// absent.
+///
+/// Every failure, whatever the value (not a string, not base64, wrong length, bad
+/// padding, not UTF-8), is `BadParameter(field)` "cannot be decrypted", after the
+/// same RSA work and the same answer-time floor as a success.
+///
+/// ```
+/// use apiview_core::decrypt::rsa_decrypt_field;
+/// use apiview_core::endpoint::Call;
+/// use apiview_core::{BizError, Source};
+///
+/// // What #[rsa_decrypt(password)] runs before the function.
+/// async fn password(call: &Call, source: &Source) -> Result<Option<String>, BizError> {
+///     rsa_decrypt_field(call, "password", source, None).await
+/// }
+/// # let _ = password;
+/// ```
 pub async fn rsa_decrypt_field(
     call: &Call,
     name: &str,
     source: &Source,
     key_path: Option<&str>,
 ) -> Result<Option<String>, BizError> {
+    // A value that is not a string is decrypted as an empty blob: it fails like any
+    // malformed blob, after the same work.
     let blob = match call.request.get(source) {
-        None => return Ok(None),
+        None | Some(RawValue::Json(Value::Null)) => return Ok(None),
         Some(RawValue::Text(text)) => text.to_owned(),
         Some(RawValue::Json(Value::String(text))) => text.clone(),
-        Some(RawValue::Json(Value::Null)) => return Ok(None),
-        Some(_) => return Err(undecryptable(name, "not a base64 string")),
+        Some(_) => String::new(),
     };
     let key = match key_path {
         None => call.runtime.server_key.clone(),
@@ -155,10 +223,12 @@ pub async fn rsa_decrypt_field(
         );
         BizError::sys_error()
     })?;
-    let plain = on_blocking_pool(move || cipher::rsa_decrypt(&key, &blob))
-        .await?
-        .map_err(|err| undecryptable(name, err))?;
-    String::from_utf8(plain)
-        .map(Some)
-        .map_err(|_| undecryptable(name, "the plaintext is not UTF-8"))
+    padded(move || {
+        cipher::rsa_decrypt(&key, &blob)
+            .ok()
+            .and_then(|plaintext| String::from_utf8(plaintext).ok())
+    })
+    .await?
+    .map(Some)
+    .ok_or_else(|| undecryptable(name, "not an RSA blob that decrypts to UTF-8 text"))
 }
