@@ -222,6 +222,15 @@ wrk.body = '{"msg":"hello, benchmark"}'
 wrk.headers["Content-Type"] = "application/json"
 LUA
 
+# POST /echo with bodies of 1 kB, 64 kB and 1 MB: how the cost grows with body size.
+for size in 1024 65536 1048576; do
+    cat >"$workdir/echo_$size.lua" <<LUA
+wrk.method = "POST"
+wrk.body = '{"msg":"' .. string.rep("x", $((size - 10))) .. '"}'
+wrk.headers["Content-Type"] = "application/json"
+LUA
+done
+
 declare -A port pid
 free_port && port[baseline]=$REPLY
 start baseline "${port[baseline]}" "$baseline_bin" --addr "127.0.0.1:${port[baseline]}"
@@ -333,6 +342,12 @@ runs=(
     "demo /add|demo|/add?a=1&b=2|"
     "baseline POST /echo|baseline|/echo|$workdir/echo.lua"
     "demo POST /echo|demo|/echo|$workdir/echo.lua"
+    "baseline POST /echo 1kB|baseline|/echo|$workdir/echo_1024.lua"
+    "demo POST /echo 1kB|demo|/echo|$workdir/echo_1024.lua"
+    "baseline POST /echo 64kB|baseline|/echo|$workdir/echo_65536.lua"
+    "demo POST /echo 64kB|demo|/echo|$workdir/echo_65536.lua"
+    "baseline POST /echo 1MB|baseline|/echo|$workdir/echo_1048576.lua"
+    "demo POST /echo 1MB|demo|/echo|$workdir/echo_1048576.lua"
     "redis-demo /ping|redis_demo|/ping|"
     "redis-demo /cached_add (redis hit)|redis_demo|/cached_add?a=1&b=2|"
     "safe-demo /plain_ping|safe_demo|/plain_ping|"
@@ -523,6 +538,9 @@ report="$TARGET_DIR/bench/latest.txt"
     ratio "ping  demo / baseline" "demo /ping" "baseline /ping" "req/s >= 0.90, p99 <= 1.2"
     ratio "add   demo / baseline" "demo /add" "baseline /add" "req/s >= 0.90, p99 <= 1.2"
     ratio "echo  demo / baseline" "demo POST /echo" "baseline POST /echo" "req/s >= 0.90, p99 <= 1.2"
+    ratio "echo 1kB  demo / baseline" "demo POST /echo 1kB" "baseline POST /echo 1kB" "body size"
+    ratio "echo 64kB demo / baseline" "demo POST /echo 64kB" "baseline POST /echo 64kB" "body size"
+    ratio "echo 1MB  demo / baseline" "demo POST /echo 1MB" "baseline POST /echo 1MB" "body size"
     ratio "memory-cache hit / demo /ping" "demo /cached_add (memory hit)" "demo /ping" "req/s >= 0.95"
     ratio "redis hit / redis-demo /ping" "redis-demo /cached_add (redis hit)" "redis-demo /ping" "one round trip"
     ratio "safe /ping / plain_ping" "safe-demo /ping (safe packer)" "safe-demo /plain_ping" "req/s >= 0.5 (same server)"
@@ -537,6 +555,8 @@ report="$TARGET_DIR/bench/latest.txt"
         [ "${rss[$name]}" -gt "$peak" ] && peak=${rss[$name]}
     done
     awk -v k="$peak" 'BEGIN { printf "demo peak RSS under load: %.1f MB (target: < 50 MB)\n", k / 1024 }'
+    awk -v k="${rss["demo POST /echo 1MB"]}" -v c="$CONNECTIONS" \
+        'BEGIN { printf "demo peak RSS with %d concurrent 1 MB bodies echoed: %.1f MB\n", c, k / 1024 }'
     name="safe-demo POST /echo (encrypted)"
     printf 'decrypt-request cost: POST /echo with an encrypted body %.0f req/s, p50 %s, p99 %s; server CPU %.0fus per request (/ping safe-packed %.0fus, /plain_ping %.0fus)\n' \
         "${rps[$name]}" "$(fmt_us "${p50[$name]}")" "$(fmt_us "${p99[$name]}")" "${cpu_per_request[$name]}" \

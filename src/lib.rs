@@ -30,9 +30,9 @@
 #[cfg(feature = "client")]
 pub use apiview_core::client;
 pub use apiview_core::{
-    app, cache, cipher, endpoint, error, helpers, inject, packer, request, settings, ApiRequest, App,
-    AppError, BizError, EndpointMeta, ErrorClass, ErrorCode, Handler, Language, PackContext, Packer, Raw,
-    RawValue, Result, Settings, SettingsError, UnpackContext,
+    app, cache, cipher, endpoint, error, helpers, inject, packer, request, settings, ApiRequest,
+    App, AppEndpoint, AppError, BizError, EndpointMeta, ErrorClass, ErrorCode, Handler, Language,
+    PackContext, Packer, Raw, RawValue, Result, Settings, SettingsError, UnpackContext,
 };
 
 /// The OpenAPI document and the Swagger UI (`App::swagger()`, `App::openapi()`,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use poem::endpoint::BoxEndpoint;
-use poem::{Endpoint, EndpointExt, IntoEndpoint, Request, Response, Route};
+use poem::{Endpoint, IntoEndpoint, Request, Response, Route};
 use tracing::Instrument;
 
 use std::collections::HashMap;
@@ -19,11 +19,10 @@ use crate::cipher::{read_private_key, read_public_key};
 use crate::endpoint::{EndpointMeta, Handler};
 use crate::packer::{ClientKeyStore, KeyReuse, SafePacker};
 use crate::packer::{Packer, Packers};
-use crate::runtime::{request_id_of, with_request_id, Bound, BusinessCode, RequestId, Runtime};
+use crate::runtime::{given_request_id, new_request_id, Bound, BusinessCode, Runtime, REQUEST_ID};
 use crate::settings::{Settings, SettingsError};
 
-type MakeEndpoint =
-    Box<dyn FnOnce(Arc<Runtime>, Arc<dyn Packer>, bool) -> BoxEndpoint<'static, Response> + Send>;
+type MakeEndpoint = Box<dyn FnOnce(Route, String, Arc<Runtime>, Arc<dyn Packer>, bool) -> Route + Send>;
 
 /// Routes served beside the endpoints, made from the finished App (see [`App::with_routes`]).
 pub type ExtraRoutes = Vec<(String, BoxEndpoint<'static, Response>)>;
@@ -215,8 +214,10 @@ impl App {
         self.entries.push(Entry {
             path: path.into(),
             meta,
-            make: Box::new(move |runtime, packer, decode| {
-                Bound::new(handler, runtime, packer, decode).boxed()
+            // Added to the route as it is: the route boxes it once, a box of ours
+            // inside would cost every request an allocation and a copy.
+            make: Box::new(move |route, path, runtime, packer, decode| {
+                route.at(path, Bound::new(handler, runtime, packer, decode))
             }),
         });
         self
@@ -389,7 +390,7 @@ impl App {
     /// let err = app.try_into_endpoint().err().unwrap();
     /// assert!(err.to_string().contains("fancy"));
     /// ```
-    pub fn try_into_endpoint(mut self) -> Result<BoxEndpoint<'static, Response>, AppError> {
+    pub fn try_into_endpoint(mut self) -> Result<AppEndpoint, AppError> {
         let keys = Keys::load(&self.settings, &self.entries)?;
         if let Some(store) = self.client_keys.take().or_else(|| keys.client_keys.clone()) {
             if self.packers.get("safe").is_none() {
@@ -470,12 +471,12 @@ impl App {
         let runtime = Arc::new(Runtime::new(self.settings, caches, keys.server, keys.rsa));
         let mut route = Route::new();
         for (entry, (packer, decode)) in self.entries.into_iter().zip(plans) {
-            route = route.at(entry.path, (entry.make)(runtime.clone(), packer, decode));
+            route = (entry.make)(route, entry.path, runtime.clone(), packer, decode);
         }
         for (path, endpoint) in extra_routes {
             route = route.at(path, endpoint);
         }
-        Ok(RequestLog(route).boxed())
+        Ok(AppEndpoint(RequestLog(route)))
     }
 
     /// Builds the poem endpoint.
@@ -488,7 +489,7 @@ impl App {
     /// # Panics
     /// When the App is inconsistent (see [`App::try_into_endpoint`]); start-up is the
     /// place to find out.
-    pub fn into_endpoint(self) -> BoxEndpoint<'static, Response> {
+    pub fn into_endpoint(self) -> AppEndpoint {
         match self.try_into_endpoint() {
             Ok(endpoint) => endpoint,
             Err(err) => panic!("apiview: {err}"),
@@ -497,10 +498,31 @@ impl App {
 }
 
 impl IntoEndpoint for App {
-    type Endpoint = BoxEndpoint<'static, Response>;
+    type Endpoint = AppEndpoint;
 
     fn into_endpoint(self) -> Self::Endpoint {
         App::into_endpoint(self)
+    }
+}
+
+/// The poem endpoint an App becomes: its routes, behind the request log. A type of its
+/// own rather than a `BoxEndpoint`, which would cost every request one more boxed
+/// future; box it yourself where a `BoxEndpoint` is needed.
+///
+/// ```
+/// use poem::EndpointExt;
+///
+/// let endpoint: apiview::AppEndpoint = apiview::App::new(apiview::Settings::default()).into_endpoint();
+/// let boxed = endpoint.boxed();
+/// # let _ = boxed;
+/// ```
+pub struct AppEndpoint(RequestLog<Route>);
+
+impl Endpoint for AppEndpoint {
+    type Output = Response;
+
+    async fn call(&self, req: Request) -> poem::Result<Response> {
+        self.0.call(req).await
     }
 }
 
@@ -513,16 +535,18 @@ impl<E: Endpoint> Endpoint for RequestLog<E> {
 
     async fn call(&self, mut req: Request) -> poem::Result<Response> {
         let started = Instant::now();
-        let request_id = request_id_of(&req);
-        req.extensions_mut().insert(RequestId(request_id.clone()));
+        // The id goes on the request as a header, as a proxy would set it: the
+        // endpoint, its extractors and its packer read the same id from there.
+        let request_id = given_request_id(&req).cloned().unwrap_or_else(new_request_id);
+        req.headers_mut().insert(&REQUEST_ID, request_id.clone());
         let span = tracing::info_span!(
             "request",
             method = %req.method(),
             path = req.uri().path(),
-            request_id = request_id.as_str(),
+            request_id = request_id.to_str().unwrap_or_default(),
         );
         async move {
-            let response = self.0.get_response(req).await;
+            let mut response = self.0.get_response(req).await;
             let code = response
                 .extensions()
                 .get::<BusinessCode>()
@@ -533,7 +557,10 @@ impl<E: Endpoint> Endpoint for RequestLog<E> {
                 latency_us = started.elapsed().as_micros() as u64,
                 "answered"
             );
-            Ok(with_request_id(response, &request_id))
+            if !response.headers().contains_key(&REQUEST_ID) {
+                response.headers_mut().insert(&REQUEST_ID, request_id);
+            }
+            Ok(response)
         }
         .instrument(span)
         .await

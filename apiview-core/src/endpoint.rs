@@ -235,6 +235,9 @@ pub struct EndpointMeta {
 pub enum Outcome {
     /// A result, to be packed with `pack_result`.
     Data(Value),
+    /// A result already serialized as JSON text (a cache hit), packed with
+    /// [`Packer::write_result_json`](crate::Packer::write_result_json).
+    Json(bytes::Bytes),
     /// A response sent as is (`Raw`).
     Raw(poem::Response),
     /// An error, to be packed with `pack_error`.
@@ -305,11 +308,21 @@ pub struct Call {
     /// The request.
     pub request: ApiRequest,
     pub(crate) runtime: Arc<Runtime>,
+    /// The backend of the endpoint's `#[cache]`, found when it was bound.
+    pub(crate) cache: Option<crate::cache::Cache>,
 }
 
 impl Call {
-    pub(crate) fn new(request: ApiRequest, runtime: Arc<Runtime>) -> Self {
-        Call { request, runtime }
+    pub(crate) fn new(
+        request: ApiRequest,
+        runtime: Arc<Runtime>,
+        cache: Option<crate::cache::Cache>,
+    ) -> Self {
+        Call {
+            request,
+            runtime,
+            cache,
+        }
     }
 
     /// The App's settings.

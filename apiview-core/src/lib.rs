@@ -20,7 +20,7 @@ pub mod request;
 pub mod runtime;
 pub mod settings;
 
-pub use app::{App, AppError};
+pub use app::{App, AppEndpoint, AppError};
 pub use endpoint::{
     Call, CheckMeta, DocParameter, DocResponse, DocSpec, EndpointMeta, Handler, HttpMethod, Outcome,
     ParamMeta, Raw,

@@ -156,7 +156,7 @@ struct Inner {
     request_id: String,
     body: Body,
     /// Parsed on first lookup: many endpoints never read the query.
-    query: OnceLock<Vec<(String, String)>>,
+    query: OnceLock<Vec<(Piece, Piece)>>,
     /// A form body as an object, built on first use of the payload.
     form_payload: OnceLock<Value>,
     remote_ip: OnceLock<Option<String>>,
@@ -178,13 +178,14 @@ impl ApiRequest {
         }))
     }
 
-    fn query_pairs(&self) -> &[(String, String)] {
-        self.0.query.get_or_init(|| match self.0.request.uri().query() {
-            Some(query) if !query.is_empty() => {
-                form_urlencoded::parse(query.as_bytes()).into_owned().collect()
-            }
-            _ => Vec::new(),
-        })
+    /// The query string's pairs, in order.
+    fn query_pairs(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+        let query = self.0.request.uri().query().unwrap_or("");
+        self.0
+            .query
+            .get_or_init(|| parse_query(query))
+            .iter()
+            .map(move |(key, value)| (key.text(query), value.text(query)))
     }
 
     /// The HTTP method.
@@ -381,7 +382,7 @@ impl ApiRequest {
             Body::Form(pairs) => self
                 .0
                 .form_payload
-                .get_or_init(|| Value::Object(group_pairs(pairs))),
+                .get_or_init(|| Value::Object(group_pairs(text_pairs(pairs)))),
         }
     }
 
@@ -424,7 +425,7 @@ impl ApiRequest {
                 }
             }
             Body::Form(pairs) => {
-                if let Some(value) = find_pairs(pairs, name) {
+                if let Some(value) = find_pairs(text_pairs(pairs), name) {
                     return Some(value);
                 }
             }
@@ -492,7 +493,7 @@ impl ApiRequest {
         data.extend(group_pairs(self.query_pairs()));
         match &self.0.body {
             Body::Json(Value::Object(fields)) => data.extend(fields.clone()),
-            Body::Form(pairs) => data.extend(group_pairs(pairs)),
+            Body::Form(pairs) => data.extend(group_pairs(text_pairs(pairs))),
             Body::Json(_) | Body::None => {}
         }
         if let Ok(params) = self
@@ -520,11 +521,12 @@ impl std::fmt::Debug for ApiRequest {
     }
 }
 
-fn find_pairs<'a>(pairs: &'a [(String, String)], name: &str) -> Option<RawValue<'a>> {
-    let mut found = pairs
-        .iter()
-        .filter(|(key, _)| key == name)
-        .map(|(_, value)| value.as_str());
+fn text_pairs(pairs: &[(String, String)]) -> impl Iterator<Item = (&str, &str)> {
+    pairs.iter().map(|(key, value)| (key.as_str(), value.as_str()))
+}
+
+fn find_pairs<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>, name: &str) -> Option<RawValue<'a>> {
+    let mut found = pairs.filter(|(key, _)| *key == name).map(|(_, value)| value);
     let first = found.next()?;
     match found.next() {
         None => Some(RawValue::Text(first)),
@@ -536,10 +538,10 @@ fn find_pairs<'a>(pairs: &'a [(String, String)], name: &str) -> Option<RawValue<
     }
 }
 
-fn group_pairs(pairs: &[(String, String)]) -> Map<String, Value> {
+fn group_pairs<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> Map<String, Value> {
     let mut grouped = Map::new();
     for (key, value) in pairs {
-        let value = Value::String(value.clone());
+        let value = Value::String(value.to_owned());
         match grouped.get_mut(key) {
             Some(Value::Array(items)) => items.push(value),
             Some(existing) => {
@@ -547,16 +549,77 @@ fn group_pairs(pairs: &[(String, String)]) -> Map<String, Value> {
                 *existing = Value::Array(vec![first, value]);
             }
             None => {
-                grouped.insert(key.clone(), value);
+                grouped.insert(key.to_owned(), value);
             }
         }
     }
     grouped
 }
 
+/// A key or value of the query string: most need no decoding and stay a range of the
+/// URI's text, which spares each an allocation; the others are decoded once.
+#[derive(Debug)]
+enum Piece {
+    Range(usize, usize),
+    Decoded(String),
+}
+
+impl Piece {
+    fn of(query: &str, start: usize, end: usize) -> Piece {
+        let text = &query[start..end];
+        if text.bytes().any(|b| b == b'%' || b == b'+') {
+            let spaced = text.replace('+', " ");
+            Piece::Decoded(
+                percent_encoding::percent_decode_str(&spaced)
+                    .decode_utf8_lossy()
+                    .into_owned(),
+            )
+        } else {
+            Piece::Range(start, end)
+        }
+    }
+
+    fn text<'a>(&'a self, query: &'a str) -> &'a str {
+        match self {
+            Piece::Range(start, end) => &query[*start..*end],
+            Piece::Decoded(text) => text,
+        }
+    }
+}
+
+/// `application/x-www-form-urlencoded` pairs, as `form_urlencoded::parse` reads them:
+/// `&`-separated, empty pieces skipped, split at the first `=`, `+` for a space.
+fn parse_query(query: &str) -> Vec<(Piece, Piece)> {
+    let bytes = query.as_bytes();
+    let mut pairs = Vec::new();
+    let mut start = 0;
+    while start < bytes.len() {
+        let end = bytes[start..]
+            .iter()
+            .position(|&b| b == b'&')
+            .map_or(bytes.len(), |at| start + at);
+        if end > start {
+            let pair = match bytes[start..end].iter().position(|&b| b == b'=') {
+                Some(eq) => (
+                    Piece::of(query, start, start + eq),
+                    Piece::of(query, start + eq + 1, end),
+                ),
+                None => (Piece::of(query, start, end), Piece::Range(end, end)),
+            };
+            pairs.push(pair);
+        }
+        start = end + 1;
+    }
+    pairs
+}
+
 /// Reads the body, refusing more than `limit` bytes: by `Content-Length` before
 /// reading anything, and while reading for chunked bodies.
-pub(crate) async fn read_body(request: &mut poem::Request, limit: u64) -> Result<Bytes, BizError> {
+pub(crate) async fn read_body(
+    request: &poem::Request,
+    body: poem::Body,
+    limit: u64,
+) -> Result<Bytes, BizError> {
     if let Some(length) = request
         .headers()
         .get(CONTENT_LENGTH)
@@ -567,20 +630,29 @@ pub(crate) async fn read_body(request: &mut poem::Request, limit: u64) -> Result
             return Err(BizError::too_large_request(length, limit));
         }
     }
-    let mut stream = request.take_body().into_bytes_stream();
-    let mut data = BytesMut::new();
+    let mut stream = body.into_bytes_stream();
+    // A body that arrives in one chunk (most do) is kept as it is, not copied.
+    let mut first = Bytes::new();
+    let mut rest = BytesMut::new();
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|err| {
             tracing::debug!(%err, "reading the request body failed");
             BizError::bad_parameter_because("_payload", "the request body could not be read")
         })?;
-        let size = data.len() as u64 + chunk.len() as u64;
+        let size = (first.len() + rest.len() + chunk.len()) as u64;
         if size > limit {
             return Err(BizError::too_large_request(size, limit));
         }
-        data.extend_from_slice(&chunk);
+        if first.is_empty() && rest.is_empty() {
+            first = chunk;
+        } else {
+            if rest.is_empty() {
+                rest.extend_from_slice(&first);
+            }
+            rest.extend_from_slice(&chunk);
+        }
     }
-    Ok(data.freeze())
+    Ok(if rest.is_empty() { first } else { rest.freeze() })
 }
 
 /// Parses a body by its `Content-Type`, as django-apiview does: JSON when declared
@@ -591,14 +663,20 @@ pub(crate) async fn parse_body(content_type: Option<&str>, bytes: Bytes) -> Resu
         return Ok(Body::None);
     }
     let essence = content_type
-        .map(|value| value.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        .map(|value| value.split(';').next().unwrap_or("").trim())
         .unwrap_or_default();
-    if essence == "application/json" || essence.ends_with("+json") {
+    let is = |media_type: &str| essence.eq_ignore_ascii_case(media_type);
+    let json_suffix = essence
+        .len()
+        .checked_sub(5)
+        .and_then(|at| essence.get(at..))
+        .is_some_and(|suffix| suffix.eq_ignore_ascii_case("+json"));
+    if is("application/json") || json_suffix {
         return serde_json::from_slice(&bytes)
             .map(Body::Json)
             .map_err(|_| BizError::parse_json_error(&bytes));
     }
-    if essence == "application/x-www-form-urlencoded" {
+    if is("application/x-www-form-urlencoded") {
         if std::str::from_utf8(&bytes).is_err() {
             return Err(BizError::bad_parameter_because(
                 "_payload",
@@ -607,8 +685,9 @@ pub(crate) async fn parse_body(content_type: Option<&str>, bytes: Bytes) -> Resu
         }
         return Ok(Body::Form(form_urlencoded::parse(&bytes).into_owned().collect()));
     }
-    if essence == "multipart/form-data" {
-        return parse_multipart(content_type.unwrap_or_default(), bytes).await;
+    if is("multipart/form-data") {
+        // Boxed: its future is large, and would otherwise enlarge every request's.
+        return Box::pin(parse_multipart(content_type.unwrap_or_default(), bytes)).await;
     }
     Ok(serde_json::from_slice(&bytes)
         .map(Body::Json)
@@ -643,4 +722,36 @@ async fn parse_multipart(content_type: &str, bytes: Bytes) -> Result<Body, BizEr
         }
     }
     Ok(Body::Form(pairs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_query;
+
+    #[test]
+    fn query_pieces_read_as_form_urlencoded_reads_them() {
+        for query in [
+            "a=1&b=2",
+            "a=b=c",
+            "&&a=1&&",
+            "=x&y",
+            "a",
+            "a+b=c%20d+e",
+            "%zz=%4",
+            "%C3%A9=%E2%82%AC",
+            "a=%FF%FE",
+            "a=1&a=2&a=",
+            "",
+            "&",
+            "é=ü",
+        ] {
+            let expected: Vec<(String, String)> =
+                form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+            let parsed: Vec<(String, String)> = parse_query(query)
+                .iter()
+                .map(|(key, value)| (key.text(query).to_owned(), value.text(query).to_owned()))
+                .collect();
+            assert_eq!(parsed, expected, "query {query:?}");
+        }
+    }
 }

@@ -5,7 +5,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, OnceLock};
 
 use futures_util::FutureExt;
-use poem::http::header::{HeaderValue, ALLOW, CONTENT_TYPE};
+use poem::http::header::{HeaderName, HeaderValue, ALLOW, CONTENT_TYPE};
 use poem::http::{Method, StatusCode};
 use poem::{Endpoint, IntoResponse, Request, Response};
 
@@ -67,35 +67,38 @@ impl Runtime {
     }
 }
 
-/// The request id the App assigned, in the request's extensions.
-#[derive(Debug, Clone)]
-pub(crate) struct RequestId(pub(crate) String);
-
-/// The business code of an answer, in the response's extensions, for the request log.
+/// The business code of an error answer, in the response's extensions, for the request
+/// log. Absent on success (code 0), which spares the common answer an allocation.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct BusinessCode(pub(crate) i64);
 
+/// The `X-Request-Id` header's name, parsed once.
+pub(crate) static REQUEST_ID: HeaderName = HeaderName::from_static(REQUEST_ID_HEADER);
+
+/// The request's `X-Request-Id` when it is a sane token (`None` when a new id is needed).
+pub(crate) fn given_request_id(request: &Request) -> Option<&HeaderValue> {
+    let value = request.headers().get(&REQUEST_ID)?;
+    let id = value.as_bytes();
+    let sane = !id.is_empty()
+        && id.len() <= 128
+        && id
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(b));
+    sane.then_some(value)
+}
+
+/// A new request id: 32 lowercase hex digits.
+pub(crate) fn new_request_id() -> HeaderValue {
+    let mut buffer = uuid::Uuid::encode_buffer();
+    let hex = uuid::Uuid::new_v4().simple().encode_lower(&mut buffer);
+    HeaderValue::from_str(hex).unwrap_or_else(|_| unreachable!("hex digits are a valid header value"))
+}
+
 /// The request's `X-Request-Id` when it is a sane token, else a new 32-hex id.
 pub(crate) fn request_id_of(request: &Request) -> String {
-    if let Some(id) = request.extensions().get::<RequestId>() {
-        return id.0.clone();
-    }
-    match request
-        .headers()
-        .get(REQUEST_ID_HEADER)
-        .and_then(|v| v.to_str().ok())
-    {
-        Some(id)
-            if !id.is_empty()
-                && id.len() <= 128
-                && id
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b)) =>
-        {
-            id.to_owned()
-        }
-        _ => uuid::Uuid::new_v4().simple().to_string(),
-    }
+    let value = given_request_id(request).cloned().unwrap_or_else(new_request_id);
+    // Both kinds are visible ASCII.
+    value.to_str().unwrap_or_default().to_owned()
 }
 
 /// A handler bound to an App: its packer and allowed methods resolved.
@@ -106,17 +109,28 @@ pub(crate) struct Bound<H> {
     pub(crate) methods: AllowedMethods,
     /// Whether an `{encryptedPassword, encryptedData}` body is decrypted.
     pub(crate) decode: bool,
+    /// The backend of the handler's `#[cache]`, found once.
+    cache: Option<crate::cache::Cache>,
+    /// Whether answers get the `X-Request-Id` header here; inside an App, its request
+    /// log sets it on every answer, this one's included.
+    echo_request_id: bool,
 }
 
 impl<H: Handler> Bound<H> {
     pub(crate) fn new(handler: H, runtime: Arc<Runtime>, packer: Arc<dyn Packer>, decode: bool) -> Self {
         let methods = AllowedMethods::resolve(handler.meta(), &runtime.default_methods);
+        let cache = handler
+            .meta()
+            .cache
+            .and_then(|spec| runtime.caches.get(spec.name).cloned());
         Bound {
             handler,
             runtime,
             packer,
             methods,
             decode,
+            cache,
+            echo_request_id: false,
         }
     }
 
@@ -140,7 +154,8 @@ impl<H: Handler> Bound<H> {
             match (self.decode, &self.runtime.server_key) {
                 (true, Some(key)) => {
                     let explicit = self.handler.meta().decode_encrypted_data;
-                    match crate::decrypt::decode_body(&body, key.clone(), explicit).await {
+                    // Boxed: the decryption's future would enlarge every request's.
+                    match Box::pin(crate::decrypt::decode_body(&body, key.clone(), explicit)).await {
                         Ok(Some(decoded)) => decoded,
                         Ok(None) => body,
                         Err(err) => {
@@ -156,7 +171,7 @@ impl<H: Handler> Bound<H> {
             Body::None
         };
         let request = ApiRequest::new(req, request_id, body, self.runtime.caches.clone());
-        let call = Call::new(request.clone(), self.runtime.clone());
+        let call = Call::new(request.clone(), self.runtime.clone(), self.cache.clone());
         let outcome = match AssertUnwindSafe(self.handler.run(call)).catch_unwind().await {
             Ok(outcome) => outcome,
             Err(panic) => {
@@ -181,49 +196,72 @@ impl<H: Handler> Bound<H> {
 
     fn pack(&self, request_id: &str, request: Option<&ApiRequest>, outcome: Outcome) -> Response {
         let cx = PackContext::new(request_id, self.runtime.language(), request);
-        let (packed, error) = match outcome {
-            Outcome::Raw(response) => return with_request_id(response, request_id),
-            Outcome::Data(value) => match self.packer.pack_result(value, &cx) {
-                Ok(packed) => (packed, None),
-                Err(err) => self.pack_error(err, &cx),
-            },
-            Outcome::Error(err) => self.pack_error(err, &cx),
+        let mut body = Vec::with_capacity(128);
+        let written = match outcome {
+            Outcome::Raw(response) => return self.echo(response, request_id),
+            Outcome::Data(value) => self.packer.write_result(value, &cx, &mut body),
+            Outcome::Json(json) => self.packer.write_result_json(&json, &cx, &mut body),
+            Outcome::Error(err) => Err(err),
         };
+        let error = written.err().map(|err| {
+            body.clear();
+            let (packed, err) = self.pack_error(err, &cx);
+            if crate::packer::write_json(&packed, &mut body).is_err() {
+                body.clear();
+                body.extend_from_slice(
+                    br#"{"success":false,"error":{"code":1001000000,"message":"System Error"}}"#,
+                );
+            }
+            err
+        });
         let status = match (&error, self.runtime.settings.http_status) {
             (Some(err), HttpStatusMode::Semantic) => semantic_status(err.class()),
             _ => StatusCode::OK,
         };
-        let body = serde_json::to_vec(&packed).unwrap_or_else(|err| {
-            tracing::error!(%err, "packed answer does not serialize");
-            br#"{"success":false,"error":{"code":1001000000,"message":"System Error"}}"#.to_vec()
-        });
         let mut response = Response::builder()
             .status(status)
-            .header(CONTENT_TYPE, JSON_CONTENT_TYPE)
+            .header(CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE))
             .body(body);
-        response
-            .extensions_mut()
-            .insert(BusinessCode(error.map_or(0, |err| err.code())));
-        with_request_id(response, request_id)
+        if let Some(err) = error {
+            response.extensions_mut().insert(BusinessCode(err.code()));
+        }
+        self.echo(response, request_id)
     }
 
-    fn pack_error(&self, err: BizError, cx: &PackContext) -> (serde_json::Value, Option<BizError>) {
+    fn echo(&self, response: Response, request_id: &str) -> Response {
+        if self.echo_request_id {
+            with_request_id(response, request_id)
+        } else {
+            response
+        }
+    }
+
+    fn pack_error(&self, err: BizError, cx: &PackContext) -> (serde_json::Value, BizError) {
         match self.packer.pack_error(&err, cx) {
-            Ok(packed) => (packed, Some(err)),
+            Ok(packed) => (packed, err),
             Err(pack_err) => {
                 tracing::error!(%pack_err, original = %err, "the packer failed to pack an error");
                 let fallback = crate::packer::SimplePacker
                     .pack_error(&pack_err, cx)
                     .unwrap_or(serde_json::Value::Null);
-                (fallback, Some(pack_err))
+                (fallback, pack_err)
             }
         }
     }
 }
 
 async fn read_and_parse(req: &mut Request, limit: u64) -> Result<Body, BizError> {
-    let bytes = request::read_body(req, limit).await?;
-    request::parse_body(req.content_type(), bytes).await
+    let body = req.take_body();
+    if body.is_empty() {
+        return Ok(Body::None);
+    }
+    // Boxed: only requests with a body pay for reading one, in allocation and in
+    // the size of the request's future.
+    Box::pin(async {
+        let bytes = request::read_body(req, body, limit).await?;
+        request::parse_body(req.content_type(), bytes).await
+    })
+    .await
 }
 
 impl<H: Handler> Endpoint for Bound<H> {
@@ -245,10 +283,10 @@ fn semantic_status(class: ErrorClass) -> StatusCode {
     }
 }
 
-pub(crate) fn with_request_id(mut response: Response, request_id: &str) -> Response {
-    if !response.headers().contains_key(REQUEST_ID_HEADER) {
+fn with_request_id(mut response: Response, request_id: &str) -> Response {
+    if !response.headers().contains_key(&REQUEST_ID) {
         if let Ok(value) = HeaderValue::from_str(request_id) {
-            response.headers_mut().insert(REQUEST_ID_HEADER, value);
+            response.headers_mut().insert(&REQUEST_ID, value);
         }
     }
     response
@@ -282,8 +320,7 @@ pub async fn serve_standalone<H: Handler + Clone>(handler: &H, req: Request) -> 
         .packer
         .and_then(|name| packers.get(name).cloned())
         .unwrap_or_else(|| Arc::new(crate::packer::SimplePacker));
-    Bound::new(handler.clone(), runtime, packer, false)
-        .serve(req)
-        .await
-        .into_response()
+    let mut bound = Bound::new(handler.clone(), runtime, packer, false);
+    bound.echo_request_id = true;
+    bound.serve(req).await.into_response()
 }

@@ -431,6 +431,15 @@ impl Settings {
         if self.cache.operation_timeout_ms == 0 {
             return fail("cache.operation_timeout_ms", "must be at least 1".into());
         }
+        if poem::http::HeaderName::from_bytes(self.cache.disable_cache_header.as_bytes()).is_err() {
+            return fail(
+                "cache.disable_cache_header",
+                format!(
+                    "`{}` is not an HTTP header name (letters, digits and `-`, such as \"Disable-Cache\")",
+                    self.cache.disable_cache_header
+                ),
+            );
+        }
         if !matches!(self.swagger.openapi_version.as_str(), "3.0" | "3.1") {
             return fail(
                 "swagger.openapi_version",

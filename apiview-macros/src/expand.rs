@@ -12,6 +12,11 @@ use syn::{Expr, ExprLit, Ident, Lit, LitFloat, LitStr, Type};
 use crate::attrs::{AclKeys, FieldRef, Validator};
 use crate::model::{option_inner, type_name, Endpoint, Output, Param, ParamKind, Source};
 
+/// The local holding a parameter's raw request value (before coercion).
+fn raw_local(ident: &Ident) -> Ident {
+    format_ident!("__apiview_raw_{}", ident)
+}
+
 fn local(ident: &Ident) -> Ident {
     format_ident!("__apiview_p_{}", ident)
 }
@@ -60,6 +65,9 @@ fn field_source(endpoint: &Endpoint, field: &FieldRef) -> (String, TokenStream) 
 struct Phases<'a> {
     endpoint: &'a Endpoint,
     injected: HashSet<String>,
+    /// Parameters whose raw value `#[requires]` looked up into a local, which
+    /// injection coerces instead of looking the name up again.
+    fetched: HashSet<String>,
     code: Vec<TokenStream>,
 }
 
@@ -73,6 +81,12 @@ impl Phases<'_> {
         let ty = &param.ty;
         let blocking = self.endpoint.args.blocking.is_some();
         let statement = match &param.kind {
+            ParamKind::Named(_) if self.fetched.contains(&name) => {
+                let raw = raw_local(&param.ident);
+                quote_spanned! {ty.span()=>
+                    let #var: #ty = ::apiview::__private::coerce::<#ty>(#name, #raw)?;
+                }
+            }
             ParamKind::Named(source) => {
                 let source = source_tokens(&name, source);
                 quote_spanned! {ty.span()=>
@@ -140,6 +154,25 @@ impl Phases<'_> {
         });
     }
 
+    /// A named parameter not injected yet, whose raw value `#[requires]` can look up
+    /// once for injection too (a decrypted one is looked up by its own phase).
+    fn prefetchable(&self, ident: &Ident) -> bool {
+        let name = ident.to_string();
+        let decrypted = self
+            .endpoint
+            .helpers
+            .rsa_decrypt
+            .iter()
+            .any(|decrypt| decrypt.field == name);
+        !decrypted
+            && !self.injected.contains(&name)
+            && !self.fetched.contains(&name)
+            && self
+                .endpoint
+                .param(ident)
+                .is_some_and(|param| matches!(param.kind, ParamKind::Named(_)))
+    }
+
     fn inject_named(&mut self, ident: &Ident) {
         if let Some(param) = self.endpoint.param(ident) {
             self.inject(param);
@@ -162,11 +195,27 @@ impl Phases<'_> {
 
     fn validator(&mut self, validator: &Validator) {
         match validator {
-            Validator::Requires(fields) | Validator::RequiresAny(fields) => {
-                let function = match validator {
-                    Validator::Requires(_) => quote!(requires),
-                    _ => quote!(requires_any),
-                };
+            Validator::Requires(fields) => {
+                for field in fields {
+                    let (name, source) = field_source(self.endpoint, field);
+                    let raw = match field {
+                        FieldRef::Param(ident) if self.prefetchable(ident) => {
+                            let raw = raw_local(ident);
+                            self.code.push(quote! {
+                                let #raw = __apiview_call.request.get(&#source);
+                            });
+                            self.fetched.insert(ident.to_string());
+                            quote!(&#raw)
+                        }
+                        _ => quote!(&__apiview_call.request.get(&#source)),
+                    };
+                    self.code.push(quote! {
+                        ::apiview::__private::validators::require(#name, #raw)?;
+                    });
+                }
+            }
+            Validator::RequiresAny(fields) => {
+                let function = quote!(requires_any);
                 let pairs = fields.iter().map(|field| {
                     let (name, source) = field_source(self.endpoint, field);
                     quote!((#name, #source))
@@ -670,9 +719,7 @@ fn cache(endpoint: &Endpoint, call: TokenStream, convert: TokenStream) -> (Token
         quote! {
             let __apiview_cache_key = ::apiview::__private::cache::fill(&[#(#literals),*], &[#(#parts),*]);
             let __apiview_miss = match ::apiview::__private::cache::lookup(__apiview_call, &#name::__APIVIEW_CACHE, &__apiview_cache_key).await? {
-                ::core::result::Result::Ok(__apiview_hit) => {
-                    return #ok(::apiview::__private::Outcome::Data(__apiview_hit));
-                }
+                ::core::result::Result::Ok(__apiview_hit) => return #ok(__apiview_hit),
                 ::core::result::Result::Err(__apiview_miss) => __apiview_miss,
             };
             let __apiview_ret = #call;
@@ -696,6 +743,7 @@ pub fn expand(endpoint: &Endpoint) -> TokenStream {
     let mut phases = Phases {
         endpoint,
         injected: HashSet::new(),
+        fetched: HashSet::new(),
         code: Vec::new(),
     };
     // Phase "decryption" comes before the aclkey check and the validators.

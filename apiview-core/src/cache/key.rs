@@ -35,6 +35,14 @@ pub fn key_part<T: Serialize + ?Sized>(value: &T) -> String {
         Ok(Value::Null) => "~".to_owned(),
         Ok(Value::String(text)) if reads_as_json_non_string(&text) => format!("!{}", escape(&text)),
         Ok(Value::String(text)) => escape(&text),
+        // Integers are digits and `-`, which escaping keeps: no text to build twice.
+        Ok(Value::Number(number)) if number.is_i64() || number.is_u64() => {
+            let mut digits = itoa::Buffer::new();
+            match number.as_i64() {
+                Some(int) => digits.format(int).to_owned(),
+                None => digits.format(number.as_u64().unwrap_or_default()).to_owned(),
+            }
+        }
         Ok(other) => escape(&other.to_string()),
         Err(_) => "~".to_owned(),
     }

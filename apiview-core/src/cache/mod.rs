@@ -13,6 +13,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::future::BoxFuture;
+use poem::http::HeaderName;
+use serde::de::IgnoredAny;
 use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::watch;
@@ -37,6 +39,12 @@ impl CacheFailure {
     /// A failure described in words.
     pub fn new(message: impl Into<String>) -> Self {
         CacheFailure(message.into())
+    }
+}
+
+impl CacheFailure {
+    fn not_json(key: &str) -> Self {
+        CacheFailure(format!("the value under `{key}` is not JSON"))
     }
 }
 
@@ -194,7 +202,18 @@ impl Cache {
             None => Ok(None),
             Some(bytes) => serde_json::from_slice(&bytes)
                 .map(Some)
-                .map_err(|_| CacheFailure::new(format!("the value under `{key}` is not JSON"))),
+                .map_err(|_| CacheFailure::not_json(key)),
+        }
+    }
+
+    /// Reads the JSON text under `key`, checked to be well-formed but not parsed into
+    /// a value: a hit is copied into the answer as it is.
+    async fn try_get_json(&self, key: &str) -> Result<Option<Bytes>, CacheFailure> {
+        match self.0.backend.get(key).await? {
+            Some(bytes) if serde_json::from_slice::<IgnoredAny>(&bytes).is_err() => {
+                Err(CacheFailure::not_json(key))
+            }
+            found => Ok(found),
         }
     }
 
@@ -334,7 +353,8 @@ impl<T: Serialize + Sync + ?Sized> ErasedKeyPart for T {
 pub struct Caches {
     by_name: HashMap<String, Cache>,
     default_expire: u64,
-    disable_header: String,
+    /// `None` when settings name no valid header (their validation refuses that).
+    disable_header: Option<HeaderName>,
     single_flight_wait: Duration,
 }
 
@@ -360,7 +380,7 @@ impl Caches {
         Ok(Caches {
             by_name,
             default_expire: settings.default_expire,
-            disable_header: settings.disable_cache_header.clone(),
+            disable_header: HeaderName::from_bytes(settings.disable_cache_header.as_bytes()).ok(),
             single_flight_wait: Duration::from_millis(settings.single_flight_timeout_ms),
         })
     }
@@ -442,7 +462,12 @@ impl Miss {
 
 impl Call {
     fn cache_of(&self, spec: &CacheSpec) -> Result<&Cache, BizError> {
-        self.request.cache(spec.name).ok_or_else(|| {
+        // Resolved when the endpoint was bound; by name for a call made otherwise.
+        let cache = match &self.cache {
+            Some(cache) if cache.name() == spec.name => Some(cache),
+            _ => self.request.cache(spec.name),
+        };
+        cache.ok_or_else(|| {
             tracing::error!(
                 cache = spec.name,
                 "#[cache] names a backend that settings do not configure"
@@ -457,25 +482,31 @@ fn ttl(call: &Call, spec: &CacheSpec) -> Duration {
 }
 
 fn disabled(call: &Call) -> bool {
+    let Some(name) = &call.runtime.caches.disable_header else {
+        return false;
+    };
     call.request
-        .header(&call.runtime.caches.disable_header)
+        .headers()
+        .get(name)
+        .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.trim().eq_ignore_ascii_case("true") || value.trim() == "1")
 }
 
-/// Phase "cache lookup": a hit answers at once; a miss may wait for a concurrent
-/// request computing the same key (single flight), or become that request.
+/// Phase "cache lookup": a hit answers at once (its JSON text, as stored); a miss may
+/// wait for a concurrent request computing the same key (single flight), or become
+/// that request.
 pub async fn lookup(
     call: &Call,
     spec: &'static CacheSpec,
     key: &str,
-) -> Result<Result<Value, Miss>, BizError> {
+) -> Result<Result<Outcome, Miss>, BizError> {
     let no_flight = Miss { flight: None };
     if !spec.get_from_cache || disabled(call) {
         return Ok(Err(no_flight));
     }
     let cache = call.cache_of(spec)?;
-    match cache.try_get(key).await {
-        Ok(Some(value)) => return Ok(Ok(value)),
+    match cache.try_get_json(key).await {
+        Ok(Some(json)) => return Ok(Ok(Outcome::Json(json))),
         Ok(None) => {}
         Err(failure) if spec.ignore_errors => {
             tracing::warn!(cache = cache.name(), key, %failure, "cache read failed; computing instead");
@@ -502,7 +533,7 @@ pub async fn lookup(
     let wait = call.runtime.caches.single_flight_wait;
     if let Ok(Ok(value)) = tokio::time::timeout(wait, flight.wait_for(Option::is_some)).await {
         if let Some(value) = value.as_ref() {
-            return Ok(Ok(Value::clone(value)));
+            return Ok(Ok(Outcome::Data(Value::clone(value))));
         }
     }
     Ok(Err(no_flight))

@@ -3,7 +3,7 @@
 use std::fmt::{self, Debug};
 
 use crate::error::{codes, BizError, ErrorClass};
-use crate::request::{ApiRequest, Source};
+use crate::request::{ApiRequest, RawValue, Source};
 
 /// `#[requires(a, b)]`: each source must be present (not absent, not `null`).
 ///
@@ -26,6 +26,25 @@ pub fn requires(request: &ApiRequest, fields: &[(&str, Source)]) -> Result<(), B
         }
     }
     Ok(())
+}
+
+/// One field of `#[requires(..)]`, given the value the request has for it: present
+/// and not JSON `null`. What `#[requires]` generates for each field, with the value
+/// it then coerces, so that the request is searched once per name.
+///
+/// ```
+/// use apiview::helpers::validators::require;
+/// use apiview::RawValue;
+///
+/// assert!(require("a", &Some(RawValue::Text("1"))).is_ok());
+/// assert_eq!(require("a", &None).unwrap_err().code(), 1001060001);
+/// ```
+pub fn require(name: &str, value: &Option<RawValue<'_>>) -> Result<(), BizError> {
+    if value.as_ref().is_some_and(RawValue::is_present) {
+        Ok(())
+    } else {
+        Err(BizError::missing_parameter(name))
+    }
 }
 
 /// `#[requires(any(a, b))]`: at least one source present and not empty.

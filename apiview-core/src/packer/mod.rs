@@ -130,6 +130,49 @@ pub trait Packer: Send + Sync + 'static {
     fn unpack(&self, body: &[u8], cx: &UnpackContext) -> Result<Value, BizError>;
     /// The envelope's JSON schema, for the OpenAPI document.
     fn envelope_schema(&self) -> Value;
+
+    /// Writes the packed result as JSON, the answer's body, into `out`. The default
+    /// serializes what [`Packer::pack_result`] builds; a packer whose envelope is
+    /// fixed text can write it around the result instead, without building it.
+    ///
+    /// ```
+    /// use apiview_core::packer::{DmrsPacker, PackContext, Packer};
+    ///
+    /// let mut out = Vec::new();
+    /// DmrsPacker.write_result(serde_json::json!(3), &PackContext::detached("id"), &mut out).unwrap();
+    /// let packed: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    /// assert_eq!(packed["data"], 3);
+    /// ```
+    fn write_result(&self, result: Value, cx: &PackContext, out: &mut Vec<u8>) -> Result<(), BizError> {
+        write_json(&self.pack_result(result, cx)?, out)
+    }
+
+    /// Like [`Packer::write_result`], for a result that is already JSON text (a
+    /// cache hit): a packer that overrides it copies the text instead of parsing it.
+    /// `json` is always well-formed JSON.
+    ///
+    /// ```
+    /// use apiview_core::packer::{PackContext, Packer, SimplePacker};
+    ///
+    /// let mut out = Vec::new();
+    /// SimplePacker.write_result_json(b"[1,2]", &PackContext::detached("id"), &mut out).unwrap();
+    /// assert_eq!(out, br#"{"success":true,"result":[1,2]}"#);
+    /// ```
+    fn write_result_json(&self, json: &[u8], cx: &PackContext, out: &mut Vec<u8>) -> Result<(), BizError> {
+        let result = serde_json::from_slice(json).map_err(|err| {
+            tracing::error!(%err, "a cached result is not JSON");
+            BizError::sys_error()
+        })?;
+        self.write_result(result, cx, out)
+    }
+}
+
+/// Serializes `value` into `out`; a value that does not serialize is a SysError.
+pub(crate) fn write_json(value: &Value, out: &mut Vec<u8>) -> Result<(), BizError> {
+    serde_json::to_writer(out, value).map_err(|err| {
+        tracing::error!(%err, "a packed answer does not serialize");
+        BizError::sys_error()
+    })
 }
 
 /// The packers an App knows, by name.

@@ -1,6 +1,6 @@
 use serde_json::{json, Map, Value};
 
-use super::{error_from_envelope, parse_envelope, PackContext, Packer, UnpackContext};
+use super::{error_from_envelope, parse_envelope, write_json, PackContext, Packer, UnpackContext};
 use crate::error::BizError;
 
 /// `{"success": true, "result": R}` / `{"success": false, "error": {"code": C, "message": M}}`
@@ -20,12 +20,30 @@ use crate::error::BizError;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SimplePacker;
 
+/// What `pack_result` builds, serialized, up to the result (the `Map` keeps key order).
+const RESULT_PREFIX: &[u8] = br#"{"success":true,"result":"#;
+
 impl Packer for SimplePacker {
     fn pack_result(&self, result: Value, _cx: &PackContext) -> Result<Value, BizError> {
         let mut envelope = Map::with_capacity(2);
         envelope.insert("success".into(), Value::Bool(true));
         envelope.insert("result".into(), result);
         Ok(Value::Object(envelope))
+    }
+
+    fn write_result(&self, result: Value, _cx: &PackContext, out: &mut Vec<u8>) -> Result<(), BizError> {
+        out.extend_from_slice(RESULT_PREFIX);
+        write_json(&result, out)?;
+        out.push(b'}');
+        Ok(())
+    }
+
+    fn write_result_json(&self, json: &[u8], _cx: &PackContext, out: &mut Vec<u8>) -> Result<(), BizError> {
+        out.reserve(RESULT_PREFIX.len() + json.len() + 1);
+        out.extend_from_slice(RESULT_PREFIX);
+        out.extend_from_slice(json);
+        out.push(b'}');
+        Ok(())
     }
 
     fn pack_error(&self, error: &BizError, cx: &PackContext) -> Result<Value, BizError> {
