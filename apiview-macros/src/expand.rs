@@ -715,9 +715,12 @@ fn cache(endpoint: &Endpoint, call: TokenStream, convert: TokenStream) -> (Token
             #ok(__apiview_outcome)
         }
     } else {
-        let parts = cache.names.iter().map(part);
+        let parts = cache.names.iter().map(|name| {
+            let var = format_ident!("__apiview_p_{}", name);
+            quote_spanned!(template.span()=> &#var)
+        });
         quote! {
-            let __apiview_cache_key = ::apiview::__private::cache::fill(&[#(#literals),*], &[#(#parts),*]);
+            let __apiview_cache_key = ::apiview::__private::cache::fill_key(&[#(#literals),*], &[#(#parts),*]);
             let __apiview_miss = match ::apiview::__private::cache::lookup(__apiview_call, &#name::__APIVIEW_CACHE, &__apiview_cache_key).await? {
                 ::core::result::Result::Ok(__apiview_hit) => return #ok(__apiview_hit),
                 ::core::result::Result::Err(__apiview_miss) => __apiview_miss,

@@ -31,20 +31,40 @@ const LONGEST_PART: usize = 128;
 /// assert!(key_part(&"x".repeat(10_000)).starts_with('#'));
 /// ```
 pub fn key_part<T: Serialize + ?Sized>(value: &T) -> String {
+    let mut part = String::new();
+    push_key_part(&mut part, value);
+    part
+}
+
+/// Appends the [`key_part`] of `value` to `key`, without a string of its own.
+///
+/// ```
+/// use apiview_core::cache::push_key_part;
+///
+/// let mut key = String::from("add:");
+/// push_key_part(&mut key, &1);
+/// key.push(':');
+/// push_key_part(&mut key, "a b");
+/// assert_eq!(key, "add:1:a%20b");
+/// ```
+pub fn push_key_part<T: Serialize + ?Sized>(key: &mut String, value: &T) {
     match serde_json::to_value(value) {
-        Ok(Value::Null) => "~".to_owned(),
-        Ok(Value::String(text)) if reads_as_json_non_string(&text) => format!("!{}", escape(&text)),
-        Ok(Value::String(text)) => escape(&text),
+        Ok(Value::Null) | Err(_) => key.push('~'),
+        Ok(Value::String(text)) => {
+            if reads_as_json_non_string(&text) {
+                key.push('!');
+            }
+            push_escaped(key, &text);
+        }
         // Integers are digits and `-`, which escaping keeps: no text to build twice.
         Ok(Value::Number(number)) if number.is_i64() || number.is_u64() => {
             let mut digits = itoa::Buffer::new();
-            match number.as_i64() {
-                Some(int) => digits.format(int).to_owned(),
-                None => digits.format(number.as_u64().unwrap_or_default()).to_owned(),
-            }
+            key.push_str(match number.as_i64() {
+                Some(int) => digits.format(int),
+                None => digits.format(number.as_u64().unwrap_or_default()),
+            });
         }
-        Ok(other) => escape(&other.to_string()),
-        Err(_) => "~".to_owned(),
+        Ok(other) => push_escaped(key, &other.to_string()),
     }
 }
 
@@ -58,25 +78,30 @@ fn reads_as_json_non_string(text: &str) -> bool {
 /// Escapes raw text for a key (see [`key_part`]).
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    push_escaped(&mut out, text);
+    out
+}
+
+fn push_escaped(key: &mut String, text: &str) {
+    let start = key.len();
     for byte in text.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'.' | b'-') {
-            out.push(byte as char);
+            key.push(byte as char);
         } else {
-            out.push('%');
-            out.push(char::from(b"0123456789ABCDEF"[usize::from(byte >> 4)]));
-            out.push(char::from(b"0123456789ABCDEF"[usize::from(byte & 15)]));
+            key.push('%');
+            key.push(char::from(b"0123456789ABCDEF"[usize::from(byte >> 4)]));
+            key.push(char::from(b"0123456789ABCDEF"[usize::from(byte & 15)]));
         }
     }
-    if out.len() > LONGEST_PART {
-        let digest = Sha256::digest(out.as_bytes());
-        let mut hashed = String::with_capacity(65);
-        hashed.push('#');
+    if key.len() - start > LONGEST_PART {
+        let digest = Sha256::digest(&key.as_bytes()[start..]);
+        key.truncate(start);
+        key.push('#');
         for byte in digest {
-            hashed.push_str(&format!("{byte:02x}"));
+            key.push(char::from(b"0123456789abcdef"[usize::from(byte >> 4)]));
+            key.push(char::from(b"0123456789abcdef"[usize::from(byte & 15)]));
         }
-        return hashed;
     }
-    out
 }
 
 /// A key template split into literal text and placeholder names:

@@ -100,9 +100,9 @@ impl Default for MemoryBackend {
     }
 }
 
-impl CacheBackend for MemoryBackend {
-    fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Bytes>, CacheFailure>> {
-        let found = match self.entries.get(key) {
+impl MemoryBackend {
+    fn lookup(&self, key: &str) -> Option<Bytes> {
+        match self.entries.get(key) {
             Some(entry) if entry.expires > Instant::now() => Some(entry.value.clone()),
             Some(entry) => {
                 drop(entry);
@@ -111,8 +111,18 @@ impl CacheBackend for MemoryBackend {
                 None
             }
             None => None,
-        };
+        }
+    }
+}
+
+impl CacheBackend for MemoryBackend {
+    fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Bytes>, CacheFailure>> {
+        let found = self.lookup(key);
         Box::pin(async move { Ok(found) })
+    }
+
+    fn get_now(&self, key: &str) -> Option<Result<Option<Bytes>, CacheFailure>> {
+        Some(Ok(self.lookup(key)))
     }
 
     fn set<'a>(

@@ -19,7 +19,7 @@ use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::watch;
 
-pub use self::key::{escape, fill, glob_match, key_part, Template};
+pub use self::key::{escape, fill, glob_match, key_part, push_key_part, Template};
 pub use self::memory::MemoryBackend;
 pub use self::redis::RedisBackend;
 use crate::endpoint::{Call, Outcome};
@@ -82,6 +82,25 @@ pub trait CacheBackend: Send + Sync + 'static {
     fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<bool, CacheFailure>>;
     /// Removes every key matching a Redis glob; how many.
     fn delete_pattern<'a>(&'a self, pattern: &'a str) -> BoxFuture<'a, Result<u64, CacheFailure>>;
+
+    /// The value under `key` when the backend can answer at once, without waiting
+    /// (an in-process store does): `Some` of what [`CacheBackend::get`] would answer.
+    /// `None`, the default, sends the read through `get`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use apiview_core::cache::{CacheBackend, MemoryBackend};
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let backend = MemoryBackend::new();
+    /// backend.set("k", "1".into(), Duration::from_secs(5)).await.unwrap();
+    /// assert_eq!(backend.get_now("k").unwrap().unwrap().as_deref(), Some(&b"1"[..]));
+    /// # });
+    /// ```
+    fn get_now(&self, key: &str) -> Option<Result<Option<Bytes>, CacheFailure>> {
+        let _ = key;
+        None
+    }
 }
 
 type Flight = watch::Receiver<Option<Arc<Value>>>;
@@ -209,7 +228,11 @@ impl Cache {
     /// Reads the JSON text under `key`, checked to be well-formed but not parsed into
     /// a value: a hit is copied into the answer as it is.
     async fn try_get_json(&self, key: &str) -> Result<Option<Bytes>, CacheFailure> {
-        match self.0.backend.get(key).await? {
+        let found = match self.0.backend.get_now(key) {
+            Some(found) => found?,
+            None => self.0.backend.get(key).await?,
+        };
+        match found {
             Some(bytes) if serde_json::from_slice::<IgnoredAny>(&bytes).is_err() => {
                 Err(CacheFailure::not_json(key))
             }
@@ -340,12 +363,37 @@ impl Cache {
 pub trait ErasedKeyPart: Sync {
     /// The escaped key text (see [`key_part`]).
     fn key_part(&self) -> String;
+    /// Appends the escaped key text to `key` (see [`push_key_part`]).
+    fn push_key_part(&self, key: &mut String);
 }
 
 impl<T: Serialize + Sync + ?Sized> ErasedKeyPart for T {
     fn key_part(&self) -> String {
         key_part(self)
     }
+
+    fn push_key_part(&self, key: &mut String) {
+        push_key_part(key, self)
+    }
+}
+
+/// Fills a key template's literals with values, escaped as [`key_part`] does, into
+/// one string: what `#[cache]` builds its key with.
+///
+/// ```
+/// use apiview_core::cache::fill_key;
+///
+/// assert_eq!(fill_key(&["add:", ":", ""], &[&1, &"x y"]), "add:1:x%20y");
+/// ```
+pub fn fill_key(literals: &[&str], parts: &[&dyn ErasedKeyPart]) -> String {
+    let mut key = String::with_capacity(literals.iter().map(|l| l.len()).sum::<usize>() + parts.len() * 8);
+    for (index, literal) in literals.iter().enumerate() {
+        key.push_str(literal);
+        if let Some(part) = parts.get(index) {
+            part.push_key_part(&mut key);
+        }
+    }
+    key
 }
 
 /// Every configured cache, by name; built once with the App.
