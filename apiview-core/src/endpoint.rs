@@ -229,14 +229,14 @@ pub struct EndpointMeta {
 /// ```
 /// use apiview::endpoint::Outcome;
 ///
-/// assert!(matches!(Outcome::from_serialize("pong"), Outcome::Data(_)));
+/// assert!(matches!(Outcome::from_serialize("pong"), Outcome::Json(_)));
 /// ```
 #[derive(Debug)]
 pub enum Outcome {
     /// A result, to be packed with `pack_result`.
     Data(Value),
-    /// A result already serialized as JSON text (a cache hit), packed with
-    /// [`Packer::write_result_json`](crate::Packer::write_result_json).
+    /// A result already serialized as JSON text (an endpoint's return value, a cache
+    /// hit), packed with [`Packer::write_result_json`](crate::Packer::write_result_json).
     Json(bytes::Bytes),
     /// A response sent as is (`Raw`).
     Raw(poem::Response),
@@ -245,17 +245,19 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    /// Serializes a result; a value that does not serialize is a `SysError` (logged).
+    /// Serializes a result to JSON text, once: packers write it into their envelope
+    /// as it is (no `Value` tree in between). A value that does not serialize is a
+    /// `SysError` (logged).
     ///
     /// ```
     /// use apiview::endpoint::Outcome;
     ///
-    /// let Outcome::Data(value) = Outcome::from_serialize(&[1, 2]) else { unreachable!() };
-    /// assert_eq!(value, serde_json::json!([1, 2]));
+    /// let Outcome::Json(json) = Outcome::from_serialize(&[1, 2]) else { unreachable!() };
+    /// assert_eq!(&json[..], b"[1,2]");
     /// ```
     pub fn from_serialize<T: Serialize + ?Sized>(value: &T) -> Outcome {
-        match serde_json::to_value(value) {
-            Ok(value) => Outcome::Data(value),
+        match serde_json::to_vec(value) {
+            Ok(json) => Outcome::Json(json.into()),
             Err(err) => {
                 tracing::error!(%err, "the endpoint's result does not serialize to JSON");
                 Outcome::Error(BizError::sys_error())

@@ -103,18 +103,19 @@ pub trait CacheBackend: Send + Sync + 'static {
     }
 }
 
-type Flight = watch::Receiver<Option<Arc<Value>>>;
+/// The JSON text of the flight's result, once it has one.
+type Flight = watch::Receiver<Option<Bytes>>;
 
 /// The computing request's end of a flight: the cache, the key, the result's sender.
 #[derive(Debug)]
 struct Leader {
     cache: Cache,
     key: String,
-    sender: watch::Sender<Option<Arc<Value>>>,
+    sender: watch::Sender<Option<Bytes>>,
 }
 
 impl Leader {
-    fn land(self) -> watch::Sender<Option<Arc<Value>>> {
+    fn land(self) -> watch::Sender<Option<Bytes>> {
         self.cache
             .0
             .flights
@@ -501,9 +502,9 @@ impl Miss {
     /// Hands the result to the waiting requests. The flight stays registered until
     /// the miss is dropped (after the write), so that a request arriving during the
     /// write joins it instead of computing again.
-    fn publish(&self, value: &Value) {
+    fn publish(&self, json: &Bytes) {
         if let Some(leader) = &self.flight {
-            leader.sender.send_replace(Some(Arc::new(value.clone())));
+            leader.sender.send_replace(Some(json.clone()));
         }
     }
 }
@@ -580,8 +581,8 @@ pub async fn lookup(
     };
     let wait = call.runtime.caches.single_flight_wait;
     if let Ok(Ok(value)) = tokio::time::timeout(wait, flight.wait_for(Option::is_some)).await {
-        if let Some(value) = value.as_ref() {
-            return Ok(Ok(Outcome::Data(Value::clone(value))));
+        if let Some(json) = value.as_ref() {
+            return Ok(Ok(Outcome::Json(json.clone())));
         }
     }
     Ok(Err(no_flight))
@@ -596,14 +597,19 @@ pub async fn store(
     miss: Miss,
     outcome: &Outcome,
 ) -> Result<(), BizError> {
-    let Outcome::Data(value) = outcome else {
-        return Ok(());
+    let json = match outcome {
+        Outcome::Json(json) => json.clone(),
+        Outcome::Data(value) => match serde_json::to_vec(value) {
+            Ok(json) => Bytes::from(json),
+            Err(_) => return Ok(()),
+        },
+        Outcome::Raw(_) | Outcome::Error(_) => return Ok(()),
     };
-    miss.publish(value);
+    miss.publish(&json);
     if !spec.set_to_cache {
         return Ok(());
     }
-    let written = write(call, spec, &[(key.to_owned(), value)]).await;
+    let written = write(call, spec, vec![(key.to_owned(), json)]).await;
     drop(miss);
     written
 }
@@ -617,12 +623,21 @@ pub async fn store_batch(
     params: &[(&str, String)],
     outcome: &Outcome,
 ) -> Result<(), BizError> {
-    let Outcome::Data(value) = outcome else {
-        return Ok(());
-    };
     if !spec.set_to_cache {
         return Ok(());
     }
+    let parsed;
+    let value = match outcome {
+        Outcome::Data(value) => value,
+        Outcome::Json(json) => match serde_json::from_slice::<Value>(json) {
+            Ok(value) => {
+                parsed = value;
+                &parsed
+            }
+            Err(_) => return Ok(()),
+        },
+        Outcome::Raw(_) | Outcome::Error(_) => return Ok(()),
+    };
     let items: Vec<(Option<&str>, &Value)> = match value {
         Value::Array(items) => items.iter().map(|item| (None, item)).collect(),
         Value::Object(map) => map.iter().map(|(key, item)| (Some(key.as_str()), item)).collect(),
@@ -660,20 +675,19 @@ pub async fn store_batch(
                 }
             }
         }
-        entries.push((fill(spec.literals, &parts), item));
+        if let Ok(json) = serde_json::to_vec(item) {
+            entries.push((fill(spec.literals, &parts), Bytes::from(json)));
+        }
     }
-    write(call, spec, &entries).await
+    write(call, spec, entries).await
 }
 
-async fn write(call: &Call, spec: &'static CacheSpec, entries: &[(String, &Value)]) -> Result<(), BizError> {
+async fn write(call: &Call, spec: &'static CacheSpec, entries: Vec<(String, Bytes)>) -> Result<(), BizError> {
     let cache = call.cache_of(spec)?;
     let ttl = ttl(call, spec);
-    for (key, value) in entries {
-        let bytes = match serde_json::to_vec(value) {
-            Ok(bytes) => Bytes::from(bytes),
-            Err(_) => continue,
-        };
-        if let Err(failure) = cache.0.backend.set(key, bytes, ttl).await {
+    for (key, json) in entries {
+        let key = key.as_str();
+        if let Err(failure) = cache.0.backend.set(key, json, ttl).await {
             if spec.ignore_errors {
                 tracing::warn!(cache = cache.name(), key, %failure, "cache write failed; answered anyway");
                 return Ok(());

@@ -1,6 +1,6 @@
 use serde_json::{json, Map, Value};
 
-use super::{error_from_envelope, parse_envelope, PackContext, Packer, UnpackContext};
+use super::{error_from_envelope, parse_envelope, write_json, PackContext, Packer, UnpackContext};
 use crate::error::BizError;
 
 /// `{"data": R|null, "errcode": 0|C, "errmsg": "OK"|M, "time": "YYYY-MM-DD HH:MM:SS", "reqid": ID}`
@@ -26,20 +26,30 @@ fn envelope(data: Value, errcode: i64, errmsg: String, cx: &PackContext) -> Valu
     envelope.insert("data".into(), data);
     envelope.insert("errcode".into(), errcode.into());
     envelope.insert("errmsg".into(), errmsg.into());
-    envelope.insert(
-        "time".into(),
-        chrono::Local::now()
-            .format("%Y-%m-%d %H:%M:%S")
-            .to_string()
-            .into(),
-    );
+    envelope.insert("time".into(), now().into());
     envelope.insert("reqid".into(), cx.request_id.into());
     Value::Object(envelope)
+}
+
+fn now() -> String {
+    chrono::Local::now().format("%Y-%m-%d %H:%M:%S").to_string()
 }
 
 impl Packer for DeetrPacker {
     fn pack_result(&self, result: Value, cx: &PackContext) -> Result<Value, BizError> {
         Ok(envelope(result, 0, "OK".into(), cx))
+    }
+
+    fn write_result_json(&self, json: &[u8], cx: &PackContext, out: &mut Vec<u8>) -> Result<(), BizError> {
+        // What `pack_result` builds, serialized, with the result's text copied in.
+        out.extend_from_slice(br#"{"data":"#);
+        out.extend_from_slice(json);
+        out.extend_from_slice(br#","errcode":0,"errmsg":"OK","time":"#);
+        write_json(&Value::String(now()), out)?;
+        out.extend_from_slice(br#","reqid":"#);
+        write_json(&Value::String(cx.request_id.to_owned()), out)?;
+        out.push(b'}');
+        Ok(())
     }
 
     fn pack_error(&self, error: &BizError, cx: &PackContext) -> Result<Value, BizError> {

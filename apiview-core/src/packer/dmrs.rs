@@ -32,6 +32,14 @@ impl Packer for DmrsPacker {
         Ok(envelope(result, "OK".into(), 0, true))
     }
 
+    fn write_result_json(&self, json: &[u8], _cx: &PackContext, out: &mut Vec<u8>) -> Result<(), BizError> {
+        // What `pack_result` builds, serialized, with the result's text copied in.
+        out.extend_from_slice(br#"{"data":"#);
+        out.extend_from_slice(json);
+        out.extend_from_slice(br#","message":"OK","returnCode":0,"successSign":true}"#);
+        Ok(())
+    }
+
     fn pack_error(&self, error: &BizError, cx: &PackContext) -> Result<Value, BizError> {
         Ok(envelope(
             Value::Null,

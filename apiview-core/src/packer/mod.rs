@@ -245,3 +245,42 @@ pub(crate) fn error_from_envelope(code: Option<&Value>, message: Option<&Value>,
         _ => BizError::parse_json_error(body),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{json, Value};
+
+    use super::{DeetrPacker, DmrsPacker, PackContext, Packer, SimplePacker};
+
+    /// The envelopes written around JSON text are the envelopes `pack_result` builds.
+    #[test]
+    fn written_envelopes_are_the_packed_ones() {
+        let cx = PackContext::detached("0123456789abcdef0123456789abcdef");
+        let packers: [&dyn Packer; 3] = [&SimplePacker, &DeetrPacker, &DmrsPacker];
+        for value in [
+            json!(null),
+            json!("pong"),
+            json!(-3.5),
+            json!([1, {"a": "é\n"}]),
+            json!({"z": 1, "a": 2}),
+        ] {
+            let json = serde_json::to_vec(&value).unwrap();
+            for packer in packers {
+                let mut packed = packer.pack_result(value.clone(), &cx).unwrap();
+                let mut written = Vec::new();
+                packer.write_result_json(&json, &cx, &mut written).unwrap();
+                let mut written: Value = serde_json::from_slice(&written).unwrap();
+                // deetr's clock may tick between the two.
+                for envelope in [&mut packed, &mut written] {
+                    if let Some(time) = envelope.get_mut("time") {
+                        *time = json!("now");
+                    }
+                }
+                assert_eq!(
+                    serde_json::to_string(&written).unwrap(),
+                    serde_json::to_string(&packed).unwrap()
+                );
+            }
+        }
+    }
+}

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use rsa::{RsaPrivateKey, RsaPublicKey};
 use serde_json::{json, Map, Value};
 
-use super::{PackContext, Packer, SimplePacker, UnpackContext};
+use super::{write_json, PackContext, Packer, SimplePacker, UnpackContext};
 use crate::cipher::{self, KEY_LEN};
 use crate::error::BizError;
 use crate::request::RawValue;
@@ -129,15 +129,20 @@ impl SafePacker {
 
     /// Encrypts an already packed simple envelope for client `client_id`.
     pub fn pack_for(&self, client_id: &str, envelope: &Value) -> Result<Value, BizError> {
+        let plaintext = serde_json::to_vec(envelope).map_err(|_| BizError::sys_error())?;
+        self.seal_for(client_id, &plaintext)
+    }
+
+    /// Encrypts an envelope's JSON text for the client.
+    fn seal_for(&self, client_id: &str, plaintext: &[u8]) -> Result<Value, BizError> {
         let public = self.keys.public_key(client_id).ok_or_else(|| {
             tracing::debug!(client_id, "safe packer: unknown client");
             BizError::app_auth_failed()
         })?;
-        let plaintext = serde_json::to_vec(envelope).map_err(|_| BizError::sys_error())?;
         let (key, password) = self.session_key(client_id, &public)?;
         Ok(json!({
             "encryptedPassword": &*password,
-            "encryptedData": cipher::seal(&key, &plaintext),
+            "encryptedData": cipher::seal(&key, plaintext),
         }))
     }
 
@@ -191,6 +196,13 @@ impl Packer for SafePacker {
     fn pack_error(&self, error: &BizError, cx: &PackContext) -> Result<Value, BizError> {
         let client = self.client_of(cx)?;
         self.pack_for(&client, &SimplePacker.pack_error(error, cx)?)
+    }
+
+    fn write_result_json(&self, json: &[u8], cx: &PackContext, out: &mut Vec<u8>) -> Result<(), BizError> {
+        let client = self.client_of(cx)?;
+        let mut plaintext = Vec::with_capacity(json.len() + 32);
+        SimplePacker.write_result_json(json, cx, &mut plaintext)?;
+        write_json(&self.seal_for(&client, &plaintext)?, out)
     }
 
     fn unpack(&self, body: &[u8], cx: &UnpackContext) -> Result<Value, BizError> {
