@@ -59,6 +59,12 @@ fn user_info() -> User {
 }
 
 #[apiview]
+#[allow_post]
+fn float_echo(x: f64) -> f64 {
+    x
+}
+
+#[apiview]
 fn custom_error() -> apiview::Result<i64> {
     Err(BizError::new(4242, "Custom {x} failure: 失败"))
 }
@@ -292,6 +298,25 @@ async fn business_errors_arrive_in_the_server_language() {
         (err.code(), err.message()),
         (STRING_TOO_SHORT, "参数字符数不足，最低要求为：2。".to_owned())
     );
+}
+
+#[tokio::test]
+async fn floats_cross_the_wire_both_ways_bit_for_bit() {
+    // Found by fuzzing: serde_json's default float parser read 2.0040940380140074e138
+    // as 2.004094038014007e138, on the server (the request) and in the client (the answer).
+    let server = common::serve(App::new(Settings::default()).at("/float_echo", float_echo)).await;
+    let client = ApiviewClient::new(&server.base);
+    for x in [
+        2.0040940380140074e138,
+        9.223777777777778e49,
+        0.1,
+        f64::MAX,
+        f64::MIN_POSITIVE,
+        5e-324,
+    ] {
+        let echoed: f64 = client.post_json("/float_echo", &json!({"x": x})).await.unwrap();
+        assert_eq!(echoed.to_bits(), x.to_bits(), "{x:e} came back as {echoed:e}");
+    }
 }
 
 // ---- the safe packer -------------------------------------------------------------
