@@ -23,7 +23,9 @@ use std::cell::Cell;
 use std::fmt;
 use std::io::Write as _;
 use std::process::ExitCode;
+use std::time::Duration;
 
+use apiview::listener::HeadTimeout;
 use futures_util::StreamExt;
 use poem::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use poem::http::{HeaderName, HeaderValue, Method};
@@ -694,7 +696,9 @@ async fn main() -> ExitCode {
         }
     };
     let app = Route::new().at("/ping", ping).at("/echo", echo).at("/add", add);
-    let server = Server::new(TcpListener::bind(addr.as_str()));
+    // The demo's server, timeouts included: the comparison is of the handlers.
+    let listener = HeadTimeout::new(TcpListener::bind(addr.as_str())).timeout(Duration::from_secs(10));
+    let server = Server::new(listener).idle_timeout(Duration::from_secs(60));
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -188,6 +188,9 @@ PY
 OPENAPI_DUMP_DIR="$docs/tests" cargo test --quiet --all-features --test openapi
 "$venv/bin/openapi-spec-validator" "$docs"/*.json "$docs"/tests/*.json
 
+echo "== schema-driven HTTP fuzzing of the demo with schemathesis (short; scripts/fuzz-http.sh runs longer)"
+FUZZ_HTTP_MAX_TIME=45 FUZZ_HTTP_MAX_EXAMPLES=20 scripts/fuzz-http.sh
+
 echo "== the Swagger UI in headless Chromium"
 need chromium chromium
 port=$(free_port)

@@ -30,7 +30,7 @@
 #[cfg(feature = "client")]
 pub use apiview_core::client;
 pub use apiview_core::{
-    app, cache, cipher, endpoint, error, helpers, inject, packer, request, settings, ApiRequest,
+    app, cache, cipher, endpoint, error, helpers, inject, listener, packer, request, settings, ApiRequest,
     App, AppEndpoint, AppError, BizError, EndpointMeta, ErrorClass, ErrorCode, Handler, Language,
     PackContext, Packer, Raw, RawValue, Result, Settings, SettingsError, UnpackContext,
 };

@@ -15,6 +15,7 @@ pub mod endpoint;
 pub mod error;
 pub mod helpers;
 pub mod inject;
+pub mod listener;
 pub mod packer;
 pub mod request;
 pub mod runtime;

@@ -35,10 +35,17 @@ pub(crate) struct Field {
 }
 
 impl Field {
-    /// Whether a value of the wrong type can be sent: anything but a string or an
-    /// untyped value.
+    /// Whether a value of the wrong type can be sent: anything but an untyped value,
+    /// or a string read from a cookie or a header (one text value). A named field
+    /// can be a JSON object or array, or a repeated query or form key, even where a
+    /// string is expected.
     pub fn typed(&self) -> bool {
-        !(is_any(&self.schema) || self.schema.get("type") == Some(&json!("string")))
+        match self.kind {
+            FieldKind::Cookie | FieldKind::Header => {
+                !(is_any(&self.schema) || self.schema.get("type") == Some(&json!("string")))
+            }
+            FieldKind::Named | FieldKind::Payload => !is_any(&self.schema),
+        }
     }
 }
 

@@ -85,7 +85,7 @@ pub(crate) fn responses(
         status.example(name.clone(), name, packed, plaintext);
     }
     let semantic = settings.http_status == HttpStatusMode::Semantic;
-    for (error, field) in implied_errors(meta, fields, takes_body) {
+    for (error, field) in implied_errors(meta, fields, takes_body, settings.body_limit) {
         if documented_codes.contains(&error.code()) {
             continue;
         }
@@ -181,6 +181,7 @@ fn implied_errors(
     meta: &EndpointMeta,
     fields: &[Field],
     takes_body: bool,
+    body_limit: u64,
 ) -> Vec<(BizError, Option<String>)> {
     let mut errors = Vec::new();
     if let Some(field) = fields.iter().find(|f| f.required) {
@@ -226,6 +227,12 @@ fn implied_errors(
     }
     if takes_body {
         errors.push((BizError::parse_json_error(b"{"), None));
+        // A form body that is malformed or not UTF-8 (found by scripts/fuzz-http.sh).
+        errors.push((
+            BizError::bad_parameter_because("_payload", "the multipart/form-data body is malformed"),
+            Some("_payload".to_owned()),
+        ));
+        errors.push((BizError::too_large_request(body_limit + 1, body_limit), None));
     }
     errors.push((BizError::sys_error(), None));
     errors

@@ -10,10 +10,17 @@
 mod endpoints;
 
 use std::process::ExitCode;
+use std::time::Duration;
 
+use apiview::listener::HeadTimeout;
 use apiview::{Settings, SwaggerExt};
 use poem::listener::TcpListener;
 use poem::Server;
+
+/// How long a client may take to send a request head (slow-loris defence).
+const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a connection may stay silent before it is closed.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 const USAGE: &str = "usage: demo [--addr HOST:PORT]   (default 127.0.0.1:3000)
        demo --print-openapi      (print the OpenAPI document and exit)";
@@ -80,7 +87,8 @@ async fn main() -> ExitCode {
         }
     };
     tracing::info!(%addr, "apiview demo listening");
-    let server = Server::new(TcpListener::bind(addr.as_str()));
+    let listener = HeadTimeout::new(TcpListener::bind(addr.as_str())).timeout(HEAD_TIMEOUT);
+    let server = Server::new(listener).idle_timeout(IDLE_TIMEOUT);
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
