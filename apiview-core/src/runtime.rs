@@ -83,7 +83,7 @@ pub(crate) fn given_request_id(request: &Request) -> Option<&HeaderValue> {
         && id.len() <= 128
         && id
             .iter()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(b));
+            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'));
     sane.then_some(value)
 }
 
@@ -135,7 +135,11 @@ impl<H: Handler> Bound<H> {
     }
 
     async fn serve(&self, mut req: Request) -> Response {
-        let request_id = request_id_of(&req);
+        let request_id = match req.headers().get(&REQUEST_ID) {
+            // Inside an App, its request log has set a sane id on the request.
+            Some(id) if !self.echo_request_id => id.to_str().unwrap_or_default().to_owned(),
+            _ => request_id_of(&req),
+        };
         if !self.methods.allows(req.method()) {
             let error = Outcome::Error(BizError::not_supported_http_method());
             let mut response = self.pack_early(req, request_id, error);
