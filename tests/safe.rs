@@ -19,6 +19,7 @@ use apiview::packer::ClientKeyStore;
 use apiview::prelude::*;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
+use common::keys::keys;
 use common::{
     code_of, err, message_of, ok, send, Answer, TestServer, APP_AUTH_FAILED, BAD_PARAMETER,
     BAD_PARAMETER_TYPE, MISSING_PARAMETER, PARSE_JSON_ERROR, STRING_TOO_LONG, STRING_TOO_SHORT,
@@ -143,31 +144,6 @@ fn calls(run: &str) -> usize {
 }
 
 // ---- keys ------------------------------------------------------------------------
-
-/// The keys of one test binary, generated once (in parallel) on first use.
-struct TestKeys {
-    server: RsaPrivateKey,
-    other_server: RsaPrivateKey,
-    alice: RsaPrivateKey,
-    bob: RsaPrivateKey,
-}
-
-fn keys() -> &'static TestKeys {
-    static KEYS: OnceLock<TestKeys> = OnceLock::new();
-    KEYS.get_or_init(|| {
-        let handles: Vec<_> = (0..4)
-            .map(|_| std::thread::spawn(|| cipher::generate_private_key(1024).unwrap()))
-            .collect();
-        let mut generated = handles.into_iter().map(|handle| handle.join().unwrap());
-        let mut next = || generated.next().unwrap();
-        TestKeys {
-            server: next(),
-            other_server: next(),
-            alice: next(),
-            bob: next(),
-        }
-    })
-}
 
 /// The key of `#[rsa_decrypt(password, key = "…")]`: its path is a literal, so the
 /// key is derived from a fixed seed, and every test run (even concurrent ones)

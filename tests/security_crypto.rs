@@ -15,15 +15,14 @@
 
 mod common;
 
-use std::sync::OnceLock;
-
 use apiview::cipher;
 use apiview::prelude::*;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
+use common::keys::keys;
 use common::{err, ok, send, TestServer, APP_AUTH_FAILED, BAD_PARAMETER};
 use rsa::traits::PublicKeyParts;
-use rsa::{Pkcs1v15Encrypt, RsaPrivateKey, RsaPublicKey};
+use rsa::{Pkcs1v15Encrypt, RsaPublicKey};
 use serde_json::{json, Value};
 use tempfile::TempDir;
 
@@ -64,30 +63,6 @@ const ACLKEY: &str = "settings-key-0123456789abcdef";
 const SECOND_ACLKEY: &str = "settings-second-key-fedcba9876543210";
 
 // ---- keys and server -------------------------------------------------------------
-
-struct Keys {
-    server: RsaPrivateKey,
-    other: RsaPrivateKey,
-    alice: RsaPrivateKey,
-    bob: RsaPrivateKey,
-}
-
-fn keys() -> &'static Keys {
-    static KEYS: OnceLock<Keys> = OnceLock::new();
-    KEYS.get_or_init(|| {
-        let handles: Vec<_> = (0..4)
-            .map(|_| std::thread::spawn(|| cipher::generate_private_key(1024).unwrap()))
-            .collect();
-        let mut generated = handles.into_iter().map(|handle| handle.join().unwrap());
-        let mut next = || generated.next().unwrap();
-        Keys {
-            server: next(),
-            other: next(),
-            alice: next(),
-            bob: next(),
-        }
-    })
-}
 
 /// A server whose key files live as long as it does.
 struct Server {
@@ -191,11 +166,11 @@ fn malformed_rsa_blobs() -> Vec<(&'static str, String)> {
         ("PKCS#1 v1.5 blob, one bit flipped", B64.encode(bad_v15)),
         (
             "OAEP for another key",
-            B64.encode(oaep(&k.other.to_public_key(), b"s3cret")),
+            B64.encode(oaep(&k.other_server.to_public_key(), b"s3cret")),
         ),
         (
             "PKCS#1 v1.5 for another key",
-            B64.encode(pkcs1v15(&k.other.to_public_key(), b"s3cret")),
+            B64.encode(pkcs1v15(&k.other_server.to_public_key(), b"s3cret")),
         ),
         (
             "OAEP, plaintext not UTF-8",

@@ -383,3 +383,38 @@ impl LogBuffer {
 }
 
 pub mod redis;
+
+/// Throw-away RSA keys for the encryption tests, generated once per test binary.
+pub mod keys {
+    use std::sync::OnceLock;
+
+    use apiview::cipher;
+    use rsa::RsaPrivateKey;
+
+    /// A server's key, another server's, and two clients' (1024 bits: fast to make,
+    /// and the wire format does not depend on the size).
+    pub struct TestKeys {
+        pub server: RsaPrivateKey,
+        pub other_server: RsaPrivateKey,
+        pub alice: RsaPrivateKey,
+        pub bob: RsaPrivateKey,
+    }
+
+    /// The keys, generated in parallel on first use.
+    pub fn keys() -> &'static TestKeys {
+        static KEYS: OnceLock<TestKeys> = OnceLock::new();
+        KEYS.get_or_init(|| {
+            let handles: Vec<_> = (0..4)
+                .map(|_| std::thread::spawn(|| cipher::generate_private_key(1024).unwrap()))
+                .collect();
+            let mut generated = handles.into_iter().map(|handle| handle.join().unwrap());
+            let mut next = || generated.next().unwrap();
+            TestKeys {
+                server: next(),
+                other_server: next(),
+                alice: next(),
+                bob: next(),
+            }
+        })
+    }
+}
