@@ -79,24 +79,14 @@ die() {
 
 # ---------------------------------------------------------------- tools
 
-apt_updated=0
-need() { # need COMMAND DEBIAN-PACKAGE
-    command -v "$1" >/dev/null 2>&1 && return 0
-    echo "bench.sh: installing $2 (for $1)"
-    local sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    if [ "$apt_updated" -eq 0 ]; then
-        DEBIAN_FRONTEND=noninteractive $sudo apt-get update -qq
-        apt_updated=1
-    fi
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$2" >/dev/null
-    command -v "$1" >/dev/null 2>&1 || die "installing $2 did not provide $1"
-}
+script=bench.sh
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
 
 command -v cargo >/dev/null 2>&1 || die "cargo is needed (a Rust toolchain)"
-need wrk wrk
-need redis-server redis-server
-need curl curl
+need wrk wrk || die "wrk is needed"
+need redis-server redis-server || die "redis-server is needed"
+need curl curl || die "curl is needed"
 
 # ---------------------------------------------------------------- helpers
 

@@ -42,17 +42,10 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-apt_updated=0
-apt_install() { # apt_install DEBIAN-PACKAGE
-    local sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    if [ "$apt_updated" -eq 0 ]; then
-        DEBIAN_FRONTEND=noninteractive $sudo apt-get update -qq
-        apt_updated=1
-    fi
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$1" >/dev/null
-}
-command -v python3 >/dev/null 2>&1 || { echo "fuzz-http.sh: installing python3"; apt_install python3; }
+script=fuzz-http.sh
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
+need python3 python3
 
 # schemathesis in a venv of its own under target/ (its dependencies are many; test.sh's
 # venv stays small).

@@ -15,21 +15,9 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-apt_updated=0
-apt_install() { # apt_install DEBIAN-PACKAGE
-    local sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    if [ "$apt_updated" -eq 0 ]; then
-        DEBIAN_FRONTEND=noninteractive $sudo apt-get update -qq
-        apt_updated=1
-    fi
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$1" >/dev/null
-}
-need() { # need COMMAND DEBIAN-PACKAGE
-    command -v "$1" >/dev/null 2>&1 && return 0
-    echo "test.sh: installing $2 (for $1)"
-    apt_install "$2"
-}
+script=test.sh
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
 
 free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
