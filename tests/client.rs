@@ -8,16 +8,16 @@ mod common;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use apiview::client::{ApiviewClient, ClientError};
 use apiview::packer::{DeetrPacker, DmrsPacker, SimplePacker};
 use apiview::prelude::*;
 use apiview::{cipher, Packer};
+use common::keys::keys;
 use common::{APP_AUTH_FAILED, BAD_PARAMETER, MISSING_PARAMETER, STRING_TOO_SHORT};
 use poem::listener::{Listener, TcpListener};
-use rsa::RsaPrivateKey;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use tempfile::TempDir;
@@ -103,28 +103,6 @@ fn routes(app: App) -> App {
 }
 
 // ---- keys ----------------------------------------------------------------------
-
-struct TestKeys {
-    server: RsaPrivateKey,
-    alice: RsaPrivateKey,
-    bob: RsaPrivateKey,
-}
-
-fn keys() -> &'static TestKeys {
-    static KEYS: OnceLock<TestKeys> = OnceLock::new();
-    KEYS.get_or_init(|| {
-        let handles: Vec<_> = (0..3)
-            .map(|_| std::thread::spawn(|| cipher::generate_private_key(1024).unwrap()))
-            .collect();
-        let mut generated = handles.into_iter().map(|handle| handle.join().unwrap());
-        let mut next = || generated.next().unwrap();
-        TestKeys {
-            server: next(),
-            alice: next(),
-            bob: next(),
-        }
-    })
-}
 
 /// Settings with the server key and alice's public key as PEM files in `dir`.
 fn safe_settings(dir: &TempDir, safe: &str) -> Settings {

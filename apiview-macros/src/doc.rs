@@ -64,12 +64,7 @@ fn doc_lines(attrs: &[Attribute]) -> Vec<Line> {
     }
     // Strip the indentation common to every non-empty line (not each line's own),
     // so that YAML blocks and markdown keep their shape.
-    let common = lines
-        .iter()
-        .filter(|line| !line.text.trim().is_empty())
-        .map(|line| line.text.chars().take_while(|c| c.is_whitespace()).count())
-        .min()
-        .unwrap_or(0);
+    let common = common_indent(&lines);
     for line in &mut lines {
         line.text = if line.text.trim().is_empty() {
             String::new()
@@ -165,13 +160,18 @@ pub fn parse(cx: &Ctxt, attrs: &[Attribute]) -> Doc {
     doc
 }
 
-fn dedent_block(lines: &[Line]) -> String {
-    let common = lines
+/// The indentation shared by every non-empty line.
+fn common_indent(lines: &[Line]) -> usize {
+    lines
         .iter()
         .filter(|line| !line.text.trim().is_empty())
         .map(|line| line.text.chars().take_while(|c| c.is_whitespace()).count())
         .min()
-        .unwrap_or(0);
+        .unwrap_or(0)
+}
+
+fn dedent_block(lines: &[Line]) -> String {
+    let common = common_indent(lines);
     lines
         .iter()
         .map(|line| line.text.chars().skip(common).collect::<String>())

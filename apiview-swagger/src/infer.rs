@@ -133,24 +133,17 @@ fn apply(fields: &mut Vec<Field>, check: &CheckMeta) {
             let number =
                 |text: &Option<&str>| text.and_then(|t| serde_json::from_str::<serde_json::Number>(t).ok());
             let (min, max) = (number(min), number(max));
+            let bounds = [
+                (min, *include_min, "minimum", "exclusiveMinimum"),
+                (max, *include_max, "maximum", "exclusiveMaximum"),
+            ];
             with_scalar(fields, field, |schema| {
-                if let Some(min) = min {
-                    schema.remove("minimum");
-                    let key = if *include_min {
-                        "minimum"
-                    } else {
-                        "exclusiveMinimum"
-                    };
-                    schema.insert(key.into(), Value::Number(min));
-                }
-                if let Some(max) = max {
-                    schema.remove("maximum");
-                    let key = if *include_max {
-                        "maximum"
-                    } else {
-                        "exclusiveMaximum"
-                    };
-                    schema.insert(key.into(), Value::Number(max));
+                for (bound, inclusive, key, exclusive_key) in bounds {
+                    if let Some(bound) = bound {
+                        schema.remove(key);
+                        let key = if inclusive { key } else { exclusive_key };
+                        schema.insert(key.into(), Value::Number(bound));
+                    }
                 }
             });
         }

@@ -1,6 +1,6 @@
 use serde_json::{json, Map, Value};
 
-use super::{error_from_envelope, parse_envelope, write_json, PackContext, Packer, UnpackContext};
+use super::{error_from_envelope, parse_envelope, PackContext, Packer, UnpackContext};
 use crate::error::BizError;
 
 /// `{"data": R|null, "errcode": 0|C, "errmsg": "OK"|M, "time": "YYYY-MM-DD HH:MM:SS", "reqid": ID}`
@@ -45,9 +45,10 @@ impl Packer for DeetrPacker {
         out.extend_from_slice(br#"{"data":"#);
         out.extend_from_slice(json);
         out.extend_from_slice(br#","errcode":0,"errmsg":"OK","time":"#);
-        write_json(&Value::String(now()), out)?;
+        // Strings serialize without fail.
+        let _ = serde_json::to_writer(&mut *out, &now());
         out.extend_from_slice(br#","reqid":"#);
-        write_json(&Value::String(cx.request_id.to_owned()), out)?;
+        let _ = serde_json::to_writer(&mut *out, cx.request_id);
         out.push(b'}');
         Ok(())
     }
