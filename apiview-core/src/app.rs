@@ -1,10 +1,13 @@
 //! `App`: the endpoints, the settings and the packers, turned into one poem endpoint.
 
 use std::fmt;
+use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
+use futures_util::future::Either;
+use futures_util::FutureExt;
 use poem::endpoint::BoxEndpoint;
 use poem::{Endpoint, IntoEndpoint, Request, Response, Route};
 use tracing::Instrument;
@@ -516,37 +519,68 @@ impl IntoEndpoint for App {
 /// let boxed = endpoint.boxed();
 /// # let _ = boxed;
 /// ```
-pub struct AppEndpoint(RequestLog<Route>);
+pub struct AppEndpoint(RequestLog);
 
 impl Endpoint for AppEndpoint {
     type Output = Response;
 
-    async fn call(&self, req: Request) -> poem::Result<Response> {
-        self.0.call(req).await
+    // Not an `async fn`: a wrapper future would hold one more copy of the request.
+    fn call(&self, req: Request) -> impl Future<Output = poem::Result<Response>> + Send {
+        self.0.call(req)
     }
 }
 
-/// Gives every request an id (echoed as `X-Request-Id`, whatever answers it) and a
-/// tracing span logging method, path, status, business code and latency.
-struct RequestLog<E>(E);
+/// Gives every request an id (echoed as `X-Request-Id`, whatever answers it) and, when
+/// `info` events of this module are enabled, a tracing span logging method, path,
+/// status, business code and latency. With them disabled, no span, clock read or
+/// span-entering wrapper costs the request anything.
+struct RequestLog(Route);
 
-impl<E: Endpoint> Endpoint for RequestLog<E> {
+impl Endpoint for RequestLog {
     type Output = Response;
 
-    async fn call(&self, mut req: Request) -> poem::Result<Response> {
-        let started = Instant::now();
+    // Not an `async fn`: the request is handed to the inner endpoint before the
+    // future starts, so that this future does not hold a copy of it.
+    fn call(&self, mut req: Request) -> impl Future<Output = poem::Result<Response>> + Send {
         // The id goes on the request as a header, as a proxy would set it: the
         // endpoint, its extractors and its packer read the same id from there.
-        let request_id = given_request_id(&req).cloned().unwrap_or_else(new_request_id);
-        req.headers_mut().insert(&REQUEST_ID, request_id.clone());
+        let request_id = match given_request_id(&req) {
+            Some(given) => given.clone(),
+            None => {
+                let id = new_request_id();
+                req.headers_mut().insert(&REQUEST_ID, id.clone());
+                id
+            }
+        };
+        let answer = if tracing::enabled!(tracing::Level::INFO) {
+            // Boxed: only a logging server pays for the span's wrapper future.
+            Either::Left(Box::pin(self.logged(req)))
+        } else {
+            Either::Right(self.0.call(req))
+        };
+        // A combinator rather than an `async` block, which would hold the inner
+        // future twice (as captured and as awaited).
+        answer.map(move |answer| {
+            let mut response = answer.unwrap_or_else(|err| err.into_response());
+            if !response.headers().contains_key(&REQUEST_ID) {
+                response.headers_mut().insert(&REQUEST_ID, request_id);
+            }
+            Ok(response)
+        })
+    }
+}
+
+impl RequestLog {
+    async fn logged(&self, req: Request) -> poem::Result<Response> {
+        let started = Instant::now();
         let span = tracing::info_span!(
             "request",
             method = %req.method(),
             path = req.uri().path(),
-            request_id = request_id.to_str().unwrap_or_default(),
+            request_id = req.headers().get(&REQUEST_ID).and_then(|id| id.to_str().ok()).unwrap_or_default(),
         );
         async move {
-            let mut response = self.0.get_response(req).await;
+            let response = self.0.get_response(req).await;
             let code = response
                 .extensions()
                 .get::<BusinessCode>()
@@ -557,9 +591,6 @@ impl<E: Endpoint> Endpoint for RequestLog<E> {
                 latency_us = started.elapsed().as_micros() as u64,
                 "answered"
             );
-            if !response.headers().contains_key(&REQUEST_ID) {
-                response.headers_mut().insert(&REQUEST_ID, request_id);
-            }
             Ok(response)
         }
         .instrument(span)

@@ -5,7 +5,7 @@ use std::sync::{Arc, OnceLock};
 
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
-use poem::http::header::{CONTENT_LENGTH, CONTENT_TYPE, COOKIE};
+use poem::http::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, COOKIE};
 use poem::http::{HeaderMap, Method, Uri};
 use serde_json::{Map, Value};
 
@@ -153,7 +153,8 @@ pub struct ApiRequest(Arc<Inner>);
 
 struct Inner {
     request: poem::Request,
-    request_id: String,
+    /// Visible ASCII: a sane id the client sent, or 32 hex digits.
+    request_id: HeaderValue,
     body: Body,
     /// Parsed on first lookup: many endpoints never read the query.
     query: OnceLock<Vec<(Piece, Piece)>>,
@@ -166,7 +167,12 @@ struct Inner {
 static NULL: Value = Value::Null;
 
 impl ApiRequest {
-    pub(crate) fn new(request: poem::Request, request_id: String, body: Body, caches: Arc<Caches>) -> Self {
+    pub(crate) fn new(
+        request: poem::Request,
+        request_id: HeaderValue,
+        body: Body,
+        caches: Arc<Caches>,
+    ) -> Self {
         ApiRequest(Arc::new(Inner {
             request,
             request_id,
@@ -186,6 +192,17 @@ impl ApiRequest {
             .get_or_init(|| parse_query(query))
             .iter()
             .map(move |(key, value)| (key.text(query), value.text(query)))
+    }
+
+    /// The query string's value(s) for `name`: read straight from the URI's text when
+    /// nothing on the way needs percent-decoding (no allocation), else from the
+    /// decoded pairs.
+    fn query_value(&self, name: &str) -> Option<RawValue<'_>> {
+        let query = self.0.request.uri().query().unwrap_or("");
+        match scan_query(query, name) {
+            Ok(found) => found,
+            Err(NeedsDecoding) => find_pairs(self.query_pairs(), name),
+        }
     }
 
     /// The HTTP method.
@@ -295,7 +312,7 @@ impl ApiRequest {
     /// }
     /// ```
     pub fn request_id(&self) -> &str {
-        &self.0.request_id
+        self.0.request_id.to_str().unwrap_or_default()
     }
 
     /// The peer's address, as text.
@@ -431,7 +448,7 @@ impl ApiRequest {
             }
             Body::Json(_) | Body::None => {}
         }
-        if let Some(value) = find_pairs(self.query_pairs(), name) {
+        if let Some(value) = self.query_value(name) {
             return Some(value);
         }
         self.header(header)
@@ -516,7 +533,7 @@ impl std::fmt::Debug for ApiRequest {
         f.debug_struct("ApiRequest")
             .field("method", self.method())
             .field("uri", self.uri())
-            .field("request_id", &self.0.request_id)
+            .field("request_id", &self.request_id())
             .finish_non_exhaustive()
     }
 }
@@ -554,6 +571,51 @@ fn group_pairs<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> Map<Strin
         }
     }
     grouped
+}
+
+/// A piece of the query string that has to be percent-decoded before it is compared
+/// or returned.
+struct NeedsDecoding;
+
+/// `name`'s value(s) in the query string, read as [`parse_query`] reads it, found
+/// without decoding or allocating when the query has no `%` and no `+`; `Err` when it
+/// has (then a key could decode to `name`).
+fn scan_query<'a>(query: &'a str, name: &str) -> Result<Option<RawValue<'a>>, NeedsDecoding> {
+    let bytes = query.as_bytes();
+    if bytes.iter().any(|&b| b == b'%' || b == b'+') {
+        return Err(NeedsDecoding);
+    }
+    let mut first = None;
+    let mut more = Vec::new();
+    let mut start = 0;
+    while start < bytes.len() {
+        let end = bytes[start..]
+            .iter()
+            .position(|&b| b == b'&')
+            .map_or(bytes.len(), |at| start + at);
+        let pair = &query[start..end];
+        // `name=value`, or `name` alone (an empty value).
+        let value = match pair.strip_prefix(name) {
+            Some("") if !pair.is_empty() => Some(""),
+            Some(rest) => rest.strip_prefix('='),
+            None => None,
+        };
+        if let Some(value) = value {
+            match first {
+                None => first = Some(value),
+                Some(_) => more.push(value),
+            }
+        }
+        start = end + 1;
+    }
+    Ok(first.map(|first| {
+        if more.is_empty() {
+            RawValue::Text(first)
+        } else {
+            more.insert(0, first);
+            RawValue::Texts(more)
+        }
+    }))
 }
 
 /// A key or value of the query string: most need no decoding and stay a range of the
@@ -726,7 +788,52 @@ async fn parse_multipart(content_type: &str, bytes: Bytes) -> Result<Body, BizEr
 
 #[cfg(test)]
 mod tests {
-    use super::parse_query;
+    use super::{find_pairs, parse_query, scan_query};
+
+    const QUERIES: [&str; 16] = [
+        "a=1&b=2",
+        "a=b=c",
+        "&&a=1&&",
+        "=x&y",
+        "a",
+        "a+b=c%20d+e",
+        "%zz=%4",
+        "%C3%A9=%E2%82%AC",
+        "a=%FF%FE",
+        "a=1&a=2&a=",
+        "",
+        "&",
+        "é=ü",
+        "b=%41&a=1",
+        "a=1&%61=2",
+        "a=1&b=2&a=3",
+    ];
+
+    #[test]
+    fn scanning_the_query_finds_what_the_decoded_pairs_find() {
+        let mut scanned = 0;
+        for query in QUERIES {
+            let pieces = parse_query(query);
+            let pairs = || {
+                pieces
+                    .iter()
+                    .map(|(key, value)| (key.text(query), value.text(query)))
+            };
+            for name in ["a", "b", "y", "", "é", "a b", "%61"] {
+                let expected = find_pairs(pairs(), name).map(|value| value.to_json());
+                if let Ok(found) = scan_query(query, name) {
+                    scanned += 1;
+                    assert_eq!(
+                        found.map(|value| value.to_json()),
+                        expected,
+                        "{name:?} in {query:?}"
+                    );
+                }
+            }
+        }
+        // Most queries need no decoding: the scan answers them itself.
+        assert!(scanned >= 70, "only {scanned} lookups answered by the scan");
+    }
 
     #[test]
     fn query_pieces_read_as_form_urlencoded_reads_them() {

@@ -1,9 +1,11 @@
 //! Serving one request: method check, body, the handler's phases, packing. Everything
 //! here reads state built once when the App was built.
 
+use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, OnceLock};
 
+use futures_util::future::Either;
 use futures_util::FutureExt;
 use poem::http::header::{HeaderName, HeaderValue, ALLOW, CONTENT_TYPE};
 use poem::http::{Method, StatusCode};
@@ -87,18 +89,18 @@ pub(crate) fn given_request_id(request: &Request) -> Option<&HeaderValue> {
     sane.then_some(value)
 }
 
-/// A new request id: 32 lowercase hex digits.
+/// A new request id: 32 lowercase hex digits, in one allocation that its clones share
+/// (the request, the answer and the [`ApiRequest`] each hold one).
 pub(crate) fn new_request_id() -> HeaderValue {
-    let mut buffer = uuid::Uuid::encode_buffer();
-    let hex = uuid::Uuid::new_v4().simple().encode_lower(&mut buffer);
-    HeaderValue::from_str(hex).unwrap_or_else(|_| unreachable!("hex digits are a valid header value"))
+    let mut hex = [0u8; 32];
+    uuid::Uuid::new_v4().simple().encode_lower(&mut hex);
+    HeaderValue::from_maybe_shared(bytes::Bytes::from_owner(hex))
+        .unwrap_or_else(|_| unreachable!("hex digits are a valid header value"))
 }
 
 /// The request's `X-Request-Id` when it is a sane token, else a new 32-hex id.
-pub(crate) fn request_id_of(request: &Request) -> String {
-    let value = given_request_id(request).cloned().unwrap_or_else(new_request_id);
-    // Both kinds are visible ASCII.
-    value.to_str().unwrap_or_default().to_owned()
+pub(crate) fn request_id_of(request: &Request) -> HeaderValue {
+    given_request_id(request).cloned().unwrap_or_else(new_request_id)
 }
 
 /// A handler bound to an App: its packer and allowed methods resolved.
@@ -134,10 +136,13 @@ impl<H: Handler> Bound<H> {
         }
     }
 
-    async fn serve(&self, mut req: Request) -> Response {
+    /// The request's future. Requests without a body (or whose endpoint reads none)
+    /// are wrapped into an [`ApiRequest`] before it starts, so that their future does
+    /// not also hold the poem request; the others are served by a boxed future.
+    fn serve(&self, mut req: Request) -> impl Future<Output = Response> + Send + '_ {
         let request_id = match req.headers().get(&REQUEST_ID) {
             // Inside an App, its request log has set a sane id on the request.
-            Some(id) if !self.echo_request_id => id.to_str().unwrap_or_default().to_owned(),
+            Some(id) if !self.echo_request_id => id.clone(),
             _ => request_id_of(&req),
         };
         if !self.methods.allows(req.method()) {
@@ -148,33 +153,47 @@ impl<H: Handler> Bound<H> {
                     response.headers_mut().insert(ALLOW, value);
                 }
             }
-            return response;
+            return Either::Left(std::future::ready(response));
         }
-        let body = if self.handler.meta().reads_body || self.decode {
-            let body = match read_and_parse(&mut req, self.runtime.settings.body_limit).await {
-                Ok(body) => body,
-                Err(err) => return self.pack_early(req, request_id, Outcome::Error(err)),
-            };
-            match (self.decode, &self.runtime.server_key) {
-                (true, Some(key)) => {
-                    let explicit = self.handler.meta().decode_encrypted_data;
-                    // Boxed: the decryption's future would enlarge every request's.
-                    match Box::pin(crate::decrypt::decode_body(&body, key.clone(), explicit)).await {
-                        Ok(Some(decoded)) => decoded,
-                        Ok(None) => body,
-                        Err(err) => {
-                            // Packed with the request, so that a safe answer finds its client.
-                            let request = ApiRequest::new(req, request_id, body, self.runtime.caches.clone());
-                            return self.pack(request.request_id(), Some(&request), Outcome::Error(err));
-                        }
+        let meta = self.handler.meta();
+        // An explicit `#[decode_encrypted_data]` refuses a missing body.
+        let decodes_nothing =
+            !(self.decode && meta.decode_encrypted_data && self.runtime.server_key.is_some());
+        if !(meta.reads_body || self.decode) || (body_is_empty(&mut req) && decodes_nothing) {
+            let request = ApiRequest::new(req, request_id, Body::None, self.runtime.caches.clone());
+            return Either::Right(Either::Left(self.run(request)));
+        }
+        Either::Right(Either::Right(Box::pin(self.serve_body(req, request_id))))
+    }
+
+    /// Reads and parses the body (decrypting it when the endpoint decodes encrypted
+    /// requests), then runs the endpoint.
+    async fn serve_body(&self, mut req: Request, request_id: HeaderValue) -> Response {
+        let body = match read_and_parse(&mut req, self.runtime.settings.body_limit).await {
+            Ok(body) => body,
+            Err(err) => return self.pack_early(req, request_id, Outcome::Error(err)),
+        };
+        let body = match (self.decode, &self.runtime.server_key) {
+            (true, Some(key)) => {
+                let explicit = self.handler.meta().decode_encrypted_data;
+                match crate::decrypt::decode_body(&body, key.clone(), explicit).await {
+                    Ok(Some(decoded)) => decoded,
+                    Ok(None) => body,
+                    Err(err) => {
+                        // Packed with the request, so that a safe answer finds its client.
+                        let request = ApiRequest::new(req, request_id, body, self.runtime.caches.clone());
+                        return self.pack(request.request_id(), Some(&request), Outcome::Error(err));
                     }
                 }
-                _ => body,
             }
-        } else {
-            Body::None
+            _ => body,
         };
         let request = ApiRequest::new(req, request_id, body, self.runtime.caches.clone());
+        self.run(request).await
+    }
+
+    /// Runs the endpoint's phases and packs what they give.
+    async fn run(&self, request: ApiRequest) -> Response {
         let call = Call::new(request.clone(), self.runtime.clone(), self.cache.clone());
         let outcome = match AssertUnwindSafe(self.handler.run(call)).catch_unwind().await {
             Ok(outcome) => outcome,
@@ -193,7 +212,7 @@ impl<H: Handler> Bound<H> {
 
     /// Packs an error raised before the body was parsed, with the request head, so
     /// that a packer that needs the request (safe: the client id) still finds it.
-    fn pack_early(&self, req: Request, request_id: String, outcome: Outcome) -> Response {
+    fn pack_early(&self, req: Request, request_id: HeaderValue, outcome: Outcome) -> Response {
         let request = ApiRequest::new(req, request_id, Body::None, self.runtime.caches.clone());
         self.pack(request.request_id(), Some(&request), outcome)
     }
@@ -254,25 +273,29 @@ impl<H: Handler> Bound<H> {
     }
 }
 
+/// Whether the request's body is known to be empty (`Content-Length: 0`, or none).
+fn body_is_empty(req: &mut Request) -> bool {
+    let body = req.take_body();
+    let empty = body.is_empty();
+    req.set_body(body);
+    empty
+}
+
 async fn read_and_parse(req: &mut Request, limit: u64) -> Result<Body, BizError> {
     let body = req.take_body();
     if body.is_empty() {
         return Ok(Body::None);
     }
-    // Boxed: only requests with a body pay for reading one, in allocation and in
-    // the size of the request's future.
-    Box::pin(async {
-        let bytes = request::read_body(req, body, limit).await?;
-        request::parse_body(req.content_type(), bytes).await
-    })
-    .await
+    let bytes = request::read_body(req, body, limit).await?;
+    request::parse_body(req.content_type(), bytes).await
 }
 
 impl<H: Handler> Endpoint for Bound<H> {
     type Output = Response;
 
-    async fn call(&self, req: Request) -> poem::Result<Response> {
-        Ok(self.serve(req).await)
+    // Not an `async fn`: a wrapper future would hold one more copy of the request.
+    fn call(&self, req: Request) -> impl std::future::Future<Output = poem::Result<Response>> + Send {
+        self.serve(req).map(Ok)
     }
 }
 
