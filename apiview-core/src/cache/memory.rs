@@ -131,6 +131,10 @@ impl CacheBackend for MemoryBackend {
         value: Bytes,
         ttl: Duration,
     ) -> BoxFuture<'a, Result<(), CacheFailure>> {
+        // Checked here, once, so that no hit needs checking (`stores_only_json`).
+        if !super::is_json(&value) {
+            return Box::pin(async move { Err(CacheFailure::not_json(key)) });
+        }
         if self.entries.len() >= self.max_entries && !self.entries.contains_key(key) {
             self.make_room();
         }
@@ -142,6 +146,10 @@ impl CacheBackend for MemoryBackend {
             },
         );
         Box::pin(async { Ok(()) })
+    }
+
+    fn stores_only_json(&self) -> bool {
+        true
     }
 
     fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<bool, CacheFailure>> {

@@ -8,11 +8,12 @@ mod redis;
 
 use std::collections::HashMap;
 use std::fmt;
+use std::future::{ready, Future};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures_util::future::BoxFuture;
+use futures_util::future::{BoxFuture, Either};
 use poem::http::HeaderName;
 use serde::de::IgnoredAny;
 use serde::Serialize;
@@ -101,6 +102,25 @@ pub trait CacheBackend: Send + Sync + 'static {
         let _ = key;
         None
     }
+
+    /// Whether every value this backend answers is well-formed JSON because its
+    /// [`CacheBackend::set`] refuses anything else (the memory backend's does): a
+    /// cached answer read from it is then not checked again. `false`, the default,
+    /// has each hit checked, as a store that others also write to needs.
+    ///
+    /// ```
+    /// use apiview_core::cache::{CacheBackend, MemoryBackend};
+    ///
+    /// assert!(MemoryBackend::new().stores_only_json());
+    /// ```
+    fn stores_only_json(&self) -> bool {
+        false
+    }
+}
+
+/// Whether `bytes` is one well-formed JSON value.
+pub(crate) fn is_json(bytes: &[u8]) -> bool {
+    serde_json::from_slice::<IgnoredAny>(bytes).is_ok()
 }
 
 /// The JSON text of the flight's result, once it has one.
@@ -234,7 +254,7 @@ impl Cache {
             None => self.0.backend.get(key).await?,
         };
         match found {
-            Some(bytes) if serde_json::from_slice::<IgnoredAny>(&bytes).is_err() => {
+            Some(bytes) if !self.0.backend.stores_only_json() && !is_json(&bytes) => {
                 Err(CacheFailure::not_json(key))
             }
             found => Ok(found),
@@ -544,7 +564,32 @@ fn disabled(call: &Call) -> bool {
 /// Phase "cache lookup": a hit answers at once (its JSON text, as stored); a miss may
 /// wait for a concurrent request computing the same key (single flight), or become
 /// that request.
-pub async fn lookup(
+pub fn lookup<'a>(
+    call: &'a Call,
+    spec: &'static CacheSpec,
+    key: &'a str,
+) -> impl Future<Output = Result<Result<Outcome, Miss>, BizError>> + Send + 'a {
+    if let Some(json) = hit_now(call, spec, key) {
+        return Either::Left(ready(Ok(Ok(Outcome::Json(json)))));
+    }
+    // Boxed: only a miss, or a backend that answers later, pays for the future that
+    // reads, joins a flight and waits.
+    Either::Right(Box::pin(lookup_later(call, spec, key)))
+}
+
+/// A hit the backend answers at once (the memory backend does), or `None`: the
+/// common answer of a cached endpoint needs no future of its own.
+fn hit_now(call: &Call, spec: &'static CacheSpec, key: &str) -> Option<Bytes> {
+    if !spec.get_from_cache || disabled(call) {
+        return None;
+    }
+    let cache = call.cache_of(spec).ok()?;
+    let json = cache.0.backend.get_now(key)?.ok()??;
+    // Anything else (not JSON, a failure) goes the long way, which reports it.
+    (cache.0.backend.stores_only_json() || is_json(&json)).then_some(json)
+}
+
+async fn lookup_later(
     call: &Call,
     spec: &'static CacheSpec,
     key: &str,
@@ -590,28 +635,32 @@ pub async fn lookup(
 
 /// Phase "cache store": a result (never an error) is written, and handed to the
 /// requests waiting on its key.
-pub async fn store(
-    call: &Call,
+pub fn store<'a>(
+    call: &'a Call,
     spec: &'static CacheSpec,
     key: &str,
     miss: Miss,
     outcome: &Outcome,
-) -> Result<(), BizError> {
+) -> impl Future<Output = Result<(), BizError>> + Send + 'a {
     let json = match outcome {
         Outcome::Json(json) => json.clone(),
         Outcome::Data(value) => match serde_json::to_vec(value) {
             Ok(json) => Bytes::from(json),
-            Err(_) => return Ok(()),
+            Err(_) => return Either::Left(ready(Ok(()))),
         },
-        Outcome::Raw(_) | Outcome::Error(_) => return Ok(()),
+        Outcome::Raw(_) | Outcome::Error(_) => return Either::Left(ready(Ok(()))),
     };
     miss.publish(&json);
     if !spec.set_to_cache {
-        return Ok(());
+        return Either::Left(ready(Ok(())));
     }
-    let written = write(call, spec, vec![(key.to_owned(), json)]).await;
-    drop(miss);
-    written
+    let key = key.to_owned();
+    // Boxed: the write's future would enlarge every request's, hits included.
+    Either::Right(Box::pin(async move {
+        let written = write(call, spec, vec![(key, json)]).await;
+        drop(miss);
+        written
+    }))
 }
 
 /// Phase "cache store" of a `batch` endpoint: each element of a list result (each
