@@ -8,11 +8,13 @@
 # blocking pool), and /plain_ping measured while a second wrk drives that encrypted
 # POST /echo next to it ("mixed": do the RSA decryptions stall the async workers?).
 #
-#   scripts/bench.sh                       # defaults: 3 rounds of wrk -t2 -c32 -d10s
-#   BENCH_DURATION=5s BENCH_ROUNDS=1 scripts/bench.sh
+#   scripts/bench.sh                       # defaults: 7 rounds of wrk -t2 -c32 -d5s
+#   BENCH_DURATION=3s BENCH_ROUNDS=1 scripts/bench.sh    # a quick look
 #
-# Environment: BENCH_DURATION (10s), BENCH_THREADS (2), BENCH_CONNECTIONS (32),
-# BENCH_ROUNDS (3; each figure is the best round, each ratio also the median of the rounds), BENCH_WARMUP (2s per endpoint),
+# Environment: BENCH_DURATION (5s), BENCH_THREADS (2), BENCH_CONNECTIONS (32),
+# BENCH_ROUNDS (7; each figure is the best round, each ratio also the median of the rounds:
+# this machine's speed drifts by 10 % from one run to the next, so many short pairs
+# run back to back say more than a few long ones), BENCH_WARMUP (2s per endpoint),
 # BENCH_MIXED_CONNECTIONS (4: connections of the background wrk -t1 of the mixed run),
 # BENCH_ALLOW_MISMATCH=1 (go on when the baseline's bytes differ from the demo's).
 #
@@ -29,10 +31,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DURATION=${BENCH_DURATION:-10s}
+DURATION=${BENCH_DURATION:-5s}
 THREADS=${BENCH_THREADS:-2}
 CONNECTIONS=${BENCH_CONNECTIONS:-32}
-ROUNDS=${BENCH_ROUNDS:-3}
+ROUNDS=${BENCH_ROUNDS:-7}
 WARMUP=${BENCH_WARMUP:-2s}
 MIXED_CONNECTIONS=${BENCH_MIXED_CONNECTIONS:-4}
 TARGET_DIR=${CARGO_TARGET_DIR:-target}
