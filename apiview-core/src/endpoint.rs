@@ -256,6 +256,15 @@ impl Outcome {
     /// assert_eq!(&json[..], b"[1,2]");
     /// ```
     pub fn from_serialize<T: Serialize + ?Sized>(value: &T) -> Outcome {
+        // Most results are short: written on the stack first, then copied into bytes of
+        // their exact size (one allocation, where a growing buffer turned into bytes
+        // takes two).
+        let mut stack = [0u8; 256];
+        let mut cursor = std::io::Cursor::new(&mut stack[..]);
+        if serde_json::to_writer(&mut cursor, value).is_ok() {
+            let len = cursor.position() as usize;
+            return Outcome::Json(bytes::Bytes::copy_from_slice(&stack[..len]));
+        }
         match serde_json::to_vec(value) {
             Ok(json) => Outcome::Json(json.into()),
             Err(err) => {

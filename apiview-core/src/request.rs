@@ -167,6 +167,7 @@ struct Inner {
 static NULL: Value = Value::Null;
 
 impl ApiRequest {
+    #[inline]
     pub(crate) fn new(
         request: poem::Request,
         request_id: HeaderValue,

@@ -219,7 +219,9 @@ impl<H: Handler> Bound<H> {
 
     fn pack(&self, request_id: &str, request: Option<&ApiRequest>, outcome: Outcome) -> Response {
         let cx = PackContext::new(request_id, self.runtime.language(), request);
-        let mut body = Vec::with_capacity(128);
+        // Empty: the built-in packers reserve the answer's exact size, and a body whose
+        // length is its capacity becomes the response's bytes without another allocation.
+        let mut body = Vec::new();
         let written = match outcome {
             Outcome::Raw(response) => return self.echo(response, request_id),
             Outcome::Data(value) => self.packer.write_result(value, &cx, &mut body),

@@ -554,9 +554,16 @@ fn disabled(call: &Call) -> bool {
     let Some(name) = &call.runtime.caches.disable_header else {
         return false;
     };
-    call.request
-        .headers()
-        .get(name)
+    let headers = call.request.headers();
+    // With a handful of headers, comparing names beats hashing this one.
+    let value = if headers.len() <= 8 {
+        headers
+            .iter()
+            .find_map(|(header, value)| (header == name).then_some(value))
+    } else {
+        headers.get(name)
+    };
+    value
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.trim().eq_ignore_ascii_case("true") || value.trim() == "1")
 }

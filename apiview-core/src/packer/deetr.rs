@@ -42,6 +42,7 @@ impl Packer for DeetrPacker {
 
     fn write_result_json(&self, json: &[u8], cx: &PackContext, out: &mut Vec<u8>) -> Result<(), BizError> {
         // What `pack_result` builds, serialized, with the result's text copied in.
+        out.reserve(json.len() + 96 + cx.request_id.len());
         out.extend_from_slice(br#"{"data":"#);
         out.extend_from_slice(json);
         out.extend_from_slice(br#","errcode":0,"errmsg":"OK","time":"#);

@@ -34,9 +34,12 @@ impl Packer for DmrsPacker {
 
     fn write_result_json(&self, json: &[u8], _cx: &PackContext, out: &mut Vec<u8>) -> Result<(), BizError> {
         // What `pack_result` builds, serialized, with the result's text copied in.
-        out.extend_from_slice(br#"{"data":"#);
+        const PREFIX: &[u8] = br#"{"data":"#;
+        const SUFFIX: &[u8] = br#","message":"OK","returnCode":0,"successSign":true}"#;
+        out.reserve(PREFIX.len() + json.len() + SUFFIX.len());
+        out.extend_from_slice(PREFIX);
         out.extend_from_slice(json);
-        out.extend_from_slice(br#","message":"OK","returnCode":0,"successSign":true}"#);
+        out.extend_from_slice(SUFFIX);
         Ok(())
     }
 

@@ -169,6 +169,7 @@ pub trait Packer: Send + Sync + 'static {
 
 /// Serializes `value` into `out`; a value that does not serialize is a SysError.
 pub(crate) fn write_json(value: &Value, out: &mut Vec<u8>) -> Result<(), BizError> {
+    out.reserve(128);
     serde_json::to_writer(out, value).map_err(|err| {
         tracing::error!(%err, "a packed answer does not serialize");
         BizError::sys_error()
