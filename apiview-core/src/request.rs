@@ -588,16 +588,11 @@ fn scan_query<'a>(query: &'a str, name: &str) -> Result<Option<RawValue<'a>>, Ne
     }
     let mut first = None;
     let mut more = Vec::new();
-    let mut start = 0;
-    while start < bytes.len() {
-        let end = bytes[start..]
-            .iter()
-            .position(|&b| b == b'&')
-            .map_or(bytes.len(), |at| start + at);
+    for (start, end) in pieces(query) {
         let pair = &query[start..end];
         // `name=value`, or `name` alone (an empty value).
         let value = match pair.strip_prefix(name) {
-            Some("") if !pair.is_empty() => Some(""),
+            Some("") => Some(""),
             Some(rest) => rest.strip_prefix('='),
             None => None,
         };
@@ -607,7 +602,6 @@ fn scan_query<'a>(query: &'a str, name: &str) -> Result<Option<RawValue<'a>>, Ne
                 Some(_) => more.push(value),
             }
         }
-        start = end + 1;
     }
     Ok(first.map(|first| {
         if more.is_empty() {
@@ -653,27 +647,35 @@ impl Piece {
 /// `application/x-www-form-urlencoded` pairs, as `form_urlencoded::parse` reads them:
 /// `&`-separated, empty pieces skipped, split at the first `=`, `+` for a space.
 fn parse_query(query: &str) -> Vec<(Piece, Piece)> {
+    pieces(query)
+        .map(|(start, end)| match query[start..end].find('=') {
+            Some(eq) => (
+                Piece::of(query, start, start + eq),
+                Piece::of(query, start + eq + 1, end),
+            ),
+            None => (Piece::of(query, start, end), Piece::Range(end, end)),
+        })
+        .collect()
+}
+
+/// The `(start, end)` of each `&`-separated piece of the query, empty ones skipped.
+fn pieces(query: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
     let bytes = query.as_bytes();
-    let mut pairs = Vec::new();
     let mut start = 0;
-    while start < bytes.len() {
-        let end = bytes[start..]
-            .iter()
-            .position(|&b| b == b'&')
-            .map_or(bytes.len(), |at| start + at);
-        if end > start {
-            let pair = match bytes[start..end].iter().position(|&b| b == b'=') {
-                Some(eq) => (
-                    Piece::of(query, start, start + eq),
-                    Piece::of(query, start + eq + 1, end),
-                ),
-                None => (Piece::of(query, start, end), Piece::Range(end, end)),
-            };
-            pairs.push(pair);
+    std::iter::from_fn(move || {
+        while start < bytes.len() {
+            let piece_start = start;
+            let end = bytes[start..]
+                .iter()
+                .position(|&b| b == b'&')
+                .map_or(bytes.len(), |at| start + at);
+            start = end + 1;
+            if end > piece_start {
+                return Some((piece_start, end));
+            }
         }
-        start = end + 1;
-    }
-    pairs
+        None
+    })
 }
 
 /// Reads the body, refusing more than `limit` bytes: by `Content-Length` before
@@ -838,21 +840,7 @@ mod tests {
 
     #[test]
     fn query_pieces_read_as_form_urlencoded_reads_them() {
-        for query in [
-            "a=1&b=2",
-            "a=b=c",
-            "&&a=1&&",
-            "=x&y",
-            "a",
-            "a+b=c%20d+e",
-            "%zz=%4",
-            "%C3%A9=%E2%82%AC",
-            "a=%FF%FE",
-            "a=1&a=2&a=",
-            "",
-            "&",
-            "é=ü",
-        ] {
+        for query in QUERIES {
             let expected: Vec<(String, String)> =
                 form_urlencoded::parse(query.as_bytes()).into_owned().collect();
             let parsed: Vec<(String, String)> = parse_query(query)
