@@ -147,7 +147,7 @@ impl<H: Handler> Bound<H> {
         };
         if !self.methods.allows(req.method()) {
             let error = Outcome::Error(BizError::not_supported_http_method());
-            let mut response = self.pack_early(req, request_id, error);
+            let mut response = self.pack_early(req, request_id, Body::None, error);
             if self.runtime.settings.http_status == HttpStatusMode::Semantic {
                 if let Ok(value) = HeaderValue::from_str(&self.methods.allow_header()) {
                     response.headers_mut().insert(ALLOW, value);
@@ -171,7 +171,7 @@ impl<H: Handler> Bound<H> {
     async fn serve_body(&self, mut req: Request, request_id: HeaderValue) -> Response {
         let body = match read_and_parse(&mut req, self.runtime.settings.body_limit).await {
             Ok(body) => body,
-            Err(err) => return self.pack_early(req, request_id, Outcome::Error(err)),
+            Err(err) => return self.pack_early(req, request_id, Body::None, Outcome::Error(err)),
         };
         let body = match (self.decode, &self.runtime.server_key) {
             (true, Some(key)) => {
@@ -179,11 +179,8 @@ impl<H: Handler> Bound<H> {
                 match crate::decrypt::decode_body(&body, key.clone(), explicit).await {
                     Ok(Some(decoded)) => decoded,
                     Ok(None) => body,
-                    Err(err) => {
-                        // Packed with the request, so that a safe answer finds its client.
-                        let request = ApiRequest::new(req, request_id, body, self.runtime.caches.clone());
-                        return self.pack(request.request_id(), Some(&request), Outcome::Error(err));
-                    }
+                    // Packed with the request, so that a safe answer finds its client.
+                    Err(err) => return self.pack_early(req, request_id, body, Outcome::Error(err)),
                 }
             }
             _ => body,
@@ -207,18 +204,20 @@ impl<H: Handler> Bound<H> {
                 Outcome::Error(BizError::sys_error())
             }
         };
-        self.pack(request.request_id(), Some(&request), outcome)
+        self.pack(&request, outcome)
     }
 
-    /// Packs an error raised before the body was parsed, with the request head, so
-    /// that a packer that needs the request (safe: the client id) still finds it.
-    fn pack_early(&self, req: Request, request_id: HeaderValue, outcome: Outcome) -> Response {
-        let request = ApiRequest::new(req, request_id, Body::None, self.runtime.caches.clone());
-        self.pack(request.request_id(), Some(&request), outcome)
+    /// Packs an error raised before the endpoint ran, with the request (and the body
+    /// read so far), so that a packer that needs the request (safe: the client id)
+    /// still finds it.
+    fn pack_early(&self, req: Request, request_id: HeaderValue, body: Body, outcome: Outcome) -> Response {
+        let request = ApiRequest::new(req, request_id, body, self.runtime.caches.clone());
+        self.pack(&request, outcome)
     }
 
-    fn pack(&self, request_id: &str, request: Option<&ApiRequest>, outcome: Outcome) -> Response {
-        let cx = PackContext::new(request_id, self.runtime.language(), request);
+    fn pack(&self, request: &ApiRequest, outcome: Outcome) -> Response {
+        let cx = PackContext::new(request, self.runtime.language());
+        let request_id = cx.request_id;
         // Empty: the built-in packers reserve the answer's exact size, and a body whose
         // length is its capacity becomes the response's bytes without another allocation.
         let mut body = Vec::new();

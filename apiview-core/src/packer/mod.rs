@@ -33,8 +33,9 @@ pub struct PackContext<'a> {
     pub request_id: &'a str,
     /// The language of error messages.
     pub language: Language,
-    /// The request, when there is one (an error raised before the request was read,
-    /// such as a body over the limit, has none).
+    /// The request: always there when an App packs an answer (even an error raised
+    /// before the body was read); `None` only in a [detached](PackContext::detached)
+    /// context.
     pub request: Option<&'a ApiRequest>,
 }
 
@@ -56,11 +57,11 @@ impl<'a> PackContext<'a> {
         }
     }
 
-    pub(crate) fn new(request_id: &'a str, language: Language, request: Option<&'a ApiRequest>) -> Self {
+    pub(crate) fn new(request: &'a ApiRequest, language: Language) -> Self {
         PackContext {
-            request_id,
+            request_id: request.request_id(),
             language,
-            request,
+            request: Some(request),
         }
     }
 }
