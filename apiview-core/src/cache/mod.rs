@@ -246,14 +246,15 @@ impl Cache {
         }
     }
 
-    /// Reads the JSON text under `key`, checked to be well-formed but not parsed into
-    /// a value: a hit is copied into the answer as it is.
-    async fn try_get_json(&self, key: &str) -> Result<Option<Bytes>, CacheFailure> {
-        let found = match self.0.backend.get_now(key) {
-            Some(found) => found?,
-            None => self.0.backend.get(key).await?,
-        };
-        match found {
+    /// What a read of `key` found, checked to be well-formed JSON but not parsed into
+    /// a value (a hit is copied into the answer as it is). Values of a backend that
+    /// [stores only JSON](CacheBackend::stores_only_json) are not checked again.
+    fn checked_json(
+        &self,
+        key: &str,
+        found: Result<Option<Bytes>, CacheFailure>,
+    ) -> Result<Option<Bytes>, CacheFailure> {
+        match found? {
             Some(bytes) if !self.0.backend.stores_only_json() && !is_json(&bytes) => {
                 Err(CacheFailure::not_json(key))
             }
@@ -576,37 +577,42 @@ pub fn lookup<'a>(
     spec: &'static CacheSpec,
     key: &'a str,
 ) -> impl Future<Output = Result<Result<Outcome, Miss>, BizError>> + Send + 'a {
-    if let Some(json) = hit_now(call, spec, key) {
+    if !spec.get_from_cache || disabled(call) {
+        return Either::Left(ready(Ok(Err(Miss { flight: None }))));
+    }
+    let cache = match call.cache_of(spec) {
+        Ok(cache) => cache,
+        Err(err) => return Either::Left(ready(Err(err))),
+    };
+    // A backend that answers at once (the memory backend does) gives a hit without a
+    // future of its own: the common answer of a cached endpoint.
+    let read_now = cache
+        .0
+        .backend
+        .get_now(key)
+        .map(|found| cache.checked_json(key, found));
+    if let Some(Ok(Some(json))) = read_now {
         return Either::Left(ready(Ok(Ok(Outcome::Json(json)))));
     }
     // Boxed: only a miss, or a backend that answers later, pays for the future that
     // reads, joins a flight and waits.
-    Either::Right(Box::pin(lookup_later(call, spec, key)))
+    Either::Right(Box::pin(lookup_later(call, cache, spec, key, read_now)))
 }
 
-/// A hit the backend answers at once (the memory backend does), or `None`: the
-/// common answer of a cached endpoint needs no future of its own.
-fn hit_now(call: &Call, spec: &'static CacheSpec, key: &str) -> Option<Bytes> {
-    if !spec.get_from_cache || disabled(call) {
-        return None;
-    }
-    let cache = call.cache_of(spec).ok()?;
-    let json = cache.0.backend.get_now(key)?.ok()??;
-    // Anything else (not JSON, a failure) goes the long way, which reports it.
-    (cache.0.backend.stores_only_json() || is_json(&json)).then_some(json)
-}
-
+/// The rest of a lookup: the read (unless the backend answered it at once), then the
+/// flight on a miss.
 async fn lookup_later(
     call: &Call,
+    cache: &Cache,
     spec: &'static CacheSpec,
     key: &str,
+    read_now: Option<Result<Option<Bytes>, CacheFailure>>,
 ) -> Result<Result<Outcome, Miss>, BizError> {
-    let no_flight = Miss { flight: None };
-    if !spec.get_from_cache || disabled(call) {
-        return Ok(Err(no_flight));
-    }
-    let cache = call.cache_of(spec)?;
-    match cache.try_get_json(key).await {
+    let read = match read_now {
+        Some(read) => read,
+        None => cache.checked_json(key, cache.0.backend.get(key).await),
+    };
+    match read {
         Ok(Some(json)) => return Ok(Ok(Outcome::Json(json))),
         Ok(None) => {}
         Err(failure) if spec.ignore_errors => {
@@ -637,7 +643,7 @@ async fn lookup_later(
             return Ok(Ok(Outcome::Json(json.clone())));
         }
     }
-    Ok(Err(no_flight))
+    Ok(Err(Miss { flight: None }))
 }
 
 /// Phase "cache store": a result (never an error) is written, and handed to the
