@@ -544,7 +544,11 @@ fn text_pairs(pairs: &[(String, String)]) -> impl Iterator<Item = (&str, &str)> 
 }
 
 fn find_pairs<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>, name: &str) -> Option<RawValue<'a>> {
-    let mut found = pairs.filter(|(key, _)| *key == name).map(|(_, value)| value);
+    gather(pairs.filter(|(key, _)| *key == name).map(|(_, value)| value))
+}
+
+/// The values found for one name: none, one, or all of them in order.
+fn gather<'a>(mut found: impl Iterator<Item = &'a str>) -> Option<RawValue<'a>> {
     let first = found.next()?;
     match found.next() {
         None => Some(RawValue::Text(first)),
@@ -582,35 +586,21 @@ struct NeedsDecoding;
 /// without decoding or allocating when the query has no `%` and no `+`; `Err` when it
 /// has (then a key could decode to `name`).
 fn scan_query<'a>(query: &'a str, name: &str) -> Result<Option<RawValue<'a>>, NeedsDecoding> {
-    let bytes = query.as_bytes();
-    if bytes.iter().any(|&b| b == b'%' || b == b'+') {
+    if needs_decoding(query) {
         return Err(NeedsDecoding);
     }
-    let mut first = None;
-    let mut more = Vec::new();
-    for (start, end) in pieces(query) {
-        let pair = &query[start..end];
-        // `name=value`, or `name` alone (an empty value).
-        let value = match pair.strip_prefix(name) {
-            Some("") => Some(""),
-            Some(rest) => rest.strip_prefix('='),
-            None => None,
-        };
-        if let Some(value) = value {
-            match first {
-                None => first = Some(value),
-                Some(_) => more.push(value),
-            }
-        }
-    }
-    Ok(first.map(|first| {
-        if more.is_empty() {
-            RawValue::Text(first)
-        } else {
-            more.insert(0, first);
-            RawValue::Texts(more)
-        }
-    }))
+    // Only the pieces that start with `name` are split: `name=value`, or `name` alone
+    // (an empty value).
+    let values = pieces(query).filter_map(|(start, end)| match query[start..end].strip_prefix(name)? {
+        "" => Some(""),
+        rest => rest.strip_prefix('='),
+    });
+    Ok(gather(values))
+}
+
+/// Whether percent-decoding changes `text` (a `%` escape, or `+` for a space).
+fn needs_decoding(text: &str) -> bool {
+    text.bytes().any(|b| b == b'%' || b == b'+')
 }
 
 /// A key or value of the query string: most need no decoding and stay a range of the
@@ -624,7 +614,7 @@ enum Piece {
 impl Piece {
     fn of(query: &str, start: usize, end: usize) -> Piece {
         let text = &query[start..end];
-        if text.bytes().any(|b| b == b'%' || b == b'+') {
+        if needs_decoding(text) {
             let spaced = text.replace('+', " ");
             Piece::Decoded(
                 percent_encoding::percent_decode_str(&spaced)
