@@ -75,6 +75,15 @@ fn token(user: String) -> String {
     format!("TOKEN-of-{user}")
 }
 
+/// `/balance` for `user`, sent in a JSON body, where any character can travel.
+async fn balance_of(server: &TestServer, user: &str) -> Value {
+    let request = server
+        .client
+        .post(server.url("/balance"))
+        .json(&json!({"user": user}));
+    common::send(request).await.json
+}
+
 #[tokio::test]
 async fn crafted_values_never_reach_another_endpoints_cache_entry() {
     let app = App::new(common::settings(""))
@@ -116,17 +125,8 @@ async fn crafted_values_never_reach_another_endpoints_cache_entry() {
     .collect();
     for round in 1..=2 {
         for user in &crafted {
-            // In the JSON body (any byte), and in the query where it can travel.
-            let answer = common::send(
-                server
-                    .client
-                    .post(server.url("/balance"))
-                    .json(&json!({"user": user})),
-            )
-            .await
-            .json;
             assert_eq!(
-                answer,
+                balance_of(&server, user).await,
                 ok(json!(format!("balance of {user}"))),
                 "round {round}: {user:?}"
             );
@@ -151,15 +151,10 @@ async fn crafted_values_never_reach_another_endpoints_cache_entry() {
         .unwrap();
     assert_eq!(removed, 1);
     for user in &crafted {
-        let answer = common::send(
-            server
-                .client
-                .post(server.url("/balance"))
-                .json(&json!({"user": user})),
-        )
-        .await
-        .json;
-        assert_eq!(answer, ok(json!(format!("balance of {user}"))));
+        assert_eq!(
+            balance_of(&server, user).await,
+            ok(json!(format!("balance of {user}")))
+        );
     }
     assert_eq!(
         calls(&BALANCE_CALLS),
