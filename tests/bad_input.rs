@@ -216,6 +216,47 @@ async fn body_alias_still_receives_a_body_that_is_not_an_object() {
     assert_eq!(answer, ok(Value::Null));
 }
 
+/// A JSON object body's fields are found without building its tree; what is accepted,
+/// and what each field and the whole body read as, must stay what serde_json reads.
+#[tokio::test]
+async fn a_json_object_body_reads_as_serde_json_reads_it() {
+    let server = roomy_server().await;
+    let nested = |depth: usize| format!(r#"{{"a":1,"deep":{}0{}}}"#, "[".repeat(depth), "]".repeat(depth));
+    let bodies = [
+        r#"{"a":1,"name":"x","a":"2","name":"last"}"#.to_owned(),
+        r#"{"\u0061":3,"n\u0061me":"esc\"aped\n"}"#.to_owned(),
+        r#"{"a":"  7 ","name":"\ud83d\ude00 é"}"#.to_owned(),
+        r#"{"name":"\ud800"}"#.to_owned(),
+        r#"{"a":1e999}"#.to_owned(),
+        r#"{"a":1,"a":}"#.to_owned(),
+        r#"{"a":1} {}"#.to_owned(),
+        nested(120),
+        nested(130),
+    ];
+    for body in bodies {
+        let as_whole = post(&server, "/whole", Some("application/json"), body.clone()).await;
+        let as_fields = post(&server, "/fields", Some("application/json"), body.clone()).await;
+        match serde_json::from_str::<Value>(&body) {
+            Ok(parsed) => {
+                assert_eq!(as_whole, ok(parsed.clone()), "{body}");
+                let a = parsed["a"]
+                    .as_i64()
+                    .or_else(|| parsed["a"].as_str()?.trim().parse().ok());
+                assert_eq!(as_fields, ok(json!({"a": a, "name": parsed["name"]})), "{body}");
+            }
+            Err(_) => {
+                assert_eq!(code_of(&as_whole), common::PARSE_JSON_ERROR, "{body}: {as_whole}");
+                assert_eq!(
+                    code_of(&as_fields),
+                    common::PARSE_JSON_ERROR,
+                    "{body}: {as_fields}"
+                );
+            }
+        }
+    }
+    assert_alive(&server).await;
+}
+
 // ---- invalid UTF-8 -------------------------------------------------------------------
 
 #[tokio::test]

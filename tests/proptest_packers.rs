@@ -158,6 +158,12 @@ proptest! {
     }
 
     #[test]
+    fn a_borrowed_json_string_coerces_as_the_parsed_one(s in json_string_text()) {
+        let parsed = Value::String(s.clone());
+        same_coercion(&s, &parsed)?;
+    }
+
+    #[test]
     fn repeated_keys_coerce_to_the_list(ids in prop::collection::vec(any::<i64>(), 2..8)) {
         let texts: Vec<String> = ids.iter().map(i64::to_string).collect();
         let raw = RawValue::Texts(texts.iter().map(String::as_str).collect());
@@ -165,6 +171,64 @@ proptest! {
         let json_text = serde_json::to_string(&ids).expect("a list serializes");
         prop_assert_eq!(&coerce::<Vec<i64>>("ids", Some(RawValue::Text(&json_text)))?, &ids);
     }
+}
+
+/// Strings that coerce into many types: numbers, booleans, lists, enum variants.
+fn json_string_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<String>(),
+        "-?[0-9]{1,20}(\\.[0-9]{1,5})?( )?",
+        "( )?(true|false|TRUE|1|0|yes)",
+        "\\[[0-9, ]{0,10}\\]",
+        "(Red|Green|red|)",
+        ".",
+    ]
+}
+
+#[derive(Debug, PartialEq, serde::Deserialize)]
+enum Color {
+    Red,
+    Green,
+}
+
+#[derive(Debug, PartialEq, serde::Deserialize)]
+struct Named {
+    name: String,
+}
+
+/// `text` borrowed from a body (`JsonStr`) and the same string parsed (`Json`) give
+/// the same value or the same error, in every target type.
+fn same_coercion(text: &str, parsed: &Value) -> Result<(), TestCaseError> {
+    fn both<T: serde::de::DeserializeOwned + std::fmt::Debug + PartialEq>(
+        text: &str,
+        parsed: &Value,
+    ) -> Result<(), TestCaseError> {
+        let outcome = |raw| coerce::<T>("p", Some(raw)).map_err(|err| (err.code(), err.to_string()));
+        prop_assert_eq!(
+            outcome(RawValue::JsonStr(text)),
+            outcome(RawValue::Json(parsed)),
+            "{:?} as {}",
+            text,
+            std::any::type_name::<T>()
+        );
+        Ok(())
+    }
+    both::<String>(text, parsed)?;
+    both::<Option<String>>(text, parsed)?;
+    both::<i64>(text, parsed)?;
+    both::<u8>(text, parsed)?;
+    both::<f64>(text, parsed)?;
+    both::<bool>(text, parsed)?;
+    both::<char>(text, parsed)?;
+    both::<Option<i64>>(text, parsed)?;
+    both::<Vec<String>>(text, parsed)?;
+    both::<Vec<i64>>(text, parsed)?;
+    both::<(i64,)>(text, parsed)?;
+    both::<Color>(text, parsed)?;
+    both::<Named>(text, parsed)?;
+    both::<HashMap<String, i64>>(text, parsed)?;
+    both::<()>(text, parsed)?;
+    both::<Value>(text, parsed)
 }
 
 proptest! {

@@ -111,15 +111,12 @@ pub(crate) async fn decode_body(
     explicit: bool,
 ) -> Result<Option<Body>, BizError> {
     let (password, data, rest): (String, String, Map<String, Value>) = match body {
-        Body::Json(Value::Object(fields)) => {
-            let has = |name: &str| fields.contains_key(name);
-            let text = |name: &str| match fields.get(name) {
-                Some(Value::String(text)) => Some(text.clone()),
-                _ => None,
-            };
+        Body::Object(object) => {
+            let has = |name: &str| object.get(name).is_some();
+            let text = |name: &str| object.get(name)?.as_str().map(str::to_owned);
             match (text(PASSWORD), text(DATA)) {
                 (Some(password), Some(data)) => {
-                    let mut rest = fields.clone();
+                    let mut rest = object.to_map();
                     rest.remove(PASSWORD);
                     rest.remove(DATA);
                     (password, data, rest)
@@ -208,9 +205,7 @@ pub async fn rsa_decrypt_field(
     // malformed blob, after the same work.
     let blob = match call.request.get(source) {
         None | Some(RawValue::Json(Value::Null)) => return Ok(None),
-        Some(RawValue::Text(text)) => text.to_owned(),
-        Some(RawValue::Json(Value::String(text))) => text.clone(),
-        Some(_) => String::new(),
+        Some(value) => value.as_str().unwrap_or_default().to_owned(),
     };
     let key = match key_path {
         None => call.runtime.server_key.clone(),

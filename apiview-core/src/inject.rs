@@ -32,6 +32,7 @@ pub fn coerce<T: DeserializeOwned>(name: &str, raw: Option<RawValue<'_>>) -> Res
     let result = match &raw {
         None => T::deserialize(Missing),
         Some(RawValue::Json(value)) => T::deserialize(JsonDe(value)),
+        Some(RawValue::JsonStr(text)) => T::deserialize(JsonStrDe(text)),
         Some(RawValue::Text(text)) => T::deserialize(TextDe(text)),
         Some(RawValue::Texts(items)) => T::deserialize(TextsDe(items)),
     };
@@ -369,6 +370,72 @@ impl<'de> de::Deserializer<'de> for JsonDe<'de> {
 
 impl<'de> IntoDeserializer<'de, Error> for JsonDe<'de> {
     type Deserializer = JsonDe<'de>;
+    fn into_deserializer(self) -> Self::Deserializer {
+        self
+    }
+}
+
+/// A JSON string borrowed from the body: read as [`JsonDe`] reads the same string in
+/// a `Value`, without building one.
+struct JsonStrDe<'a>(&'a str);
+
+macro_rules! via_text {
+    ($($method:ident)*) => {$(
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            TextDe(self.0).$method(visitor)
+        }
+    )*};
+}
+
+impl<'de> de::Deserializer<'de> for JsonStrDe<'de> {
+    type Error = Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        visitor.visit_borrowed_str(self.0)
+    }
+
+    via_text! {
+        deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64 deserialize_i128
+        deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64 deserialize_u128
+        deserialize_f32 deserialize_f64 deserialize_bool
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        visitor.visit_some(self)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        visitor.visit_seq(SeqDeserializer::new(std::iter::once(self)))
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_seq(visitor)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        visitor.visit_enum(de::value::BorrowedStrDeserializer::new(self.0))
+    }
+
+    forward_to_deserialize_any! {
+        char str string bytes byte_buf unit unit_struct tuple_struct map struct identifier ignored_any
+    }
+}
+
+impl<'de> IntoDeserializer<'de, Error> for JsonStrDe<'de> {
+    type Deserializer = JsonStrDe<'de>;
     fn into_deserializer(self) -> Self::Deserializer {
         self
     }

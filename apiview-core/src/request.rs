@@ -12,6 +12,8 @@ use serde_json::{Map, Value};
 use crate::cache::{Cache, Caches};
 use crate::error::BizError;
 
+mod json;
+
 /// A request value found under a name, before it is coerced into a parameter's type.
 ///
 /// ```
@@ -24,13 +26,16 @@ use crate::error::BizError;
 pub enum RawValue<'a> {
     /// A JSON value from the body.
     Json(&'a Value),
+    /// A JSON string from the body that had no escapes, borrowed from the body as it
+    /// arrived. It coerces exactly as the same string in [`RawValue::Json`] does.
+    JsonStr(&'a str),
     /// One textual value: path segment, form field, query parameter, header, cookie.
     Text(&'a str),
     /// A textual key given several times (`?id=1&id=2`).
     Texts(Vec<&'a str>),
 }
 
-impl RawValue<'_> {
+impl<'a> RawValue<'a> {
     /// Present and not empty: not `null`, `""`, `[]` or `{}`.
     ///
     /// ```
@@ -43,7 +48,7 @@ impl RawValue<'_> {
         match self {
             RawValue::Json(Value::Null) => false,
             RawValue::Json(Value::String(text)) => !text.is_empty(),
-            RawValue::Text(text) => !text.is_empty(),
+            RawValue::Text(text) | RawValue::JsonStr(text) => !text.is_empty(),
             RawValue::Json(Value::Array(items)) => !items.is_empty(),
             RawValue::Json(Value::Object(fields)) => !fields.is_empty(),
             RawValue::Json(_) => true,
@@ -73,10 +78,27 @@ impl RawValue<'_> {
     pub fn to_json(&self) -> Value {
         match self {
             RawValue::Json(value) => (*value).clone(),
-            RawValue::Text(text) => Value::String((*text).to_owned()),
+            RawValue::Text(text) | RawValue::JsonStr(text) => Value::String((*text).to_owned()),
             RawValue::Texts(items) => {
                 Value::Array(items.iter().map(|t| Value::String((*t).to_owned())).collect())
             }
+        }
+    }
+
+    /// The text of a textual value or of a JSON string; `None` for any other JSON
+    /// value and for a key given several times.
+    ///
+    /// ```
+    /// use apiview_core::RawValue;
+    ///
+    /// assert_eq!(RawValue::Text("abc").as_str(), Some("abc"));
+    /// assert_eq!(RawValue::Json(&serde_json::json!(42)).as_str(), None);
+    /// ```
+    pub fn as_str(&self) -> Option<&'a str> {
+        match self {
+            RawValue::Text(text) | RawValue::JsonStr(text) => Some(text),
+            RawValue::Json(Value::String(text)) => Some(text),
+            RawValue::Json(_) | RawValue::Texts(_) => None,
         }
     }
 }
@@ -87,7 +109,10 @@ pub(crate) enum Body {
     /// No body, or a body that is neither form nor JSON.
     #[default]
     None,
-    /// A JSON body; only an object contributes named fields.
+    /// A JSON object, as it arrived.
+    Object(json::JsonObject),
+    /// Any other JSON body, or an object built by decryption; only an object
+    /// contributes named fields.
     Json(Value),
     /// Urlencoded or multipart text fields, in order.
     Form(Vec<(String, String)>),
@@ -158,8 +183,8 @@ struct Inner {
     body: Body,
     /// Parsed on first lookup: many endpoints never read the query.
     query: OnceLock<Vec<(Piece, Piece)>>,
-    /// A form body as an object, built on first use of the payload.
-    form_payload: OnceLock<Value>,
+    /// A form or JSON object body as a tree, built on first use of the payload.
+    payload: OnceLock<Value>,
     remote_ip: OnceLock<Option<String>>,
     caches: Arc<Caches>,
 }
@@ -179,7 +204,7 @@ impl ApiRequest {
             request_id,
             body,
             query: OnceLock::new(),
-            form_payload: OnceLock::new(),
+            payload: OnceLock::new(),
             remote_ip: OnceLock::new(),
             caches,
         }))
@@ -397,9 +422,10 @@ impl ApiRequest {
         match &self.0.body {
             Body::None => &NULL,
             Body::Json(value) => value,
+            Body::Object(object) => self.0.payload.get_or_init(|| Value::Object(object.to_map())),
             Body::Form(pairs) => self
                 .0
-                .form_payload
+                .payload
                 .get_or_init(|| Value::Object(group_pairs(text_pairs(pairs)))),
         }
     }
@@ -437,6 +463,11 @@ impl ApiRequest {
             return Some(RawValue::Text(value));
         }
         match &self.0.body {
+            Body::Object(object) => {
+                if let Some(value) = object.get(name) {
+                    return Some(value);
+                }
+            }
             Body::Json(Value::Object(fields)) => {
                 if let Some(value) = fields.get(name) {
                     return Some(RawValue::Json(value));
@@ -510,6 +541,7 @@ impl ApiRequest {
         }
         data.extend(group_pairs(self.query_pairs()));
         match &self.0.body {
+            Body::Object(object) => data.extend(object.to_map()),
             Body::Json(Value::Object(fields)) => data.extend(fields.clone()),
             Body::Form(pairs) => data.extend(group_pairs(text_pairs(pairs))),
             Body::Json(_) | Body::None => {}
@@ -603,8 +635,9 @@ fn needs_decoding(text: &str) -> bool {
     text.bytes().any(|b| b == b'%' || b == b'+')
 }
 
-/// A key or value of the query string: most need no decoding and stay a range of the
-/// URI's text, which spares each an allocation; the others are decoded once.
+/// A key or value of the query string, or a name in a JSON object body: most need no
+/// decoding and stay a range of the text they came in, which spares each an
+/// allocation; the others are decoded once.
 #[derive(Debug)]
 enum Piece {
     Range(usize, usize),
@@ -630,6 +663,13 @@ impl Piece {
         match self {
             Piece::Range(start, end) => &query[*start..*end],
             Piece::Decoded(text) => text,
+        }
+    }
+
+    fn bytes<'a>(&'a self, source: &'a [u8]) -> &'a [u8] {
+        match self {
+            Piece::Range(start, end) => &source[*start..*end],
+            Piece::Decoded(text) => text.as_bytes(),
         }
     }
 }
@@ -727,9 +767,7 @@ pub(crate) async fn parse_body(content_type: Option<&str>, bytes: Bytes) -> Resu
         .and_then(|at| essence.get(at..))
         .is_some_and(|suffix| suffix.eq_ignore_ascii_case("+json"));
     if is("application/json") || json_suffix {
-        return serde_json::from_slice(&bytes)
-            .map(Body::Json)
-            .map_err(|_| BizError::parse_json_error(&bytes));
+        return json::parse(bytes.clone()).map_err(|_| BizError::parse_json_error(&bytes));
     }
     if is("application/x-www-form-urlencoded") {
         if std::str::from_utf8(&bytes).is_err() {
@@ -744,9 +782,7 @@ pub(crate) async fn parse_body(content_type: Option<&str>, bytes: Bytes) -> Resu
         // Boxed: its future is large, and would otherwise enlarge every request's.
         return Box::pin(parse_multipart(content_type.unwrap_or_default(), bytes)).await;
     }
-    Ok(serde_json::from_slice(&bytes)
-        .map(Body::Json)
-        .unwrap_or(Body::None))
+    Ok(json::parse(bytes).unwrap_or(Body::None))
 }
 
 async fn parse_multipart(content_type: &str, bytes: Bytes) -> Result<Body, BizError> {

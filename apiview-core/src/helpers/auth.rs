@@ -123,11 +123,7 @@ where
         Some(value) if value.is_filled() => value,
         _ => return Err(BizError::missing_parameter(field)),
     };
-    let given = match given {
-        crate::RawValue::Text(text) => text.to_owned(),
-        crate::RawValue::Json(serde_json::Value::String(text)) => text.clone(),
-        _ => return Err(BizError::app_auth_failed()),
-    };
+    let given = given.as_str().ok_or_else(BizError::app_auth_failed)?;
     let digest = Sha256::digest(given.as_bytes());
     let matched = match keys {
         AclKeys::Settings => any_matches(&digest, call.runtime.aclkeys.iter()),

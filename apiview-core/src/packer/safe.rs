@@ -179,11 +179,12 @@ impl SafePacker {
 
     fn client_of(&self, cx: &PackContext) -> Result<String, BizError> {
         let request = cx.request.ok_or_else(BizError::app_auth_failed)?;
-        match request.field(&self.client_id_field) {
-            Some(RawValue::Text(id)) => Ok(id.to_owned()),
-            Some(RawValue::Json(Value::String(id))) => Ok(id.clone()),
-            _ => Err(BizError::app_auth_failed()),
-        }
+        request
+            .field(&self.client_id_field)
+            .as_ref()
+            .and_then(RawValue::as_str)
+            .map(str::to_owned)
+            .ok_or_else(BizError::app_auth_failed)
     }
 }
 
