@@ -7,6 +7,8 @@
 # the server (the decrypt-request cost: one RSA-OAEP decryption per request, on the
 # blocking pool), and /plain_ping measured while a second wrk drives that encrypted
 # POST /echo next to it ("mixed": do the RSA decryptions stall the async workers?).
+# A control runs POST /echo on a second, identical baseline: its ratio to the first
+# would be 1.00 on a quiet machine, and its spread across rounds is this run's noise.
 #
 #   scripts/bench.sh                       # defaults: 7 rounds of wrk -t2 -c32 -d5s
 #   BENCH_DURATION=3s BENCH_ROUNDS=1 scripts/bench.sh    # a quick look
@@ -228,6 +230,11 @@ declare -A port pid
 free_port && port[baseline]=$REPLY
 start baseline "${port[baseline]}" "$baseline_bin" --addr "127.0.0.1:${port[baseline]}"
 pid[baseline]=$REPLY
+# The control: a second, identical baseline. Its ratio to the first is 1 but for the
+# machine's noise, which it measures in the same run as the others.
+free_port && port[baseline_2]=$REPLY
+start baseline_2 "${port[baseline_2]}" "$baseline_bin" --addr "127.0.0.1:${port[baseline_2]}"
+pid[baseline_2]=$REPLY
 free_port && port[demo]=$REPLY
 start demo "${port[demo]}" env APIVIEW_SETTINGS="$workdir/memory.toml" APIVIEW_PACKER=simple RUST_LOG=warn \
     "$demo_bin" --addr "127.0.0.1:${port[demo]}"
@@ -341,6 +348,7 @@ runs=(
     "demo /add|demo|/add?a=1&b=2|"
     "baseline POST /echo|baseline|/echo|$workdir/echo.lua"
     "demo POST /echo|demo|/echo|$workdir/echo.lua"
+    "baseline-2 POST /echo (control)|baseline_2|/echo|$workdir/echo.lua"
     "demo POST /body 1kB|body_demo|/body|$workdir/body_1024.lua"
     "demo POST /body 64kB|body_demo|/body|$workdir/body_65536.lua"
     "demo POST /body 1MB|body_demo|/body|$workdir/body_1048576.lua"
@@ -539,6 +547,8 @@ report="$TARGET_DIR/bench/latest.txt"
     ratio "ping  demo / baseline" "demo /ping" "baseline /ping" "req/s >= 0.90, p99 <= 1.2"
     ratio "add   demo / baseline" "demo /add" "baseline /add" "req/s >= 0.90, p99 <= 1.2"
     ratio "echo  demo / baseline" "demo POST /echo" "baseline POST /echo" "req/s >= 0.90, p99 <= 1.2"
+    ratio "control: baseline-2 / baseline" "baseline-2 POST /echo (control)" "baseline POST /echo" \
+        "1 but for noise: the spread to expect"
     ratio "body 64kB / body 1kB" "demo POST /body 64kB" "demo POST /body 1kB" "growth with body size"
     ratio "body 1MB / body 1kB" "demo POST /body 1MB" "demo POST /body 1kB" "growth with body size"
     ratio "memory-cache hit / demo /ping" "demo /cached_add (memory hit)" "demo /ping" "req/s >= 0.95"
