@@ -107,6 +107,35 @@ impl<'de> de::Deserializer<'de> for Missing {
     }
 }
 
+/// Methods every lenient deserializer shares: a newtype is its content, a tuple is
+/// read as a list.
+macro_rules! newtype_and_tuple_methods {
+    () => {
+        fn deserialize_newtype_struct<V: Visitor<'de>>(
+            self,
+            _name: &'static str,
+            visitor: V,
+        ) -> Result<V::Value, Error> {
+            visitor.visit_newtype_struct(self)
+        }
+
+        fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, Error> {
+            self.deserialize_seq(visitor)
+        }
+    };
+}
+
+/// The shared methods, and `Some` for an `Option`: for a value that is never `null`.
+macro_rules! present_value_methods {
+    () => {
+        fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            visitor.visit_some(self)
+        }
+
+        newtype_and_tuple_methods!();
+    };
+}
+
 /// One textual value.
 struct TextDe<'a>(&'a str);
 
@@ -166,13 +195,7 @@ impl<'de> de::Deserializer<'de> for TextDe<'_> {
         }
     }
 
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        visitor.visit_newtype_struct(self)
-    }
+    newtype_and_tuple_methods!();
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         if self.0.trim_start().starts_with('[') {
@@ -181,10 +204,6 @@ impl<'de> de::Deserializer<'de> for TextDe<'_> {
             }
         }
         visitor.visit_seq(SeqDeserializer::new(std::iter::once(self)))
-    }
-
-    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_seq(visitor)
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
@@ -235,24 +254,10 @@ impl<'de> de::Deserializer<'de> for TextsDe<'_> {
         self.deserialize_seq(visitor)
     }
 
-    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        visitor.visit_some(self)
-    }
-
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        visitor.visit_newtype_struct(self)
-    }
+    present_value_methods!();
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         visitor.visit_seq(SeqDeserializer::new(self.0.iter().copied().map(TextDe)))
-    }
-
-    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_seq(visitor)
     }
 
     fn deserialize_bool<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value, Error> {
@@ -321,13 +326,7 @@ impl<'de> de::Deserializer<'de> for JsonDe<'de> {
         }
     }
 
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        visitor.visit_newtype_struct(self)
-    }
+    newtype_and_tuple_methods!();
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         match self.0 {
@@ -335,10 +334,6 @@ impl<'de> de::Deserializer<'de> for JsonDe<'de> {
             Value::Null => Err(de::Error::custom("expected a list, found null")),
             single => visitor.visit_seq(SeqDeserializer::new(std::iter::once(JsonDe(single)))),
         }
-    }
-
-    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_seq(visitor)
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
@@ -400,24 +395,10 @@ impl<'de> de::Deserializer<'de> for JsonStrDe<'de> {
         deserialize_f32 deserialize_f64 deserialize_bool
     }
 
-    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        visitor.visit_some(self)
-    }
-
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        visitor.visit_newtype_struct(self)
-    }
+    present_value_methods!();
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         visitor.visit_seq(SeqDeserializer::new(std::iter::once(self)))
-    }
-
-    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_seq(visitor)
     }
 
     fn deserialize_enum<V: Visitor<'de>>(
