@@ -32,7 +32,7 @@ pub use apiview_core::client;
 pub use apiview_core::{
     app, cache, cipher, endpoint, error, helpers, inject, listener, packer, request, settings, ApiRequest,
     App, AppEndpoint, AppError, BizError, EndpointMeta, ErrorClass, ErrorCode, Handler, Language,
-    PackContext, Packer, Raw, RawValue, Result, Settings, SettingsError, UnpackContext,
+    PackContext, Packer, Raw, RawValue, Result, Settings, SettingsError, UnpackContext, Words,
 };
 
 /// The OpenAPI document and the Swagger UI (`App::swagger()`, `App::openapi()`,

@@ -146,9 +146,26 @@ async fn zh_hans_catalogue_messages() {
         err(common::SYS_ERROR, "系统异常！")
     );
 
-    let answer = get(&server, "/typed?a=x").await.json;
-    assert_eq!(code_of(&answer), common::BAD_PARAMETER_TYPE);
-    assert!(message_of(&answer).starts_with("参数类型有误：a"), "{answer}");
+    // The words the toolkit fills in are Chinese too, not only the templates.
+    assert_eq!(
+        get(&server, "/typed?a=x").await.json,
+        err(common::BAD_PARAMETER_TYPE, "参数类型有误：a。应为整数（i64）。")
+    );
+    let answer = common::send(
+        server
+            .client
+            .post(server.url("/upload"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(b"data=\xff".to_vec()),
+    )
+    .await;
+    assert_eq!(
+        answer.json,
+        err(
+            common::BAD_PARAMETER,
+            "参数值有误：_payload。表单请求体不是有效的 UTF-8 文本。"
+        )
+    );
 
     let answer = get(&server, "/pick?op=mul").await.json;
     assert_eq!(code_of(&answer), common::BAD_PARAMETER);

@@ -25,7 +25,7 @@ const DATA: &str = "encryptedData";
 
 fn undecryptable(field: &str, cause: impl std::fmt::Display) -> BizError {
     tracing::debug!(field, %cause, "request does not decrypt");
-    BizError::bad_parameter_because(field, "cannot be decrypted")
+    BizError::bad_parameter_for(field, crate::error::reasons::UNDECRYPTABLE)
 }
 
 /// RSA decryptions running at once: one fewer than the cores (at least one), so

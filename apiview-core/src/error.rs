@@ -79,12 +79,12 @@ pub struct ErrorCode {
 }
 
 impl ErrorCode {
+    /// A business error code with an English template.
     ///
     /// ```
     /// const MINE: apiview_core::ErrorCode = apiview_core::ErrorCode::new(2001, "Mine", "Mine.");
     /// assert_eq!(MINE.error().message(), "Mine.");
     /// ```
-    /// A business error code with an English template.
     pub const fn new(code: i64, name: &'static str, en: &'static str) -> Self {
         ErrorCode {
             code,
@@ -95,6 +95,7 @@ impl ErrorCode {
         }
     }
 
+    /// Adds the Simplified Chinese template.
     ///
     /// ```
     /// use apiview_core::{ErrorCode, Language};
@@ -102,12 +103,12 @@ impl ErrorCode {
     /// const MINE: ErrorCode = ErrorCode::new(2001, "Mine", "Mine.").zh_hans("我的。");
     /// assert_eq!(MINE.error().message_in(Language::ZhHans), "我的。");
     /// ```
-    /// Adds the Simplified Chinese template.
     pub const fn zh_hans(mut self, template: &'static str) -> Self {
         self.zh_hans = Some(template);
         self
     }
 
+    /// Sets the class (and so the HTTP status in `semantic` mode).
     ///
     /// ```
     /// use apiview_core::{ErrorClass, ErrorCode};
@@ -115,19 +116,18 @@ impl ErrorCode {
     /// const QUOTA: ErrorCode = ErrorCode::new(2002, "Quota", "Quota exceeded.").class(ErrorClass::Auth);
     /// assert_eq!(QUOTA.error().class(), ErrorClass::Auth);
     /// ```
-    /// Sets the class (and so the HTTP status in `semantic` mode).
     pub const fn class(mut self, class: ErrorClass) -> Self {
         self.class = class;
         self
     }
 
+    /// The template for `language`.
     ///
     /// ```
     /// use apiview_core::{error::codes, Language};
     ///
     /// assert_eq!(codes::MISSING_PARAMETER.template(Language::En), "Missing parameter: {parameter}.");
     /// ```
-    /// The template for `language`.
     pub fn template(&self, language: Language) -> &'static str {
         match language {
             Language::ZhHans => self.zh_hans.unwrap_or(self.en),
@@ -135,11 +135,11 @@ impl ErrorCode {
         }
     }
 
+    /// An error of this code with no template values.
     ///
     /// ```
     /// assert_eq!(apiview_core::error::codes::APP_AUTH_FAILED.error().code(), 1001040004);
     /// ```
-    /// An error of this code with no template values.
     pub fn error(&'static self) -> BizError {
         BizError {
             code: self.code,
@@ -149,12 +149,12 @@ impl ErrorCode {
         }
     }
 
+    /// An error of this code with one template value.
     ///
     /// ```
     /// let err = apiview_core::error::codes::MISSING_PARAMETER.with("parameter", "msg");
     /// assert_eq!(err.message(), "Missing parameter: msg.");
     /// ```
-    /// An error of this code with one template value.
     pub fn with(&'static self, name: &'static str, value: impl fmt::Display) -> BizError {
         self.error().with(name, value)
     }
@@ -164,99 +164,99 @@ impl ErrorCode {
 pub mod codes {
     use super::{ErrorClass, ErrorCode};
 
+    /// An unexpected failure inside the server, a panic included.
     ///
     /// ```
     /// assert_eq!(apiview_core::error::codes::SYS_ERROR.code, 1001000000);
     /// ```
-    /// An unexpected failure inside the server, a panic included.
     pub const SYS_ERROR: ErrorCode = ErrorCode::new(1001000000, "SysError", "System Error")
         .zh_hans("系统异常！")
         .class(ErrorClass::System);
+    /// A cache backend failed (and `ignore_errors` is off).
     ///
     /// ```
     /// assert_eq!(apiview_core::error::codes::CACHE_ERROR.code, 1001000003);
     /// ```
-    /// A cache backend failed (and `ignore_errors` is off).
     pub const CACHE_ERROR: ErrorCode = ErrorCode::new(1001000003, "CacheError", "System Error")
         .zh_hans("缓存异常！")
         .class(ErrorClass::System);
+    /// The HTTP method is not in the endpoint's allow-list.
     ///
     /// ```
     /// assert_eq!(apiview_core::error::codes::NOT_SUPPORTED_HTTP_METHOD.code, 1001010002);
     /// ```
-    /// The HTTP method is not in the endpoint's allow-list.
     pub const NOT_SUPPORTED_HTTP_METHOD: ErrorCode =
         ErrorCode::new(1001010002, "NotSupportedHttpMethod", "Not supported http method.")
             .zh_hans("不支持的请求方法！")
             .class(ErrorClass::Method);
+    /// The API key is wrong.
     ///
     /// ```
     /// assert_eq!(apiview_core::error::codes::APP_AUTH_FAILED.code, 1001040004);
     /// ```
-    /// The API key is wrong.
     pub const APP_AUTH_FAILED: ErrorCode = ErrorCode::new(1001040004, "AppAuthFailed", "App auth failed.")
         .zh_hans("应用认证失败！")
         .class(ErrorClass::Auth);
+    /// A body declared as JSON does not parse.
     ///
     /// ```
     /// assert_eq!(apiview_core::error::codes::PARSE_JSON_ERROR.code, 1001050006);
     /// ```
-    /// A body declared as JSON does not parse.
     pub const PARSE_JSON_ERROR: ErrorCode =
         ErrorCode::new(1001050006, "ParseJsonError", "Parse json error. Raw text {text}.")
             .class(ErrorClass::Parameter);
+    /// The body is larger than `body_limit`.
     ///
     /// ```
     /// assert_eq!(apiview_core::error::codes::TOO_LARGE_REQUEST_ERROR.code, 1001050009);
     /// ```
-    /// The body is larger than `body_limit`.
     pub const TOO_LARGE_REQUEST_ERROR: ErrorCode = ErrorCode::new(
         1001050009,
         "TooLargeRequestError",
         "Too large request error: {size} > {maxsize}.",
     )
     .class(ErrorClass::TooLarge);
+    /// A required parameter is absent.
     ///
     /// ```
     /// assert_eq!(apiview_core::error::codes::MISSING_PARAMETER.code, 1001060001);
     /// ```
-    /// A required parameter is absent.
     pub const MISSING_PARAMETER: ErrorCode =
         ErrorCode::new(1001060001, "MissingParameter", "Missing parameter: {parameter}.")
             .zh_hans("必要参数缺失：{parameter}。")
             .class(ErrorClass::Parameter);
+    /// A parameter's value is not acceptable.
     ///
     /// ```
     /// assert_eq!(apiview_core::error::codes::BAD_PARAMETER.code, 1001060002);
     /// ```
-    /// A parameter's value is not acceptable.
     pub const BAD_PARAMETER: ErrorCode =
         ErrorCode::new(1001060002, "BadParameter", "Bad parameter: {parameter}.")
             .zh_hans("参数值有误：{parameter}。")
             .class(ErrorClass::Parameter);
+    /// A parameter's value cannot become the declared type.
     ///
     /// ```
     /// assert_eq!(apiview_core::error::codes::BAD_PARAMETER_TYPE.code, 1001060003);
     /// ```
-    /// A parameter's value cannot become the declared type.
     pub const BAD_PARAMETER_TYPE: ErrorCode =
         ErrorCode::new(1001060003, "BadParameterType", "Bad parameter type: {parameter}.")
             .zh_hans("参数类型有误：{parameter}。")
             .class(ErrorClass::Parameter);
+    /// A string is shorter than its `min_length`.
     ///
     /// ```
     /// assert_eq!(apiview_core::error::codes::STRING_TOO_SHORT.code, 1001060004);
     /// ```
-    /// A string is shorter than its `min_length`.
     pub const STRING_TOO_SHORT: ErrorCode =
         ErrorCode::new(1001060004, "StringTooShort", "String shorter than {min_length}.")
             .zh_hans("参数字符数不足，最低要求为：{min_length}。")
             .class(ErrorClass::Parameter);
+    /// A string is longer than its `max_length`.
     ///
     /// ```
     /// assert_eq!(apiview_core::error::codes::STRING_TOO_LONG.code, 1001060005);
     /// ```
-    /// A string is longer than its `max_length`.
     pub const STRING_TOO_LONG: ErrorCode =
         ErrorCode::new(1001060005, "StringTooLong", "String longer than {max_length}.")
             .zh_hans("参数字符数过多，最高限定为：{max_length}。")
@@ -292,11 +292,11 @@ pub mod codes {
     .zh_hans("参数值有误：{parameter}。取值{value}超出范围{range}。")
     .class(ErrorClass::Parameter);
 
+    /// Every catalogue entry, for documentation and tests.
     ///
     /// ```
     /// assert_eq!(apiview_core::error::codes::ALL.len(), 11);
     /// ```
-    /// Every catalogue entry, for documentation and tests.
     pub const ALL: &[ErrorCode] = &[
         SYS_ERROR,
         CACHE_ERROR,
@@ -310,6 +310,105 @@ pub mod codes {
         STRING_TOO_SHORT,
         STRING_TOO_LONG,
     ];
+}
+
+/// Words for a placeholder in each language of the catalogue: a reason or a type's
+/// description that the toolkit fills in, so that a message in Chinese does not carry
+/// English words.
+///
+/// ```
+/// use apiview_core::{BizError, Language, Words};
+///
+/// let err = BizError::new(7, "{why}").with_words("why", Words::new("too late", "太迟了"));
+/// assert_eq!(err.message_in(Language::ZhHans), "太迟了");
+/// assert_eq!(err.message(), "too late");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Words {
+    en: Cow<'static, str>,
+    zh_hans: Cow<'static, str>,
+}
+
+impl Words {
+    /// The same words in English and in Simplified Chinese.
+    ///
+    /// ```
+    /// let words = apiview_core::Words::new("a string", "字符串");
+    /// assert_eq!(words.to_string(), "a string");
+    /// ```
+    pub fn new(en: impl Into<Cow<'static, str>>, zh_hans: impl Into<Cow<'static, str>>) -> Self {
+        Words {
+            en: en.into(),
+            zh_hans: zh_hans.into(),
+        }
+    }
+
+    /// Words fixed at compile time, for constants.
+    ///
+    /// ```
+    /// const LATE: apiview_core::Words = apiview_core::Words::fixed("too late", "太迟了");
+    /// assert_eq!(LATE.in_language(apiview_core::Language::ZhHans), "太迟了");
+    /// ```
+    pub const fn fixed(en: &'static str, zh_hans: &'static str) -> Self {
+        Words {
+            en: Cow::Borrowed(en),
+            zh_hans: Cow::Borrowed(zh_hans),
+        }
+    }
+
+    /// The words in `language`.
+    ///
+    /// ```
+    /// use apiview_core::{Language, Words};
+    ///
+    /// assert_eq!(Words::new("a list", "列表").in_language(Language::En), "a list");
+    /// ```
+    pub fn in_language(&self, language: Language) -> &str {
+        match language {
+            Language::En => &self.en,
+            Language::ZhHans => &self.zh_hans,
+        }
+    }
+}
+
+impl fmt::Display for Words {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.en)
+    }
+}
+
+/// The reasons the toolkit gives in `BadParameter` messages.
+pub(crate) mod reasons {
+    use super::Words;
+
+    pub(crate) const BODY_UNREADABLE: Words =
+        Words::fixed("the request body could not be read", "请求体读取失败");
+    pub(crate) const FORM_NOT_UTF8: Words = Words::fixed(
+        "the form body is not valid UTF-8",
+        "表单请求体不是有效的 UTF-8 文本",
+    );
+    pub(crate) const MULTIPART_MALFORMED: Words = Words::fixed(
+        "the multipart/form-data body is malformed",
+        "multipart/form-data 请求体格式有误",
+    );
+    pub(crate) const UNDECRYPTABLE: Words = Words::fixed("cannot be decrypted", "无法解密");
+    pub(crate) const REQUIRED: Words = Words::fixed("a value is required", "必须提供取值");
+}
+
+/// A placeholder's value: text as given, or words in each language.
+#[derive(Debug, Clone)]
+enum Filled {
+    Text(String),
+    Words(Words),
+}
+
+impl Filled {
+    fn in_language(&self, language: Language) -> &str {
+        match self {
+            Filled::Text(text) => text,
+            Filled::Words(words) => words.in_language(language),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -338,7 +437,7 @@ enum Template {
 pub struct BizError {
     code: i64,
     template: Template,
-    values: Vec<(&'static str, String)>,
+    values: Vec<(&'static str, Filled)>,
     class: ErrorClass,
 }
 
@@ -373,7 +472,22 @@ impl BizError {
     /// assert_eq!(err.message(), "Hello ann.");
     /// ```
     pub fn with(mut self, name: &'static str, value: impl fmt::Display) -> Self {
-        self.values.push((name, value.to_string()));
+        self.values.push((name, Filled::Text(value.to_string())));
+        self
+    }
+
+    /// Adds a value for the `{name}` placeholder written in each language, used in the
+    /// message's language.
+    ///
+    /// ```
+    /// use apiview_core::{BizError, Language, Words};
+    ///
+    /// let err = BizError::bad_parameter_type("a").with_words("expected", Words::new("a date", "日期"));
+    /// assert_eq!(err.value("expected"), Some("a date"));
+    /// # let _ = Language::En;
+    /// ```
+    pub fn with_words(mut self, name: &'static str, words: Words) -> Self {
+        self.values.push((name, Filled::Words(words)));
         self
     }
 
@@ -412,7 +526,8 @@ impl BizError {
         self.class
     }
 
-    /// The value given for a template placeholder.
+    /// The value given for a template placeholder (in English when it was given in
+    /// each language).
     ///
     /// ```
     /// assert_eq!(apiview_core::BizError::missing_parameter("msg").value("parameter"), Some("msg"));
@@ -421,7 +536,7 @@ impl BizError {
         self.values
             .iter()
             .find(|(key, _)| *key == name)
-            .map(|(_, v)| v.as_str())
+            .map(|(_, value)| value.in_language(Language::En))
     }
 
     /// The message in English.
@@ -445,7 +560,7 @@ impl BizError {
             Template::Catalogue(entry) => entry.template(language),
             Template::Text(text) => text,
         };
-        fill_template(template, &self.values)
+        fill_template(template, &self.values, language)
     }
 
     /// `SysError`: something failed inside the server. The message never carries
@@ -558,6 +673,19 @@ impl BizError {
             .with("parameter", parameter)
             .with("reason", reason)
     }
+    /// `BadParameter` with the reason in each language.
+    ///
+    /// ```
+    /// use apiview_core::{BizError, Language, Words};
+    ///
+    /// let err = BizError::bad_parameter_for("b", Words::new("a + b overflows", "a + b 溢出"));
+    /// assert_eq!(err.message_in(Language::ZhHans), "参数值有误：b。a + b 溢出。");
+    /// ```
+    pub fn bad_parameter_for(parameter: &str, reason: Words) -> Self {
+        codes::BAD_PARAMETER_BECAUSE
+            .with("parameter", parameter)
+            .with_words("reason", reason)
+    }
     /// `BadParameter` for a value outside a `choices` list.
     ///
     /// ```
@@ -610,6 +738,19 @@ impl BizError {
             .with("parameter", parameter)
             .with("expected", expected)
     }
+    /// `BadParameterType` with the expected type described in each language.
+    ///
+    /// ```
+    /// use apiview_core::{BizError, Language, Words};
+    ///
+    /// let err = BizError::bad_parameter_type_for("a", Words::new("an integer (i64)", "整数（i64）"));
+    /// assert_eq!(err.message_in(Language::ZhHans), "参数类型有误：a。应为整数（i64）。");
+    /// ```
+    pub fn bad_parameter_type_for(parameter: &str, expected: Words) -> Self {
+        codes::BAD_PARAMETER_TYPE_EXPECTED
+            .with("parameter", parameter)
+            .with_words("expected", expected)
+    }
     /// `StringTooShort`.
     ///
     /// ```
@@ -634,7 +775,7 @@ impl BizError {
     }
 }
 
-fn fill_template(template: &str, values: &[(&'static str, String)]) -> String {
+fn fill_template(template: &str, values: &[(&'static str, Filled)], language: Language) -> String {
     let mut out = String::with_capacity(template.len() + 16);
     let mut rest = template;
     while let Some(open) = rest.find('{') {
@@ -644,7 +785,7 @@ fn fill_template(template: &str, values: &[(&'static str, String)]) -> String {
             Some(close) => {
                 let name = &after[..close];
                 match values.iter().find(|(key, _)| *key == name) {
-                    Some((_, value)) => out.push_str(value),
+                    Some((_, value)) => out.push_str(value.in_language(language)),
                     None => out.push_str(&rest[open..open + close + 2]),
                 }
                 rest = &after[close + 1..];
@@ -667,6 +808,7 @@ impl fmt::Display for BizError {
 
 impl std::error::Error for BizError {}
 
+/// `Result<T, BizError>`, the usual return type of an endpoint that can fail.
 ///
 /// ```
 /// fn half(n: i64) -> apiview_core::Result<i64> {
@@ -674,7 +816,6 @@ impl std::error::Error for BizError {}
 /// }
 /// assert_eq!(half(4).unwrap(), 2);
 /// ```
-/// `Result<T, BizError>`, the usual return type of an endpoint that can fail.
 pub type Result<T, E = BizError> = std::result::Result<T, E>;
 
 #[cfg(test)]
@@ -695,10 +836,12 @@ mod tests {
 
     #[test]
     fn unknown_placeholders_and_unclosed_braces_are_kept() {
-        assert_eq!(fill_template("a {x} b {", &[]), "a {x} b {");
-        assert_eq!(
-            fill_template("{x}{y}", &[("x", "1".into()), ("y", "2".into())]),
-            "12"
-        );
+        assert_eq!(fill_template("a {x} b {", &[], Language::En), "a {x} b {");
+        let values = [
+            ("x", Filled::Text("1".into())),
+            ("y", Filled::Words(Words::fixed("two", "二"))),
+        ];
+        assert_eq!(fill_template("{x}{y}", &values, Language::En), "1two");
+        assert_eq!(fill_template("{x}{y}", &values, Language::ZhHans), "1二");
     }
 }

@@ -8,7 +8,7 @@ use serde::de::{self, DeserializeOwned, IntoDeserializer, Visitor};
 use serde::forward_to_deserialize_any;
 use serde_json::Value;
 
-use crate::error::BizError;
+use crate::error::{BizError, Words};
 use crate::request::RawValue;
 
 /// Coerces the value found for parameter `name` (or its absence) into `T`.
@@ -40,7 +40,7 @@ pub fn coerce<T: DeserializeOwned>(name: &str, raw: Option<RawValue<'_>>) -> Res
         None | Some(RawValue::Json(Value::Null)) => BizError::missing_parameter(name),
         Some(_) => {
             tracing::debug!(parameter = name, %err, "parameter does not coerce");
-            BizError::bad_parameter_type_expected(name, expected::<T>())
+            BizError::bad_parameter_type_for(name, expected_words::<T>())
         }
     })
 }
@@ -54,20 +54,34 @@ pub fn coerce<T: DeserializeOwned>(name: &str, raw: Option<RawValue<'_>>) -> Res
 /// assert_eq!(expected::<Option<bool>>(), "a boolean (true, false, 1 or 0)");
 /// ```
 pub fn expected<T: ?Sized>() -> String {
+    expected_words::<T>().to_string()
+}
+
+/// [`expected`] in each language of the catalogue.
+///
+/// ```
+/// use apiview_core::inject::expected_words;
+/// use apiview_core::Language;
+///
+/// assert_eq!(expected_words::<Vec<u8>>().in_language(Language::ZhHans), "列表（Vec<u8>）");
+/// ```
+pub fn expected_words<T: ?Sized>() -> Words {
     let name = short_type_name(std::any::type_name::<T>());
     let inner = name
         .strip_prefix("Option<")
         .and_then(|rest| rest.strip_suffix('>'))
         .unwrap_or(&name);
     match inner {
-        "String" | "str" | "&str" | "Cow<str>" => "a string".into(),
-        "bool" => "a boolean (true, false, 1 or 0)".into(),
+        "String" | "str" | "&str" | "Cow<str>" => Words::fixed("a string", "字符串"),
+        "bool" => Words::fixed("a boolean (true, false, 1 or 0)", "布尔值（true、false、1 或 0）"),
         "i8" | "i16" | "i32" | "i64" | "i128" | "isize" | "u8" | "u16" | "u32" | "u64" | "u128" | "usize" => {
-            format!("an integer ({inner})")
+            Words::new(format!("an integer ({inner})"), format!("整数（{inner}）"))
         }
-        "f32" | "f64" => format!("a number ({inner})"),
-        other if other.starts_with("Vec<") => format!("a list ({other})"),
-        other => other.to_owned(),
+        "f32" | "f64" => Words::new(format!("a number ({inner})"), format!("数字（{inner}）")),
+        other if other.starts_with("Vec<") => {
+            Words::new(format!("a list ({other})"), format!("列表（{other}）"))
+        }
+        other => Words::new(other.to_owned(), other.to_owned()),
     }
 }
 

@@ -26,7 +26,7 @@ pub use endpoint::{
     Call, CheckMeta, DocParameter, DocResponse, DocSpec, EndpointMeta, Handler, HttpMethod, Outcome,
     ParamMeta, Raw,
 };
-pub use error::{BizError, ErrorClass, ErrorCode, Language, Result};
+pub use error::{BizError, ErrorClass, ErrorCode, Language, Result, Words};
 pub use packer::{PackContext, Packer, UnpackContext};
 pub use request::{ApiRequest, RawValue, Source};
 pub use settings::{HttpStatusMode, Settings, SettingsError};

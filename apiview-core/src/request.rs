@@ -10,7 +10,7 @@ use poem::http::{HeaderMap, Method, Uri};
 use serde_json::{Map, Value};
 
 use crate::cache::{Cache, Caches};
-use crate::error::BizError;
+use crate::error::{reasons, BizError};
 
 mod json;
 
@@ -732,7 +732,7 @@ pub(crate) async fn read_body(
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|err| {
             tracing::debug!(%err, "reading the request body failed");
-            BizError::bad_parameter_because("_payload", "the request body could not be read")
+            BizError::bad_parameter_for("_payload", reasons::BODY_UNREADABLE)
         })?;
         let size = (first.len() + rest.len() + chunk.len()) as u64;
         if size > limit {
@@ -771,10 +771,7 @@ pub(crate) async fn parse_body(content_type: Option<&str>, bytes: Bytes) -> Resu
     }
     if is("application/x-www-form-urlencoded") {
         if std::str::from_utf8(&bytes).is_err() {
-            return Err(BizError::bad_parameter_because(
-                "_payload",
-                "the form body is not valid UTF-8",
-            ));
+            return Err(BizError::bad_parameter_for("_payload", reasons::FORM_NOT_UTF8));
         }
         return Ok(Body::Form(form_urlencoded::parse(&bytes).into_owned().collect()));
     }
@@ -788,7 +785,7 @@ pub(crate) async fn parse_body(content_type: Option<&str>, bytes: Bytes) -> Resu
 async fn parse_multipart(content_type: &str, bytes: Bytes) -> Result<Body, BizError> {
     let malformed = |detail: &str| {
         tracing::debug!(detail, "malformed multipart body");
-        BizError::bad_parameter_because("_payload", "the multipart/form-data body is malformed")
+        BizError::bad_parameter_for("_payload", reasons::MULTIPART_MALFORMED)
     };
     let boundary = multer::parse_boundary(content_type).map_err(|err| malformed(&err.to_string()))?;
     let stream = futures_util::stream::once(async move { Ok::<Bytes, std::io::Error>(bytes) });

@@ -102,7 +102,7 @@ where
 /// assert_eq!(err.code(), 1001060002);
 /// ```
 pub fn none_not_allowed(name: &str) -> BizError {
-    BizError::bad_parameter_because(name, "a value is required")
+    BizError::bad_parameter_for(name, crate::error::reasons::REQUIRED)
 }
 
 /// `#[between(..)]`'s range as text: `[0, 100]`, `(0, 100]`, `[0, ∞)`.

@@ -225,7 +225,7 @@ impl Packer for SafePacker {
             .and_then(|key| cipher::open(&key, data))
             .map_err(|err| {
                 tracing::debug!(%err, "safe answer does not decrypt");
-                BizError::bad_parameter_because("encryptedData", "cannot be decrypted")
+                BizError::bad_parameter_for("encryptedData", crate::error::reasons::UNDECRYPTABLE)
             })?;
         SimplePacker.unpack(&plaintext, cx)
     }
