@@ -91,6 +91,11 @@ fn data_bag(request: &ApiRequest) -> Value {
 }
 
 #[apiview]
+fn request_ids(request: &ApiRequest) -> Value {
+    json!({"request_id": request.request_id(), "header": request.header("x-request-id")})
+}
+
+#[apiview]
 async fn request_owned(request: ApiRequest) -> Value {
     // Owned: usable across an await.
     tokio::task::yield_now().await;
@@ -211,6 +216,7 @@ fn app() -> App {
         .at("/optional", optional)
         .at("/request_ref/:n", request_ref)
         .at("/request_owned", request_owned)
+        .at("/request_ids", request_ids)
         .at("/bag/:k", data_bag)
         .at("/raw_text", raw_text)
         .at("/raw_redirect", raw_redirect)
@@ -614,6 +620,40 @@ async fn api_request_by_value_carries_the_request_id() {
     assert_eq!(answer.json["result"]["method"], "GET");
     assert_eq!(answer.json["result"]["request_id"], answer.request_id());
     assert_eq!(answer.request_id().len(), 32);
+}
+
+/// An id the client sends is kept when sane; otherwise the App makes one, and the
+/// endpoint sees that one, in `request_id()` and in the header, as the client does.
+#[tokio::test]
+async fn an_insane_request_id_is_replaced_for_the_endpoint_and_the_client() {
+    let server = server().await;
+    let long = "x".repeat(129);
+    for (sent, kept) in [
+        ("ok-id.1:2_3", true),
+        ("has space", false),
+        (long.as_str(), false),
+        ("semi;colon", false),
+        ("", false),
+    ] {
+        let answer = common::send(
+            server
+                .client
+                .get(server.url("/request_ids"))
+                .header("X-Request-Id", sent),
+        )
+        .await;
+        let id = answer.request_id();
+        if kept {
+            assert_eq!(id, sent);
+        } else {
+            assert!(
+                id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()),
+                "{sent:?} -> {id:?}"
+            );
+        }
+        assert_eq!(answer.json["result"]["request_id"], id, "{sent:?}");
+        assert_eq!(answer.json["result"]["header"], id, "{sent:?}");
+    }
 }
 
 #[tokio::test]

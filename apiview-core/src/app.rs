@@ -9,6 +9,7 @@ use std::time::Instant;
 use futures_util::future::Either;
 use futures_util::FutureExt;
 use poem::endpoint::BoxEndpoint;
+use poem::http::header::Entry as HeaderEntry;
 use poem::{Endpoint, IntoEndpoint, Request, Response, Route};
 use tracing::Instrument;
 
@@ -22,7 +23,7 @@ use crate::cipher::{read_private_key, read_public_key};
 use crate::endpoint::{EndpointMeta, Handler};
 use crate::packer::{ClientKeyStore, KeyReuse, SafePacker};
 use crate::packer::{Packer, Packers};
-use crate::runtime::{given_request_id, new_request_id, Bound, BusinessCode, Runtime, REQUEST_ID};
+use crate::runtime::{is_sane_id, new_request_id, Bound, BusinessCode, Runtime, REQUEST_ID};
 use crate::settings::{Settings, SettingsError};
 
 type MakeEndpoint = Box<dyn FnOnce(Route, String, Arc<Runtime>, Arc<dyn Packer>, bool) -> Route + Send>;
@@ -544,13 +545,15 @@ impl Endpoint for RequestLog {
     fn call(&self, mut req: Request) -> impl Future<Output = poem::Result<Response>> + Send {
         // The id goes on the request as a header, as a proxy would set it: the
         // endpoint, its extractors and its packer read the same id from there.
-        let request_id = match given_request_id(&req) {
-            Some(given) => given.clone(),
-            None => {
+        // One look-up of the header, whether it is kept or replaced.
+        let request_id = match req.headers_mut().entry(&REQUEST_ID) {
+            HeaderEntry::Occupied(given) if is_sane_id(given.get()) => given.get().clone(),
+            HeaderEntry::Occupied(mut insane) => {
                 let id = new_request_id();
-                req.headers_mut().insert(&REQUEST_ID, id.clone());
+                insane.insert(id.clone());
                 id
             }
+            HeaderEntry::Vacant(absent) => absent.insert(new_request_id()).clone(),
         };
         let answer = if tracing::enabled!(tracing::Level::INFO) {
             // Boxed: only a logging server pays for the span's wrapper future.
@@ -562,9 +565,7 @@ impl Endpoint for RequestLog {
         // future twice (as captured and as awaited).
         answer.map(move |answer| {
             let mut response = answer.unwrap_or_else(|err| err.into_response());
-            if !response.headers().contains_key(&REQUEST_ID) {
-                response.headers_mut().insert(&REQUEST_ID, request_id);
-            }
+            response.headers_mut().entry(&REQUEST_ID).or_insert(request_id);
             Ok(response)
         })
     }

@@ -79,14 +79,20 @@ pub(crate) static REQUEST_ID: HeaderName = HeaderName::from_static(REQUEST_ID_HE
 
 /// The request's `X-Request-Id` when it is a sane token (`None` when a new id is needed).
 pub(crate) fn given_request_id(request: &Request) -> Option<&HeaderValue> {
-    let value = request.headers().get(&REQUEST_ID)?;
+    request
+        .headers()
+        .get(&REQUEST_ID)
+        .filter(|value| is_sane_id(value))
+}
+
+/// 1 to 128 characters of `[A-Za-z0-9-_.:]`.
+pub(crate) fn is_sane_id(value: &HeaderValue) -> bool {
     let id = value.as_bytes();
-    let sane = !id.is_empty()
+    !id.is_empty()
         && id.len() <= 128
         && id
             .iter()
-            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'));
-    sane.then_some(value)
+            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
 }
 
 /// A new request id: 32 lowercase hex digits, in one allocation that its clones share
