@@ -15,6 +15,8 @@ use crate::error::{reasons, BizError};
 mod json;
 
 /// A request value found under a name, before it is coerced into a parameter's type.
+/// More kinds may come (a match needs a `_` arm); [`RawValue::as_str`] reads any
+/// textual one.
 ///
 /// ```
 /// use apiview_core::RawValue;
@@ -23,6 +25,7 @@ mod json;
 /// assert!(!RawValue::Texts(vec![]).is_filled());
 /// ```
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum RawValue<'a> {
     /// A JSON value from the body.
     Json(&'a Value),
