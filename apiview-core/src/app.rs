@@ -9,7 +9,7 @@ use std::time::Instant;
 use futures_util::future::Either;
 use futures_util::FutureExt;
 use poem::endpoint::BoxEndpoint;
-use poem::http::header::Entry as HeaderEntry;
+use poem::http::header::{Entry as HeaderEntry, HeaderValue};
 use poem::{Endpoint, IntoEndpoint, Request, Response, Route};
 use tracing::Instrument;
 
@@ -557,7 +557,7 @@ impl Endpoint for RequestLog {
         };
         let answer = if tracing::enabled!(tracing::Level::INFO) {
             // Boxed: only a logging server pays for the span's wrapper future.
-            Either::Left(Box::pin(self.logged(req)))
+            Either::Left(Box::pin(self.logged(req, request_id.clone())))
         } else {
             Either::Right(self.0.call(req))
         };
@@ -572,13 +572,13 @@ impl Endpoint for RequestLog {
 }
 
 impl RequestLog {
-    async fn logged(&self, req: Request) -> poem::Result<Response> {
+    async fn logged(&self, req: Request, request_id: HeaderValue) -> poem::Result<Response> {
         let started = Instant::now();
         let span = tracing::info_span!(
             "request",
             method = %req.method(),
             path = req.uri().path(),
-            request_id = req.headers().get(&REQUEST_ID).and_then(|id| id.to_str().ok()).unwrap_or_default(),
+            request_id = request_id.to_str().unwrap_or_default(),
         );
         async move {
             let response = self.0.get_response(req).await;

@@ -482,9 +482,9 @@ impl BizError {
     /// ```
     /// use apiview_core::{BizError, Language, Words};
     ///
-    /// let err = BizError::bad_parameter_type("a").with_words("expected", Words::new("a date", "日期"));
-    /// assert_eq!(err.value("expected"), Some("a date"));
-    /// # let _ = Language::En;
+    /// let err = BizError::new(7, "{when}").with_words("when", Words::new("today", "今天"));
+    /// assert_eq!(err.message_in(Language::ZhHans), "今天");
+    /// assert_eq!(err.value("when"), Some("today"));
     /// ```
     pub fn with_words(mut self, name: &'static str, words: Words) -> Self {
         self.values.push((name, Filled::Words(words)));

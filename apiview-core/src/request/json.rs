@@ -13,12 +13,12 @@ use serde_json::{Map, Value};
 
 use super::{Body, Piece, RawValue};
 
-/// A top-level field's value.
+/// A top-level field's value (or, while reading, its name).
 #[derive(Debug)]
 enum Field {
     /// A string without escapes: the range of its text (quotes excluded) in the body.
     Str(usize, usize),
-    /// Any other value, parsed.
+    /// Any other value, an escaped string included, parsed.
     Parsed(Value),
 }
 
@@ -101,41 +101,29 @@ impl<'de> Visitor<'de> for Fields<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut fields = Vec::new();
-        while let Some(key) = map.next_key_seed(Text { base: self.base })? {
+        while let Some(key) = map.next_key_seed(FieldValue { base: self.base })? {
             let key = match key {
-                Found::Range(start, end) => Piece::Range(start, end),
-                Found::Owned(key) => Piece::Decoded(key),
-                Found::Other(_) => return Err(de::Error::custom("an object key is not a string")),
+                Field::Str(start, end) => Piece::Range(start, end),
+                Field::Parsed(Value::String(key)) => Piece::Decoded(key),
+                Field::Parsed(_) => return Err(de::Error::custom("an object key is not a string")),
             };
-            let field = match map.next_value_seed(Text { base: self.base })? {
-                Found::Range(start, end) => Field::Str(start, end),
-                Found::Owned(text) => Field::Parsed(Value::String(text)),
-                Found::Other(value) => Field::Parsed(value),
-            };
-            fields.push((key, field));
+            fields.push((key, map.next_value_seed(FieldValue { base: self.base })?));
         }
         Ok(fields)
     }
 }
 
-/// What [`Text`] found: a borrowed string's range, a string that had escapes, or
-/// another value.
-enum Found {
-    Range(usize, usize),
-    Owned(String),
-    Other(Value),
-}
-
-/// Reads one value, keeping a string that needs no unescaping as its range.
+/// Reads one value (a name or a field's value), keeping a string that needs no
+/// unescaping as its range.
 #[derive(Clone, Copy)]
-struct Text<'b> {
+struct FieldValue<'b> {
     base: &'b [u8],
 }
 
-impl<'de> DeserializeSeed<'de> for Text<'_> {
-    type Value = Found;
+impl<'de> DeserializeSeed<'de> for FieldValue<'_> {
+    type Value = Field;
 
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Found, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Field, D::Error> {
         deserializer.deserialize_any(self)
     }
 }
@@ -144,32 +132,32 @@ impl<'de> DeserializeSeed<'de> for Text<'_> {
 /// the one `serde_json` builds.
 macro_rules! as_value {
     ($($method:ident($ty:ty);)*) => {$(
-        fn $method<E: de::Error>(self, value: $ty) -> Result<Found, E> {
-            Value::deserialize(value.into_deserializer()).map(Found::Other)
+        fn $method<E: de::Error>(self, value: $ty) -> Result<Field, E> {
+            Value::deserialize(value.into_deserializer()).map(Field::Parsed)
         }
     )*};
 }
 
-impl<'de> Visitor<'de> for Text<'_> {
-    type Value = Found;
+impl<'de> Visitor<'de> for FieldValue<'_> {
+    type Value = Field;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("any JSON value")
     }
 
-    fn visit_borrowed_str<E: de::Error>(self, text: &'de str) -> Result<Found, E> {
+    fn visit_borrowed_str<E: de::Error>(self, text: &'de str) -> Result<Field, E> {
         Ok(match range_in(self.base, text) {
-            Some((start, end)) => Found::Range(start, end),
-            None => Found::Owned(text.to_owned()),
+            Some((start, end)) => Field::Str(start, end),
+            None => Field::Parsed(Value::String(text.to_owned())),
         })
     }
 
-    fn visit_str<E: de::Error>(self, text: &str) -> Result<Found, E> {
-        Ok(Found::Owned(text.to_owned()))
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Field, E> {
+        Ok(Field::Parsed(Value::String(text.to_owned())))
     }
 
-    fn visit_string<E: de::Error>(self, text: String) -> Result<Found, E> {
-        Ok(Found::Owned(text))
+    fn visit_string<E: de::Error>(self, text: String) -> Result<Field, E> {
+        Ok(Field::Parsed(Value::String(text)))
     }
 
     as_value! {
@@ -179,18 +167,18 @@ impl<'de> Visitor<'de> for Text<'_> {
         visit_f64(f64);
     }
 
-    fn visit_unit<E: de::Error>(self) -> Result<Found, E> {
-        Ok(Found::Other(Value::Null))
+    fn visit_unit<E: de::Error>(self) -> Result<Field, E> {
+        Ok(Field::Parsed(Value::Null))
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Found, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Field, A::Error> {
         let value = Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
-        Ok(Found::Other(value))
+        Ok(Field::Parsed(value))
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Found, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Field, A::Error> {
         let value = Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
-        Ok(Found::Other(value))
+        Ok(Field::Parsed(value))
     }
 }
 
