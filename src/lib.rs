@@ -31,7 +31,7 @@
 pub use apiview_core::client;
 pub use apiview_core::{
     app, cache, cipher, endpoint, error, helpers, inject, listener, packer, request, settings, ApiRequest,
-    App, AppEndpoint, AppError, BizError, EndpointMeta, ErrorClass, ErrorCode, Handler, Language,
+    App, AppEndpoint, AppError, BizError, EndpointMeta, ErrorClass, ErrorCode, Handler, Language, Limits,
     PackContext, Packer, Raw, RawValue, Result, Settings, SettingsError, UnpackContext, Words,
 };
 

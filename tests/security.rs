@@ -1,7 +1,7 @@
 //! Hostile input over real HTTP (issue 7): cache keys crafted to reach another
 //! endpoint's entry, cached answers and `check_aclkey`, oversized bodies and heads and
 //! deeply nested JSON while normal clients are being served, and slow-loris clients
-//! against `apiview::listener::HeadTimeout`.
+//! against `apiview::listener::Limited` (tests/limits.rs has the rest of §11).
 //!
 //! tests/bad_input.rs checks each malformed request alone; here the point is that the
 //! attack does not touch anybody else: clients running alongside see no failure.
@@ -15,7 +15,7 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use apiview::listener::HeadTimeout;
+use apiview::listener::Limited;
 use apiview::prelude::*;
 use common::{code_of, err, ok, RawAnswer, TestServer};
 use load::{Load, Shot};
@@ -506,9 +506,9 @@ async fn deeply_nested_json_is_a_packed_parse_error_while_others_are_served() {
     assert_eq!(server.get_json("/healthy?a=1&b=1").await, ok(json!(2)));
 }
 
-// ---- slow-loris: HeadTimeout ------------------------------------------------------------------
+// ---- slow-loris: Limited ---------------------------------------------------------------------
 
-/// A server on a free loopback port, with or without [`HeadTimeout`]; stops when
+/// A server on a free loopback port, with or without [`Limited`]; stops when
 /// dropped.
 struct Guarded {
     addr: SocketAddr,
@@ -535,9 +535,14 @@ async fn serve_guarded(head_timeout: Option<Duration>) -> Guarded {
     let idle = Duration::from_secs(60);
     let task = match head_timeout {
         Some(timeout) => {
-            let server = poem::Server::new_with_acceptor(HeadTimeout::new(acceptor).timeout(timeout));
+            let limits = apiview::Limits {
+                head_timeout_ms: timeout.as_millis() as u64,
+                idle_timeout_ms: idle.as_millis() as u64,
+                ..apiview::Limits::default()
+            };
+            let server = poem::Server::new_with_acceptor(Limited::new(acceptor, &limits));
             tokio::spawn(async move {
-                let _ = server.idle_timeout(idle).run(endpoint).await;
+                let _ = server.run(endpoint).await;
             })
         }
         None => {

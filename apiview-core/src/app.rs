@@ -499,6 +499,47 @@ impl App {
             Err(err) => panic!("apiview: {err}"),
         }
     }
+
+    /// Serves the App on `addr` (`"127.0.0.1:3000"`) with poem's server and every
+    /// connection limit of `[limits]` ([`Limited`](crate::listener::Limited), and
+    /// `http2_max_concurrent_streams`), until Ctrl-C; requests in flight then get
+    /// `limits.body_timeout_ms` to finish.
+    ///
+    /// An App that cannot be built (see [`App::try_into_endpoint`]) or an address that
+    /// cannot be bound is an error, with the reason.
+    ///
+    /// ```no_run
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// fn ping() -> &'static str {
+    ///     "pong"
+    /// }
+    ///
+    /// #[tokio::main]
+    /// async fn main() -> std::io::Result<()> {
+    ///     App::new(Settings::default()).at("/ping", ping).serve("127.0.0.1:3000").await
+    /// }
+    /// ```
+    pub async fn serve(self, addr: &str) -> std::io::Result<()> {
+        let limits = self.settings.limits.clone();
+        let endpoint = self
+            .try_into_endpoint()
+            .map_err(|err| std::io::Error::new(std::io::ErrorKind::InvalidInput, err.to_string()))?;
+        let listener =
+            crate::listener::Limited::new(poem::listener::TcpListener::bind(addr.to_owned()), &limits);
+        let stop = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        poem::Server::new(listener)
+            .http2_max_concurrent_streams(limits.http2_max_concurrent_streams)
+            .run_with_graceful_shutdown(
+                endpoint,
+                stop,
+                Some(Duration::from_millis(limits.body_timeout_ms)),
+            )
+            .await
+    }
 }
 
 impl IntoEndpoint for App {

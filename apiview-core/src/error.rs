@@ -383,6 +383,10 @@ pub(crate) mod reasons {
 
     pub(crate) const BODY_UNREADABLE: Words =
         Words::fixed("the request body could not be read", "请求体读取失败");
+    pub(crate) const BODY_TIMEOUT: Words = Words::fixed(
+        "the request body did not arrive within limits.body_timeout_ms",
+        "请求体未在 limits.body_timeout_ms 规定的时间内送达",
+    );
     pub(crate) const FORM_NOT_UTF8: Words = Words::fixed(
         "the form body is not valid UTF-8",
         "表单请求体不是有效的 UTF-8 文本",

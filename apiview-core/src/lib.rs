@@ -29,7 +29,7 @@ pub use endpoint::{
 pub use error::{BizError, ErrorClass, ErrorCode, Language, Result, Words};
 pub use packer::{PackContext, Packer, UnpackContext};
 pub use request::{ApiRequest, RawValue, Source};
-pub use settings::{HttpStatusMode, Settings, SettingsError};
+pub use settings::{HttpStatusMode, Limits, Settings, SettingsError};
 
 /// Runs a blocking endpoint body on tokio's blocking pool; a panic there is
 /// returned as the panic's message.

@@ -712,11 +712,14 @@ fn pieces(query: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
 }
 
 /// Reads the body, refusing more than `limit` bytes: by `Content-Length` before
-/// reading anything, and while reading for chunked bodies.
+/// reading anything, and while reading for chunked bodies. A body that has not
+/// arrived whole within `timeout` is refused, and dropping it unfinished makes the
+/// HTTP layer close the connection after the answer.
 pub(crate) async fn read_body(
     request: &poem::Request,
     body: poem::Body,
     limit: u64,
+    timeout: std::time::Duration,
 ) -> Result<Bytes, BizError> {
     if let Some(length) = request
         .headers()
@@ -728,20 +731,32 @@ pub(crate) async fn read_body(
             return Err(BizError::too_large_request(length, limit));
         }
     }
+    // The timer is only registered if the body is not all there at the first poll.
+    match tokio::time::timeout(timeout, collect_body(body, limit)).await {
+        Ok(read) => read,
+        Err(_elapsed) => {
+            tracing::debug!(?timeout, "the request body did not arrive in time");
+            Err(BizError::bad_parameter_for("_payload", reasons::BODY_TIMEOUT))
+        }
+    }
+}
+
+async fn collect_body(body: poem::Body, limit: u64) -> Result<Bytes, BizError> {
     let mut stream = body.into_bytes_stream();
     // A body that arrives in one chunk (most do) is kept as it is, not copied.
     let mut first = Bytes::new();
     let mut rest = BytesMut::new();
+    let mut size: u64 = 0;
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|err| {
             tracing::debug!(%err, "reading the request body failed");
             BizError::bad_parameter_for("_payload", reasons::BODY_UNREADABLE)
         })?;
-        let size = (first.len() + rest.len() + chunk.len()) as u64;
+        size += chunk.len() as u64;
         if size > limit {
             return Err(BizError::too_large_request(size, limit));
         }
-        if first.is_empty() && rest.is_empty() {
+        if size == chunk.len() as u64 {
             first = chunk;
         } else {
             if rest.is_empty() {

@@ -4,6 +4,7 @@
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use futures_util::future::Either;
 use futures_util::FutureExt;
@@ -40,6 +41,7 @@ pub(crate) struct Runtime {
     pub(crate) rsa_keys: HashMap<String, Arc<RsaPrivateKey>>,
     pub(crate) aclkeys: Vec<AclKeyDigest>,
     pub(crate) default_methods: Vec<Method>,
+    pub(crate) body_timeout: Duration,
 }
 
 impl Runtime {
@@ -54,7 +56,9 @@ impl Runtime {
             .filter_map(|key| AclKeyDigest::of(key))
             .collect();
         let default_methods = settings.default_methods();
+        let body_timeout = Duration::from_millis(settings.limits.body_timeout_ms);
         Runtime {
+            body_timeout,
             settings,
             caches,
             server_key,
@@ -175,7 +179,8 @@ impl<H: Handler> Bound<H> {
     /// Reads and parses the body (decrypting it when the endpoint decodes encrypted
     /// requests), then runs the endpoint.
     async fn serve_body(&self, mut req: Request, request_id: HeaderValue) -> Response {
-        let body = match read_and_parse(&mut req, self.runtime.settings.body_limit).await {
+        let runtime = &self.runtime;
+        let body = match read_and_parse(&mut req, runtime.settings.body_limit, runtime.body_timeout).await {
             Ok(body) => body,
             Err(err) => return self.pack_early(req, request_id, Body::None, Outcome::Error(err)),
         };
@@ -288,12 +293,12 @@ fn body_is_empty(req: &mut Request) -> bool {
     empty
 }
 
-async fn read_and_parse(req: &mut Request, limit: u64) -> Result<Body, BizError> {
+async fn read_and_parse(req: &mut Request, limit: u64, timeout: Duration) -> Result<Body, BizError> {
     let body = req.take_body();
     if body.is_empty() {
         return Ok(Body::None);
     }
-    let bytes = request::read_body(req, body, limit).await?;
+    let bytes = request::read_body(req, body, limit, timeout).await?;
     request::parse_body(req.content_type(), bytes).await
 }
 

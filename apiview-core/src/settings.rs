@@ -86,6 +86,51 @@ pub struct Settings {
     pub safe: SafeSettings,
     /// `[swagger]`: the OpenAPI document and the Swagger UI.
     pub swagger: SwaggerSettings,
+    /// `[limits]`: how long and how much a client may take (DESIGN §11).
+    pub limits: Limits,
+}
+
+/// `[limits]` settings: what a client may hold of the server. `App::serve` and
+/// [`Limited`](crate::listener::Limited) apply the connection limits; the App applies
+/// the body limits to every request.
+///
+/// ```
+/// let settings = apiview_core::Settings::from_toml_str("[limits]\nhead_timeout_ms = 5000").unwrap();
+/// assert_eq!(settings.limits.head_timeout_ms, 5000);
+/// assert_eq!(settings.limits.body_timeout_ms, 30_000);
+/// assert!(settings.limits.http2);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Milliseconds a request head may take, from its first byte (leading blank lines
+    /// count) to its blank line; the first head of a connection counts from the accept.
+    pub head_timeout_ms: u64,
+    /// Milliseconds a request body may take, from the end of the head.
+    pub body_timeout_ms: u64,
+    /// Milliseconds a kept-alive connection may stay silent (no byte either way)
+    /// between requests.
+    pub idle_timeout_ms: u64,
+    /// Connections served at once; beyond it, new connections wait in the backlog.
+    pub max_connections: u32,
+    /// Whether HTTP/2 (cleartext, prior knowledge) is served; `false` closes a
+    /// connection that starts with the HTTP/2 preface.
+    pub http2: bool,
+    /// Streams one HTTP/2 connection may have open at once.
+    pub http2_max_concurrent_streams: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            head_timeout_ms: 10_000,
+            body_timeout_ms: 30_000,
+            idle_timeout_ms: 60_000,
+            max_connections: 10_000,
+            http2: true,
+            http2_max_concurrent_streams: 100,
+        }
+    }
 }
 
 /// `[cache]` settings.
@@ -190,6 +235,7 @@ impl Default for Settings {
             cache: CacheSettings::default(),
             safe: SafeSettings::default(),
             swagger: SwaggerSettings::default(),
+            limits: Limits::default(),
         }
     }
 }
@@ -439,6 +485,24 @@ impl Settings {
                     self.cache.disable_cache_header
                 ),
             );
+        }
+        let limits = &self.limits;
+        for (key, value) in [
+            ("limits.head_timeout_ms", limits.head_timeout_ms),
+            ("limits.body_timeout_ms", limits.body_timeout_ms),
+            ("limits.idle_timeout_ms", limits.idle_timeout_ms),
+            ("limits.max_connections", limits.max_connections.into()),
+            (
+                "limits.http2_max_concurrent_streams",
+                limits.http2_max_concurrent_streams.into(),
+            ),
+        ] {
+            if value == 0 {
+                return fail(
+                    key,
+                    "must be at least 1 (a zero would refuse every request)".into(),
+                );
+            }
         }
         if !matches!(self.swagger.openapi_version.as_str(), "3.0" | "3.1") {
             return fail(

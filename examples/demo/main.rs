@@ -10,17 +10,8 @@
 mod endpoints;
 
 use std::process::ExitCode;
-use std::time::Duration;
 
-use apiview::listener::HeadTimeout;
 use apiview::{Settings, SwaggerExt};
-use poem::listener::TcpListener;
-use poem::Server;
-
-/// How long a client may take to send a request head (slow-loris defence).
-const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long a connection may stay silent before it is closed.
-const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 const USAGE: &str = "usage: demo [--addr HOST:PORT]   (default 127.0.0.1:3000)
        demo --print-openapi      (print the OpenAPI document and exit)";
@@ -79,20 +70,9 @@ async fn main() -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
-    let endpoint = match app.try_into_endpoint() {
-        Ok(endpoint) => endpoint,
-        Err(err) => {
-            eprintln!("demo: {err}");
-            return ExitCode::from(2);
-        }
-    };
     tracing::info!(%addr, "apiview demo listening");
-    let listener = HeadTimeout::new(TcpListener::bind(addr.as_str())).timeout(HEAD_TIMEOUT);
-    let server = Server::new(listener).idle_timeout(IDLE_TIMEOUT);
-    let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    match server.run_with_graceful_shutdown(endpoint, shutdown, None).await {
+    // Every `[limits]` setting applies: head, body and idle timeouts, connections, HTTP/2.
+    match app.serve(&addr).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("demo: cannot serve on {addr}: {err}");

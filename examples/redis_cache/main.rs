@@ -18,8 +18,6 @@ use std::time::Duration;
 
 use apiview::app::CacheEntry;
 use apiview::prelude::*;
-use poem::listener::TcpListener;
-use poem::Server;
 use serde_json::{json, Value};
 
 /// The square of `n`, computed slowly and cached for 60 seconds.
@@ -101,21 +99,8 @@ async fn main() -> ExitCode {
         }
     };
     let _ = ENTRIES.set(app.cache_entries());
-    let endpoint = match app.try_into_endpoint() {
-        Ok(endpoint) => endpoint,
-        Err(err) => {
-            eprintln!("redis_cache: {err}");
-            return ExitCode::from(2);
-        }
-    };
     tracing::info!(%addr, settings = %path, "redis_cache example listening");
-    let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    match Server::new(TcpListener::bind(addr.as_str()))
-        .run_with_graceful_shutdown(endpoint, shutdown, None)
-        .await
-    {
+    match app.serve(&addr).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("redis_cache: cannot serve on {addr}: {err}");
