@@ -7,7 +7,7 @@ mod common;
 use std::time::Duration;
 
 use apiview::prelude::*;
-use common::{code_of, err, ok, Part, RawAnswer, TestServer};
+use common::{code_of, err, message_of, ok, Part, RawAnswer, TestServer};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -320,9 +320,20 @@ async fn invalid_utf8_elsewhere_is_ignored_or_refused_cleanly() {
     )
     .await;
     assert_eq!(answer, ok(json!({"a": 2, "name": null})));
-    // Percent-encoded invalid UTF-8 in the query.
+    // Percent-encoded invalid UTF-8 in the query or a form: refused, not patched
+    // with U+FFFD (issue 12, D11), even for an optional parameter.
     let answer = get(&server, "/fields?name=%FF%FE").await;
-    assert_eq!(answer["success"], true, "{answer}");
+    assert_eq!(code_of(&answer), 1001060003, "{answer}");
+    assert!(message_of(&answer).contains("name"), "{answer}");
+    let form = Some("application/x-www-form-urlencoded");
+    let answer = post(&server, "/fields", form, "a=1&name=%FF%FE").await;
+    assert_eq!(code_of(&answer), 1001060003, "{answer}");
+    let answer = post(&server, "/fields", form, "a=1&other=%FF&name=caf%C3%A9").await;
+    assert_eq!(
+        answer,
+        ok(json!({"a": 1, "name": "café"})),
+        "a field nobody reads may be anything"
+    );
     // A header value that is not UTF-8, read as a parameter.
     let answer = raw(&server, "GET /agent HTTP/1.1\r\nUser-Agent: \u{0}", &[]).await;
     assert_ne!(answer.status, 500, "{answer:?}");
@@ -372,15 +383,25 @@ async fn raw_bytes_head(server: &TestServer, head: &[u8]) -> RawAnswer {
 async fn json_under_another_content_type_is_accepted() {
     let server = server().await;
     let body = r#"{"a": 5, "name": "n"}"#;
-    for content_type in [
-        Some("text/plain"),
-        None,
-        Some("application/octet-stream"),
-        Some("weird"),
-    ] {
+    for content_type in [None, Some("application/octet-stream"), Some("weird")] {
         let answer = post(&server, "/fields", content_type, body).await;
         assert_eq!(answer, ok(json!({"a": 5, "name": "n"})), "{content_type:?}");
     }
+}
+
+/// A browser posts `text/plain` cross-site without a preflight: a JSON-looking form
+/// post must not reach an endpoint's parameters (DESIGN §2.1).
+#[tokio::test]
+async fn a_text_plain_body_is_not_parsed_unless_the_settings_say_so() {
+    let body = r#"{"a": 5, "name": "n"}"#;
+    for content_type in ["text/plain", "text/plain; charset=utf-8", "TEXT/PLAIN"] {
+        let answer = post(&server().await, "/fields?name=q", Some(content_type), body).await;
+        assert_eq!(answer, ok(json!({"a": null, "name": "q"})), "{content_type}");
+    }
+    let parsing =
+        common::serve(App::new(common::settings("parse_untyped_bodies = true")).at("/fields", fields)).await;
+    let answer = post(&parsing, "/fields", Some("text/plain"), body).await;
+    assert_eq!(answer, ok(json!({"a": 5, "name": "n"})));
 }
 
 #[tokio::test]
@@ -720,4 +741,19 @@ async fn too_many_headers_are_refused_with_431_not_a_dropped_connection() {
     let answer = raw(&server, &head, &[]).await;
     assert_eq!(answer.status, 431, "{answer:?}");
     assert_alive(&server).await;
+}
+
+/// An answer never carries much of what a client sent (issue 12, D11).
+#[tokio::test]
+async fn a_parse_error_quotes_at_most_64_bytes_of_the_body() {
+    let server = roomy_server().await;
+    let body = format!("{{\"a\": {}", "9".repeat(1000));
+    let answer = post(&server, "/fields", Some("application/json"), body).await;
+    assert_eq!(code_of(&answer), common::PARSE_JSON_ERROR);
+    let message = message_of(&answer);
+    let quoted = message
+        .strip_prefix("Parse json error. Raw text ")
+        .and_then(|rest| rest.strip_suffix("….").or_else(|| rest.strip_suffix('.')))
+        .unwrap_or_else(|| panic!("{message}"));
+    assert_eq!(quoted.len(), 64, "{message}");
 }

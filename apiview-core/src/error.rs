@@ -395,6 +395,18 @@ pub(crate) mod reasons {
         "the multipart/form-data body is malformed",
         "multipart/form-data 请求体格式有误",
     );
+    pub(crate) const TOO_MANY_FORM_FIELDS: Words = Words::fixed(
+        "the form has more fields than limits.max_form_fields",
+        "表单字段数超过 limits.max_form_fields",
+    );
+    pub(crate) const JSON_TOO_DEEP: Words = Words::fixed(
+        "the JSON body nests deeper than limits.max_json_depth",
+        "JSON 请求体嵌套层数超过 limits.max_json_depth",
+    );
+    pub(crate) const JSON_TOO_MANY_VALUES: Words = Words::fixed(
+        "the JSON body holds more values than limits.max_json_values",
+        "JSON 请求体包含的值数量超过 limits.max_json_values",
+    );
     pub(crate) const UNDECRYPTABLE: Words = Words::fixed("cannot be decrypted", "无法解密");
     pub(crate) const REQUIRED: Words = Words::fixed("a value is required", "必须提供取值");
 }
@@ -612,17 +624,25 @@ impl BizError {
     pub fn app_auth_failed() -> Self {
         codes::APP_AUTH_FAILED.error()
     }
-    /// `ParseJsonError`, quoting (the start of) the text that failed to parse.
+    /// `ParseJsonError`, quoting the start of the text that failed to parse: at most
+    /// 64 bytes, so that an answer never carries much of what a client sent.
     ///
     /// ```
     /// use apiview_core::BizError;
     ///
     /// let err = BizError::parse_json_error(b"{oops");
     /// assert_eq!((err.code(), err.message().as_str()), (1001050006, "Parse json error. Raw text {oops."));
+    /// let long = BizError::parse_json_error(&[b'x'; 1000]);
+    /// assert_eq!(long.message(), format!("Parse json error. Raw text {}….", "x".repeat(64)));
     /// ```
     pub fn parse_json_error(text: &[u8]) -> Self {
-        const QUOTED: usize = 256;
-        let shown = &text[..text.len().min(QUOTED)];
+        const QUOTED: usize = 64;
+        let mut cut = text.len().min(QUOTED);
+        // Not in the middle of a character.
+        while cut > 0 && cut < text.len() && (text[cut] & 0b1100_0000) == 0b1000_0000 {
+            cut -= 1;
+        }
+        let shown = &text[..cut];
         let mut quoted = String::from_utf8_lossy(shown).into_owned();
         if text.len() > QUOTED {
             quoted.push('…');

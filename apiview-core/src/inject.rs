@@ -35,6 +35,11 @@ pub fn coerce<T: DeserializeOwned>(name: &str, raw: Option<RawValue<'_>>) -> Res
         Some(RawValue::JsonStr(text)) => T::deserialize(JsonStrDe(text)),
         Some(RawValue::Text(text)) => T::deserialize(TextDe(text)),
         Some(RawValue::Texts(items)) => T::deserialize(TextsDe(items)),
+        // Whatever the type, `Option` included: the client sent a value, not UTF-8.
+        Some(RawValue::Undecodable) => {
+            tracing::debug!(parameter = name, "parameter's percent-decoding is not UTF-8");
+            return Err(BizError::bad_parameter_type_for(name, expected_words::<T>()));
+        }
     };
     result.map_err(|err| match raw {
         None | Some(RawValue::Json(Value::Null)) => BizError::missing_parameter(name),

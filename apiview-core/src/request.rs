@@ -36,6 +36,9 @@ pub enum RawValue<'a> {
     Text(&'a str),
     /// A textual key given several times (`?id=1&id=2`).
     Texts(Vec<&'a str>),
+    /// A query or form value whose percent-decoding is not UTF-8 (`%FF`): no
+    /// parameter type takes it, so that nothing is patched with U+FFFD silently.
+    Undecodable,
 }
 
 impl<'a> RawValue<'a> {
@@ -56,6 +59,7 @@ impl<'a> RawValue<'a> {
             RawValue::Json(Value::Object(fields)) => !fields.is_empty(),
             RawValue::Json(_) => true,
             RawValue::Texts(items) => !items.is_empty(),
+            RawValue::Undecodable => true,
         }
     }
 
@@ -85,6 +89,7 @@ impl<'a> RawValue<'a> {
             RawValue::Texts(items) => {
                 Value::Array(items.iter().map(|t| Value::String((*t).to_owned())).collect())
             }
+            RawValue::Undecodable => Value::Null,
         }
     }
 
@@ -101,7 +106,7 @@ impl<'a> RawValue<'a> {
         match self {
             RawValue::Text(text) | RawValue::JsonStr(text) => Some(text),
             RawValue::Json(Value::String(text)) => Some(text),
-            RawValue::Json(_) | RawValue::Texts(_) => None,
+            RawValue::Json(_) | RawValue::Texts(_) | RawValue::Undecodable => None,
         }
     }
 }
@@ -190,6 +195,8 @@ struct Inner {
     payload: OnceLock<Value>,
     remote_ip: OnceLock<Option<String>>,
     caches: Arc<Caches>,
+    /// The body's share of `limits.bodies_in_flight_bytes`, held while the request is.
+    _charge: Option<BodyCharge>,
 }
 
 static NULL: Value = Value::Null;
@@ -201,6 +208,7 @@ impl ApiRequest {
         request_id: HeaderValue,
         body: Body,
         caches: Arc<Caches>,
+        charge: Option<BodyCharge>,
     ) -> Self {
         ApiRequest(Arc::new(Inner {
             request,
@@ -210,6 +218,7 @@ impl ApiRequest {
             payload: OnceLock::new(),
             remote_ip: OnceLock::new(),
             caches,
+            _charge: charge,
         }))
     }
 
@@ -585,14 +594,24 @@ fn find_pairs<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>, name: &str) -
 /// The values found for one name: none, one, or all of them in order.
 fn gather<'a>(mut found: impl Iterator<Item = &'a str>) -> Option<RawValue<'a>> {
     let first = found.next()?;
-    match found.next() {
-        None => Some(RawValue::Text(first)),
+    let gathered = match found.next() {
+        None => RawValue::Text(first),
         Some(second) => {
             let mut all = vec![first, second];
             all.extend(found);
-            Some(RawValue::Texts(all))
+            RawValue::Texts(all)
         }
-    }
+    };
+    let undecodable = match &gathered {
+        RawValue::Text(text) => *text == UNDECODABLE,
+        RawValue::Texts(texts) => texts.contains(&UNDECODABLE),
+        _ => false,
+    };
+    Some(if undecodable {
+        RawValue::Undecodable
+    } else {
+        gathered
+    })
 }
 
 fn group_pairs<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> Map<String, Value> {
@@ -645,18 +664,15 @@ fn needs_decoding(text: &str) -> bool {
 enum Piece {
     Range(usize, usize),
     Decoded(String),
+    /// Its percent-decoding is not UTF-8.
+    Undecodable,
 }
 
 impl Piece {
     fn of(query: &str, start: usize, end: usize) -> Piece {
         let text = &query[start..end];
         if needs_decoding(text) {
-            let spaced = text.replace('+', " ");
-            Piece::Decoded(
-                percent_encoding::percent_decode_str(&spaced)
-                    .decode_utf8_lossy()
-                    .into_owned(),
-            )
+            decode_form_text(text).map_or(Piece::Undecodable, Piece::Decoded)
         } else {
             Piece::Range(start, end)
         }
@@ -666,6 +682,7 @@ impl Piece {
         match self {
             Piece::Range(start, end) => &query[*start..*end],
             Piece::Decoded(text) => text,
+            Piece::Undecodable => UNDECODABLE,
         }
     }
 
@@ -673,9 +690,14 @@ impl Piece {
         match self {
             Piece::Range(start, end) => &source[*start..*end],
             Piece::Decoded(text) => text.as_bytes(),
+            Piece::Undecodable => UNDECODABLE.as_bytes(),
         }
     }
 }
+
+/// Stands for an undecodable piece among decoded texts: a lone surrogate, which no
+/// `&str` holds, cannot be spelled; U+FFFF, a noncharacter no client sends, can.
+const UNDECODABLE: &str = "\u{FFFF}";
 
 /// `application/x-www-form-urlencoded` pairs, as `form_urlencoded::parse` reads them:
 /// `&`-separated, empty pieces skipped, split at the first `=`, `+` for a space.
@@ -711,37 +733,162 @@ fn pieces(query: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
     })
 }
 
-/// Reads the body, refusing more than `limit` bytes: by `Content-Length` before
-/// reading anything, and while reading for chunked bodies. A body that has not
-/// arrived whole within `timeout` is refused, and dropping it unfinished makes the
-/// HTTP layer close the connection after the answer.
-pub(crate) async fn read_body(
+/// The budget of `limits.bodies_in_flight_bytes`: bytes of bodies being parsed or
+/// served, and of the trees parsed from them, all requests together.
+///
+/// A body is charged once it has arrived, not while it arrives: a client sending
+/// slowly holds no share (`limits.body_timeout_ms` bounds it, `body_limit` its size).
+/// A body is admitted for the most it could become, waiting for that holding nothing,
+/// so that no two requests can wait on each other; once counted, its share shrinks
+/// to what it holds. A tree is reckoned at two `Value`s per JSON value: the tree, and
+/// the parameter deserialized from it.
+#[derive(Debug)]
+pub(crate) struct BodyBudget {
+    bytes: Arc<tokio::sync::Semaphore>,
+    capacity: usize,
+}
+
+/// A request's share of the [`BodyBudget`], given back when the request is done.
+pub(crate) type BodyCharge = tokio::sync::OwnedSemaphorePermit;
+
+/// What one JSON value may cost once parsed and deserialized into a parameter.
+const VALUE_WEIGHT: usize = 2 * std::mem::size_of::<Value>();
+
+impl BodyBudget {
+    pub(crate) fn new(bytes: u64) -> Self {
+        let capacity = usize::try_from(u32::try_from(bytes).unwrap_or(u32::MAX)).unwrap_or(usize::MAX);
+        BodyBudget {
+            bytes: Arc::new(tokio::sync::Semaphore::new(capacity)),
+            capacity,
+        }
+    }
+
+    /// The most a body of `length` bytes can weigh: itself, and a tree of as many
+    /// values as it may hold.
+    fn worst(length: usize, limits: BodyLimits) -> usize {
+        let values = length.min(limits.json.max_values);
+        length.saturating_add(values.saturating_mul(VALUE_WEIGHT))
+    }
+
+    /// Waits for `bytes` of the budget (all of it at most).
+    async fn take(&self, bytes: usize) -> BodyCharge {
+        let share = bytes.clamp(1, self.capacity) as u32;
+        self.bytes
+            .clone()
+            .acquire_many_owned(share)
+            .await
+            .unwrap_or_else(|_| unreachable!("the budget's semaphore is never closed"))
+    }
+
+    /// Gives back what `charge` holds beyond `bytes`.
+    fn shrink(charge: &mut BodyCharge, bytes: usize) {
+        let keep = bytes.max(1);
+        if charge.num_permits() > keep {
+            drop(charge.split(charge.num_permits() - keep));
+        }
+    }
+}
+
+/// Bodies larger than this are parsed on the blocking pool, so that a burst of large
+/// bodies does not hold the async workers other requests need.
+const PARSE_OFF_WORKERS: usize = 64 * 1024;
+
+/// Reads a request's body within `limits.body_timeout_ms`, then parses it charged to
+/// the budget.
+pub(crate) async fn read_and_parse(
     request: &poem::Request,
     body: poem::Body,
     limit: u64,
     timeout: std::time::Duration,
-) -> Result<Bytes, BizError> {
-    if let Some(length) = request
-        .headers()
-        .get(CONTENT_LENGTH)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|text| text.parse::<u64>().ok())
-    {
+    limits: BodyLimits,
+    budget: &BodyBudget,
+) -> Result<(Body, BodyCharge), BizError> {
+    let declared = declared_length(request);
+    if let Some(length) = declared {
         if length > limit {
             return Err(BizError::too_large_request(length, limit));
         }
     }
     // The timer is only registered if the body is not all there at the first poll.
-    match tokio::time::timeout(timeout, collect_body(body, limit)).await {
-        Ok(read) => read,
+    let bytes = match tokio::time::timeout(timeout, collect_body(body, limit, declared)).await {
+        Ok(read) => read?,
         Err(_elapsed) => {
             tracing::debug!(?timeout, "the request body did not arrive in time");
-            Err(BizError::bad_parameter_for("_payload", reasons::BODY_TIMEOUT))
+            return Err(BizError::bad_parameter_for("_payload", reasons::BODY_TIMEOUT));
         }
-    }
+    };
+    // Admitted for the most it could become, then shrunk to what it holds.
+    let mut charge = budget.take(BodyBudget::worst(bytes.len(), limits)).await;
+    let kind = BodyKind::of(request.content_type(), limits);
+    let body = match kind {
+        BodyKind::Json { declared } => {
+            // Counted first, building nothing, so that the trees this body can become
+            // are charged before they exist.
+            let counted = off_workers_if_large(&bytes, {
+                let bytes = bytes.clone();
+                move || json::count(&bytes, limits.json)
+            })
+            .await?;
+            let values = match counted {
+                Ok(values) => values,
+                Err(json::Refusal::Invalid(_)) if !declared => return Ok((Body::None, charge)),
+                Err(refusal) => return Err(refused(refusal, &bytes)),
+            };
+            BodyBudget::shrink(
+                &mut charge,
+                bytes.len().saturating_add(values.saturating_mul(VALUE_WEIGHT)),
+            );
+            let parsed = off_workers_if_large(&bytes, {
+                let bytes = bytes.clone();
+                move || json::parse_counted(bytes)
+            })
+            .await?;
+            return parsed
+                .map(|body| (body, charge))
+                .map_err(|refusal| refused(refusal, &bytes));
+        }
+        BodyKind::Form => {
+            // The pairs are decoded copies of the body.
+            BodyBudget::shrink(&mut charge, 2 * bytes.len());
+            parse_form(&bytes, limits.max_form_fields).map(Body::Form)?
+        }
+        // Boxed: its future is large, and would otherwise enlarge every request's.
+        BodyKind::Multipart => {
+            Box::pin(parse_multipart(
+                request.content_type().unwrap_or_default(),
+                bytes,
+                limits.max_form_fields,
+            ))
+            .await?
+        }
+        BodyKind::Ignored => Body::None,
+    };
+    Ok((body, charge))
 }
 
-async fn collect_body(body: poem::Body, limit: u64) -> Result<Bytes, BizError> {
+/// Runs `work` on the blocking pool when `bytes` is large.
+async fn off_workers_if_large<T: Send + 'static>(
+    bytes: &[u8],
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, BizError> {
+    if bytes.len() <= PARSE_OFF_WORKERS {
+        return Ok(work());
+    }
+    tokio::task::spawn_blocking(work).await.map_err(|err| {
+        tracing::error!(%err, "parsing a request body on the blocking pool failed");
+        BizError::sys_error()
+    })
+}
+
+fn declared_length(request: &poem::Request) -> Option<u64> {
+    request
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|text| text.parse::<u64>().ok())
+}
+
+async fn collect_body(body: poem::Body, limit: u64, declared: Option<u64>) -> Result<Bytes, BizError> {
     let mut stream = body.into_bytes_stream();
     // A body that arrives in one chunk (most do) is kept as it is, not copied.
     let mut first = Bytes::new();
@@ -760,7 +907,11 @@ async fn collect_body(body: poem::Body, limit: u64) -> Result<Bytes, BizError> {
             first = chunk;
         } else {
             if rest.is_empty() {
+                // Sized once by the declared length, so that no growth copies it again.
+                let expected = declared.map_or(0, |length| length.min(limit) as usize);
+                rest.reserve(expected.max(size as usize));
                 rest.extend_from_slice(&first);
+                first = Bytes::new();
             }
             rest.extend_from_slice(&chunk);
         }
@@ -768,39 +919,115 @@ async fn collect_body(body: poem::Body, limit: u64) -> Result<Bytes, BizError> {
     Ok(if rest.is_empty() { first } else { rest.freeze() })
 }
 
-/// Parses a body by its `Content-Type`, as django-apiview does: JSON when declared
-/// JSON (an error if it does not parse), urlencoded and multipart forms, and any
-/// other body as JSON when it happens to parse.
-pub(crate) async fn parse_body(content_type: Option<&str>, bytes: Bytes) -> Result<Body, BizError> {
-    if bytes.is_empty() {
-        return Ok(Body::None);
-    }
-    let essence = content_type
-        .map(|value| value.split(';').next().unwrap_or("").trim())
-        .unwrap_or_default();
-    let is = |media_type: &str| essence.eq_ignore_ascii_case(media_type);
-    let json_suffix = essence
-        .len()
-        .checked_sub(5)
-        .and_then(|at| essence.get(at..))
-        .is_some_and(|suffix| suffix.eq_ignore_ascii_case("+json"));
-    if is("application/json") || json_suffix {
-        return json::parse(bytes.clone()).map_err(|_| BizError::parse_json_error(&bytes));
-    }
-    if is("application/x-www-form-urlencoded") {
-        if std::str::from_utf8(&bytes).is_err() {
-            return Err(BizError::bad_parameter_for("_payload", reasons::FORM_NOT_UTF8));
-        }
-        return Ok(Body::Form(form_urlencoded::parse(&bytes).into_owned().collect()));
-    }
-    if is("multipart/form-data") {
-        // Boxed: its future is large, and would otherwise enlarge every request's.
-        return Box::pin(parse_multipart(content_type.unwrap_or_default(), bytes)).await;
-    }
-    Ok(json::parse(bytes).unwrap_or(Body::None))
+/// What a body may hold once read: `[limits]` and `parse_untyped_bodies`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BodyLimits {
+    pub(crate) json: json::JsonLimits,
+    pub(crate) max_form_fields: usize,
+    pub(crate) parse_untyped: bool,
 }
 
-async fn parse_multipart(content_type: &str, bytes: Bytes) -> Result<Body, BizError> {
+impl BodyLimits {
+    pub(crate) fn of(settings: &crate::settings::Settings) -> Self {
+        let limits = &settings.limits;
+        let size = |value: u64| usize::try_from(value).unwrap_or(usize::MAX);
+        BodyLimits {
+            json: json::JsonLimits {
+                max_depth: size(limits.max_json_depth),
+                max_values: size(limits.max_json_values),
+            },
+            max_form_fields: size(limits.max_form_fields),
+            parse_untyped: settings.parse_untyped_bodies,
+        }
+    }
+}
+
+/// How a body is read, by its `Content-Type`, as django-apiview does: JSON when
+/// declared JSON (an error if it does not parse), urlencoded and multipart forms, and
+/// any other body as JSON when it happens to parse — but `text/plain`, which a
+/// browser sends cross-site without asking, only when `parse_untyped_bodies` says so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BodyKind {
+    /// JSON; `declared`: by its `Content-Type`, so that invalid JSON is an error.
+    Json {
+        declared: bool,
+    },
+    Form,
+    Multipart,
+    Ignored,
+}
+
+impl BodyKind {
+    fn of(content_type: Option<&str>, limits: BodyLimits) -> BodyKind {
+        let essence = content_type
+            .map(|value| value.split(';').next().unwrap_or("").trim())
+            .unwrap_or_default();
+        let is = |media_type: &str| essence.eq_ignore_ascii_case(media_type);
+        let json_suffix = essence
+            .len()
+            .checked_sub(5)
+            .and_then(|at| essence.get(at..))
+            .is_some_and(|suffix| suffix.eq_ignore_ascii_case("+json"));
+        if is("application/json") || json_suffix {
+            BodyKind::Json { declared: true }
+        } else if is("application/x-www-form-urlencoded") {
+            BodyKind::Form
+        } else if is("multipart/form-data") {
+            BodyKind::Multipart
+        } else if is("text/plain") && !limits.parse_untyped {
+            BodyKind::Ignored
+        } else {
+            BodyKind::Json { declared: false }
+        }
+    }
+}
+
+fn refused(refusal: json::Refusal, bytes: &[u8]) -> BizError {
+    match refusal {
+        json::Refusal::Invalid(err) => {
+            tracing::debug!(%err, "the JSON body does not parse");
+            BizError::parse_json_error(bytes)
+        }
+        json::Refusal::TooDeep => BizError::bad_parameter_for("_payload", reasons::JSON_TOO_DEEP),
+        json::Refusal::TooMany => BizError::bad_parameter_for("_payload", reasons::JSON_TOO_MANY_VALUES),
+    }
+}
+
+/// An urlencoded body's pairs, at most `max_fields` of them. A key or value whose
+/// percent-decoding is not UTF-8 is marked, not patched with U+FFFD: a parameter
+/// reading it is refused.
+fn parse_form(bytes: &[u8], max_fields: usize) -> Result<Vec<(String, String)>, BizError> {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return Err(BizError::bad_parameter_for("_payload", reasons::FORM_NOT_UTF8));
+    };
+    let mut pairs = Vec::new();
+    for (start, end) in pieces(text) {
+        if pairs.len() == max_fields {
+            return Err(BizError::bad_parameter_for(
+                "_payload",
+                reasons::TOO_MANY_FORM_FIELDS,
+            ));
+        }
+        let piece = &text[start..end];
+        let (key, value) = piece.split_once('=').unwrap_or((piece, ""));
+        // Undecodable text is kept as a mark that no parameter takes (see `gather`).
+        let decoded = |text| decode_form_text(text).unwrap_or_else(|| UNDECODABLE.to_owned());
+        pairs.push((decoded(key), decoded(value)));
+    }
+    Ok(pairs)
+}
+
+/// `+` as a space, then percent-decoding; `None` when the bytes are not UTF-8.
+fn decode_form_text(text: &str) -> Option<String> {
+    if !needs_decoding(text) {
+        return Some(text.to_owned());
+    }
+    let spaced = text.replace('+', " ");
+    let decoded = percent_encoding::percent_decode_str(&spaced).decode_utf8().ok()?;
+    Some(decoded.into_owned())
+}
+
+async fn parse_multipart(content_type: &str, bytes: Bytes, max_parts: usize) -> Result<Body, BizError> {
     let malformed = |detail: &str| {
         tracing::debug!(detail, "malformed multipart body");
         BizError::bad_parameter_for("_payload", reasons::MULTIPART_MALFORMED)
@@ -809,11 +1036,19 @@ async fn parse_multipart(content_type: &str, bytes: Bytes) -> Result<Body, BizEr
     let stream = futures_util::stream::once(async move { Ok::<Bytes, std::io::Error>(bytes) });
     let mut multipart = multer::Multipart::new(stream, boundary);
     let mut pairs = Vec::new();
+    let mut parts = 0;
     while let Some(field) = multipart
         .next_field()
         .await
         .map_err(|err| malformed(&err.to_string()))?
     {
+        parts += 1;
+        if parts > max_parts {
+            return Err(BizError::bad_parameter_for(
+                "_payload",
+                reasons::TOO_MANY_FORM_FIELDS,
+            ));
+        }
         let is_file = field.file_name().is_some();
         let name = field.name().map(str::to_owned);
         // File parts are not parameters; read them to move on to the next part.

@@ -22,7 +22,7 @@ use crate::error::{BizError, ErrorClass, Language};
 use crate::helpers::auth::AclKeyDigest;
 use crate::helpers::methods::AllowedMethods;
 use crate::packer::{PackContext, Packer, Packers};
-use crate::request::{self, ApiRequest, Body};
+use crate::request::{self, ApiRequest, Body, BodyBudget, BodyLimits};
 use crate::settings::{HttpStatusMode, Settings};
 
 /// The response header carrying the request id.
@@ -42,6 +42,8 @@ pub(crate) struct Runtime {
     pub(crate) aclkeys: Vec<AclKeyDigest>,
     pub(crate) default_methods: Vec<Method>,
     pub(crate) body_timeout: Duration,
+    pub(crate) body_limits: BodyLimits,
+    pub(crate) body_budget: BodyBudget,
 }
 
 impl Runtime {
@@ -57,8 +59,12 @@ impl Runtime {
             .collect();
         let default_methods = settings.default_methods();
         let body_timeout = Duration::from_millis(settings.limits.body_timeout_ms);
+        let body_limits = BodyLimits::of(&settings);
+        let body_budget = BodyBudget::new(settings.limits.bodies_in_flight_bytes);
         Runtime {
             body_timeout,
+            body_limits,
+            body_budget,
             settings,
             caches,
             server_key,
@@ -170,7 +176,7 @@ impl<H: Handler> Bound<H> {
         let decodes_nothing =
             !(self.decode && meta.decode_encrypted_data && self.runtime.server_key.is_some());
         if !(meta.reads_body || self.decode) || (body_is_empty(&mut req) && decodes_nothing) {
-            let request = ApiRequest::new(req, request_id, Body::None, self.runtime.caches.clone());
+            let request = ApiRequest::new(req, request_id, Body::None, self.runtime.caches.clone(), None);
             return Either::Right(Either::Left(self.run(request)));
         }
         Either::Right(Either::Right(Box::pin(self.serve_body(req, request_id))))
@@ -180,9 +186,23 @@ impl<H: Handler> Bound<H> {
     /// requests), then runs the endpoint.
     async fn serve_body(&self, mut req: Request, request_id: HeaderValue) -> Response {
         let runtime = &self.runtime;
-        let body = match read_and_parse(&mut req, runtime.settings.body_limit, runtime.body_timeout).await {
-            Ok(body) => body,
-            Err(err) => return self.pack_early(req, request_id, Body::None, Outcome::Error(err)),
+        let payload = req.take_body();
+        let (body, charge) = if payload.is_empty() {
+            (Body::None, None)
+        } else {
+            let limit = runtime.settings.body_limit;
+            let read = request::read_and_parse(
+                &req,
+                payload,
+                limit,
+                runtime.body_timeout,
+                runtime.body_limits,
+                &runtime.body_budget,
+            );
+            match read.await {
+                Ok((body, charge)) => (body, Some(charge)),
+                Err(err) => return self.pack_early(req, request_id, Body::None, Outcome::Error(err)),
+            }
         };
         let body = match (self.decode, &self.runtime.server_key) {
             (true, Some(key)) => {
@@ -196,7 +216,7 @@ impl<H: Handler> Bound<H> {
             }
             _ => body,
         };
-        let request = ApiRequest::new(req, request_id, body, self.runtime.caches.clone());
+        let request = ApiRequest::new(req, request_id, body, self.runtime.caches.clone(), charge);
         self.run(request).await
     }
 
@@ -222,7 +242,7 @@ impl<H: Handler> Bound<H> {
     /// read so far), so that a packer that needs the request (safe: the client id)
     /// still finds it.
     fn pack_early(&self, req: Request, request_id: HeaderValue, body: Body, outcome: Outcome) -> Response {
-        let request = ApiRequest::new(req, request_id, body, self.runtime.caches.clone());
+        let request = ApiRequest::new(req, request_id, body, self.runtime.caches.clone(), None);
         self.pack(&request, outcome)
     }
 
@@ -291,15 +311,6 @@ fn body_is_empty(req: &mut Request) -> bool {
     let empty = body.is_empty();
     req.set_body(body);
     empty
-}
-
-async fn read_and_parse(req: &mut Request, limit: u64, timeout: Duration) -> Result<Body, BizError> {
-    let body = req.take_body();
-    if body.is_empty() {
-        return Ok(Body::None);
-    }
-    let bytes = request::read_body(req, body, limit, timeout).await?;
-    request::parse_body(req.content_type(), bytes).await
 }
 
 impl<H: Handler> Endpoint for Bound<H> {

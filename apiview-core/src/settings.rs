@@ -80,6 +80,10 @@ pub struct Settings {
     pub http_status: HttpStatusMode,
     /// Largest accepted request body, in bytes.
     pub body_limit: u64,
+    /// Whether a `text/plain` body is parsed as JSON when it happens to be JSON, as
+    /// django-apiview does. Off: a browser posts `text/plain` cross-site without a
+    /// preflight, so parsing it would let other sites forge JSON requests.
+    pub parse_untyped_bodies: bool,
     /// `[cache]`: used by `#[cache]`.
     pub cache: CacheSettings,
     /// `[safe]`: keys of the safe packer and of `rsa_decrypt`.
@@ -118,6 +122,18 @@ pub struct Limits {
     pub http2: bool,
     /// Streams one HTTP/2 connection may have open at once.
     pub http2_max_concurrent_streams: u32,
+    /// Pairs of an urlencoded body, or parts of a multipart one; more is
+    /// `BadParameter(_payload)`.
+    pub max_form_fields: u64,
+    /// How deep arrays and objects of a JSON body may nest (at most 128, serde_json's
+    /// own limit); deeper is `BadParameter(_payload)`.
+    pub max_json_depth: u64,
+    /// Values in one JSON body (objects, arrays and scalars); more is
+    /// `BadParameter(_payload)`.
+    pub max_json_values: u64,
+    /// Bytes of request bodies being read or parsed at once, all requests together,
+    /// the trees parsed from them included; beyond it a request waits its turn.
+    pub bodies_in_flight_bytes: u64,
 }
 
 impl Default for Limits {
@@ -129,6 +145,10 @@ impl Default for Limits {
             max_connections: 10_000,
             http2: true,
             http2_max_concurrent_streams: 100,
+            max_form_fields: 1000,
+            max_json_depth: 128,
+            max_json_values: 100_000,
+            bodies_in_flight_bytes: 16 * 1024 * 1024,
         }
     }
 }
@@ -232,6 +252,7 @@ impl Default for Settings {
             language: Language::En,
             http_status: HttpStatusMode::Business,
             body_limit: 2 * 1024 * 1024,
+            parse_untyped_bodies: false,
             cache: CacheSettings::default(),
             safe: SafeSettings::default(),
             swagger: SwaggerSettings::default(),
@@ -496,6 +517,10 @@ impl Settings {
                 "limits.http2_max_concurrent_streams",
                 limits.http2_max_concurrent_streams.into(),
             ),
+            ("limits.max_form_fields", limits.max_form_fields),
+            ("limits.max_json_depth", limits.max_json_depth),
+            ("limits.max_json_values", limits.max_json_values),
+            ("limits.bodies_in_flight_bytes", limits.bodies_in_flight_bytes),
         ] {
             if value == 0 {
                 return fail(
@@ -503,6 +528,25 @@ impl Settings {
                     "must be at least 1 (a zero would refuse every request)".into(),
                 );
             }
+        }
+        if limits.max_json_depth > 128 {
+            return fail(
+                "limits.max_json_depth",
+                format!(
+                    "{} is deeper than serde_json parses (128); use at most 128",
+                    limits.max_json_depth
+                ),
+            );
+        }
+        if limits.bodies_in_flight_bytes < self.body_limit {
+            return fail(
+                "limits.bodies_in_flight_bytes",
+                format!(
+                    "{} is less than body_limit ({}): a body of the limit could never be read; \
+                     raise it or lower body_limit",
+                    limits.bodies_in_flight_bytes, self.body_limit
+                ),
+            );
         }
         if !matches!(self.swagger.openapi_version.as_str(), "3.0" | "3.1") {
             return fail(

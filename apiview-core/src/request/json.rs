@@ -1,25 +1,53 @@
 //! A JSON object body, read in one pass by serde_json's own parser, so it accepts
 //! and refuses exactly what `serde_json::from_slice::<Value>` does. Strings without
-//! escapes (most names and most values) stay ranges of the body instead of each
-//! becoming an allocated `String` in an ordered map; other values are parsed as
-//! usual. The whole tree is built only when `payload()` or `data()` asks.
+//! escapes (most names and most values) stay ranges of the body, and so does every
+//! other value until something reads it: a field no parameter reads is checked and
+//! skipped, never built. The whole tree is built only when `payload()` or `data()`
+//! asks.
+//!
+//! Before that pass, the body is counted (values and depth, building nothing): this
+//! checks what a skipped value would have been refused for (`1e999`), and no tree
+//! built later from the body can hold more than `limits.max_json_values` values.
 
+use std::cell::Cell;
 use std::fmt;
+use std::sync::OnceLock;
 
 use bytes::Bytes;
-use serde::de::{self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde_json::value::RawValue as JsonText;
 use serde_json::{Map, Value};
 
 use super::{Body, Piece, RawValue};
 
-/// A top-level field's value (or, while reading, its name).
+/// How much one JSON body may hold.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct JsonLimits {
+    pub(crate) max_depth: usize,
+    pub(crate) max_values: usize,
+}
+
+/// Why a JSON body was refused.
+#[derive(Debug)]
+pub(crate) enum Refusal {
+    /// Not JSON.
+    Invalid(serde_json::Error),
+    /// Nested deeper than `max_depth`.
+    TooDeep,
+    /// More than `max_values` values.
+    TooMany,
+}
+
+/// A top-level field's value.
 #[derive(Debug)]
 enum Field {
     /// A string without escapes: the range of its text (quotes excluded) in the body.
     Str(usize, usize),
-    /// Any other value, an escaped string included, parsed.
-    Parsed(Value),
+    /// A string with escapes, unescaped.
+    Escaped(Value),
+    /// Any other value: its range in the body, and the value once something read it.
+    Raw(usize, usize, OnceLock<Value>),
 }
 
 /// A JSON object body and where its top-level fields are.
@@ -31,14 +59,27 @@ pub(crate) struct JsonObject {
     fields: Vec<(Piece, Field)>,
 }
 
-/// Parses a JSON body: an object as a [`JsonObject`], any other value as a tree.
-pub(crate) fn parse(text: Bytes) -> Result<Body, serde_json::Error> {
+/// Parses a JSON body: an object as a [`JsonObject`], any other value as a tree;
+/// counted first.
+#[cfg(test)]
+fn parse(text: Bytes, limits: JsonLimits) -> Result<Body, Refusal> {
+    count(&text, limits)?;
+    parse_counted(text)
+}
+
+/// Parses a JSON body that [`count`] accepted: an object as a [`JsonObject`], any
+/// other value as a tree.
+pub(crate) fn parse_counted(text: Bytes) -> Result<Body, Refusal> {
     if text.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-        return serde_json::from_slice(&text).map(Body::Json);
+        return serde_json::from_slice(&text)
+            .map(Body::Json)
+            .map_err(Refusal::Invalid);
     }
     let mut parser = serde_json::Deserializer::from_slice(&text);
-    let fields = parser.deserialize_map(Fields { base: &text })?;
-    parser.end()?;
+    let fields = parser
+        .deserialize_map(Fields { base: &text })
+        .and_then(|fields| parser.end().map(|()| fields))
+        .map_err(Refusal::Invalid)?;
     Ok(Body::Object(JsonObject { text, fields }))
 }
 
@@ -52,7 +93,8 @@ impl JsonObject {
             .find(|(key, _)| key.bytes(&self.text) == name.as_bytes())?;
         Some(match field {
             Field::Str(start, end) => RawValue::JsonStr(self.str_at(*start, *end)),
-            Field::Parsed(value) => RawValue::Json(value),
+            Field::Escaped(value) => RawValue::Json(value),
+            Field::Raw(start, end, built) => RawValue::Json(built.get_or_init(|| self.build(*start, *end))),
         })
     }
 
@@ -62,11 +104,17 @@ impl JsonObject {
         for (key, field) in &self.fields {
             let value = match field {
                 Field::Str(start, end) => Value::String(self.str_at(*start, *end).to_owned()),
-                Field::Parsed(value) => value.clone(),
+                Field::Escaped(value) => value.clone(),
+                Field::Raw(start, end, built) => match built.get() {
+                    Some(value) => value.clone(),
+                    None => self.build(*start, *end),
+                },
             };
             let key = match key {
                 Piece::Range(start, end) => self.str_at(*start, *end).to_owned(),
                 Piece::Decoded(key) => key.clone(),
+                // A JSON name is always text.
+                Piece::Undecodable => String::new(),
             };
             map.insert(key, value);
         }
@@ -77,6 +125,115 @@ impl JsonObject {
     /// no `unsafe` is needed.
     fn str_at(&self, start: usize, end: usize) -> &str {
         std::str::from_utf8(&self.text[start..end]).unwrap_or_default()
+    }
+
+    /// The value at a range the parser checked: it parses.
+    fn build(&self, start: usize, end: usize) -> Value {
+        serde_json::from_slice(&self.text[start..end]).unwrap_or(Value::Null)
+    }
+}
+
+/// Counts the values of a JSON body and how deep they nest, building nothing: how many
+/// there are, or why the body is refused. It refuses what `serde_json` refuses, so
+/// that a value skipped later was checked all the same (`1e999`).
+pub(crate) fn count(text: &[u8], limits: JsonLimits) -> Result<usize, Refusal> {
+    let counter = Counter {
+        limits,
+        values: Cell::new(0),
+        depth: Cell::new(0),
+        over: Cell::new(None),
+    };
+    let mut parser = serde_json::Deserializer::from_slice(text);
+    let counted = (&counter).deserialize(&mut parser).and_then(|()| parser.end());
+    match (counted, counter.over.take()) {
+        (_, Some(refusal)) => Err(refusal),
+        (Err(err), None) => Err(Refusal::Invalid(err)),
+        (Ok(()), None) => Ok(counter.values.get()),
+    }
+}
+
+struct Counter {
+    limits: JsonLimits,
+    values: Cell<usize>,
+    depth: Cell<usize>,
+    /// Set when a limit is broken; the parse error that stops the walk is then this.
+    over: Cell<Option<Refusal>>,
+}
+
+impl Counter {
+    fn one<E: de::Error>(&self) -> Result<(), E> {
+        let values = self.values.get() + 1;
+        self.values.set(values);
+        if values > self.limits.max_values {
+            self.over.set(Some(Refusal::TooMany));
+            return Err(E::custom("too many values"));
+        }
+        Ok(())
+    }
+
+    fn nested<E: de::Error, T>(&self, walk: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
+        self.one()?;
+        let depth = self.depth.get() + 1;
+        if depth > self.limits.max_depth {
+            self.over.set(Some(Refusal::TooDeep));
+            return Err(E::custom("too deep"));
+        }
+        self.depth.set(depth);
+        let walked = walk();
+        self.depth.set(depth - 1);
+        walked
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for &Counter {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+macro_rules! count_one {
+    ($($method:ident($ty:ty);)*) => {$(
+        fn $method<E: de::Error>(self, _: $ty) -> Result<(), E> {
+            self.one()
+        }
+    )*};
+}
+
+impl<'de> Visitor<'de> for &Counter {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    count_one! {
+        visit_bool(bool);
+        visit_i64(i64);
+        visit_u64(u64);
+        visit_f64(f64);
+        visit_str(&str);
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        self.one()
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        self.nested(|| {
+            while seq.next_element_seed(self)?.is_some() {}
+            Ok(())
+        })
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        self.nested(|| {
+            while map.next_key::<de::IgnoredAny>()?.is_some() {
+                map.next_value_seed(self)?;
+            }
+            Ok(())
+        })
     }
 }
 
@@ -101,20 +258,51 @@ impl<'de> Visitor<'de> for Fields<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut fields = Vec::new();
-        while let Some(key) = map.next_key_seed(FieldValue { base: self.base })? {
-            let key = match key {
-                Field::Str(start, end) => Piece::Range(start, end),
-                Field::Parsed(Value::String(key)) => Piece::Decoded(key),
-                Field::Parsed(_) => return Err(de::Error::custom("an object key is not a string")),
-            };
+        while let Some(key) = map.next_key_seed(Name { base: self.base })? {
             fields.push((key, map.next_value_seed(FieldValue { base: self.base })?));
         }
         Ok(fields)
     }
 }
 
-/// Reads one value (a name or a field's value), keeping a string that needs no
-/// unescaping as its range.
+/// Reads a field's name, keeping one that needs no unescaping as its range.
+#[derive(Clone, Copy)]
+struct Name<'b> {
+    base: &'b [u8],
+}
+
+impl<'de> DeserializeSeed<'de> for Name<'_> {
+    type Value = Piece;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Piece, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Name<'_> {
+    type Value = Piece;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a field name")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, text: &'de str) -> Result<Piece, E> {
+        Ok(match range_in(self.base, text) {
+            Some((start, end)) => Piece::Range(start, end),
+            None => Piece::Decoded(text.to_owned()),
+        })
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Piece, E> {
+        Ok(Piece::Decoded(text.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, text: String) -> Result<Piece, E> {
+        Ok(Piece::Decoded(text))
+    }
+}
+
+/// Reads a field's value as its text in the body: checked by the parser, not built.
 #[derive(Clone, Copy)]
 struct FieldValue<'b> {
     base: &'b [u8],
@@ -124,67 +312,78 @@ impl<'de> DeserializeSeed<'de> for FieldValue<'_> {
     type Value = Field;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Field, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-/// Every kind but a string goes through `Value`'s own `Deserialize`, so the value is
-/// the one `serde_json` builds.
-macro_rules! as_value {
-    ($($method:ident($ty:ty);)*) => {$(
-        fn $method<E: de::Error>(self, value: $ty) -> Result<Field, E> {
-            Value::deserialize(value.into_deserializer()).map(Field::Parsed)
+        let raw = <&'de JsonText>::deserialize(deserializer)?;
+        let text = raw.get();
+        let Some((start, end)) = range_in(self.base, text) else {
+            return Err(de::Error::custom("a value outside the body"));
+        };
+        if let Some(inner) = text.strip_prefix('"').and_then(|text| text.strip_suffix('"')) {
+            if !inner.contains('\\') {
+                return Ok(Field::Str(start + 1, end - 1));
+            }
+            return serde_json::from_str::<String>(text)
+                .map(|unescaped| Field::Escaped(Value::String(unescaped)))
+                .map_err(de::Error::custom);
         }
-    )*};
-}
-
-impl<'de> Visitor<'de> for FieldValue<'_> {
-    type Value = Field;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_borrowed_str<E: de::Error>(self, text: &'de str) -> Result<Field, E> {
-        Ok(match range_in(self.base, text) {
-            Some((start, end)) => Field::Str(start, end),
-            None => Field::Parsed(Value::String(text.to_owned())),
-        })
-    }
-
-    fn visit_str<E: de::Error>(self, text: &str) -> Result<Field, E> {
-        Ok(Field::Parsed(Value::String(text.to_owned())))
-    }
-
-    fn visit_string<E: de::Error>(self, text: String) -> Result<Field, E> {
-        Ok(Field::Parsed(Value::String(text)))
-    }
-
-    as_value! {
-        visit_bool(bool);
-        visit_i64(i64);
-        visit_u64(u64);
-        visit_f64(f64);
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Field, E> {
-        Ok(Field::Parsed(Value::Null))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Field, A::Error> {
-        let value = Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
-        Ok(Field::Parsed(value))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Field, A::Error> {
-        let value = Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
-        Ok(Field::Parsed(value))
+        Ok(Field::Raw(start, end, OnceLock::new()))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// serde_json's own limits: its recursion limit, and no count.
+    const LIMITS: JsonLimits = JsonLimits {
+        max_depth: 128,
+        max_values: usize::MAX,
+    };
+
+    #[test]
+    fn a_body_over_the_limits_is_refused_before_anything_is_built() {
+        let limits = JsonLimits {
+            max_depth: 3,
+            max_values: 10,
+        };
+        assert!(matches!(
+            parse(Bytes::from_static(b"[[[1]]]"), limits),
+            Ok(Body::Json(_))
+        ));
+        assert!(matches!(
+            parse(Bytes::from_static(b"[[[[1]]]]"), limits),
+            Err(Refusal::TooDeep)
+        ));
+        assert!(matches!(
+            parse(Bytes::from_static(b"{\"a\":{\"b\":[{}]}}"), limits),
+            Err(Refusal::TooDeep)
+        ));
+        let nine = Bytes::from_static(b"[1,2,3,4,5,6,7,8,9]");
+        assert!(
+            matches!(parse(nine, limits), Ok(Body::Json(_))),
+            "ten values: the array and nine"
+        );
+        let ten = Bytes::from_static(b"{\"a\":[1,2,3,4,5,6,7,8,9]}");
+        assert!(matches!(parse(ten, limits), Err(Refusal::TooMany)));
+        assert!(matches!(
+            parse(Bytes::from_static(b"[1,"), limits),
+            Err(Refusal::Invalid(_))
+        ));
+    }
+
+    #[test]
+    fn a_field_nobody_reads_is_never_built() {
+        let object = object(r#"{"msg":"hi","x":[{},{},{}],"n":1}"#);
+        let Field::Raw(_, _, built) = &object.fields[1].1 else {
+            panic!("{:?}", object.fields[1])
+        };
+        assert!(built.get().is_none());
+        assert_eq!(object.get("n"), Some(RawValue::Json(&serde_json::json!(1))));
+        assert!(built.get().is_none(), "reading n builds n alone");
+        assert_eq!(
+            object.get("x"),
+            Some(RawValue::Json(&serde_json::json!([{}, {}, {}])))
+        );
+    }
 
     /// Bodies on both sides of what serde_json accepts: each must be refused, or read
     /// as the same object, as `serde_json::from_slice::<Value>` does.
@@ -223,17 +422,19 @@ mod tests {
         bodies.extend((124..=130).map(deep));
         for body in bodies {
             let expected = serde_json::from_str::<Value>(&body).ok();
-            let read = parse(Bytes::from(body.clone())).ok().map(|read| match read {
-                Body::Object(object) => Value::Object(object.to_map()),
-                Body::Json(value) => value,
-                other => panic!("{other:?}"),
-            });
+            let read = parse(Bytes::from(body.clone()), LIMITS)
+                .ok()
+                .map(|read| match read {
+                    Body::Object(object) => Value::Object(object.to_map()),
+                    Body::Json(value) => value,
+                    other => panic!("{other:?}"),
+                });
             assert_eq!(read, expected, "body {body}");
         }
     }
 
     fn object(body: &'static str) -> JsonObject {
-        match parse(Bytes::from_static(body.as_bytes())) {
+        match parse(Bytes::from_static(body.as_bytes()), LIMITS) {
             Ok(Body::Object(object)) => object,
             other => panic!("{body} is not read as an object: {other:?}"),
         }
