@@ -16,6 +16,8 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 script=test.sh
+# Where cargo builds (CARGO_TARGET_DIR, as cargo reads it); tools and reports stay in target/.
+target_dir=${CARGO_TARGET_DIR:-target}
 # shellcheck source=scripts/lib.sh
 source scripts/lib.sh
 
@@ -62,7 +64,9 @@ for packer in simple deetr dmrs; do
     settings="$workdir/$packer.toml"
     sed "s/^packer = .*/packer = \"$packer\"/" apiview.toml >"$settings"
     port=$(free_port)
-    APIVIEW_SETTINGS="$settings" RUST_LOG=warn ./target/debug/examples/demo --addr "127.0.0.1:$port" &
+    # RUST_BACKTRACE=1: a caught panic must still be logged once, without a backtrace.
+    APIVIEW_SETTINGS="$settings" RUST_LOG=warn RUST_BACKTRACE=1 "$target_dir"/debug/examples/demo --addr "127.0.0.1:$port" \
+        2>"$workdir/demo-$packer.log" &
     pid=$!
     pids+=("$pid")
     wait_for_port "$port" "$pid"
@@ -104,6 +108,15 @@ print(f"demo with the {packer} packer: {len(checks)} answers as expected")
 PY
     kill "$pid"
     wait "$pid" 2>/dev/null || true
+    python3 - "$workdir/demo-$packer.log" <<'PY'
+import sys
+log = open(sys.argv[1], encoding="utf-8", errors="replace").read()
+panics = [line for line in log.splitlines() if "endpoint panicked" in line]
+assert len(panics) == 1, f"one logged panic for one /boom, not {len(panics)}:\n{log[-3000:]}"
+assert "location" in panics[0] and "endpoints.rs" in panics[0], panics[0]
+assert "stack backtrace" not in log and len(log) < 4096, f"{len(log)} bytes of log:\n{log[:3000]}"
+print(f"the caught panic was logged in {len(panics[0])} bytes, without a backtrace")
+PY
 done
 
 echo "== the safe example: a client and a server over the safe packer"
@@ -120,7 +133,7 @@ for _ in $(seq 1 50); do
 done
 port=$(free_port)
 APIVIEW_SETTINGS=examples/redis_cache/apiview.toml APIVIEW_CACHE__BACKENDS__DEFAULT="redis://127.0.0.1:$redis_port/0" \
-    RUST_LOG=warn ./target/debug/examples/redis_cache --addr "127.0.0.1:$port" &
+    RUST_LOG=warn "$target_dir"/debug/examples/redis_cache --addr "127.0.0.1:$port" &
 pid=$!
 pids+=("$pid")
 wait_for_port "$port" "$pid"
@@ -159,8 +172,8 @@ echo "== the OpenAPI documents, checked by a standard validator (openapi-spec-va
 docs="$workdir/openapi"
 mkdir -p "$docs"
 cargo build --example demo
-./target/debug/examples/demo --print-openapi >"$docs/demo-3.1.json"
-APIVIEW_SWAGGER__OPENAPI_VERSION=3.0 ./target/debug/examples/demo --print-openapi >"$docs/demo-3.0.json"
+"$target_dir"/debug/examples/demo --print-openapi >"$docs/demo-3.1.json"
+APIVIEW_SWAGGER__OPENAPI_VERSION=3.0 "$target_dir"/debug/examples/demo --print-openapi >"$docs/demo-3.0.json"
 python3 - "$docs" <<'PY'
 import json, sys
 docs = sys.argv[1]
@@ -182,7 +195,7 @@ FUZZ_HTTP_MAX_TIME=45 FUZZ_HTTP_MAX_EXAMPLES=20 scripts/fuzz-http.sh
 echo "== the Swagger UI in headless Chromium"
 need chromium chromium
 port=$(free_port)
-RUST_LOG=warn ./target/debug/examples/demo --addr "127.0.0.1:$port" &
+RUST_LOG=warn "$target_dir"/debug/examples/demo --addr "127.0.0.1:$port" &
 pid=$!
 pids+=("$pid")
 wait_for_port "$port" "$pid"

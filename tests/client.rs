@@ -540,14 +540,15 @@ async fn an_answer_that_is_not_json_is_an_http_error() {
         other => panic!("expected an HTTP error, got {other:?}"),
     }
 
-    // A path the App does not route: poem's 404, not a packed answer.
+    // A path the App does not route: a packed NoMatchingRouteFound (with status 404),
+    // which the client reads as the server's business error.
     let server = common::serve(routes(App::new(Settings::default()))).await;
     match ApiviewClient::new(&server.base)
         .get::<String>("/nowhere", &())
         .await
     {
-        Err(ClientError::Http { status, .. }) => assert_eq!(status, 404),
-        other => panic!("expected an HTTP error, got {other:?}"),
+        Err(ClientError::Business(err)) => assert_eq!(err.code(), 1001010004),
+        other => panic!("expected NoMatchingRouteFound, got {other:?}"),
     }
 }
 

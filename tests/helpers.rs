@@ -193,6 +193,35 @@ fn acl_field() -> &'static str {
     "ok"
 }
 
+/// django-apiview answers an empty key as a wrong one, and only a missing key as a
+/// missing parameter (DESIGN §2.3; issue 12).
+#[tokio::test]
+async fn an_empty_aclkey_is_app_auth_failed_and_a_missing_one_missing_parameter() {
+    let server = server().await;
+    assert_eq!(get(&server, "/acl_settings?aclkey=").await, auth_failed());
+    assert_eq!(
+        post_json(&server, "/acl_settings", json!({"aclkey": ""})).await,
+        auth_failed()
+    );
+    let answer = server
+        .client
+        .get(server.url("/acl_settings"))
+        .header("aclkey", "")
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    assert_eq!(answer, auth_failed());
+    for missing in ["/acl_settings", "/acl_settings?other=1"] {
+        let answer = get(&server, missing).await;
+        assert_eq!(common::code_of(&answer), 1001060001, "{missing}: {answer}");
+    }
+    let answer = post_json(&server, "/acl_settings", json!({"aclkey": null})).await;
+    assert_eq!(common::code_of(&answer), 1001060001, "{answer}");
+}
+
 // ---- methods -----------------------------------------------------------------
 
 #[apiview]

@@ -380,10 +380,24 @@ async fn json_strings_become_numbers_and_booleans() {
         post_json(&server, "/flag", json!({"on": 0})).await,
         ok(json!(false))
     );
+}
+
+/// Lenient coercion is for text wires; inside a JSON body a string parameter takes
+/// a JSON string, not the text of another JSON value (issue 12).
+#[tokio::test]
+async fn a_json_body_number_or_boolean_is_not_a_string() {
+    let server = server().await;
+    for value in [json!(42), json!(false), json!(2.5), json!([1]), json!({"a": 1})] {
+        let answer = post_json(&server, "/text", json!({ "s": value })).await;
+        assert_eq!(common::code_of(&answer), 1001060003, "{value}: {answer}");
+        assert!(common::message_of(&answer).contains('s'), "{answer}");
+    }
     assert_eq!(
-        post_json(&server, "/text", json!({"s": 42})).await,
+        post_json(&server, "/text", json!({"s": "42"})).await,
         ok(json!("42"))
     );
+    // A text wire stays lenient: everything there is text.
+    assert_eq!(get(&server, "/text?s=42").await, ok(json!("42")));
 }
 
 #[tokio::test]

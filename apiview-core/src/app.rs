@@ -9,7 +9,7 @@ use std::time::Instant;
 use futures_util::future::Either;
 use futures_util::FutureExt;
 use poem::endpoint::BoxEndpoint;
-use poem::http::header::{Entry as HeaderEntry, HeaderValue};
+use poem::http::header::{Entry as HeaderEntry, HeaderValue, CACHE_CONTROL, X_CONTENT_TYPE_OPTIONS};
 use poem::{Endpoint, IntoEndpoint, Request, Response, Route};
 use tracing::Instrument;
 
@@ -23,7 +23,7 @@ use crate::cipher::{read_private_key, read_public_key};
 use crate::endpoint::{EndpointMeta, Handler};
 use crate::packer::{ClientKeyStore, KeyReuse, SafePacker};
 use crate::packer::{Packer, Packers};
-use crate::runtime::{is_sane_id, new_request_id, Bound, BusinessCode, Runtime, REQUEST_ID};
+use crate::runtime::{is_sane_id, new_request_id, Bound, BusinessCode, NoRoute, Runtime, REQUEST_ID};
 use crate::settings::{Settings, SettingsError};
 
 type MakeEndpoint = Box<dyn FnOnce(Route, String, Arc<Runtime>, Arc<dyn Packer>, bool) -> Route + Send>;
@@ -395,6 +395,7 @@ impl App {
     /// assert!(err.to_string().contains("fancy"));
     /// ```
     pub fn try_into_endpoint(mut self) -> Result<AppEndpoint, AppError> {
+        crate::runtime::panics::install_hook();
         let keys = Keys::load(&self.settings, &self.entries)?;
         if let Some(store) = self.client_keys.take().or_else(|| keys.client_keys.clone()) {
             if self.packers.get("safe").is_none() {
@@ -480,7 +481,34 @@ impl App {
         for (path, endpoint) in extra_routes {
             route = route.at(path, endpoint);
         }
-        Ok(AppEndpoint(RequestLog(route)))
+        // Every path no route takes: poem tries static and parameter segments first.
+        let no_route = NoRoute {
+            runtime: runtime.clone(),
+            packer: default_packer.clone(),
+        };
+        if !seen.contains("/") {
+            route = route.at("/", no_route.clone());
+        }
+        if !seen.iter().any(|path| path.starts_with("/*")) {
+            route = route.at("/*__apiview_no_route", no_route);
+        }
+        let cors = &runtime.settings.cors;
+        let routes = if cors.allow_origins.is_empty() {
+            Routes::Plain(route)
+        } else {
+            let methods = cors
+                .allow_methods
+                .iter()
+                .filter_map(|name| crate::settings::parse_method(name));
+            let cors = poem::middleware::Cors::new()
+                .allow_origins(cors.allow_origins.iter().map(String::as_str))
+                .allow_methods(methods)
+                .allow_headers(cors.allow_headers.iter().map(String::as_str))
+                .allow_credentials(cors.allow_credentials)
+                .max_age(i32::try_from(cors.max_age_s).unwrap_or(i32::MAX));
+            Routes::Cors(Box::new(poem::EndpointExt::with(route, cors)))
+        };
+        Ok(AppEndpoint(RequestLog(routes)))
     }
 
     /// Builds the poem endpoint.
@@ -576,7 +604,24 @@ impl Endpoint for AppEndpoint {
 /// `info` events of this module are enabled, a tracing span logging method, path,
 /// status, business code and latency. With them disabled, no span, clock read or
 /// span-entering wrapper costs the request anything.
-struct RequestLog(Route);
+struct RequestLog(Routes);
+
+/// The App's routes, behind poem's CORS middleware when `[cors]` allows origins.
+enum Routes {
+    Plain(Route),
+    Cors(Box<poem::middleware::CorsEndpoint<Route>>),
+}
+
+impl Endpoint for Routes {
+    type Output = Response;
+
+    fn call(&self, req: Request) -> impl Future<Output = poem::Result<Response>> + Send {
+        match self {
+            Routes::Plain(route) => Either::Left(route.call(req)),
+            Routes::Cors(cors) => Either::Right(cors.get_response(req).map(Ok)),
+        }
+    }
+}
 
 impl Endpoint for RequestLog {
     type Output = Response;
@@ -606,7 +651,15 @@ impl Endpoint for RequestLog {
         // future twice (as captured and as awaited).
         answer.map(move |answer| {
             let mut response = answer.unwrap_or_else(|err| err.into_response());
-            response.headers_mut().entry(&REQUEST_ID).or_insert(request_id);
+            let headers = response.headers_mut();
+            headers.entry(&REQUEST_ID).or_insert(request_id);
+            // Safe defaults (§11): no content sniffing, nothing kept by caches on the way.
+            headers
+                .entry(X_CONTENT_TYPE_OPTIONS)
+                .or_insert(HeaderValue::from_static("nosniff"));
+            headers
+                .entry(CACHE_CONTROL)
+                .or_insert(HeaderValue::from_static("no-store"));
             Ok(response)
         })
     }

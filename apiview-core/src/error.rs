@@ -45,6 +45,8 @@ pub enum ErrorClass {
     TooLarge,
     /// Something broke inside the server (500).
     System,
+    /// No route matches the request's path (404).
+    NotFound,
     /// An application's own business error (200 in both modes).
     Business,
 }
@@ -189,6 +191,15 @@ pub mod codes {
         ErrorCode::new(1001010002, "NotSupportedHttpMethod", "Not supported http method.")
             .zh_hans("不支持的请求方法！")
             .class(ErrorClass::Method);
+    /// No route matches the request's path.
+    ///
+    /// ```
+    /// assert_eq!(apiview_core::error::codes::NO_MATCHING_ROUTE_FOUND.code, 1001010004);
+    /// ```
+    pub const NO_MATCHING_ROUTE_FOUND: ErrorCode =
+        ErrorCode::new(1001010004, "NoMatchingRouteFound", "No matching route found.")
+            .zh_hans("未找到匹配的路由！")
+            .class(ErrorClass::NotFound);
     /// The API key is wrong.
     ///
     /// ```
@@ -612,6 +623,17 @@ impl BizError {
     /// ```
     pub fn not_supported_http_method() -> Self {
         codes::NOT_SUPPORTED_HTTP_METHOD.error()
+    }
+    /// `NoMatchingRouteFound`.
+    ///
+    /// ```
+    /// use apiview_core::BizError;
+    ///
+    /// let err = BizError::no_matching_route_found();
+    /// assert_eq!((err.code(), err.message().as_str()), (1001010004, "No matching route found."));
+    /// ```
+    pub fn no_matching_route_found() -> Self {
+        codes::NO_MATCHING_ROUTE_FOUND.error()
     }
     /// `AppAuthFailed`.
     ///

@@ -326,12 +326,10 @@ impl<'de> de::Deserializer<'de> for JsonDe<'de> {
         }
     }
 
+    /// A JSON value is typed: a string parameter takes a JSON string only, not the
+    /// text of a number or a boolean (`{"msg": false}` is not `"false"`).
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match self.0 {
-            Value::Number(number) => visitor.visit_string(number.to_string()),
-            Value::Bool(flag) => visitor.visit_string(flag.to_string()),
-            value => de::Deserializer::deserialize_str(value, visitor).map_err(de::Error::custom),
-        }
+        de::Deserializer::deserialize_str(self.0, visitor).map_err(de::Error::custom)
     }
 
     fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {

@@ -37,7 +37,7 @@ pub use settings::{HttpStatusMode, Limits, Settings, SettingsError};
 pub async fn run_blocking<R: Send + 'static>(
     body: impl FnOnce() -> R + Send + 'static,
 ) -> std::result::Result<R, String> {
-    tokio::task::spawn_blocking(body)
+    tokio::task::spawn_blocking(move || runtime::panics::quietly(body))
         .await
         .map_err(|err| match err.try_into_panic() {
             Ok(panic) => runtime::panic_message(&*panic).to_owned(),

@@ -809,13 +809,17 @@ pub(crate) async fn read_and_parse(
             return Err(BizError::too_large_request(length, limit));
         }
     }
-    // The timer is only registered if the body is not all there at the first poll.
-    let bytes = match tokio::time::timeout(timeout, collect_body(body, limit, declared)).await {
-        Ok(read) => read?,
-        Err(_elapsed) => {
-            tracing::debug!(?timeout, "the request body did not arrive in time");
-            return Err(BizError::bad_parameter_for("_payload", reasons::BODY_TIMEOUT));
-        }
+    let mut collect = std::pin::pin!(collect_body(body, limit, declared));
+    // Most bodies are all there at the first poll: then no timer is made at all.
+    let bytes = match futures_util::poll!(collect.as_mut()) {
+        std::task::Poll::Ready(read) => read?,
+        std::task::Poll::Pending => match tokio::time::timeout(timeout, collect).await {
+            Ok(read) => read?,
+            Err(_elapsed) => {
+                tracing::debug!(?timeout, "the request body did not arrive in time");
+                return Err(BizError::bad_parameter_for("_payload", reasons::BODY_TIMEOUT));
+            }
+        },
     };
     // Admitted for the most it could become, then shrunk to what it holds.
     let mut charge = budget.take(BodyBudget::worst(bytes.len(), limits)).await;

@@ -223,13 +223,19 @@ impl<H: Handler> Bound<H> {
     /// Runs the endpoint's phases and packs what they give.
     async fn run(&self, request: ApiRequest) -> Response {
         let call = Call::new(request.clone(), self.runtime.clone(), self.cache.clone());
-        let outcome = match AssertUnwindSafe(self.handler.run(call)).catch_unwind().await {
+        let outcome = match AssertUnwindSafe(panics::Quiet {
+            inner: self.handler.run(call),
+        })
+        .catch_unwind()
+        .await
+        {
             Ok(outcome) => outcome,
             Err(panic) => {
                 tracing::error!(
                     request_id = request.request_id(),
                     endpoint = self.handler.meta().name,
                     panic = panic_message(&*panic),
+                    location = panics::last_location().as_deref().unwrap_or("unknown"),
                     "endpoint panicked; answered SysError"
                 );
                 Outcome::Error(BizError::sys_error())
@@ -247,40 +253,11 @@ impl<H: Handler> Bound<H> {
     }
 
     fn pack(&self, request: &ApiRequest, outcome: Outcome) -> Response {
-        let cx = PackContext::new(request, self.runtime.language());
-        let request_id = cx.request_id;
-        // Empty: the built-in packers reserve the answer's exact size, and a body whose
-        // length is its capacity becomes the response's bytes without another allocation.
-        let mut body = Vec::new();
-        let written = match outcome {
-            Outcome::Raw(response) => return self.echo(response, request_id),
-            Outcome::Data(value) => self.packer.write_result(value, &cx, &mut body),
-            Outcome::Json(json) => self.packer.write_result_json(&json, &cx, &mut body),
-            Outcome::Error(err) => Err(err),
-        };
-        let error = written.err().map(|err| {
-            body.clear();
-            let (packed, err) = self.pack_error(err, &cx);
-            if crate::packer::write_json(&packed, &mut body).is_err() {
-                body.clear();
-                body.extend_from_slice(
-                    br#"{"success":false,"error":{"code":1001000000,"message":"System Error"}}"#,
-                );
-            }
-            err
-        });
-        let status = match (&error, self.runtime.settings.http_status) {
-            (Some(err), HttpStatusMode::Semantic) => semantic_status(err.class()),
-            _ => StatusCode::OK,
-        };
-        let mut response = Response::builder()
-            .status(status)
-            .header(CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE))
-            .body(body);
-        if let Some(err) = error {
-            response.extensions_mut().insert(BusinessCode(err.code()));
+        if let Outcome::Raw(response) = outcome {
+            return self.echo(response, request.request_id());
         }
-        self.echo(response, request_id)
+        let response = pack(&self.runtime, &*self.packer, request, outcome);
+        self.echo(response, request.request_id())
     }
 
     fn echo(&self, response: Response, request_id: &str) -> Response {
@@ -290,18 +267,78 @@ impl<H: Handler> Bound<H> {
             response
         }
     }
+}
 
-    fn pack_error(&self, err: BizError, cx: &PackContext) -> (serde_json::Value, BizError) {
-        match self.packer.pack_error(&err, cx) {
-            Ok(packed) => (packed, err),
-            Err(pack_err) => {
-                tracing::error!(%pack_err, original = %err, "the packer failed to pack an error");
-                let fallback = crate::packer::SimplePacker
-                    .pack_error(&pack_err, cx)
-                    .unwrap_or(serde_json::Value::Null);
-                (fallback, pack_err)
-            }
+/// Packs an outcome with `packer` into an answer: JSON, status 200 or (semantic mode)
+/// the error's status, and the business code in the extensions for the request log.
+fn pack(runtime: &Runtime, packer: &dyn Packer, request: &ApiRequest, outcome: Outcome) -> Response {
+    let cx = PackContext::new(request, runtime.language());
+    // Empty: the built-in packers reserve the answer's exact size, and a body whose
+    // length is its capacity becomes the response's bytes without another allocation.
+    let mut body = Vec::new();
+    let written = match outcome {
+        Outcome::Raw(response) => return response,
+        Outcome::Data(value) => packer.write_result(value, &cx, &mut body),
+        Outcome::Json(json) => packer.write_result_json(&json, &cx, &mut body),
+        Outcome::Error(err) => Err(err),
+    };
+    let error = written.err().map(|err| {
+        body.clear();
+        let (packed, err) = pack_error(packer, err, &cx);
+        if crate::packer::write_json(&packed, &mut body).is_err() {
+            body.clear();
+            body.extend_from_slice(
+                br#"{"success":false,"error":{"code":1001000000,"message":"System Error"}}"#,
+            );
         }
+        err
+    });
+    let status = match (&error, runtime.settings.http_status) {
+        (Some(err), HttpStatusMode::Semantic) => semantic_status(err.class()),
+        _ => StatusCode::OK,
+    };
+    let mut response = Response::builder()
+        .status(status)
+        .header(CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE))
+        .body(body);
+    if let Some(err) = error {
+        response.extensions_mut().insert(BusinessCode(err.code()));
+    }
+    response
+}
+
+fn pack_error(packer: &dyn Packer, err: BizError, cx: &PackContext) -> (serde_json::Value, BizError) {
+    match packer.pack_error(&err, cx) {
+        Ok(packed) => (packed, err),
+        Err(pack_err) => {
+            tracing::error!(%pack_err, original = %err, "the packer failed to pack an error");
+            let fallback = crate::packer::SimplePacker
+                .pack_error(&pack_err, cx)
+                .unwrap_or(serde_json::Value::Null);
+            (fallback, pack_err)
+        }
+    }
+}
+
+/// Answers what no route matched: a packed `NoMatchingRouteFound`, by the App's
+/// default packer, with status 404 in both modes: no endpoint raised it, and a
+/// proxy, a monitor or a crawler should see the path does not exist.
+#[derive(Clone)]
+pub(crate) struct NoRoute {
+    pub(crate) runtime: Arc<Runtime>,
+    pub(crate) packer: Arc<dyn Packer>,
+}
+
+impl Endpoint for NoRoute {
+    type Output = Response;
+
+    async fn call(&self, req: Request) -> poem::Result<Response> {
+        let request_id = request_id_of(&req);
+        let request = ApiRequest::new(req, request_id, Body::None, self.runtime.caches.clone(), None);
+        let outcome = Outcome::Error(BizError::no_matching_route_found());
+        let mut response = pack(&self.runtime, &*self.packer, &request, outcome);
+        response.set_status(StatusCode::NOT_FOUND);
+        Ok(response)
     }
 }
 
@@ -328,6 +365,7 @@ fn semantic_status(class: ErrorClass) -> StatusCode {
         ErrorClass::Auth => StatusCode::FORBIDDEN,
         ErrorClass::Method => StatusCode::METHOD_NOT_ALLOWED,
         ErrorClass::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorClass::NotFound => StatusCode::NOT_FOUND,
         ErrorClass::System => StatusCode::INTERNAL_SERVER_ERROR,
         ErrorClass::Business => StatusCode::OK,
     }
@@ -340,6 +378,84 @@ fn with_request_id(mut response: Response, request_id: &str) -> Response {
         }
     }
     response
+}
+
+/// Panics caught in endpoints are logged once, with their message and location, by
+/// the request's own error event: the process's panic hook would print a backtrace
+/// per request (27 KB with `RUST_BACKTRACE=1`), which a client could trigger at will.
+pub(crate) mod panics {
+    use std::cell::{Cell, RefCell};
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::sync::Once;
+    use std::task::{Context, Poll};
+
+    thread_local! {
+        /// Whether this thread is running an endpoint's code now.
+        static IN_ENDPOINT: Cell<bool> = const { Cell::new(false) };
+        /// Where the last quiet panic on this thread happened.
+        static LOCATION: RefCell<Option<String>> = const { RefCell::new(None) };
+    }
+
+    /// Installs, once per process, a hook that stays quiet for panics inside an
+    /// endpoint and hands any other panic to the hook that was there before.
+    pub(crate) fn install_hook() {
+        static INSTALL: Once = Once::new();
+        INSTALL.call_once(|| {
+            let previous = std::panic::take_hook();
+            std::panic::set_hook(Box::new(move |info| {
+                if IN_ENDPOINT.with(Cell::get) {
+                    let location = info.location().map(|at| format!("{}:{}", at.file(), at.line()));
+                    LOCATION.with(|last| *last.borrow_mut() = location);
+                } else {
+                    previous(info);
+                }
+            }));
+        });
+    }
+
+    /// The location of the last panic caught quietly on this thread.
+    pub(crate) fn last_location() -> Option<String> {
+        LOCATION.with(|last| last.borrow_mut().take())
+    }
+
+    /// Marks this thread as running endpoint code until dropped, even by a panic.
+    struct Marked(bool);
+
+    impl Marked {
+        fn new() -> Self {
+            Marked(IN_ENDPOINT.with(|flag| flag.replace(true)))
+        }
+    }
+
+    impl Drop for Marked {
+        fn drop(&mut self) {
+            IN_ENDPOINT.with(|flag| flag.set(self.0));
+        }
+    }
+
+    /// Runs `f` as endpoint code: a panic in it is left to the endpoint's catch.
+    pub(crate) fn quietly<R>(f: impl FnOnce() -> R) -> R {
+        let _marked = Marked::new();
+        f()
+    }
+
+    pin_project_lite::pin_project! {
+        /// A future whose polls run [`quietly`].
+        pub(crate) struct Quiet<F> {
+            #[pin]
+            pub(crate) inner: F,
+        }
+    }
+
+    impl<F: Future> Future for Quiet<F> {
+        type Output = F::Output;
+
+        fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+            let _marked = Marked::new();
+            self.project().inner.poll(cx)
+        }
+    }
 }
 
 pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {

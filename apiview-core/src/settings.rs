@@ -92,6 +92,46 @@ pub struct Settings {
     pub swagger: SwaggerSettings,
     /// `[limits]`: how long and how much a client may take (DESIGN §11).
     pub limits: Limits,
+    /// `[cors]`: which other origins browsers may call the API from.
+    pub cors: CorsSettings,
+}
+
+/// `[cors]` settings, applied by poem's CORS middleware (preflights included). With
+/// no `allow_origins` (the default), no cross-origin access is granted.
+///
+/// ```
+/// let settings = apiview_core::Settings::from_toml_str(
+///     "[cors]\nallow_origins = ['https://shop.example']\nmax_age_s = 600",
+/// )
+/// .unwrap();
+/// assert_eq!(settings.cors.allow_origins, ["https://shop.example"]);
+/// assert_eq!(settings.cors.allow_methods, ["get", "post"]);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CorsSettings {
+    /// Origins allowed (`https://shop.example`); empty: none.
+    pub allow_origins: Vec<String>,
+    /// Methods a cross-origin request may use.
+    pub allow_methods: Vec<String>,
+    /// Request headers a cross-origin request may send; empty: those its preflight asks for.
+    pub allow_headers: Vec<String>,
+    /// Whether cross-origin requests may carry cookies and credentials.
+    pub allow_credentials: bool,
+    /// Seconds a browser may cache a preflight's answer.
+    pub max_age_s: u32,
+}
+
+impl Default for CorsSettings {
+    fn default() -> Self {
+        CorsSettings {
+            allow_origins: Vec::new(),
+            allow_methods: vec!["get".into(), "post".into()],
+            allow_headers: Vec::new(),
+            allow_credentials: false,
+            max_age_s: 86_400,
+        }
+    }
 }
 
 /// `[limits]` settings: what a client may hold of the server. `App::serve` and
@@ -257,6 +297,7 @@ impl Default for Settings {
             safe: SafeSettings::default(),
             swagger: SwaggerSettings::default(),
             limits: Limits::default(),
+            cors: CorsSettings::default(),
         }
     }
 }
@@ -547,6 +588,41 @@ impl Settings {
                     limits.bodies_in_flight_bytes, self.body_limit
                 ),
             );
+        }
+        let cors = &self.cors;
+        for origin in &cors.allow_origins {
+            if origin == "*" && cors.allow_credentials {
+                return fail(
+                    "cors.allow_origins",
+                    "\"*\" cannot go with cors.allow_credentials = true (browsers refuse it); \
+                     list the origins"
+                        .into(),
+                );
+            }
+            if poem::http::HeaderValue::from_str(origin).is_err() || origin.is_empty() {
+                return fail(
+                    "cors.allow_origins",
+                    format!("`{origin}` is not an origin; write one as \"https://shop.example\""),
+                );
+            }
+        }
+        for name in &cors.allow_methods {
+            if parse_method(name).is_none() {
+                return fail(
+                    "cors.allow_methods",
+                    format!(
+                        "`{name}` is not an HTTP method; use get, post, put, delete, patch, head or options"
+                    ),
+                );
+            }
+        }
+        for name in &cors.allow_headers {
+            if poem::http::HeaderName::from_bytes(name.as_bytes()).is_err() {
+                return fail(
+                    "cors.allow_headers",
+                    format!("`{name}` is not an HTTP header name"),
+                );
+            }
         }
         if !matches!(self.swagger.openapi_version.as_str(), "3.0" | "3.1") {
             return fail(

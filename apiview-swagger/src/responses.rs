@@ -243,6 +243,7 @@ fn semantic_status(class: ErrorClass) -> u16 {
     match class {
         ErrorClass::Parameter => 400,
         ErrorClass::Auth => 403,
+        ErrorClass::NotFound => 404,
         ErrorClass::Method => 405,
         ErrorClass::TooLarge => 413,
         ErrorClass::System => 500,

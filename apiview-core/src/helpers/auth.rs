@@ -119,8 +119,9 @@ where
     I: IntoIterator<Item = K>,
     K: AsRef<str>,
 {
+    // Absent: MissingParameter; present but empty: a wrong key, as django-apiview.
     let given = match call.request.field(field) {
-        Some(value) if value.is_filled() => value,
+        Some(value) if value.is_present() => value,
         _ => return Err(BizError::missing_parameter(field)),
     };
     let given = given.as_str().ok_or_else(BizError::app_auth_failed)?;
