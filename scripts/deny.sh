@@ -21,7 +21,7 @@ cd "$(dirname "$0")/.."
 
 # The version deny.toml is written for; newer ones have changed the format before.
 CARGO_DENY_VERSION=0.20.2
-ADVISORY_DB=https://github.com/rustsec/advisory-db
+ADVISORY_DB=https://github.com/RustSec/advisory-db
 
 require_advisories=0
 for arg in "$@"; do
@@ -61,10 +61,13 @@ if [ -d "$snapshot/crates" ]; then
             git -C "$repo" commit --quiet --message "advisory-db snapshot: $(head -c 200 "$snapshot/SNAPSHOT.txt" 2>/dev/null | tr '\n' ' ')"
         touch "$repo/.snapshot-$stamp"
     fi
+    # deny.toml as it is, the database kept under target/; git, which cargo-deny fetches
+    # with, is told that the database's GitHub URL is that repository.
     config="$PWD/target/deny-offline.toml"
-    sed "s|^\[advisories\]$|[advisories]\ndb-urls = [\"file://$repo\"]\ndb-path = \"$PWD/target/advisory-dbs\"|" deny.toml >"$config"
-    echo "deny.sh: advisories from the snapshot $snapshot ($(head -c 120 "$snapshot/SNAPSHOT.txt" 2>/dev/null | tr '\n' ' ')...)"
-    cargo deny --locked check --config "$config" advisories
+    sed "s|^\[advisories\]$|[advisories]\ndb-path = \"$PWD/target/advisory-dbs\"|" deny.toml >"$config"
+    echo "deny.sh: advisories from the snapshot $snapshot ($(head -c 160 "$snapshot/SNAPSHOT.txt" 2>/dev/null | tr '\n' ' ')...)"
+    GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0="url.file://$repo.insteadOf" GIT_CONFIG_VALUE_0="$ADVISORY_DB" \
+        cargo deny --locked --config "$config" check advisories
 elif timeout 30 git ls-remote --heads "$ADVISORY_DB" main >/dev/null 2>&1; then
     cargo deny --locked check advisories
 elif [ "$require_advisories" -eq 1 ]; then
