@@ -433,7 +433,7 @@ fn one(a: String) -> String {
 fn tricky_pairs() -> Vec<(String, String)> {
     let long = "x".repeat(10 * 1024);
     let long_other = format!("{}y", "x".repeat(10 * 1024 - 1));
-    let digest_lookalike = apiview::cache::key_part(&long);
+    let digest_lookalike = apiview::cache::key_part(&long).unwrap();
     let pairs: Vec<(&str, &str)> = vec![
         ("1:2", "3"),
         ("1", "2:3"),
@@ -1031,4 +1031,131 @@ async fn the_memory_backend_refuses_a_value_that_is_not_json() {
     }
     assert_eq!(get(&server, "/tolerant?n=0").await, ok(json!(0)));
     assert_eq!(calls(&TOLERANT_CALLS), garbage.len());
+}
+
+// ---- issue 12: keys that collided (D4) -------------------------------------------------
+
+static CLASSIFY_CALLS: AtomicUsize = AtomicUsize::new(0);
+
+/// Names what it was given, so an answer computed for another value shows.
+#[apiview]
+#[cache(key = "cls:{x}", expire = 60)]
+fn classify(x: Option<f64>) -> String {
+    count(&CLASSIFY_CALLS);
+    match x {
+        None => "absent".to_owned(),
+        Some(x) if x.is_nan() => "not a number".to_owned(),
+        Some(x) => format!("{x:?}"),
+    }
+}
+
+static WIDE_CALLS: AtomicUsize = AtomicUsize::new(0);
+
+#[apiview]
+#[cache(key = "big:{n}", expire = 60)]
+fn wide(n: Option<i128>) -> String {
+    count(&WIDE_CALLS);
+    n.map_or_else(|| "absent".to_owned(), |n| n.to_string())
+}
+
+#[tokio::test]
+async fn non_finite_floats_wide_integers_and_absent_values_never_share_a_key() {
+    let server = common::serve(
+        App::new(Settings::default())
+            .at("/classify", classify)
+            .at("/wide", wide),
+    )
+    .await;
+    // `1e999` is infinity: the same value as `inf`, so it may share inf's entry.
+    let floats = [
+        ("?x=inf", "inf"),
+        ("?x=NaN", "not a number"),
+        ("?x=-inf", "-inf"),
+        ("", "absent"),
+        ("?x=1e999", "inf"),
+        ("?x=-1e999", "-inf"),
+        ("?x=0", "0.0"),
+        ("?x=-0", "-0.0"),
+    ];
+    for round in 1..=2 {
+        for (query, expected) in floats {
+            assert_eq!(
+                get(&server, &format!("/classify{query}")).await,
+                ok(json!(expected)),
+                "round {round}: {query:?}"
+            );
+        }
+        assert_eq!(
+            calls(&CLASSIFY_CALLS),
+            6,
+            "round {round}: one computation per value"
+        );
+    }
+
+    let wide_values = [
+        i128::MAX.to_string(),
+        i128::MIN.to_string(),
+        (1_i128 << 64).to_string(),
+        ((1_i128 << 64) + 1).to_string(),
+        (-(1_i128 << 63) - 1).to_string(),
+    ];
+    for round in 1..=2 {
+        assert_eq!(get(&server, "/wide").await, ok(json!("absent")), "round {round}");
+        for n in &wide_values {
+            assert_eq!(
+                get(&server, &format!("/wide?n={n}")).await,
+                ok(json!(n)),
+                "round {round}: n = {n}"
+            );
+        }
+        assert_eq!(calls(&WIDE_CALLS), 1 + wide_values.len(), "round {round}");
+    }
+}
+
+/// A parameter whose `Serialize` refuses texts starting with `x`.
+#[derive(Debug, serde::Deserialize)]
+struct Picky(String);
+
+impl serde::Serialize for Picky {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if self.0.starts_with('x') {
+            return Err(serde::ser::Error::custom("texts starting with x are not shown"));
+        }
+        serializer.serialize_str(&self.0)
+    }
+}
+
+static PICKY_CALLS: AtomicUsize = AtomicUsize::new(0);
+
+#[apiview]
+#[cache(key = "picky:{v}", expire = 60)]
+fn picky(v: Picky) -> String {
+    count(&PICKY_CALLS);
+    format!("picked {}", v.0)
+}
+
+#[tokio::test]
+async fn a_value_that_does_not_serialize_is_computed_without_the_cache() {
+    let app = App::new(Settings::default()).at("/picky", picky);
+    let cache = app.cache("default").unwrap();
+    let server = common::serve(app).await;
+    for (round, value) in ["x1", "x2", "x1"].into_iter().enumerate() {
+        assert_eq!(
+            get(&server, &format!("/picky?v={value}")).await,
+            ok(json!(format!("picked {value}")))
+        );
+        assert_eq!(
+            calls(&PICKY_CALLS),
+            round + 1,
+            "{value} must be computed, not looked up"
+        );
+    }
+    assert_eq!(
+        cache.delete_pattern("picky:*").await.unwrap(),
+        0,
+        "nothing was written"
+    );
+    assert_eq!(get(&server, "/picky?v=a").await, ok(json!("picked a")));
+    assert_eq!(get(&server, "/picky?v=a").await, ok(json!("picked a")));
+    assert_eq!(calls(&PICKY_CALLS), 4);
 }

@@ -20,7 +20,7 @@ use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::watch;
 
-pub use self::key::{escape, fill, glob_match, key_part, push_key_part, Template};
+pub use self::key::{escape, fill, glob_match, key_part, push_key_part, KeyPartError, Template};
 pub use self::memory::MemoryBackend;
 pub use self::redis::RedisBackend;
 use crate::endpoint::{Call, Outcome};
@@ -336,7 +336,8 @@ impl Cache {
 
     /// Removes the entries of a key template filled with `values` (escaped as
     /// `#[cache]` escapes them); glob characters written in the template itself
-    /// (`calc:{op}:*`) stay globs. Placeholders without a value become `*`.
+    /// (`calc:{op}:*`) stay globs. Placeholders without a value become `*`. A value
+    /// that does not serialize is a `CacheError` (logged with its placeholder).
     ///
     /// ```
     /// use std::time::Duration;
@@ -359,14 +360,16 @@ impl Cache {
             tracing::error!(template, problem, "invalid cache key template");
             BizError::cache_error()
         })?;
-        let parts: Vec<String> = parsed
-            .names
-            .iter()
-            .map(|name| match values.iter().find(|(key, _)| key == name) {
-                Some((_, value)) => value.key_part(),
+        let mut parts = Vec::with_capacity(parsed.names.len());
+        for name in &parsed.names {
+            parts.push(match values.iter().find(|(key, _)| key == name) {
+                Some((_, value)) => value.key_part().map_err(|err| {
+                    tracing::error!(template, placeholder = name, %err, "a value cannot be part of a cache key");
+                    BizError::cache_error()
+                })?,
                 None => "*".to_owned(),
-            })
-            .collect();
+            });
+        }
         let pattern = parsed.fill(&parts);
         if pattern.contains(['*', '?', '[']) {
             self.delete_pattern(&pattern).await
@@ -382,40 +385,63 @@ impl Cache {
 }
 
 /// A value usable in [`Cache::invalidate`]: anything `Serialize`.
+///
+/// ```
+/// use apiview_core::cache::ErasedKeyPart;
+///
+/// let value: &dyn ErasedKeyPart = &"a b";
+/// assert_eq!(value.key_part().unwrap(), "a%20b");
+/// ```
 pub trait ErasedKeyPart: Sync {
     /// The escaped key text (see [`key_part`]).
-    fn key_part(&self) -> String;
+    fn key_part(&self) -> Result<String, KeyPartError>;
     /// Appends the escaped key text to `key` (see [`push_key_part`]).
-    fn push_key_part(&self, key: &mut String);
+    fn push_key_part(&self, key: &mut String) -> Result<(), KeyPartError>;
 }
 
 impl<T: Serialize + Sync + ?Sized> ErasedKeyPart for T {
-    fn key_part(&self) -> String {
+    fn key_part(&self) -> Result<String, KeyPartError> {
         key_part(self)
     }
 
-    fn push_key_part(&self, key: &mut String) {
+    fn push_key_part(&self, key: &mut String) -> Result<(), KeyPartError> {
         push_key_part(key, self)
     }
 }
 
 /// Fills a key template's literals with values, escaped as [`key_part`] does, into
-/// one string: what `#[cache]` builds its key with.
+/// one string: what `#[cache]` builds its key with. A value that does not serialize
+/// is an error naming its placeholder's position; the request is then not cached.
 ///
 /// ```
 /// use apiview_core::cache::fill_key;
 ///
-/// assert_eq!(fill_key(&["add:", ":", ""], &[&1, &"x y"]), "add:1:x%20y");
+/// assert_eq!(fill_key(&["add:", ":", ""], &[&1, &"x y"]).unwrap(), "add:1:x%20y");
+/// assert_eq!(fill_key(&["cls:", ""], &[&f64::NAN]).unwrap(), "cls:NaN");
+/// assert_eq!(fill_key(&["cls:", ""], &[&None::<f64>]).unwrap(), "cls:~");
 /// ```
-pub fn fill_key(literals: &[&str], parts: &[&dyn ErasedKeyPart]) -> String {
+pub fn fill_key(literals: &[&str], parts: &[&dyn ErasedKeyPart]) -> Result<String, KeyPartError> {
     let mut key = String::with_capacity(literals.iter().map(|l| l.len()).sum::<usize>() + parts.len() * 8);
     for (index, literal) in literals.iter().enumerate() {
         key.push_str(literal);
         if let Some(part) = parts.get(index) {
-            part.push_key_part(&mut key);
+            part.push_key_part(&mut key).map_err(|err| err.at(index))?;
         }
     }
-    key
+    Ok(key)
+}
+
+/// The key of a request, or why its values make none (see [`fill_key`]).
+pub type FilledKey = Result<String, KeyPartError>;
+
+/// Logs a key that could not be filled: the request is computed without the cache.
+fn unkeyable(spec: &CacheSpec, placeholder: &str, err: &KeyPartError) {
+    tracing::warn!(
+        template = spec.template,
+        placeholder,
+        %err,
+        "a value cannot be part of the cache key; computed without the cache"
+    );
 }
 
 /// Every configured cache, by name; built once with the App.
@@ -572,11 +598,22 @@ fn disabled(call: &Call) -> bool {
 /// Phase "cache lookup": a hit answers at once (its JSON text, as stored); a miss may
 /// wait for a concurrent request computing the same key (single flight), or become
 /// that request.
+///
+/// A key that could not be filled (a value that does not serialize) is a miss that
+/// neither reads, joins a flight nor writes: the request is computed without the cache.
 pub fn lookup<'a>(
     call: &'a Call,
     spec: &'static CacheSpec,
-    key: &'a str,
+    key: &'a FilledKey,
 ) -> impl Future<Output = Result<Result<Outcome, Miss>, BizError>> + Send + 'a {
+    let key = match key {
+        Ok(key) => key.as_str(),
+        Err(err) => {
+            let placeholder = spec.names.get(err.placeholder()).copied().unwrap_or_default();
+            unkeyable(spec, placeholder, err);
+            return Either::Left(ready(Ok(Err(Miss { flight: None }))));
+        }
+    };
     if !spec.get_from_cache || disabled(call) {
         return Either::Left(ready(Ok(Err(Miss { flight: None }))));
     }
@@ -651,10 +688,13 @@ async fn lookup_later(
 pub fn store<'a>(
     call: &'a Call,
     spec: &'static CacheSpec,
-    key: &str,
+    key: &FilledKey,
     miss: Miss,
     outcome: &Outcome,
 ) -> impl Future<Output = Result<(), BizError>> + Send + 'a {
+    let Ok(key) = key else {
+        return Either::Left(ready(Ok(())));
+    };
     let json = match outcome {
         Outcome::Json(json) => json.clone(),
         Outcome::Data(value) => match serde_json::to_vec(value) {
@@ -678,15 +718,26 @@ pub fn store<'a>(
 
 /// Phase "cache store" of a `batch` endpoint: each element of a list result (each
 /// value of a map, with `{__key}` its key) under its own key, filled from the
-/// element's fields first, then from the parameters.
+/// element's fields first, then from the parameters. A parameter whose value makes no
+/// key part (see [`fill_key`]) leaves the result uncached.
 pub async fn store_batch(
     call: &Call,
     spec: &'static CacheSpec,
-    params: &[(&str, String)],
+    params: &[(&str, Result<String, KeyPartError>)],
     outcome: &Outcome,
 ) -> Result<(), BizError> {
     if !spec.set_to_cache {
         return Ok(());
+    }
+    let mut known = Vec::with_capacity(params.len());
+    for (name, part) in params {
+        match part {
+            Ok(part) => known.push((*name, part)),
+            Err(err) => {
+                unkeyable(spec, name, err);
+                return Ok(());
+            }
+        }
     }
     let parsed;
     let value = match outcome {
@@ -715,14 +766,15 @@ pub async fn store_batch(
     'items: for (map_key, item) in items {
         let mut parts = Vec::with_capacity(spec.names.len());
         for name in spec.names {
+            // A JSON value always serializes: `ok()` drops no part.
             let part = if *name == "__key" {
-                map_key.map(key_part)
+                map_key.and_then(|key| key_part(key).ok())
             } else {
-                item.get(name).map(key_part).or_else(|| {
-                    params
+                item.get(name).and_then(|value| key_part(value).ok()).or_else(|| {
+                    known
                         .iter()
                         .find(|(param, _)| param == name)
-                        .map(|(_, part)| part.clone())
+                        .map(|(_, part)| (*part).clone())
                 })
             };
             match part {
