@@ -671,6 +671,7 @@ fn cache(endpoint: &Endpoint, call: TokenStream, convert: TokenStream) -> (Token
         cache.batch,
         cache.ignore_errors,
     );
+    let aclkey_checked = endpoint.helpers.aclkey.is_some();
     let spec = quote! {
         impl #name {
             #[doc(hidden)]
@@ -684,6 +685,7 @@ fn cache(endpoint: &Endpoint, call: TokenStream, convert: TokenStream) -> (Token
                 set_to_cache: #set,
                 batch: #batch,
                 ignore_errors: #ignore,
+                aclkey_checked: #aclkey_checked,
             };
         }
     };

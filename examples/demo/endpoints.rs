@@ -172,7 +172,7 @@ pub fn body(user: Value) -> Value {
 /// Add two integers, cached for 60 seconds under `add:{a}:{b}`.
 ///
 /// Same parameters and answers as `/add`; a repeated call is answered from the
-/// cache (send `Disable-Cache: true` to skip the read).
+/// cache (send `Disable-Cache: true` with the `aclkey` to skip the read).
 ///
 /// --------
 /// @parameter: a {{{

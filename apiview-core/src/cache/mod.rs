@@ -25,6 +25,7 @@ pub use self::memory::MemoryBackend;
 pub use self::redis::RedisBackend;
 use crate::endpoint::{Call, Outcome};
 use crate::error::BizError;
+use crate::helpers::auth::AclKeys;
 use crate::settings::CacheSettings;
 
 /// A cache backend failed: unreachable, slow, or answering garbage.
@@ -527,6 +528,9 @@ pub struct CacheSpec {
     pub batch: bool,
     /// Whether backend failures are logged misses (`true`) or `CacheError`.
     pub ignore_errors: bool,
+    /// Whether the endpoint has `#[check_aclkey]`: every caller who reaches the cache
+    /// passed it, and may skip the cache read with the disable header.
+    pub aclkey_checked: bool,
 }
 
 /// A lookup that missed: whoever holds the flight computes the result for the
@@ -577,7 +581,20 @@ fn ttl(call: &Call, spec: &CacheSpec) -> Duration {
     Duration::from_secs(spec.expire.unwrap_or(call.runtime.caches.default_expire).max(1))
 }
 
-fn disabled(call: &Call) -> bool {
+/// Whether the request asks to skip the cache read (the disable header, `true` or `1`)
+/// and may: the endpoint checked its aclkey, or the request carries one of settings'
+/// `aclkey`/`aclkeys` where `#[check_aclkey]` would look for it (header, query or
+/// body field `aclkey`). Anyone else's header is ignored, so that it cannot multiply
+/// the work of the function and of the backend.
+fn disabled(call: &Call, spec: &CacheSpec) -> bool {
+    asks_to_skip(call)
+        && (spec.aclkey_checked
+            || (!call.runtime.aclkeys.is_empty()
+                && crate::helpers::auth::check_aclkey(call, "aclkey", AclKeys::<[&str; 0]>::Settings)
+                    .is_ok()))
+}
+
+fn asks_to_skip(call: &Call) -> bool {
     let Some(name) = &call.runtime.caches.disable_header else {
         return false;
     };
@@ -614,13 +631,18 @@ pub fn lookup<'a>(
             return Either::Left(ready(Ok(Err(Miss { flight: None }))));
         }
     };
-    if !spec.get_from_cache || disabled(call) {
+    if !spec.get_from_cache {
         return Either::Left(ready(Ok(Err(Miss { flight: None }))));
     }
     let cache = match call.cache_of(spec) {
         Ok(cache) => cache,
         Err(err) => return Either::Left(ready(Err(err))),
     };
+    if disabled(call, spec) {
+        // The read is skipped, not single flight: concurrent requests that skip it
+        // still compute once.
+        return Either::Right(Box::pin(lookup_later(call, cache, spec, key, Some(Ok(None)))));
+    }
     // A backend that answers at once (the memory backend does) gives a hit without a
     // future of its own: the common answer of a cached endpoint.
     let read_now = cache
