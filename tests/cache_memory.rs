@@ -1355,3 +1355,50 @@ async fn ten_concurrent_misses_with_disable_cache_compute_once() {
         );
     }
 }
+// ---- issue 12: the memory cache is bounded by bytes (D8) --------------------------------
+
+static BLOB_CALLS: AtomicUsize = AtomicUsize::new(0);
+
+/// 16 KiB of text per `n`.
+#[apiview]
+#[cache(key = "blob:{n}", expire = 600)]
+fn blob(n: u64) -> String {
+    count(&BLOB_CALLS);
+    format!("{n:016}").repeat(1024)
+}
+
+#[tokio::test]
+async fn the_memory_cache_holds_at_most_memory_max_bytes_by_default() {
+    // 4400 answers of 16 KiB: 68.75 MiB of values, past the default 64 MiB.
+    const ANSWERS: u64 = 4400;
+    let app = App::new(Settings::default()).at("/blob", blob);
+    let cache = app.cache("default").unwrap();
+    let server = common::serve(app).await;
+    let base = server.base.clone();
+    let client = server.client.clone();
+    let writers = (0..4).map(|writer| {
+        let (base, client) = (base.clone(), client.clone());
+        tokio::spawn(async move {
+            for n in (writer..ANSWERS).step_by(4) {
+                let answer = common::send(client.get(format!("{base}/blob?n={n}"))).await;
+                assert_eq!(answer.json["success"], true, "n = {n}: {}", answer.json);
+            }
+        })
+    });
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    let mut kept = 0_u64;
+    for n in 0..ANSWERS {
+        kept += u64::from(cache.get(&format!("blob:{n}")).await.unwrap().is_some());
+    }
+    let kept_bytes = kept * 16 * 1024;
+    assert!(
+        kept_bytes <= 64 * 1024 * 1024,
+        "{kept} answers of 16 KiB kept: {kept_bytes} bytes, over 64 MiB"
+    );
+    assert!(
+        kept >= ANSWERS / 4,
+        "only {kept} answers kept: the bound is far too eager"
+    );
+}

@@ -468,7 +468,11 @@ impl Caches {
         let mut by_name = HashMap::new();
         for (name, url) in &settings.backends {
             let cache = if url.starts_with("memory://") {
-                Cache::new(name, url, MemoryBackend::new())
+                Cache::new(
+                    name,
+                    url,
+                    MemoryBackend::with_max_bytes(settings.memory_max_bytes),
+                )
             } else {
                 Cache::new(name, url, RedisBackend::new(url, timeout)?)
             };
