@@ -137,13 +137,19 @@ mod cache_key {
     fn two_integers() -> String {
         fill(
             &["add:", ":", ""],
-            &[key_part(black_box(&1_i64)), key_part(black_box(&2_i64))],
+            &[
+                key_part(black_box(&1_i64)).unwrap(),
+                key_part(black_box(&2_i64)).unwrap(),
+            ],
         )
     }
 
     #[divan::bench]
     fn text_needing_escapes() -> String {
-        fill(&["note:", ""], &[key_part(black_box("my note: *draft* [2]"))])
+        fill(
+            &["note:", ""],
+            &[key_part(black_box("my note: *draft* [2]")).unwrap()],
+        )
     }
 }
 

@@ -78,7 +78,9 @@ pub mod __private {
 
     /// What `#[cache]` generates calls to.
     pub mod cache {
-        pub use apiview_core::cache::{fill_key, key_part, lookup, store, store_batch, CacheSpec};
+        pub use apiview_core::cache::{
+            fill_key, key_part, lookup, store, store_batch, CacheSpec, KeyPartError,
+        };
     }
     pub use apiview_core::decrypt::rsa_decrypt_field;
     pub use apiview_core::inject::coerce;

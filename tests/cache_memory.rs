@@ -174,21 +174,32 @@ fn stamp(name: String) -> String {
 
 #[tokio::test]
 async fn disable_cache_header_skips_the_read_but_still_writes() {
-    let app = App::new(Settings::default()).at("/stamp", stamp);
+    // Honoured for a caller with one of settings' keys (see the issue 12 tests below).
+    let app = App::new(common::settings("aclkey = \"cache-admin\"")).at("/stamp", stamp);
     let cache = app.cache("default").unwrap();
     let server = common::serve(app).await;
 
     assert_eq!(get(&server, "/stamp?name=x").await, ok(json!("x-1")));
     assert_eq!(get(&server, "/stamp?name=x").await, ok(json!("x-1")));
     assert_eq!(
-        get_with(&server, "/stamp?name=x", ("Disable-Cache", "true")).await,
+        get_with(
+            &server,
+            "/stamp?name=x&aclkey=cache-admin",
+            ("Disable-Cache", "true")
+        )
+        .await,
         ok(json!("x-2"))
     );
     assert_eq!(cache.get("stamp:x").await.unwrap(), Some(json!("x-2")));
     // The next plain call hits the value the disabled call wrote.
     assert_eq!(get(&server, "/stamp?name=x").await, ok(json!("x-2")));
     assert_eq!(
-        get_with(&server, "/stamp?name=x", ("Disable-Cache", "false")).await,
+        get_with(
+            &server,
+            "/stamp?name=x&aclkey=cache-admin",
+            ("Disable-Cache", "false")
+        )
+        .await,
         ok(json!("x-2"))
     );
     assert_eq!(calls(&STAMP_CALLS), 2);
@@ -204,17 +215,28 @@ fn custom_header(name: String) -> String {
 
 #[tokio::test]
 async fn the_disable_header_name_comes_from_settings() {
-    let settings = common::settings("[cache]\ndisable_cache_header = \"X-Skip-Cache\"");
+    let settings =
+        common::settings("aclkey = \"cache-admin\"\n[cache]\ndisable_cache_header = \"X-Skip-Cache\"");
     let server = common::serve(App::new(settings).at("/custom_header", custom_header)).await;
 
     assert_eq!(get(&server, "/custom_header?name=y").await, ok(json!("y-1")));
     // The default name means nothing here.
     assert_eq!(
-        get_with(&server, "/custom_header?name=y", ("Disable-Cache", "true")).await,
+        get_with(
+            &server,
+            "/custom_header?name=y&aclkey=cache-admin",
+            ("Disable-Cache", "true")
+        )
+        .await,
         ok(json!("y-1"))
     );
     assert_eq!(
-        get_with(&server, "/custom_header?name=y", ("X-Skip-Cache", "true")).await,
+        get_with(
+            &server,
+            "/custom_header?name=y&aclkey=cache-admin",
+            ("X-Skip-Cache", "true")
+        )
+        .await,
         ok(json!("y-2"))
     );
     assert_eq!(get(&server, "/custom_header?name=y").await, ok(json!("y-2")));
@@ -433,7 +455,7 @@ fn one(a: String) -> String {
 fn tricky_pairs() -> Vec<(String, String)> {
     let long = "x".repeat(10 * 1024);
     let long_other = format!("{}y", "x".repeat(10 * 1024 - 1));
-    let digest_lookalike = apiview::cache::key_part(&long);
+    let digest_lookalike = apiview::cache::key_part(&long).unwrap();
     let pairs: Vec<(&str, &str)> = vec![
         ("1:2", "3"),
         ("1", "2:3"),
@@ -677,15 +699,25 @@ async fn demo_note_set_invalidates_note_get() {
 
 #[tokio::test]
 async fn demo_cached_add_is_served_from_the_cache() {
-    let app = endpoints::app(Settings::default());
+    let app = endpoints::app(common::settings("aclkey = \"test-aclkey\""));
     let cache = app.cache("default").unwrap();
     let server = common::serve(app).await;
     assert_eq!(get(&server, "/cached_add?a=1&b=2").await, ok(json!(3)));
     assert_eq!(cache.get("add:1:2").await.unwrap(), Some(json!(3)));
     cache.set("add:1:2", &99, MINUTE).await.unwrap();
     assert_eq!(get(&server, "/cached_add?a=1&b=2").await, ok(json!(99)));
+    // Without the demo's aclkey the header is ignored; with it, honoured.
     assert_eq!(
         get_with(&server, "/cached_add?a=1&b=2", ("Disable-Cache", "true")).await,
+        ok(json!(99))
+    );
+    assert_eq!(
+        get_with(
+            &server,
+            "/cached_add?a=1&b=2&aclkey=test-aclkey",
+            ("Disable-Cache", "true")
+        )
+        .await,
         ok(json!(3))
     );
     assert_eq!(cache.get("add:1:2").await.unwrap(), Some(json!(3)));
@@ -1031,4 +1063,342 @@ async fn the_memory_backend_refuses_a_value_that_is_not_json() {
     }
     assert_eq!(get(&server, "/tolerant?n=0").await, ok(json!(0)));
     assert_eq!(calls(&TOLERANT_CALLS), garbage.len());
+}
+
+// ---- issue 12: keys that collided (D4) -------------------------------------------------
+
+static CLASSIFY_CALLS: AtomicUsize = AtomicUsize::new(0);
+
+/// Names what it was given, so an answer computed for another value shows.
+#[apiview]
+#[cache(key = "cls:{x}", expire = 60)]
+fn classify(x: Option<f64>) -> String {
+    count(&CLASSIFY_CALLS);
+    match x {
+        None => "absent".to_owned(),
+        Some(x) if x.is_nan() => "not a number".to_owned(),
+        Some(x) => format!("{x:?}"),
+    }
+}
+
+static WIDE_CALLS: AtomicUsize = AtomicUsize::new(0);
+
+#[apiview]
+#[cache(key = "big:{n}", expire = 60)]
+fn wide(n: Option<i128>) -> String {
+    count(&WIDE_CALLS);
+    n.map_or_else(|| "absent".to_owned(), |n| n.to_string())
+}
+
+#[tokio::test]
+async fn non_finite_floats_wide_integers_and_absent_values_never_share_a_key() {
+    let server = common::serve(
+        App::new(Settings::default())
+            .at("/classify", classify)
+            .at("/wide", wide),
+    )
+    .await;
+    // `1e999` is infinity: the same value as `inf`, so it may share inf's entry.
+    let floats = [
+        ("?x=inf", "inf"),
+        ("?x=NaN", "not a number"),
+        ("?x=-inf", "-inf"),
+        ("", "absent"),
+        ("?x=1e999", "inf"),
+        ("?x=-1e999", "-inf"),
+        ("?x=0", "0.0"),
+        ("?x=-0", "-0.0"),
+    ];
+    for round in 1..=2 {
+        for (query, expected) in floats {
+            assert_eq!(
+                get(&server, &format!("/classify{query}")).await,
+                ok(json!(expected)),
+                "round {round}: {query:?}"
+            );
+        }
+        assert_eq!(
+            calls(&CLASSIFY_CALLS),
+            6,
+            "round {round}: one computation per value"
+        );
+    }
+
+    let wide_values = [
+        i128::MAX.to_string(),
+        i128::MIN.to_string(),
+        (1_i128 << 64).to_string(),
+        ((1_i128 << 64) + 1).to_string(),
+        (-(1_i128 << 63) - 1).to_string(),
+    ];
+    for round in 1..=2 {
+        assert_eq!(get(&server, "/wide").await, ok(json!("absent")), "round {round}");
+        for n in &wide_values {
+            assert_eq!(
+                get(&server, &format!("/wide?n={n}")).await,
+                ok(json!(n)),
+                "round {round}: n = {n}"
+            );
+        }
+        assert_eq!(calls(&WIDE_CALLS), 1 + wide_values.len(), "round {round}");
+    }
+}
+
+/// A parameter whose `Serialize` refuses texts starting with `x`.
+#[derive(Debug, serde::Deserialize)]
+struct Picky(String);
+
+impl serde::Serialize for Picky {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if self.0.starts_with('x') {
+            return Err(serde::ser::Error::custom("texts starting with x are not shown"));
+        }
+        serializer.serialize_str(&self.0)
+    }
+}
+
+static PICKY_CALLS: AtomicUsize = AtomicUsize::new(0);
+
+#[apiview]
+#[cache(key = "picky:{v}", expire = 60)]
+fn picky(v: Picky) -> String {
+    count(&PICKY_CALLS);
+    format!("picked {}", v.0)
+}
+
+#[tokio::test]
+async fn a_value_that_does_not_serialize_is_computed_without_the_cache() {
+    let app = App::new(Settings::default()).at("/picky", picky);
+    let cache = app.cache("default").unwrap();
+    let server = common::serve(app).await;
+    for (round, value) in ["x1", "x2", "x1"].into_iter().enumerate() {
+        assert_eq!(
+            get(&server, &format!("/picky?v={value}")).await,
+            ok(json!(format!("picked {value}")))
+        );
+        assert_eq!(
+            calls(&PICKY_CALLS),
+            round + 1,
+            "{value} must be computed, not looked up"
+        );
+    }
+    assert_eq!(
+        cache.delete_pattern("picky:*").await.unwrap(),
+        0,
+        "nothing was written"
+    );
+    assert_eq!(get(&server, "/picky?v=a").await, ok(json!("picked a")));
+    assert_eq!(get(&server, "/picky?v=a").await, ok(json!("picked a")));
+    assert_eq!(calls(&PICKY_CALLS), 4);
+}
+// ---- issue 12: Disable-Cache (D10) ------------------------------------------------------
+
+static SKIP_CALLS: AtomicUsize = AtomicUsize::new(0);
+
+#[apiview]
+#[cache(key = "skip:{name}", expire = 60)]
+fn skip(name: String) -> String {
+    format!("{name}-{}", count(&SKIP_CALLS))
+}
+
+#[tokio::test]
+async fn disable_cache_is_ignored_for_a_caller_without_an_accepted_aclkey() {
+    let settings = common::settings("aclkey = \"cache-admin\"\naclkeys = [\"cache-ops\"]");
+    let server = common::serve(App::new(settings).at("/skip", skip)).await;
+    assert_eq!(get(&server, "/skip?name=a").await, ok(json!("a-1")));
+    let ignored = [
+        server
+            .client
+            .get(server.url("/skip?name=a"))
+            .header("Disable-Cache", "true"),
+        server
+            .client
+            .get(server.url("/skip?name=a"))
+            .header("Disable-Cache", "true")
+            .header("aclkey", "wrong"),
+        server
+            .client
+            .get(server.url("/skip?name=a&aclkey=cache-admin-not"))
+            .header("Disable-Cache", "1"),
+        server
+            .client
+            .get(server.url("/skip?name=a&aclkey="))
+            .header("Disable-Cache", "true"),
+    ];
+    for request in ignored {
+        assert_eq!(common::send(request).await.json, ok(json!("a-1")));
+    }
+    assert_eq!(
+        calls(&SKIP_CALLS),
+        1,
+        "no ignored Disable-Cache may compute again"
+    );
+
+    // The settings' keys, from a header, the query or the body, are honoured.
+    let honoured = [
+        server
+            .client
+            .get(server.url("/skip?name=a"))
+            .header("Disable-Cache", "true")
+            .header("aclkey", "cache-admin"),
+        server
+            .client
+            .get(server.url("/skip?name=a&aclkey=cache-ops"))
+            .header("Disable-Cache", "true"),
+        server
+            .client
+            .post(server.url("/skip"))
+            .header("Disable-Cache", "true")
+            .json(&json!({"name": "a", "aclkey": "cache-admin"})),
+    ];
+    for (n, request) in honoured.into_iter().enumerate() {
+        assert_eq!(
+            common::send(request).await.json,
+            ok(json!(format!("a-{}", n + 2)))
+        );
+    }
+    assert_eq!(get(&server, "/skip?name=a").await, ok(json!("a-4")));
+}
+
+#[tokio::test]
+async fn disable_cache_is_ignored_when_settings_accept_no_aclkey() {
+    let server = common::serve(App::new(Settings::default()).at("/skip", skip_default)).await;
+    assert_eq!(get(&server, "/skip?name=b").await, ok(json!("b-1")));
+    for key in ["", "x"] {
+        assert_eq!(
+            common::send(
+                server
+                    .client
+                    .get(server.url("/skip?name=b"))
+                    .header("Disable-Cache", "true")
+                    .header("aclkey", key)
+            )
+            .await
+            .json,
+            ok(json!("b-1"))
+        );
+    }
+}
+
+static SKIP_DEFAULT_CALLS: AtomicUsize = AtomicUsize::new(0);
+
+#[apiview]
+#[cache(key = "skip_default:{name}", expire = 60)]
+fn skip_default(name: String) -> String {
+    format!("{name}-{}", count(&SKIP_DEFAULT_CALLS))
+}
+
+static GUARDED_CALLS: AtomicUsize = AtomicUsize::new(0);
+
+/// The endpoint's own key: a caller who passed it may skip the cache.
+#[apiview]
+#[check_aclkey(aclkey = "guarded-key")]
+#[cache(key = "guarded:{name}", expire = 60)]
+fn guarded(name: String) -> String {
+    format!("{name}-{}", count(&GUARDED_CALLS))
+}
+
+#[tokio::test]
+async fn disable_cache_is_honoured_for_a_caller_who_passed_check_aclkey() {
+    // Settings accept no key at all: the endpoint's check is what counts.
+    let server = common::serve(App::new(Settings::default()).at("/guarded", guarded)).await;
+    let call = |disable: bool| {
+        let request = server
+            .client
+            .get(server.url("/guarded?name=g"))
+            .header("aclkey", "guarded-key");
+        if disable {
+            request.header("Disable-Cache", "true")
+        } else {
+            request
+        }
+    };
+    assert_eq!(common::send(call(false)).await.json, ok(json!("g-1")));
+    assert_eq!(common::send(call(false)).await.json, ok(json!("g-1")));
+    assert_eq!(common::send(call(true)).await.json, ok(json!("g-2")));
+    assert_eq!(common::send(call(false)).await.json, ok(json!("g-2")));
+    assert_eq!(calls(&GUARDED_CALLS), 2);
+}
+
+static SLOW_SKIP_CALLS: AtomicUsize = AtomicUsize::new(0);
+
+#[apiview]
+#[cache(key = "slow_skip:{n}", expire = 60)]
+async fn slow_skip(n: i64) -> i64 {
+    count(&SLOW_SKIP_CALLS);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    n * 10
+}
+
+#[tokio::test]
+async fn ten_concurrent_misses_with_disable_cache_compute_once() {
+    let settings = common::settings("aclkey = \"cache-admin\"");
+    let server = common::serve(App::new(settings).at("/slow_skip", slow_skip)).await;
+    // Honoured (the caller has the key) or not, concurrent misses are one flight.
+    for (round, (n, aclkey)) in [(1, "cache-admin"), (2, "not-the-key")].into_iter().enumerate() {
+        let requests = (0..10).map(|_| {
+            common::send(
+                server
+                    .client
+                    .get(server.url(&format!("/slow_skip?n={n}")))
+                    .header("Disable-Cache", "true")
+                    .header("aclkey", aclkey),
+            )
+        });
+        for answer in futures_util::future::join_all(requests).await {
+            assert_eq!(answer.json, ok(json!(n * 10)));
+        }
+        assert_eq!(
+            calls(&SLOW_SKIP_CALLS),
+            round + 1,
+            "10 concurrent misses with Disable-Cache (aclkey {aclkey:?}) must run the function once"
+        );
+    }
+}
+// ---- issue 12: the memory cache is bounded by bytes (D8) --------------------------------
+
+static BLOB_CALLS: AtomicUsize = AtomicUsize::new(0);
+
+/// 16 KiB of text per `n`.
+#[apiview]
+#[cache(key = "blob:{n}", expire = 600)]
+fn blob(n: u64) -> String {
+    count(&BLOB_CALLS);
+    format!("{n:016}").repeat(1024)
+}
+
+#[tokio::test]
+async fn the_memory_cache_holds_at_most_memory_max_bytes_by_default() {
+    // 4400 answers of 16 KiB: 68.75 MiB of values, past the default 64 MiB.
+    const ANSWERS: u64 = 4400;
+    let app = App::new(Settings::default()).at("/blob", blob);
+    let cache = app.cache("default").unwrap();
+    let server = common::serve(app).await;
+    let base = server.base.clone();
+    let client = server.client.clone();
+    let writers = (0..4).map(|writer| {
+        let (base, client) = (base.clone(), client.clone());
+        tokio::spawn(async move {
+            for n in (writer..ANSWERS).step_by(4) {
+                let answer = common::send(client.get(format!("{base}/blob?n={n}"))).await;
+                assert_eq!(answer.json["success"], true, "n = {n}: {}", answer.json);
+            }
+        })
+    });
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    let mut kept = 0_u64;
+    for n in 0..ANSWERS {
+        kept += u64::from(cache.get(&format!("blob:{n}")).await.unwrap().is_some());
+    }
+    let kept_bytes = kept * 16 * 1024;
+    assert!(
+        kept_bytes <= 64 * 1024 * 1024,
+        "{kept} answers of 16 KiB kept: {kept_bytes} bytes, over 64 MiB"
+    );
+    assert!(
+        kept >= ANSWERS / 4,
+        "only {kept} answers kept: the bound is far too eager"
+    );
 }

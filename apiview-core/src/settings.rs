@@ -199,6 +199,9 @@ impl Default for Limits {
 /// let settings = apiview_core::Settings::from_toml_str("[cache]\ndefault_expire = 60").unwrap();
 /// assert_eq!(settings.cache.default_expire, 60);
 /// assert_eq!(settings.cache.backends["default"], "memory://");
+/// assert_eq!(settings.cache.memory_max_bytes, 64 * 1024 * 1024);
+/// let zero = apiview_core::Settings::from_toml_str("[cache]\nmemory_max_bytes = 0").unwrap_err();
+/// assert!(zero.to_string().contains("cache.memory_max_bytes"));
 /// ```
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -209,6 +212,9 @@ pub struct CacheSettings {
     pub disable_cache_header: String,
     /// Cache backends by name, as URLs (`memory://`, `redis://host:port/db`).
     pub backends: BTreeMap<String, String>,
+    /// Most bytes each `memory://` backend holds (keys, values and 128 per entry);
+    /// past it the entries least used are evicted.
+    pub memory_max_bytes: u64,
     /// Longest wait for one backend operation, in milliseconds; a slower backend is
     /// a failure (a logged miss with `ignore_errors`).
     pub operation_timeout_ms: u64,
@@ -308,6 +314,7 @@ impl Default for CacheSettings {
             default_expire: 300,
             disable_cache_header: "Disable-Cache".into(),
             backends: BTreeMap::from([("default".into(), "memory://".into())]),
+            memory_max_bytes: 64 * 1024 * 1024,
             operation_timeout_ms: 250,
             single_flight_timeout_ms: 10_000,
         }
@@ -535,6 +542,12 @@ impl Settings {
         }
         if self.safe.key_reuse_answers == 0 {
             return fail("safe.key_reuse_answers", "must be at least 1".into());
+        }
+        if self.cache.memory_max_bytes == 0 {
+            return fail(
+                "cache.memory_max_bytes",
+                "must be at least 1 (a zero would cache nothing); 67108864 is 64 MiB".into(),
+            );
         }
         if self.cache.operation_timeout_ms == 0 {
             return fail("cache.operation_timeout_ms", "must be at least 1".into());

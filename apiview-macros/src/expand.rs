@@ -671,6 +671,7 @@ fn cache(endpoint: &Endpoint, call: TokenStream, convert: TokenStream) -> (Token
         cache.batch,
         cache.ignore_errors,
     );
+    let aclkey_checked = endpoint.helpers.aclkey.is_some();
     let spec = quote! {
         impl #name {
             #[doc(hidden)]
@@ -684,6 +685,7 @@ fn cache(endpoint: &Endpoint, call: TokenStream, convert: TokenStream) -> (Token
                 set_to_cache: #set,
                 batch: #batch,
                 ignore_errors: #ignore,
+                aclkey_checked: #aclkey_checked,
             };
         }
     };
@@ -708,7 +710,10 @@ fn cache(endpoint: &Endpoint, call: TokenStream, convert: TokenStream) -> (Token
             })
             .collect();
         quote! {
-            let __apiview_key_params: ::std::vec::Vec<(&str, ::std::string::String)> = ::std::vec![#(#params),*];
+            let __apiview_key_params: ::std::vec::Vec<(
+                &str,
+                ::core::result::Result<::std::string::String, ::apiview::__private::cache::KeyPartError>,
+            )> = ::std::vec![#(#params),*];
             let __apiview_ret = #call;
             let __apiview_outcome = #convert;
             ::apiview::__private::cache::store_batch(__apiview_call, &#name::__APIVIEW_CACHE, &__apiview_key_params, &__apiview_outcome).await?;

@@ -172,7 +172,7 @@ pub fn body(user: Value) -> Value {
 /// Add two integers, cached for 60 seconds under `add:{a}:{b}`.
 ///
 /// Same parameters and answers as `/add`; a repeated call is answered from the
-/// cache (send `Disable-Cache: true` to skip the read).
+/// cache (send `Disable-Cache: true` with the `aclkey` to skip the read).
 ///
 /// --------
 /// @parameter: a {{{
@@ -201,7 +201,62 @@ fn add_checked(a: i64, b: i64) -> apiview::Result<i64> {
         .ok_or_else(|| BizError::bad_parameter_because("b", "a + b does not fit in a 64-bit integer"))
 }
 
-static NOTES: Mutex<BTreeMap<String, String>> = Mutex::new(BTreeMap::new());
+/// The most the note store holds: names (counted twice: they are kept twice) and
+/// texts, plus 64 bytes per note. A public demo must not let anyone grow it forever.
+const NOTES_MAX_BYTES: usize = 4 * 1024 * 1024;
+
+/// The notes, by name and by age; past [`NOTES_MAX_BYTES`] a write forgets the notes
+/// written longest ago (never the one it writes).
+struct Notes {
+    by_name: BTreeMap<String, (u64, String)>,
+    by_age: BTreeMap<u64, String>,
+    written: u64,
+    bytes: usize,
+}
+
+impl Notes {
+    const fn new() -> Self {
+        Notes {
+            by_name: BTreeMap::new(),
+            by_age: BTreeMap::new(),
+            written: 0,
+            bytes: 0,
+        }
+    }
+
+    fn cost(name: &str, text: &str) -> usize {
+        2 * name.len() + text.len() + 64
+    }
+
+    /// Stores a note; the names of the notes forgotten to make room.
+    fn insert(&mut self, name: String, text: String) -> Vec<String> {
+        if let Some((age, old)) = self.by_name.remove(&name) {
+            self.by_age.remove(&age);
+            self.bytes -= Notes::cost(&name, &old);
+        }
+        self.written += 1;
+        self.bytes += Notes::cost(&name, &text);
+        self.by_age.insert(self.written, name.clone());
+        self.by_name.insert(name, (self.written, text));
+        let mut forgotten = Vec::new();
+        while self.bytes > NOTES_MAX_BYTES && self.by_age.len() > 1 {
+            let Some((_, oldest)) = self.by_age.pop_first() else {
+                break;
+            };
+            if let Some((_, text)) = self.by_name.remove(&oldest) {
+                self.bytes -= Notes::cost(&oldest, &text);
+            }
+            forgotten.push(oldest);
+        }
+        forgotten
+    }
+
+    fn get(&self, name: &str) -> Option<String> {
+        self.by_name.get(name).map(|(_, text)| text.clone())
+    }
+}
+
+static NOTES: Mutex<Notes> = Mutex::new(Notes::new());
 
 /// Read a note, cached for 60 seconds under `note:{name}`.
 ///
@@ -218,11 +273,7 @@ static NOTES: Mutex<BTreeMap<String, String>> = Mutex::new(BTreeMap::new());
 #[allow_get]
 #[cache(key = "note:{name}", expire = 60)]
 pub fn note_get(name: String) -> Option<String> {
-    NOTES
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .get(&name)
-        .cloned()
+    NOTES.lock().unwrap_or_else(|e| e.into_inner()).get(&name)
 }
 
 /// A note, as `/note_set` takes it: a model in the OpenAPI document
@@ -257,12 +308,18 @@ pub struct Note {
 #[allow_post]
 #[string_length_limit(text, max_length = 4096)]
 pub async fn note_set(request: &ApiRequest, name: String, text: String) -> apiview::Result<u64> {
-    NOTES
+    let forgotten = NOTES
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .insert(name.clone(), text);
     let cache = request.cache("default").ok_or_else(BizError::cache_error)?;
-    cache.invalidate("note:{name}", &[("name", &name)]).await
+    let removed = cache.invalidate("note:{name}", &[("name", &name)]).await?;
+    // A forgotten note must not live on in its cached reads. The answer counts only
+    // the written note's.
+    for name in forgotten {
+        let _ = cache.invalidate("note:{name}", &[("name", &name)]).await;
+    }
+    Ok(removed)
 }
 
 /// Every demo endpoint, at its path, with the Swagger UI under `/apiview/`.

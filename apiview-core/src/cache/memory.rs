@@ -1,24 +1,53 @@
-//! `memory://`: an embedded cache, each entry with its own time to live.
+//! `memory://`: an embedded cache bounded by bytes, each entry with its own time to
+//! live.
 //!
-//! A sharded concurrent map (dashmap): a hit takes one shard's read lock and reads
-//! the clock, nothing more, so a hit stays cheaper than computing most results.
-//! (moka was tried first: its per-read bookkeeping made a hit under 32 concurrent
-//! connections slower than an uncached endpoint.)
+//! On quick_cache: a hit takes one shard's read lock and bumps an atomic counter, no
+//! more than the sharded map it replaced (dashmap), so a hit stays cheaper than an
+//! uncached endpoint; a write evicts the entries least worth keeping (S3-FIFO, CLOCK)
+//! until the weights fit `cache.memory_max_bytes`. (moka was tried first: its per-read
+//! bookkeeping made a hit under 32 concurrent connections slower than an uncached
+//! endpoint.)
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use dashmap::DashMap;
 use futures_util::future::BoxFuture;
 
 use super::{glob_match, CacheBackend, CacheFailure};
 
-/// Entries kept at most: past it, expired entries go first, then arbitrary ones.
-const MAX_ENTRIES: usize = 100_000;
+/// `cache.memory_max_bytes` by default: 64 MiB (settings.rs says the same).
+const DEFAULT_MAX_BYTES: u64 = 64 * 1024 * 1024;
 
+/// Shards of the cache; each holds a sixteenth of the bytes, so an entry larger than
+/// that is not kept.
+const SHARDS: usize = 16;
+
+/// What an entry costs beyond its key and value: the map's slot, the entry's links and
+/// the two allocations' headers, rounded up. Also what keeps a flood of tiny entries
+/// bounded.
+const ENTRY_OVERHEAD: u64 = 128;
+
+#[derive(Clone)]
 struct Entry {
     value: Bytes,
     expires: Instant,
+}
+
+/// An entry's weight: its bytes, or 1 for a cache bounded by count.
+#[derive(Clone)]
+struct Weigh {
+    by_bytes: bool,
+}
+
+impl quick_cache::Weighter<String, Entry> for Weigh {
+    fn weight(&self, key: &String, entry: &Entry) -> u64 {
+        if self.by_bytes {
+            (key.len() + entry.value.len()) as u64 + ENTRY_OVERHEAD
+        } else {
+            1
+        }
+    }
 }
 
 /// The embedded backend of `memory://` URLs.
@@ -34,17 +63,53 @@ struct Entry {
 /// # });
 /// ```
 pub struct MemoryBackend {
-    entries: DashMap<String, Entry>,
-    max_entries: usize,
+    entries: quick_cache::sync::Cache<String, Entry, Weigh>,
 }
 
 impl MemoryBackend {
-    /// An empty cache.
+    /// An empty cache of at most 64 MiB, as `cache.memory_max_bytes` is by default.
     pub fn new() -> Self {
-        MemoryBackend::with_capacity(MAX_ENTRIES)
+        MemoryBackend::with_max_bytes(DEFAULT_MAX_BYTES)
     }
 
-    /// An empty cache holding at most `max_entries` entries.
+    /// An empty cache holding at most `max_bytes` of keys and values, counting 128
+    /// bytes more per entry for its bookkeeping. Past it, a write evicts the entries
+    /// least used. The bytes are split among up to 16 shards, each bounded on its
+    /// own: an entry larger than its shard's share (a sixteenth, for 64 MiB) is not
+    /// kept.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use apiview_core::cache::{CacheBackend, MemoryBackend};
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let cache = MemoryBackend::with_max_bytes(256 * 1024);
+    /// let value = format!("\"{}\"", "x".repeat(1000));
+    /// for n in 0..1000 {
+    ///     cache.set(&format!("k:{n}"), value.clone().into(), Duration::from_secs(60)).await.unwrap();
+    /// }
+    /// assert!(cache.bytes() <= 256 * 1024);
+    /// assert!(cache.len() < 1000);
+    /// # });
+    /// ```
+    pub fn with_max_bytes(max_bytes: u64) -> Self {
+        let max_bytes = max_bytes.max(1);
+        MemoryBackend {
+            entries: quick_cache::sync::Cache::with_options(
+                quick_cache::OptionsBuilder::new()
+                    .shards(SHARDS)
+                    .estimated_items_capacity((max_bytes / 1024).max(64) as usize)
+                    .weight_capacity(max_bytes)
+                    .build()
+                    .expect("every option is set"),
+                Weigh { by_bytes: true },
+                Default::default(),
+                Default::default(),
+            ),
+        }
+    }
+
+    /// An empty cache holding at most `max_entries` entries, whatever their size.
     ///
     /// ```
     /// use std::time::Duration;
@@ -59,9 +124,19 @@ impl MemoryBackend {
     /// # });
     /// ```
     pub fn with_capacity(max_entries: usize) -> Self {
+        let max_entries = max_entries.max(1);
         MemoryBackend {
-            entries: DashMap::new(),
-            max_entries: max_entries.max(1),
+            entries: quick_cache::sync::Cache::with_options(
+                quick_cache::OptionsBuilder::new()
+                    .shards(1)
+                    .estimated_items_capacity(max_entries)
+                    .weight_capacity(max_entries as u64)
+                    .build()
+                    .expect("every option is set"),
+                Weigh { by_bytes: false },
+                Default::default(),
+                Default::default(),
+            ),
         }
     }
 
@@ -75,43 +150,37 @@ impl MemoryBackend {
         self.entries.is_empty()
     }
 
-    fn make_room(&self) {
-        let now = Instant::now();
-        self.entries.retain(|_, entry| entry.expires > now);
-        let excess = self.entries.len().saturating_sub(self.max_entries - 1);
-        if excess > 0 {
-            // Still full of live entries: drop a tenth (at least the excess).
-            let victims: Vec<String> = self
-                .entries
-                .iter()
-                .take(excess.max(self.max_entries / 10))
-                .map(|entry| entry.key().clone())
-                .collect();
-            for key in victims {
-                self.entries.remove(&key);
-            }
+    /// Bytes held, as the bound counts them: keys, values and 128 per entry (for a
+    /// cache made [`with_capacity`](MemoryBackend::with_capacity), the entries).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use apiview_core::cache::{CacheBackend, MemoryBackend};
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let cache = MemoryBackend::new();
+    /// cache.set("k", "12".into(), Duration::from_secs(60)).await.unwrap();
+    /// assert_eq!(cache.bytes(), 1 + 2 + 128);
+    /// # });
+    /// ```
+    pub fn bytes(&self) -> u64 {
+        self.entries.weight()
+    }
+
+    fn lookup(&self, key: &str) -> Option<Bytes> {
+        let entry = self.entries.get(key)?;
+        if entry.expires > Instant::now() {
+            return Some(entry.value);
         }
+        self.entries
+            .remove_if(key, |entry| entry.expires <= Instant::now());
+        None
     }
 }
 
 impl Default for MemoryBackend {
     fn default() -> Self {
         MemoryBackend::new()
-    }
-}
-
-impl MemoryBackend {
-    fn lookup(&self, key: &str) -> Option<Bytes> {
-        match self.entries.get(key) {
-            Some(entry) if entry.expires > Instant::now() => Some(entry.value.clone()),
-            Some(entry) => {
-                drop(entry);
-                self.entries
-                    .remove_if(key, |_, entry| entry.expires <= Instant::now());
-                None
-            }
-            None => None,
-        }
     }
 }
 
@@ -135,9 +204,9 @@ impl CacheBackend for MemoryBackend {
         if !super::is_json(&value) {
             return Box::pin(async move { Err(CacheFailure::not_json(key)) });
         }
-        if self.entries.len() >= self.max_entries && !self.entries.contains_key(key) {
-            self.make_room();
-        }
+        // A copy of exactly its length: the value may sit in a buffer twice its size
+        // (a Vec grown while serializing), which the bound would not see.
+        let value = Bytes::copy_from_slice(&value);
         self.entries.insert(
             key.to_owned(),
             Entry {
@@ -158,12 +227,13 @@ impl CacheBackend for MemoryBackend {
     }
 
     fn delete_pattern<'a>(&'a self, pattern: &'a str) -> BoxFuture<'a, Result<u64, CacheFailure>> {
-        let mut removed = 0;
+        let removed = AtomicU64::new(0);
         self.entries.retain(|key, _| {
             let matches = glob_match(pattern, key);
-            removed += u64::from(matches);
+            removed.fetch_add(u64::from(matches), Ordering::Relaxed);
             !matches
         });
+        let removed = removed.into_inner();
         Box::pin(async move { Ok(removed) })
     }
 }

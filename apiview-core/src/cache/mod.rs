@@ -20,11 +20,12 @@ use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::watch;
 
-pub use self::key::{escape, fill, glob_match, key_part, push_key_part, Template};
+pub use self::key::{escape, fill, glob_match, key_part, push_key_part, KeyPartError, Template};
 pub use self::memory::MemoryBackend;
 pub use self::redis::RedisBackend;
 use crate::endpoint::{Call, Outcome};
 use crate::error::BizError;
+use crate::helpers::auth::AclKeys;
 use crate::settings::CacheSettings;
 
 /// A cache backend failed: unreachable, slow, or answering garbage.
@@ -336,7 +337,8 @@ impl Cache {
 
     /// Removes the entries of a key template filled with `values` (escaped as
     /// `#[cache]` escapes them); glob characters written in the template itself
-    /// (`calc:{op}:*`) stay globs. Placeholders without a value become `*`.
+    /// (`calc:{op}:*`) stay globs. Placeholders without a value become `*`. A value
+    /// that does not serialize is a `CacheError` (logged with its placeholder).
     ///
     /// ```
     /// use std::time::Duration;
@@ -359,14 +361,16 @@ impl Cache {
             tracing::error!(template, problem, "invalid cache key template");
             BizError::cache_error()
         })?;
-        let parts: Vec<String> = parsed
-            .names
-            .iter()
-            .map(|name| match values.iter().find(|(key, _)| key == name) {
-                Some((_, value)) => value.key_part(),
+        let mut parts = Vec::with_capacity(parsed.names.len());
+        for name in &parsed.names {
+            parts.push(match values.iter().find(|(key, _)| key == name) {
+                Some((_, value)) => value.key_part().map_err(|err| {
+                    tracing::error!(template, placeholder = name, %err, "a value cannot be part of a cache key");
+                    BizError::cache_error()
+                })?,
                 None => "*".to_owned(),
-            })
-            .collect();
+            });
+        }
         let pattern = parsed.fill(&parts);
         if pattern.contains(['*', '?', '[']) {
             self.delete_pattern(&pattern).await
@@ -382,40 +386,63 @@ impl Cache {
 }
 
 /// A value usable in [`Cache::invalidate`]: anything `Serialize`.
+///
+/// ```
+/// use apiview_core::cache::ErasedKeyPart;
+///
+/// let value: &dyn ErasedKeyPart = &"a b";
+/// assert_eq!(value.key_part().unwrap(), "a%20b");
+/// ```
 pub trait ErasedKeyPart: Sync {
     /// The escaped key text (see [`key_part`]).
-    fn key_part(&self) -> String;
+    fn key_part(&self) -> Result<String, KeyPartError>;
     /// Appends the escaped key text to `key` (see [`push_key_part`]).
-    fn push_key_part(&self, key: &mut String);
+    fn push_key_part(&self, key: &mut String) -> Result<(), KeyPartError>;
 }
 
 impl<T: Serialize + Sync + ?Sized> ErasedKeyPart for T {
-    fn key_part(&self) -> String {
+    fn key_part(&self) -> Result<String, KeyPartError> {
         key_part(self)
     }
 
-    fn push_key_part(&self, key: &mut String) {
+    fn push_key_part(&self, key: &mut String) -> Result<(), KeyPartError> {
         push_key_part(key, self)
     }
 }
 
 /// Fills a key template's literals with values, escaped as [`key_part`] does, into
-/// one string: what `#[cache]` builds its key with.
+/// one string: what `#[cache]` builds its key with. A value that does not serialize
+/// is an error naming its placeholder's position; the request is then not cached.
 ///
 /// ```
 /// use apiview_core::cache::fill_key;
 ///
-/// assert_eq!(fill_key(&["add:", ":", ""], &[&1, &"x y"]), "add:1:x%20y");
+/// assert_eq!(fill_key(&["add:", ":", ""], &[&1, &"x y"]).unwrap(), "add:1:x%20y");
+/// assert_eq!(fill_key(&["cls:", ""], &[&f64::NAN]).unwrap(), "cls:NaN");
+/// assert_eq!(fill_key(&["cls:", ""], &[&None::<f64>]).unwrap(), "cls:~");
 /// ```
-pub fn fill_key(literals: &[&str], parts: &[&dyn ErasedKeyPart]) -> String {
+pub fn fill_key(literals: &[&str], parts: &[&dyn ErasedKeyPart]) -> Result<String, KeyPartError> {
     let mut key = String::with_capacity(literals.iter().map(|l| l.len()).sum::<usize>() + parts.len() * 8);
     for (index, literal) in literals.iter().enumerate() {
         key.push_str(literal);
         if let Some(part) = parts.get(index) {
-            part.push_key_part(&mut key);
+            part.push_key_part(&mut key).map_err(|err| err.at(index))?;
         }
     }
-    key
+    Ok(key)
+}
+
+/// The key of a request, or why its values make none (see [`fill_key`]).
+pub type FilledKey = Result<String, KeyPartError>;
+
+/// Logs a key that could not be filled: the request is computed without the cache.
+fn unkeyable(spec: &CacheSpec, placeholder: &str, err: &KeyPartError) {
+    tracing::warn!(
+        template = spec.template,
+        placeholder,
+        %err,
+        "a value cannot be part of the cache key; computed without the cache"
+    );
 }
 
 /// Every configured cache, by name; built once with the App.
@@ -441,7 +468,11 @@ impl Caches {
         let mut by_name = HashMap::new();
         for (name, url) in &settings.backends {
             let cache = if url.starts_with("memory://") {
-                Cache::new(name, url, MemoryBackend::new())
+                Cache::new(
+                    name,
+                    url,
+                    MemoryBackend::with_max_bytes(settings.memory_max_bytes),
+                )
             } else {
                 Cache::new(name, url, RedisBackend::new(url, timeout)?)
             };
@@ -501,6 +532,9 @@ pub struct CacheSpec {
     pub batch: bool,
     /// Whether backend failures are logged misses (`true`) or `CacheError`.
     pub ignore_errors: bool,
+    /// Whether the endpoint has `#[check_aclkey]`: every caller who reaches the cache
+    /// passed it, and may skip the cache read with the disable header.
+    pub aclkey_checked: bool,
 }
 
 /// A lookup that missed: whoever holds the flight computes the result for the
@@ -551,7 +585,20 @@ fn ttl(call: &Call, spec: &CacheSpec) -> Duration {
     Duration::from_secs(spec.expire.unwrap_or(call.runtime.caches.default_expire).max(1))
 }
 
-fn disabled(call: &Call) -> bool {
+/// Whether the request asks to skip the cache read (the disable header, `true` or `1`)
+/// and may: the endpoint checked its aclkey, or the request carries one of settings'
+/// `aclkey`/`aclkeys` where `#[check_aclkey]` would look for it (header, query or
+/// body field `aclkey`). Anyone else's header is ignored, so that it cannot multiply
+/// the work of the function and of the backend.
+fn disabled(call: &Call, spec: &CacheSpec) -> bool {
+    asks_to_skip(call)
+        && (spec.aclkey_checked
+            || (!call.runtime.aclkeys.is_empty()
+                && crate::helpers::auth::check_aclkey(call, "aclkey", AclKeys::<[&str; 0]>::Settings)
+                    .is_ok()))
+}
+
+fn asks_to_skip(call: &Call) -> bool {
     let Some(name) = &call.runtime.caches.disable_header else {
         return false;
     };
@@ -572,18 +619,34 @@ fn disabled(call: &Call) -> bool {
 /// Phase "cache lookup": a hit answers at once (its JSON text, as stored); a miss may
 /// wait for a concurrent request computing the same key (single flight), or become
 /// that request.
+///
+/// A key that could not be filled (a value that does not serialize) is a miss that
+/// neither reads, joins a flight nor writes: the request is computed without the cache.
 pub fn lookup<'a>(
     call: &'a Call,
     spec: &'static CacheSpec,
-    key: &'a str,
+    key: &'a FilledKey,
 ) -> impl Future<Output = Result<Result<Outcome, Miss>, BizError>> + Send + 'a {
-    if !spec.get_from_cache || disabled(call) {
+    let key = match key {
+        Ok(key) => key.as_str(),
+        Err(err) => {
+            let placeholder = spec.names.get(err.placeholder()).copied().unwrap_or_default();
+            unkeyable(spec, placeholder, err);
+            return Either::Left(ready(Ok(Err(Miss { flight: None }))));
+        }
+    };
+    if !spec.get_from_cache {
         return Either::Left(ready(Ok(Err(Miss { flight: None }))));
     }
     let cache = match call.cache_of(spec) {
         Ok(cache) => cache,
         Err(err) => return Either::Left(ready(Err(err))),
     };
+    if disabled(call, spec) {
+        // The read is skipped, not single flight: concurrent requests that skip it
+        // still compute once.
+        return Either::Right(Box::pin(lookup_later(call, cache, spec, key, Some(Ok(None)))));
+    }
     // A backend that answers at once (the memory backend does) gives a hit without a
     // future of its own: the common answer of a cached endpoint.
     let read_now = cache
@@ -651,10 +714,13 @@ async fn lookup_later(
 pub fn store<'a>(
     call: &'a Call,
     spec: &'static CacheSpec,
-    key: &str,
+    key: &FilledKey,
     miss: Miss,
     outcome: &Outcome,
 ) -> impl Future<Output = Result<(), BizError>> + Send + 'a {
+    let Ok(key) = key else {
+        return Either::Left(ready(Ok(())));
+    };
     let json = match outcome {
         Outcome::Json(json) => json.clone(),
         Outcome::Data(value) => match serde_json::to_vec(value) {
@@ -678,15 +744,26 @@ pub fn store<'a>(
 
 /// Phase "cache store" of a `batch` endpoint: each element of a list result (each
 /// value of a map, with `{__key}` its key) under its own key, filled from the
-/// element's fields first, then from the parameters.
+/// element's fields first, then from the parameters. A parameter whose value makes no
+/// key part (see [`fill_key`]) leaves the result uncached.
 pub async fn store_batch(
     call: &Call,
     spec: &'static CacheSpec,
-    params: &[(&str, String)],
+    params: &[(&str, Result<String, KeyPartError>)],
     outcome: &Outcome,
 ) -> Result<(), BizError> {
     if !spec.set_to_cache {
         return Ok(());
+    }
+    let mut known = Vec::with_capacity(params.len());
+    for (name, part) in params {
+        match part {
+            Ok(part) => known.push((*name, part)),
+            Err(err) => {
+                unkeyable(spec, name, err);
+                return Ok(());
+            }
+        }
     }
     let parsed;
     let value = match outcome {
@@ -715,14 +792,15 @@ pub async fn store_batch(
     'items: for (map_key, item) in items {
         let mut parts = Vec::with_capacity(spec.names.len());
         for name in spec.names {
+            // A JSON value always serializes: `ok()` drops no part.
             let part = if *name == "__key" {
-                map_key.map(key_part)
+                map_key.and_then(|key| key_part(key).ok())
             } else {
-                item.get(name).map(key_part).or_else(|| {
-                    params
+                item.get(name).and_then(|value| key_part(value).ok()).or_else(|| {
+                    known
                         .iter()
                         .find(|(param, _)| param == name)
-                        .map(|(_, part)| part.clone())
+                        .map(|(_, part)| (*part).clone())
                 })
             };
             match part {

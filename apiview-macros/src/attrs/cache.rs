@@ -132,5 +132,53 @@ fn split_template(template: &str) -> Result<(Vec<String>, Vec<String>), String> 
     if template.contains(['*', '?', '[']) {
         return Err("a key template cannot hold glob characters (`*`, `?`, `[`): they would make keys that match other keys".into());
     }
+    for (index, between) in literals.iter().enumerate().take(names.len()).skip(1) {
+        if between.chars().all(can_be_in_a_part) {
+            return Err(format!(
+                "`{{{}}}` and `{{{}}}` need a separator between them that no value can write, such as `:` \
+                 (values are written with letters, digits and `_.-%!#~`); without one, two pairs of values \
+                 would fill the same key",
+                names[index - 1],
+                names[index]
+            ));
+        }
+    }
     Ok((literals, names))
+}
+
+/// Whether a filled value (`apiview_core::cache::key_part`) can hold `c`.
+fn can_be_in_a_part(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '%' | '!' | '#' | '~')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_template;
+
+    #[test]
+    fn placeholders_need_a_separator_no_value_can_write() {
+        for template in [
+            "a:{x}{y}",
+            "a:{x}-{y}",
+            "{x}_{y}:z",
+            "{x}~{y}",
+            "{x}.{y}",
+            "{a}:{x}%{y}",
+        ] {
+            let problem = split_template(template).unwrap_err();
+            assert!(problem.contains("need a separator"), "{template}: {problem}");
+        }
+        for template in [
+            "a:{x}:{y}",
+            "{x}/{y}",
+            "{x}-:{y}",
+            "x{a}y",
+            "{a}",
+            "n:{a}:{b}:{c}",
+        ] {
+            assert!(split_template(template).is_ok(), "{template}");
+        }
+        let problem = split_template("a:{x}{y}").unwrap_err();
+        assert!(problem.starts_with("`{x}` and `{y}`"), "{problem}");
+    }
 }
