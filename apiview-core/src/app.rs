@@ -20,13 +20,14 @@ use rsa::RsaPrivateKey;
 
 use crate::cache::{Cache, CacheFailure, Caches};
 use crate::cipher::{read_private_key, read_public_key};
+use crate::decrypt::{Decode, SignedRequests};
 use crate::endpoint::{EndpointMeta, Handler};
 use crate::packer::{ClientKeyStore, KeyReuse, SafePacker};
 use crate::packer::{Packer, Packers};
 use crate::runtime::{is_sane_id, new_request_id, Bound, BusinessCode, Runtime, REQUEST_ID};
 use crate::settings::{Settings, SettingsError};
 
-type MakeEndpoint = Box<dyn FnOnce(Route, String, Arc<Runtime>, Arc<dyn Packer>, bool) -> Route + Send>;
+type MakeEndpoint = Box<dyn FnOnce(Route, String, Arc<Runtime>, Arc<dyn Packer>, Decode) -> Route + Send>;
 
 /// Routes served beside the endpoints, made from the finished App (see [`App::with_routes`]).
 pub type ExtraRoutes = Vec<(String, BoxEndpoint<'static, Response>)>;
@@ -396,7 +397,8 @@ impl App {
     /// ```
     pub fn try_into_endpoint(mut self) -> Result<AppEndpoint, AppError> {
         let keys = Keys::load(&self.settings, &self.entries)?;
-        if let Some(store) = self.client_keys.take().or_else(|| keys.client_keys.clone()) {
+        let client_keys = self.client_keys.take().or_else(|| keys.client_keys.clone());
+        if let Some(store) = client_keys.clone() {
             if self.packers.get("safe").is_none() {
                 let safe = &self.settings.safe;
                 let packer = SafePacker::new(store, safe.client_id_field.clone()).key_reuse(KeyReuse {
@@ -442,6 +444,35 @@ impl App {
                 }
             }
         }
+        // What checks the requests to safe endpoints (DESIGN §19), made on first need.
+        let mut signed: Option<Arc<SignedRequests>> = None;
+        let mut signed_requests = |endpoint: &str| -> Result<Arc<SignedRequests>, AppError> {
+            if let Some(signed) = &signed {
+                return Ok(signed.clone());
+            }
+            let safe = &self.settings.safe;
+            let keys = client_keys.clone().ok_or_else(|| {
+                AppError(format!(
+                    "safe endpoint `{endpoint}` decrypts signed requests and needs the clients' public keys \
+                     to check their signatures; set safe.client_public_keys or call App::client_keys"
+                ))
+            })?;
+            let replay = caches.get(&safe.replay_backend).cloned().ok_or_else(|| {
+                AppError(format!(
+                    "settings key `safe.replay_backend` names cache backend `{}`, which settings `[cache] backends` \
+                     do not configure (safe endpoint `{endpoint}` remembers request nonces there)",
+                    safe.replay_backend
+                ))
+            })?;
+            let made = Arc::new(SignedRequests {
+                keys,
+                client_id_field: safe.client_id_field.clone(),
+                window_s: safe.replay_window_s,
+                replay,
+            });
+            signed = Some(made.clone());
+            Ok(made)
+        };
         let mut plans = Vec::with_capacity(self.entries.len());
         let mut seen = std::collections::HashSet::new();
         for entry in &self.entries {
@@ -461,8 +492,19 @@ impl App {
                 ),
             };
             // Safe endpoints decode encrypted requests by themselves when the server
-            // has a key; `#[decode_encrypted_data]` asks for it explicitly.
-            let decode = entry.meta.decode_encrypted_data || (is_safe && keys.server.is_some());
+            // has a key, and take them signed only (DESIGN §19);
+            // `#[decode_encrypted_data]` asks for decryption explicitly.
+            let explicit = entry.meta.decode_encrypted_data;
+            let decode = if is_safe && keys.server.is_some() {
+                Decode::Signed {
+                    explicit,
+                    requests: signed_requests(entry.meta.name)?,
+                }
+            } else if explicit {
+                Decode::Plain
+            } else {
+                Decode::Off
+            };
             plans.push((packer, decode));
         }
         for (path, _) in &extra_routes {

@@ -213,6 +213,22 @@ impl ApiRequest {
         }))
     }
 
+    /// The parsed body, as it arrived (or as decryption left it).
+    pub(crate) fn body(&self) -> &Body {
+        &self.0.body
+    }
+
+    /// The same request with another body (the decrypted one), or this request back
+    /// when a clone of it is still held elsewhere.
+    pub(crate) fn with_body(self, body: Body) -> Result<ApiRequest, ApiRequest> {
+        let inner = Arc::try_unwrap(self.0).map_err(ApiRequest)?;
+        Ok(ApiRequest(Arc::new(Inner {
+            body,
+            payload: OnceLock::new(),
+            ..inner
+        })))
+    }
+
     /// The query string's pairs, in order.
     fn query_pairs(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
         let query = self.0.request.uri().query().unwrap_or("");

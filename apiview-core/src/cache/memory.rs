@@ -19,6 +19,9 @@ const MAX_ENTRIES: usize = 100_000;
 struct Entry {
     value: Bytes,
     expires: Instant,
+    /// Stored by [`CacheBackend::add`] (a replay window's nonce): never evicted
+    /// before it expires, since forgetting it early would let a replay through.
+    pinned: bool,
 }
 
 /// The embedded backend of `memory://` URLs.
@@ -75,7 +78,9 @@ impl MemoryBackend {
         self.entries.is_empty()
     }
 
-    fn make_room(&self) {
+    /// Drops expired entries, then, if still full, a tenth of the live ones that are
+    /// not pinned; whether there is room now.
+    fn make_room(&self) -> bool {
         let now = Instant::now();
         self.entries.retain(|_, entry| entry.expires > now);
         let excess = self.entries.len().saturating_sub(self.max_entries - 1);
@@ -84,6 +89,7 @@ impl MemoryBackend {
             let victims: Vec<String> = self
                 .entries
                 .iter()
+                .filter(|entry| !entry.pinned)
                 .take(excess.max(self.max_entries / 10))
                 .map(|entry| entry.key().clone())
                 .collect();
@@ -91,6 +97,7 @@ impl MemoryBackend {
                 self.entries.remove(&key);
             }
         }
+        self.entries.len() < self.max_entries
     }
 }
 
@@ -143,9 +150,50 @@ impl CacheBackend for MemoryBackend {
             Entry {
                 value,
                 expires: Instant::now() + ttl,
+                pinned: false,
             },
         );
         Box::pin(async { Ok(()) })
+    }
+
+    fn add<'a>(
+        &'a self,
+        key: &'a str,
+        value: Bytes,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<bool, CacheFailure>> {
+        if !super::is_json(&value) {
+            return Box::pin(async move { Err(CacheFailure::not_json(key)) });
+        }
+        if self.entries.len() >= self.max_entries && !self.entries.contains_key(key) && !self.make_room() {
+            return Box::pin(async move {
+                Err(CacheFailure::new(format!(
+                    "cannot add `{key}`: the memory backend is full of entries that must not be evicted"
+                )))
+            });
+        }
+        let now = Instant::now();
+        // The shard's write lock is held from the look to the insert: atomic.
+        let added = match self.entries.entry(key.to_owned()) {
+            dashmap::Entry::Occupied(entry) if entry.get().expires > now => false,
+            dashmap::Entry::Occupied(mut entry) => {
+                entry.insert(Entry {
+                    value,
+                    expires: now + ttl,
+                    pinned: true,
+                });
+                true
+            }
+            dashmap::Entry::Vacant(entry) => {
+                entry.insert(Entry {
+                    value,
+                    expires: now + ttl,
+                    pinned: true,
+                });
+                true
+            }
+        };
+        Box::pin(async move { Ok(added) })
     }
 
     fn stores_only_json(&self) -> bool {
