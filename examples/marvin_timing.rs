@@ -9,7 +9,8 @@
 //! ```
 //!
 //! Two sections:
-//! - `cipher`: `cipher::rsa_decrypt` (what `#[rsa_decrypt]` runs) and
+//! - `cipher`: `cipher::rsa_decrypt` with PKCS#1 v1.5 allowed (what `#[rsa_decrypt]`
+//!   runs with `safe.allow_pkcs1v15 = true`, the more exposed setting) and
 //!   `cipher::decrypt_key` (the `encryptedPassword` of `decode_encrypted_data`),
 //!   called directly: the work the server does, without network noise.
 //! - `http`: the same blobs sent over loopback to an App with an `#[rsa_decrypt]`
@@ -256,7 +257,8 @@ async fn http(key: &RsaPrivateKey, options: &Options) -> Result<(), Box<dyn std:
     let key_path = dir.path().join("server.pem");
     std::fs::write(&key_path, cipher::private_key_to_pem(key)?)?;
     let settings = Settings::from_toml_str(&format!(
-        "[safe]\nserver_private_key = {:?}\n",
+        // PKCS#1 v1.5 opted in: the exposed configuration, both paddings tried.
+        "[safe]\nserver_private_key = {:?}\nallow_pkcs1v15 = true\n",
         key_path.display().to_string()
     ))?;
     let app = App::new(settings).at("/login", login).at("/echo", echo);
@@ -313,7 +315,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let classes = rsa_classes(&key);
     let mut samples = measure(&classes, options.samples, |blob| {
-        let _ = std::hint::black_box(cipher::rsa_decrypt(&key, std::hint::black_box(blob)));
+        let _ = std::hint::black_box(cipher::rsa_decrypt(
+            &key,
+            std::hint::black_box(blob),
+            cipher::RsaPaddings::OaepOrPkcs1v15,
+        ));
     });
     report("cipher::rsa_decrypt", &classes, &mut samples);
 

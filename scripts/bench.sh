@@ -3,10 +3,14 @@
 # (examples/baseline.rs, byte-for-byte the same answers), plus the cache endpoints
 # on the embedded memory backend and on a private redis-server, plus the safe packer
 # on examples/safe (`--serve`, 2048-bit throw-away keys): safe-packed /ping next to
-# the same server's simple-packed /plain_ping, POST /echo with a body encrypted for
-# the server (the decrypt-request cost: one RSA-OAEP decryption per request, on the
-# blocking pool), and /plain_ping measured while a second wrk drives that encrypted
-# POST /echo next to it ("mixed": do the RSA decryptions stall the async workers?).
+# the same server's simple-packed /plain_ping, POST /decode_echo with a body
+# encrypted for the server (the decrypt-request cost: one RSA-OAEP decryption per
+# request, on the blocking pool), and /plain_ping measured while a second wrk drives
+# that encrypted POST /decode_echo next to it ("mixed": do the RSA decryptions stall
+# the async workers?). /decode_echo is `#[decode_encrypted_data]` without the safe
+# packer: wrk sends one prepared body over and over, which a safe endpoint would
+# refuse after the first copy (its requests are signed, carry a fresh nonce each and
+# are accepted once, DESIGN §19), so measuring one would measure refusals.
 # A control runs POST /echo on a second, identical baseline: its ratio to the first
 # would be 1.00 on a quiet machine, and its spread across rounds is this run's noise.
 #
@@ -356,8 +360,8 @@ runs=(
     "redis-demo /cached_add (redis hit)|redis_demo|/cached_add?a=1&b=2|"
     "safe-demo /plain_ping|safe_demo|/plain_ping|"
     "safe-demo /ping (safe packer)|safe_demo|/ping?clientId=demo|"
-    "safe-demo POST /echo (encrypted)|safe_demo|/echo?clientId=demo|$workdir/safe_echo.lua"
-    "safe-demo /plain_ping + /echo load|safe_demo|/plain_ping||/echo?clientId=demo|$workdir/safe_echo.lua"
+    "safe-demo POST /decode_echo (encrypted)|safe_demo|/decode_echo|$workdir/safe_echo.lua"
+    "safe-demo /plain_ping + /decode_echo load|safe_demo|/plain_ping||/decode_echo|$workdir/safe_echo.lua"
 )
 
 wrk_run() { # wrk_run SERVER PATH SCRIPT DURATION OUTPUT
@@ -408,8 +412,8 @@ check_answer() { # check_answer NAME SERVER PATH SCRIPT: the answer is a success
         */safe_echo.lua) method=JSON data=$safe_echo_body ;;
         *) method=JSON data='{"msg":"hello, benchmark"}' ;;
     esac
-    # A safe-packed answer, error or not, is encrypted: examples/safe checked at start
-    # that its encrypted body answers the message.
+    # A safe-packed answer, error or not, is encrypted. (/decode_echo answers plain:
+    # its answer to the encrypted body is checked to be a success.)
     case "$3" in *clientId=*) expected='{"encryptedPassword":"' ;; esac
     answer=$(call "${port[$2]}" "$method $3 $data")
     answer=${answer%%$'\n'*}
@@ -518,7 +522,7 @@ report="$TARGET_DIR/bench/latest.txt"
     echo "machine: $(nproc) cores, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), $(awk '/^MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo) RAM"
     echo "load: $(wrk -v 2>&1 | head -n 1 | awk '{ print $1, $2 }') -t$THREADS -c$CONNECTIONS -d$DURATION --latency on loopback, best of $ROUNDS round(s), interleaved"
     echo "servers: demo (simple packer, RUST_LOG=warn), examples/baseline.rs, redis-demo (the demo caching in redis-server $(redis-server --version | awk '{ print $3 }' | tr -d 'v=') on loopback), safe-demo (examples/safe --serve: safe packer, 2048-bit RSA keys, client \`demo\`; /plain_ping simple-packed on the same server)"
-    echo "mixed run: /plain_ping measured as above while a second wrk -t1 -c$MIXED_CONNECTIONS drives POST /echo?clientId=demo with the encrypted body (started 1s before)"
+    echo "mixed run: /plain_ping measured as above while a second wrk -t1 -c$MIXED_CONNECTIONS drives POST /decode_echo with the encrypted body (started 1s before)"
     echo
     printf '%-36s %9s %8s %8s %9s %10s\n' "run" "req/s" "p50" "p99" "peak RSS" "other CPU"
     max_other=0
@@ -554,9 +558,9 @@ report="$TARGET_DIR/bench/latest.txt"
     ratio "memory-cache hit / demo /ping" "demo /cached_add (memory hit)" "demo /ping" "req/s >= 0.95"
     ratio "redis hit / redis-demo /ping" "redis-demo /cached_add (redis hit)" "redis-demo /ping" "one round trip"
     ratio "safe /ping / plain_ping" "safe-demo /ping (safe packer)" "safe-demo /plain_ping" "req/s >= 0.5 (same server)"
-    ratio "encrypted /echo / plain_ping" "safe-demo POST /echo (encrypted)" "safe-demo /plain_ping" \
+    ratio "encrypted /echo / plain_ping" "safe-demo POST /decode_echo (encrypted)" "safe-demo /plain_ping" \
         "the decrypt-request cost"
-    ratio "plain_ping mixed / alone" "safe-demo /plain_ping + /echo load" "safe-demo /plain_ping" "p99 <= 2.0"
+    ratio "plain_ping mixed / alone" "safe-demo /plain_ping + /decode_echo load" "safe-demo /plain_ping" "p99 <= 2.0"
     awk -v a="${p50["redis-demo /cached_add (redis hit)"]}" -v b="${p50["redis-demo /ping"]}" \
         -v per="${redis_per_request["redis-demo /cached_add (redis hit)"]}" \
         'BEGIN { printf "redis hit: p50 %+.0fus over /ping, %s Redis hits per request\n", a - b, per }'
@@ -567,15 +571,15 @@ report="$TARGET_DIR/bench/latest.txt"
     awk -v k="$peak" 'BEGIN { printf "demo peak RSS under load: %.1f MB (target: < 50 MB)\n", k / 1024 }'
     awk -v k="${rss["demo POST /body 1MB"]}" -v c="$CONNECTIONS" \
         'BEGIN { printf "demo peak RSS with %d concurrent 1 MB bodies answered back: %.1f MB\n", c, k / 1024 }'
-    name="safe-demo POST /echo (encrypted)"
-    printf 'decrypt-request cost: POST /echo with an encrypted body %.0f req/s, p50 %s, p99 %s; server CPU %.0fus per request (/ping safe-packed %.0fus, /plain_ping %.0fus)\n' \
+    name="safe-demo POST /decode_echo (encrypted)"
+    printf 'decrypt-request cost: POST /decode_echo with an encrypted body %.0f req/s, p50 %s, p99 %s; server CPU %.0fus per request (/ping safe-packed %.0fus, /plain_ping %.0fus)\n' \
         "${rps[$name]}" "$(fmt_us "${p50[$name]}")" "$(fmt_us "${p99[$name]}")" "${cpu_per_request[$name]}" \
         "${cpu_per_request["safe-demo /ping (safe packer)"]}" "${cpu_per_request["safe-demo /plain_ping"]}"
-    name="safe-demo /plain_ping + /echo load"
+    name="safe-demo /plain_ping + /decode_echo load"
     awk -v a="${p99[$name]}" -v b="${p99["safe-demo /plain_ping"]}" -v sa="$(fmt_us "${p99[$name]}")" \
         -v sb="$(fmt_us "${p99["safe-demo /plain_ping"]}")" -v br="${bg_rps[$name]}" \
         -v bp50="$(fmt_us "${bg_p50[$name]}")" -v bp99="$(fmt_us "${bg_p99[$name]}")" -v c="$MIXED_CONNECTIONS" \
-        'BEGIN { printf "mixed: /plain_ping p99 %s next to encrypted POST /echo (-c%d: %.0f req/s, p50 %s, p99 %s), %s alone: %.2fx (target: <= 2x)\n", sa, c, br, bp50, bp99, sb, a / b }'
+        'BEGIN { printf "mixed: /plain_ping p99 %s next to encrypted POST /decode_echo (-c%d: %.0f req/s, p50 %s, p99 %s), %s alone: %.2fx (target: <= 2x)\n", sa, c, br, bp50, bp99, sb, a / b }'
     for run in "${runs[@]}"; do
         IFS='|' read -r name _ <<<"$run"
         [ -n "${errors[$name]}" ] && echo "errors in $name: ${errors[$name]}"

@@ -394,21 +394,53 @@ async fn on_the_wire_the_request_body_is_encrypted_and_the_client_id_sent() {
         .unwrap();
     assert_eq!(answer, "recorded");
 
-    let seen = seen.lock().unwrap();
-    assert_eq!(seen.query, "clientId=alice");
-    assert!(
-        !String::from_utf8_lossy(&seen.body).contains("top secret"),
-        "the secret went out in clear"
-    );
-    let body: Value = serde_json::from_slice(&seen.body).unwrap();
-    let fields: Vec<&String> = body.as_object().unwrap().keys().collect();
-    assert_eq!(fields, ["encryptedPassword", "encryptedData"]);
+    let nonce = {
+        let recorded = seen.lock().unwrap();
+        assert_eq!(recorded.query, "clientId=alice");
+        assert!(
+            !String::from_utf8_lossy(&recorded.body).contains("top secret"),
+            "the secret went out in clear"
+        );
+        // A safe client's body (DESIGN §19): signed by alice, bound to `POST /`, with
+        // her id, the time and a fresh nonce inside.
+        let body: Value = serde_json::from_slice(&recorded.body).unwrap();
+        let fields: Vec<&String> = body.as_object().unwrap().keys().collect();
+        assert_eq!(fields, ["encryptedPassword", "encryptedData", "signature"]);
+        let (password, data) = (
+            body["encryptedPassword"].as_str().unwrap(),
+            body["encryptedData"].as_str().unwrap(),
+        );
+        cipher::verify_request(
+            &k.alice.to_public_key(),
+            password,
+            data,
+            body["signature"].as_str().unwrap(),
+        )
+        .unwrap();
+        let key = cipher::decrypt_key(&k.server, password).unwrap();
+        assert!(cipher::open(&key, data).is_err(), "no associated data");
+        let plaintext = cipher::open_with_aad(&key, data, b"POST /").unwrap();
+        let mut inside: Value = serde_json::from_slice(&plaintext).unwrap();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let ts = inside["ts"].as_u64().unwrap();
+        assert!(ts.abs_diff(now) <= 5, "ts {ts}, now {now}");
+        let nonce = inside["nonce"].as_str().unwrap().to_owned();
+        assert!(nonce.len() >= 16, "{nonce}");
+        inside.as_object_mut().unwrap().remove("ts");
+        inside.as_object_mut().unwrap().remove("nonce");
+        assert_eq!(inside, json!({"msg": "top secret", "clientId": "alice"}));
+        nonce
+    };
+    // Every request has its own nonce.
+    let _: String = client.post_json("/", &json!({"msg": "again"})).await.unwrap();
+    let body: Value = serde_json::from_slice(&seen.lock().unwrap().body).unwrap();
     let key = cipher::decrypt_key(&k.server, body["encryptedPassword"].as_str().unwrap()).unwrap();
-    let plaintext = cipher::open(&key, body["encryptedData"].as_str().unwrap()).unwrap();
-    assert_eq!(
-        serde_json::from_slice::<Value>(&plaintext).unwrap(),
-        json!({"msg": "top secret"})
-    );
+    let plaintext = cipher::open_with_aad(&key, body["encryptedData"].as_str().unwrap(), b"POST /").unwrap();
+    let again: Value = serde_json::from_slice(&plaintext).unwrap();
+    assert_ne!(again["nonce"], json!(nonce));
 }
 
 #[tokio::test]

@@ -329,6 +329,40 @@ fn encrypted(recipient: &RsaPublicKey, fields: &Value) -> Value {
     encrypted_bytes(recipient, &serde_json::to_vec(fields).unwrap())
 }
 
+/// A fresh nonce: 32 random hex digits.
+fn fresh_nonce() -> String {
+    format!("{:032x}", rand::random::<u128>())
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// A request body for a safe endpoint (DESIGN §19, README "Wire format"), its
+/// plaintext exactly `plaintext`: sealed for the server with `METHOD path` as
+/// associated data, and signed by `signer`.
+fn sealed_request(signer: &RsaPrivateKey, method: &str, path: &str, plaintext: &[u8]) -> Value {
+    let key = cipher::random_key();
+    let password = cipher::encrypt_key(&server_public(), &key).unwrap();
+    let data = cipher::seal_with_aad(&key, plaintext, &cipher::request_aad(method, path));
+    let signature = cipher::sign_request(signer, &password, &data);
+    json!({"encryptedPassword": password, "encryptedData": data, "signature": signature})
+}
+
+/// What a safe client sends: `fields` plus its client id, `ts` (now) and a fresh
+/// `nonce`, sealed and signed by `signer` (see [`sealed_request`]).
+fn signed_body(signer: &RsaPrivateKey, client_id: &str, method: &str, path: &str, fields: &Value) -> Value {
+    let mut fields = fields.clone();
+    let object = fields.as_object_mut().unwrap();
+    object.insert("clientId".into(), json!(client_id));
+    object.insert("ts".into(), json!(unix_now()));
+    object.insert("nonce".into(), json!(fresh_nonce()));
+    sealed_request(signer, method, path, &serde_json::to_vec(&fields).unwrap())
+}
+
 /// `body` with `extra`'s fields added.
 fn merged(mut body: Value, extra: Value) -> Value {
     let target = body.as_object_mut().unwrap();
@@ -606,7 +640,7 @@ async fn an_unknown_or_missing_client_gets_a_plain_app_auth_failed() {
 }
 
 #[tokio::test]
-async fn the_client_id_comes_from_query_body_form_header_or_the_encrypted_body() {
+async fn the_client_id_comes_from_query_body_form_or_header_and_an_encrypted_body_must_agree() {
     let files = KeyFiles::new();
     let server = standard_server(&files).await;
     let k = keys();
@@ -629,9 +663,13 @@ async fn the_client_id_comes_from_query_body_form_header_or_the_encrypted_body()
     // Header (sent lower-case on the wire: `clientid`).
     let answer = checked(send(server.client.get(server.url("/ping")).header("clientId", "bob")).await);
     assert_eq!(open_answer(&k.bob, &answer.json), ok(json!("pong")));
-    // Inside the encrypted body (decrypted fields are request fields).
-    let body = encrypted(&server_public(), &json!({"clientId": "alice", "msg": "hello"}));
+    // An encrypted body carries the client id inside too (DESIGN §19), but the
+    // client is named outside, where its signature can be checked before any
+    // decryption: from inside alone it is not known.
+    let body = signed_body(&k.alice, "alice", "POST", "/safe_echo", &json!({"msg": "hello"}));
     let answer = post_json(&server, "/safe_echo", &body).await;
+    assert_eq!(answer.json, err(APP_AUTH_FAILED, "App auth failed."));
+    let answer = post_json(&server, "/safe_echo", &merged(body, json!({"clientId": "alice"}))).await;
     assert_eq!(
         open_answer(&k.alice, &answer.json),
         ok(json!({"msg": "hello", "extra": null}))
@@ -693,16 +731,23 @@ async fn packer_safe_in_settings_encrypts_every_endpoint_without_its_own_packer(
         get(&server, "/simple_ping?clientId=alice").await.json,
         ok(json!("pong"))
     );
-    // Safe endpoints decode encrypted bodies automatically (the server has a key):
-    // here `decode_echo` is safe by settings.
-    let body = encrypted(&server_public(), &json!({"msg": "hello"}));
+    // Safe endpoints decode encrypted bodies automatically (the server has a key),
+    // signed ones only (DESIGN §19): here `decode_echo` is safe by settings.
+    let body = signed_body(&k.bob, "bob", "POST", "/decode_echo", &json!({"msg": "hello"}));
     let answer = post_json(&server, "/decode_echo?clientId=bob", &body).await;
+    let envelope = open_answer(&k.bob, &answer.json);
+    assert_eq!(envelope["result"]["msg"], json!("hello"), "{envelope}");
+    let unsigned = encrypted(&server_public(), &json!({"msg": "hello"}));
+    let answer = post_json(&server, "/decode_echo?clientId=bob", &unsigned).await;
     assert_eq!(
         open_answer(&k.bob, &answer.json),
-        ok(json!({"msg": "hello", "extra": null, "note": null}))
+        err(MISSING_PARAMETER, "Missing parameter: signature.")
     );
-    let body = encrypted(
-        &server_public(),
+    let body = signed_body(
+        &k.bob,
+        "bob",
+        "POST",
+        "/counted",
         &json!({"run": "settings-safe-auto", "msg": "hello"}),
     );
     let answer = post_json(&server, "/counted?clientId=bob", &body).await;
@@ -988,14 +1033,21 @@ async fn decode_encrypted_data_hands_the_decrypted_fields_to_function_and_valida
         answer.json,
         ok(json!({"msg": "十个字符十个字符十个", "extra": null, "note": null}))
     );
-    // Types are coerced as for plain fields.
+    // Types are read as for a plain JSON body: a string parameter takes a JSON string.
+    let answer = post_json(
+        &server,
+        "/decode_echo",
+        &encrypted(&public, &json!({"msg": "hello", "extra": "42"})),
+    )
+    .await;
+    assert_eq!(answer.json["success"], true, "{}", answer.json);
     let answer = post_json(
         &server,
         "/decode_echo",
         &encrypted(&public, &json!({"msg": "hello", "extra": 42})),
     )
     .await;
-    assert_eq!(answer.json["success"], true, "{}", answer.json);
+    assert_eq!(common::code_of(&answer.json), 1001060003, "{}", answer.json);
     // A missing parameter inside the encrypted part is a missing parameter.
     let answer = post_json(
         &server,
@@ -1102,7 +1154,7 @@ async fn safe_endpoints_decode_encrypted_bodies_automatically_when_the_server_ha
     let answer = post_json(
         &server,
         "/safe_echo?clientId=alice",
-        &encrypted(&public, &json!({"msg": "hello"})),
+        &signed_body(&k.alice, "alice", "POST", "/safe_echo", &json!({"msg": "hello"})),
     )
     .await;
     assert_eq!(
@@ -1112,7 +1164,7 @@ async fn safe_endpoints_decode_encrypted_bodies_automatically_when_the_server_ha
     let answer = post_json(
         &server,
         "/safe_echo?clientId=alice",
-        &encrypted(&public, &json!({"msg": "x"})),
+        &signed_body(&k.alice, "alice", "POST", "/safe_echo", &json!({"msg": "x"})),
     )
     .await;
     assert_eq!(
@@ -1143,10 +1195,37 @@ async fn safe_endpoints_decode_encrypted_bodies_automatically_when_the_server_ha
 
 // ---- rsa_decrypt -------------------------------------------------------------------
 
+/// PKCS#1 v1.5 `#[rsa_decrypt]` fields are refused by default, with the answer
+/// every undecryptable blob gets, and accepted with `safe.allow_pkcs1v15 = true`.
 #[tokio::test]
-async fn rsa_decrypt_accepts_oaep_sha256_and_pkcs1_v15_blobs() {
+async fn pkcs1_v15_rsa_fields_are_refused_unless_allow_pkcs1v15() {
     let files = KeyFiles::new();
     let server = standard_server(&files).await;
+    let public = server_public();
+    let pkcs1 = B64.encode(
+        public
+            .encrypt(&mut rand::rngs::OsRng, Pkcs1v15Encrypt, b"old client")
+            .unwrap(),
+    );
+    assert_eq!(
+        post_json(&server, "/login", &json!({"password": pkcs1}))
+            .await
+            .json,
+        err(BAD_PARAMETER, "Bad parameter: password. cannot be decrypted.")
+    );
+    let opted_in = common::serve(routes(App::new(files.standard("", "allow_pkcs1v15 = true")))).await;
+    assert_eq!(
+        post_json(&opted_in, "/login", &json!({"password": pkcs1}))
+            .await
+            .json,
+        ok(json!("old client"))
+    );
+}
+
+#[tokio::test]
+async fn rsa_decrypt_accepts_oaep_sha256_and_pkcs1_v15_blobs_when_allowed() {
+    let files = KeyFiles::new();
+    let server = common::serve(routes(App::new(files.standard("", "allow_pkcs1v15 = true")))).await;
     let public = server_public();
 
     let oaep = cipher::encrypt_key_bytes(&public, "correct horse 密码".as_bytes()).unwrap();
@@ -1430,7 +1509,9 @@ async fn undecryptable_bodies_to_a_safe_endpoint_answer_encrypted_bad_parameter(
 
     for (i, (case, password, data)) in undecryptable_bodies().into_iter().enumerate() {
         let run = format!("undecryptable-safe-{i}");
-        let body = json!({"encryptedPassword": password, "encryptedData": data, "msg": "plain"});
+        // Signed by alice: the signature checks out, the blobs do not decrypt.
+        let signature = cipher::sign_request(&k.alice, &password, &data);
+        let body = json!({"encryptedPassword": password, "encryptedData": data, "signature": signature, "msg": "plain"});
         let answer = post_json(&server, &format!("/counted_safe?run={run}&clientId=alice"), &body).await;
         let packed = open_answer(&k.alice, &answer.json);
         messages.push(assert_cannot_be_decrypted(case, &packed, "encryptedData"));
@@ -1439,7 +1520,13 @@ async fn undecryptable_bodies_to_a_safe_endpoint_answer_encrypted_bad_parameter(
     messages.dedup();
     assert_eq!(messages, ["Bad parameter: encryptedData. cannot be decrypted."]);
 
-    let body = encrypted(&server_public(), &json!({"msg": "fine"}));
+    let body = signed_body(
+        &k.alice,
+        "alice",
+        "POST",
+        "/counted_safe",
+        &json!({"msg": "fine"}),
+    );
     let answer = post_json(
         &server,
         "/counted_safe?run=undecryptable-safe-control&clientId=alice",
@@ -1689,7 +1776,7 @@ fn python_with_cryptography() -> bool {
 }
 
 const PYTHON_PEER: &str = r#"
-import base64, json, os, sys
+import base64, json, os, sys, time
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -1708,6 +1795,20 @@ plaintext = json.dumps({"msg": "from py", "note": "密"}).encode("utf-8")
 print(json.dumps({
     "encryptedPassword": base64.b64encode(server.encrypt(key, oaep)).decode(),
     "encryptedData": base64.b64encode(nonce + AESGCM(key).encrypt(nonce, plaintext, None)).decode(),
+}))
+
+# A request to a safe endpoint: client id, ts and nonce inside; "POST /safe_echo" as
+# associated data; signed with RSA-PSS-SHA256 (MGF1-SHA256, 32-byte salt).
+key, nonce = AESGCM.generate_key(bit_length=256), os.urandom(12)
+plaintext = json.dumps({
+    "clientId": "alice", "ts": int(time.time()), "nonce": os.urandom(16).hex(), "msg": "签名",
+}).encode("utf-8")
+password = base64.b64encode(server.encrypt(key, oaep)).decode()
+data = base64.b64encode(nonce + AESGCM(key).encrypt(nonce, plaintext, b"POST /safe_echo")).decode()
+pss = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32)
+signature = client.sign((password + "." + data).encode("ascii"), pss, hashes.SHA256())
+print(json.dumps({
+    "encryptedPassword": password, "encryptedData": data, "signature": base64.b64encode(signature).decode(),
 }))
 "#;
 
@@ -1759,6 +1860,18 @@ async fn a_python_client_written_from_the_readme_interoperates() {
     assert_eq!(
         post_json(&server, "/decode_echo", &body).await.json,
         ok(json!({"msg": "from py", "extra": null, "note": "密"}))
+    );
+    let signed: Value = serde_json::from_str(lines.next().unwrap()).unwrap();
+    let answer = post_json(&server, "/safe_echo?clientId=alice", &signed).await;
+    assert_eq!(
+        open_answer(&keys().alice, &answer.json),
+        ok(json!({"msg": "签名", "extra": null}))
+    );
+    let answer = post_json(&server, "/safe_echo?clientId=alice", &signed).await;
+    assert_eq!(
+        open_answer(&keys().alice, &answer.json),
+        err(REQID_DUPLICATE, "Reqid duplicate error."),
+        "replayed"
     );
 }
 
@@ -1838,4 +1951,667 @@ async fn a_too_large_body_error_is_encrypted_for_a_known_client() {
         code_of(&open_answer(&keys().alice, &answer.json)),
         common::TOO_LARGE_REQUEST_ERROR
     );
+}
+
+// ---- issue 12, D6: the API key is checked before any RSA work ----------------------------
+
+/// `#[rsa_decrypt]` behind an API key, the decryption written first.
+#[apiview]
+#[rsa_decrypt(password)]
+#[check_aclkey(aclkeys = ["acl-secret"])]
+fn rsa_acl(password: String) -> String {
+    password
+}
+
+/// `#[decode_encrypted_data]` behind an API key, the decryption written first.
+#[apiview]
+#[decode_encrypted_data]
+#[check_aclkey(aclkeys = ["acl-secret"])]
+fn decode_acl(msg: String) -> String {
+    msg
+}
+
+async fn acl_server(files: &KeyFiles, top: &str, safe: &str) -> TestServer {
+    common::serve(
+        App::new(files.standard(top, safe))
+            .at("/rsa_acl", rsa_acl)
+            .at("/decode_acl", decode_acl),
+    )
+    .await
+}
+
+/// The answer's body exactly as it came over the wire.
+async fn body_bytes(request: reqwest::RequestBuilder) -> String {
+    let response = request.send().await.expect("the request got no HTTP answer");
+    response
+        .text()
+        .await
+        .expect("the answer's body could not be read")
+}
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+/// A keyless (or wrong-key) request to an endpoint that both checks an API key and
+/// RSA-decrypts a field is refused on the key alone: the answer names the key, not
+/// the blob, and it comes without the RSA work (timed against requests that do it,
+/// in the same run: no absolute threshold).
+#[tokio::test]
+async fn a_keyless_rsa_decrypt_request_is_refused_before_any_rsa_work() {
+    let files = KeyFiles::new();
+    let server = acl_server(&files, "", "").await;
+    let garbage = "AAAAAAAA";
+    let valid = cipher::encrypt_key_bytes(&server_public(), b"correct horse").unwrap();
+
+    for blob in [garbage, valid.as_str()] {
+        let answer = get_query(&server, "/rsa_acl", &[("password", blob)]).await;
+        assert_eq!(
+            answer.json,
+            err(MISSING_PARAMETER, "Missing parameter: aclkey."),
+            "{blob}"
+        );
+        let answer = get_query(&server, "/rsa_acl", &[("password", blob), ("aclkey", "wrong")]).await;
+        assert_eq!(answer.json, err(APP_AUTH_FAILED, "App auth failed."), "{blob}");
+    }
+    let answer = get_query(
+        &server,
+        "/rsa_acl",
+        &[("password", valid.as_str()), ("aclkey", "acl-secret")],
+    )
+    .await;
+    assert_eq!(answer.json, ok(json!("correct horse")));
+
+    // Interleaved, so that the machine's load hits both kinds alike.
+    let (mut keyless, mut decrypting) = (Vec::new(), Vec::new());
+    for _ in 0..15 {
+        let started = Instant::now();
+        get_query(&server, "/rsa_acl", &[("password", valid.as_str())]).await;
+        keyless.push(started.elapsed());
+        let started = Instant::now();
+        get_query(
+            &server,
+            "/rsa_acl",
+            &[("password", valid.as_str()), ("aclkey", "acl-secret")],
+        )
+        .await;
+        decrypting.push(started.elapsed());
+    }
+    let (keyless, decrypting) = (median(keyless), median(decrypting));
+    assert!(
+        keyless * 3 < decrypting,
+        "a keyless request takes {keyless:?}, one that decrypts {decrypting:?}: the keyless one does RSA work"
+    );
+}
+
+/// No padding oracle, with or without a key: every kind of bad ciphertext gets the
+/// byte-identical answer (with the key: "cannot be decrypted"; without: the missing
+/// key), including a PKCS#1 v1.5-conformant blob of garbage, which is not accepted
+/// unless `safe.allow_pkcs1v15` opts in.
+#[tokio::test]
+async fn every_bad_rsa_ciphertext_gets_the_byte_identical_answer() {
+    let files = KeyFiles::new();
+    let server = acl_server(&files, "", "").await;
+    let public = server_public();
+    let size = rsa::traits::PublicKeyParts::size(&public);
+    let v15 = |plaintext: &[u8]| {
+        B64.encode(
+            public
+                .encrypt(&mut rand::rngs::OsRng, Pkcs1v15Encrypt, plaintext)
+                .unwrap(),
+        )
+    };
+    let random: Vec<u8> = (0..size).map(|i| (i as u8).wrapping_mul(37) ^ 0x5a).collect();
+    let blobs = [
+        ("random bytes", B64.encode(&random[..])),
+        ("PKCS#1 v1.5-conformant, garbage text", v15(b"garbage")),
+        ("PKCS#1 v1.5-conformant, garbage bytes", v15(&[0x8f, 0x01, 0xc3])),
+        (
+            "OAEP-valid for another key",
+            cipher::encrypt_key_bytes(&keys().other_server.to_public_key(), b"x").unwrap(),
+        ),
+        (
+            "OAEP-valid, not UTF-8",
+            cipher::encrypt_key_bytes(&public, &[0xff, 0xfe]).unwrap(),
+        ),
+        ("not base64", "AAAAAAAA%".to_owned()),
+    ];
+    for (key, expected) in [
+        (
+            Some("acl-secret"),
+            err(BAD_PARAMETER, "Bad parameter: password. cannot be decrypted."),
+        ),
+        (None, err(MISSING_PARAMETER, "Missing parameter: aclkey.")),
+    ] {
+        let mut bodies = Vec::new();
+        for (case, blob) in &blobs {
+            let mut query = vec![("password", blob.as_str())];
+            query.extend(key.map(|key| ("aclkey", key)));
+            let body = body_bytes(server.client.get(server.url("/rsa_acl")).query(&query)).await;
+            bodies.push((case, body));
+        }
+        for (case, body) in &bodies {
+            assert_eq!(
+                body, &bodies[0].1,
+                "key {key:?}: `{case}` is answered unlike `{}`",
+                bodies[0].0
+            );
+        }
+        assert_eq!(
+            serde_json::from_str::<Value>(&bodies[0].1).unwrap(),
+            expected,
+            "key {key:?}"
+        );
+    }
+}
+
+/// `#[decode_encrypted_data]` with `#[check_aclkey]`: the key is read from the plain
+/// request (query, header, plain body fields) before anything is decrypted, never
+/// from inside the encrypted body.
+#[tokio::test]
+async fn decode_encrypted_data_checks_the_plain_aclkey_before_decrypting() {
+    let files = KeyFiles::new();
+    let server = acl_server(&files, "", "").await;
+    let undecryptable = json!({"encryptedPassword": "AAAAAAAA", "encryptedData": "AAAAAAAA"});
+    let answer = post_json(&server, "/decode_acl", &undecryptable).await;
+    assert_eq!(answer.json, err(MISSING_PARAMETER, "Missing parameter: aclkey."));
+    let answer = post_json(&server, "/decode_acl?aclkey=wrong", &undecryptable).await;
+    assert_eq!(answer.json, err(APP_AUTH_FAILED, "App auth failed."));
+
+    let inside = encrypted(&server_public(), &json!({"msg": "hi", "aclkey": "acl-secret"}));
+    let answer = post_json(&server, "/decode_acl", &inside).await;
+    assert_eq!(
+        answer.json,
+        err(MISSING_PARAMETER, "Missing parameter: aclkey."),
+        "the key was read from inside the encrypted body"
+    );
+
+    let body = encrypted(&server_public(), &json!({"msg": "hi"}));
+    let answer = post_json(&server, "/decode_acl?aclkey=acl-secret", &body).await;
+    assert_eq!(answer.json, ok(json!("hi")));
+    let answer = post_json(
+        &server,
+        "/decode_acl",
+        &merged(body.clone(), json!({"aclkey": "acl-secret"})),
+    )
+    .await;
+    assert_eq!(answer.json, ok(json!("hi")));
+    let answer = checked(
+        send(
+            server
+                .client
+                .post(server.url("/decode_acl"))
+                .header("aclkey", "acl-secret")
+                .json(&body),
+        )
+        .await,
+    );
+    assert_eq!(answer.json, ok(json!("hi")));
+}
+
+// ---- issue 12, D5: another registered client cannot replay an encrypted request -----------
+
+/// The body Alice's client sends to a safe endpoint, as captured on the wire.
+fn alice_body(method: &str, path: &str, fields: &Value) -> Value {
+    signed_body(&keys().alice, "alice", method, path, fields)
+}
+
+/// `body` with its signature replaced by one `signer` makes over the same blobs.
+fn resigned(body: &Value, signer: &RsaPrivateKey) -> Value {
+    let signature = cipher::sign_request(
+        signer,
+        field(body, "encryptedPassword"),
+        field(body, "encryptedData"),
+    );
+    merged(body.clone(), json!({"signature": signature}))
+}
+
+/// Bob (a registered client) captures the body Alice sends and replays it as
+/// himself, by the query, by a plain body field, and with his own signature over her
+/// blobs: the server neither runs the function again nor answers him anything of
+/// hers. Replayed as Alice, it is a duplicate.
+#[tokio::test]
+async fn another_client_cannot_replay_an_encrypted_request() {
+    let files = KeyFiles::new();
+    let server = standard_server(&files).await;
+    let k = keys();
+    let run = "replayed-by-bob";
+    let secret = "alice's secret";
+    let captured = alice_body("POST", "/counted_safe", &json!({"run": run, "msg": secret}));
+
+    let answer = post_json(&server, "/counted_safe?clientId=alice", &captured).await;
+    assert_eq!(open_answer(&k.alice, &answer.json), ok(json!(secret)));
+    assert_eq!(calls(run), 1);
+
+    let replays = [
+        ("?clientId=bob", "/counted_safe?clientId=bob", captured.clone()),
+        (
+            "a plain clientId field",
+            "/counted_safe",
+            merged(captured.clone(), json!({"clientId": "bob"})),
+        ),
+        (
+            "a plain clientId field over the query",
+            "/counted_safe?clientId=alice",
+            merged(captured.clone(), json!({"clientId": "bob"})),
+        ),
+        (
+            "bob's signature, ?clientId=bob",
+            "/counted_safe?clientId=bob",
+            resigned(&captured, &k.bob),
+        ),
+        (
+            "bob's signature, a plain clientId field",
+            "/counted_safe",
+            merged(resigned(&captured, &k.bob), json!({"clientId": "bob"})),
+        ),
+    ];
+    for (what, path, body) in replays {
+        let answer = post_json(&server, path, &body).await;
+        assert_eq!(calls(run), 1, "replayed with {what}: the function ran again");
+        if cipher::decrypt_key(&k.bob, field(&answer.json, "encryptedPassword")).is_ok() {
+            let envelope = open_answer(&k.bob, &answer.json);
+            assert_eq!(
+                envelope["success"],
+                json!(false),
+                "replayed with {what}: bob got {envelope}"
+            );
+            assert!(
+                !envelope.to_string().contains(secret),
+                "replayed with {what}: bob got {envelope}"
+            );
+        }
+    }
+
+    let answer = post_json(&server, "/counted_safe?clientId=alice", &captured).await;
+    assert_eq!(
+        open_answer(&k.alice, &answer.json),
+        err(1001040013, "Reqid duplicate error."),
+        "replayed as alice"
+    );
+    assert_eq!(calls(run), 1, "replayed as alice: the function ran again");
+}
+
+// ---- DESIGN §19: what a signed request must be ---------------------------------------------
+
+const REQUEST_EXPIRED: i64 = 1001010001;
+const REQID_DUPLICATE: i64 = 1001040013;
+
+/// The envelope of a safe answer for alice, and whether `/counted_safe` ran for `run`.
+async fn alice_posts(server: &TestServer, path: &str, body: &Value) -> Value {
+    let answer = post_json(server, path, body).await;
+    open_answer(&keys().alice, &answer.json)
+}
+
+/// The signature is checked first, with the public key of the client named outside,
+/// before anything is decrypted: a bad signature over undecryptable blobs is refused
+/// for its signature. Missing, truncated, someone else's, over other blobs: refused.
+#[tokio::test]
+async fn the_signature_is_checked_before_any_decryption() {
+    let files = KeyFiles::new();
+    let server = standard_server(&files).await;
+    let k = keys();
+    let run = "signature-checks";
+    let path = format!("/counted_safe?run={run}&clientId=alice");
+    let good = signed_body(&k.alice, "alice", "POST", "/counted_safe", &json!({"msg": "hi"}));
+    let bad_signature = err(
+        BAD_PARAMETER,
+        "Bad parameter: signature. not a base64 RSA-PSS-SHA256 signature of encryptedPassword.encryptedData by the client's private key.",
+    );
+
+    let mut unsigned = good.clone();
+    unsigned.as_object_mut().unwrap().remove("signature");
+    assert_eq!(
+        alice_posts(&server, &path, &unsigned).await,
+        err(MISSING_PARAMETER, "Missing parameter: signature.")
+    );
+    let signature = field(&good, "signature").to_owned();
+    let cases = [
+        (
+            "truncated",
+            merged(
+                good.clone(),
+                json!({"signature": &signature[..signature.len() - 8]}),
+            ),
+        ),
+        (
+            "one character changed",
+            merged(
+                good.clone(),
+                json!({"signature": format!("A{}", &signature[1..]).replace("AA", "AB")}),
+            ),
+        ),
+        ("empty", merged(good.clone(), json!({"signature": ""}))),
+        ("not a string", merged(good.clone(), json!({"signature": 42}))),
+        ("bob's", resigned(&good, &k.bob)),
+        (
+            "over other blobs",
+            merged(
+                good.clone(),
+                json!({"signature": cipher::sign_request(&k.alice, "other", "blobs")}),
+            ),
+        ),
+        (
+            "by bob, over undecryptable blobs",
+            json!({
+                "encryptedPassword": "AAAA",
+                "encryptedData": "AAAA",
+                "signature": cipher::sign_request(&k.bob, "AAAA", "AAAA"),
+            }),
+        ),
+    ];
+    for (case, body) in cases {
+        let envelope = alice_posts(&server, &path, &body).await;
+        let expected = if case == "empty" {
+            err(MISSING_PARAMETER, "Missing parameter: signature.")
+        } else {
+            bad_signature.clone()
+        };
+        assert_eq!(envelope, expected, "{case}");
+    }
+    assert_eq!(calls(run), 0);
+    // As a query parameter or a header, the signature counts too.
+    let mut body = good.clone();
+    body.as_object_mut().unwrap().remove("signature");
+    let answer = post_json(
+        &server,
+        &format!("{path}&signature={}", percent(&signature)),
+        &body,
+    )
+    .await;
+    assert_eq!(open_answer(&k.alice, &answer.json), ok(json!("hi")));
+    let body = signed_body(
+        &k.alice,
+        "alice",
+        "POST",
+        "/counted_safe",
+        &json!({"msg": "again"}),
+    );
+    let signature = field(&body, "signature").to_owned();
+    let mut body = body;
+    body.as_object_mut().unwrap().remove("signature");
+    let answer = checked(
+        send(
+            server
+                .client
+                .post(server.url(&path))
+                .header("signature", signature)
+                .json(&body),
+        )
+        .await,
+    );
+    assert_eq!(open_answer(&k.alice, &answer.json), ok(json!("again")));
+    assert_eq!(calls(run), 2);
+}
+
+fn percent(text: &str) -> String {
+    text.replace('+', "%2B").replace('/', "%2F").replace('=', "%3D")
+}
+
+/// AES-GCM's associated data binds the method and the path: a body made for one
+/// endpoint or method does not decrypt on another. Field order and a form body make
+/// no difference.
+#[tokio::test]
+async fn a_signed_request_is_bound_to_its_method_and_path() {
+    let files = KeyFiles::new();
+    let server = standard_server(&files).await;
+    let k = keys();
+    let cannot = err(
+        BAD_PARAMETER,
+        "Bad parameter: encryptedData. cannot be decrypted.",
+    );
+    let for_echo = signed_body(
+        &k.alice,
+        "alice",
+        "POST",
+        "/safe_echo",
+        &json!({"run": "bound", "msg": "hello"}),
+    );
+    assert_eq!(
+        alice_posts(&server, "/counted_safe?clientId=alice", &for_echo).await,
+        cannot
+    );
+    let put = signed_body(
+        &k.alice,
+        "alice",
+        "PUT",
+        "/counted_safe",
+        &json!({"run": "bound", "msg": "hello"}),
+    );
+    assert_eq!(
+        alice_posts(&server, "/counted_safe?clientId=alice", &put).await,
+        cannot
+    );
+    let query_in_path = signed_body(
+        &k.alice,
+        "alice",
+        "POST",
+        "/counted_safe?clientId=alice",
+        &json!({"run": "bound"}),
+    );
+    assert_eq!(
+        alice_posts(&server, "/counted_safe?clientId=alice", &query_in_path).await,
+        cannot
+    );
+    assert_eq!(calls("bound"), 0);
+
+    // The same request, its fields in another order, then as a form: accepted.
+    let body = signed_body(
+        &k.alice,
+        "alice",
+        "POST",
+        "/counted_safe",
+        &json!({"run": "bound", "msg": "hello"}),
+    );
+    let reordered = format!(
+        r#"{{"signature":{},"encryptedData":{},"clientId":"alice","encryptedPassword":{}}}"#,
+        body["signature"], body["encryptedData"], body["encryptedPassword"]
+    );
+    let answer = checked(
+        send(
+            server
+                .client
+                .post(server.url("/counted_safe"))
+                .header("content-type", "application/json")
+                .body(reordered),
+        )
+        .await,
+    );
+    assert_eq!(open_answer(&k.alice, &answer.json), ok(json!("hello")));
+    let body = signed_body(
+        &k.alice,
+        "alice",
+        "POST",
+        "/counted_safe",
+        &json!({"run": "bound", "msg": "form"}),
+    );
+    let form = [
+        ("clientId", "alice"),
+        ("encryptedPassword", field(&body, "encryptedPassword")),
+        ("encryptedData", field(&body, "encryptedData")),
+        ("signature", field(&body, "signature")),
+    ];
+    let answer = post_form(&server, "/counted_safe", &form).await;
+    assert_eq!(open_answer(&k.alice, &answer.json), ok(json!("form")));
+    assert_eq!(calls("bound"), 2);
+}
+
+/// `ts` must be within `safe.replay_window_s` of now, in the past or the future;
+/// `clientId`, `ts` and `nonce` must be inside, well formed.
+#[tokio::test]
+async fn ts_nonce_and_client_id_inside_are_checked() {
+    let files = KeyFiles::new();
+    let server = common::serve(routes(App::new(
+        files.standard("language = \"zh-hans\"", "replay_window_s = 60"),
+    )))
+    .await;
+    let k = keys();
+    let path = "/counted_safe?clientId=alice";
+    let now = unix_now();
+    let send = |fields: Value| {
+        let body = sealed_request(
+            &k.alice,
+            "POST",
+            "/counted_safe",
+            &serde_json::to_vec(&fields).unwrap(),
+        );
+        let server = &server;
+        async move { alice_posts(server, path, &body).await }
+    };
+    let expired = err(REQUEST_EXPIRED, "请求已过期！");
+    let cases = [
+        (
+            "too old",
+            json!({"clientId": "alice", "ts": now - 75, "nonce": fresh_nonce(), "run": "inside"}),
+            expired.clone(),
+        ),
+        (
+            "in the future",
+            json!({"clientId": "alice", "ts": now + 75, "nonce": fresh_nonce(), "run": "inside"}),
+            expired.clone(),
+        ),
+        (
+            "ts as text",
+            json!({"clientId": "alice", "ts": now.to_string(), "nonce": fresh_nonce(), "run": "inside"}),
+            err(1001060003, "参数类型有误：ts。应为Unix 秒数（整数）。"),
+        ),
+        (
+            "no ts",
+            json!({"clientId": "alice", "nonce": fresh_nonce(), "run": "inside"}),
+            err(MISSING_PARAMETER, "必要参数缺失：ts。"),
+        ),
+        (
+            "no nonce",
+            json!({"clientId": "alice", "ts": now, "run": "inside"}),
+            err(MISSING_PARAMETER, "必要参数缺失：nonce。"),
+        ),
+        (
+            "short nonce",
+            json!({"clientId": "alice", "ts": now, "nonce": "abc", "run": "inside"}),
+            err(
+                BAD_PARAMETER,
+                "参数值有误：nonce。必须是 16 到 128 个随机字符组成的字符串，每个请求各不相同。",
+            ),
+        ),
+        (
+            "no client id inside",
+            json!({"ts": now, "nonce": fresh_nonce(), "run": "inside"}),
+            err(
+                BAD_PARAMETER,
+                "参数值有误：clientId。与 encryptedData 内的客户端标识不一致。",
+            ),
+        ),
+        (
+            "bob inside",
+            json!({"clientId": "bob", "ts": now, "nonce": fresh_nonce(), "run": "inside"}),
+            err(
+                BAD_PARAMETER,
+                "参数值有误：clientId。与 encryptedData 内的客户端标识不一致。",
+            ),
+        ),
+    ];
+    for (case, fields, expected) in cases {
+        assert_eq!(send(fields).await, expected, "{case}");
+    }
+    assert_eq!(calls("inside"), 0);
+    for (case, ts) in [("55 s old", now - 55), ("55 s ahead", now + 55)] {
+        let envelope = send(
+            json!({"clientId": "alice", "ts": ts, "nonce": fresh_nonce(), "run": "inside", "msg": case}),
+        )
+        .await;
+        assert_eq!(envelope, ok(json!(case)));
+    }
+    assert_eq!(calls("inside"), 2);
+}
+
+/// The same body sent at once over many connections runs once; the others are
+/// duplicates. A nonce is per client: bob may use the one alice used.
+#[tokio::test]
+async fn the_same_nonce_from_many_connections_at_once_runs_once() {
+    let files = KeyFiles::new();
+    let server = standard_server(&files).await;
+    let k = keys();
+    let body = signed_body(
+        &k.alice,
+        "alice",
+        "POST",
+        "/counted_safe",
+        &json!({"run": "at-once", "msg": "once"}),
+    );
+    let url = server.url("/counted_safe?clientId=alice");
+    let sends = (0..8).map(|_| {
+        // A client each: a connection each.
+        let client = reqwest::Client::new();
+        let (url, body) = (url.clone(), body.clone());
+        tokio::spawn(async move { send(client.post(url).json(&body)).await.json })
+    });
+    let mut outcomes = Vec::new();
+    for handle in sends {
+        let envelope = open_answer(&k.alice, &handle.await.unwrap());
+        outcomes.push(if envelope == ok(json!("once")) {
+            0
+        } else {
+            code_of(&envelope)
+        });
+    }
+    outcomes.sort();
+    assert_eq!(
+        outcomes,
+        [
+            0,
+            REQID_DUPLICATE,
+            REQID_DUPLICATE,
+            REQID_DUPLICATE,
+            REQID_DUPLICATE,
+            REQID_DUPLICATE,
+            REQID_DUPLICATE,
+            REQID_DUPLICATE
+        ]
+    );
+    assert_eq!(calls("at-once"), 1);
+
+    let nonce = fresh_nonce();
+    for (signer, client) in [(&k.alice, "alice"), (&k.bob, "bob")] {
+        let fields =
+            json!({"clientId": client, "ts": unix_now(), "nonce": nonce, "msg": client, "run": "per-client"});
+        let body = sealed_request(
+            signer,
+            "POST",
+            "/counted_safe",
+            &serde_json::to_vec(&fields).unwrap(),
+        );
+        let answer = post_json(&server, &format!("/counted_safe?clientId={client}"), &body).await;
+        assert_eq!(open_answer(signer, &answer.json), ok(json!(client)));
+    }
+}
+
+/// When the replay backend fails, signed requests are refused (fail closed), never
+/// run unchecked; a replay backend that settings do not configure stops start-up.
+#[tokio::test]
+async fn a_failing_replay_backend_refuses_signed_requests() {
+    let files = KeyFiles::new();
+    let settings = files.standard(
+        "[cache]\noperation_timeout_ms = 200\nbackends = { default = \"memory://\", replay = \"redis://127.0.0.1:1/0\" }",
+        "replay_backend = \"replay\"",
+    );
+    let server = common::serve(routes(App::new(settings))).await;
+    let k = keys();
+    let body = signed_body(
+        &k.alice,
+        "alice",
+        "POST",
+        "/counted_safe",
+        &json!({"run": "no-replay-backend", "msg": "hi"}),
+    );
+    assert_eq!(
+        alice_posts(&server, "/counted_safe?clientId=alice", &body).await,
+        err(1001000003, "System Error")
+    );
+    assert_eq!(calls("no-replay-backend"), 0);
+
+    let message = startup_error(routes(App::new(
+        files.standard("", "replay_backend = \"nowhere\""),
+    )));
+    assert_names(&message, &["safe.replay_backend", "nowhere", "[cache] backends"]);
 }

@@ -228,10 +228,9 @@ async fn a_cached_answer_is_never_served_to_a_caller_failing_check_aclkey() {
         "*",
         long_key.as_str(),
     ];
-    let missing = err(common::MISSING_PARAMETER, "Missing parameter: aclkey.");
     for key in wrong {
-        // An empty key counts as none (as in django-apiview).
-        let refused = if key.is_empty() { &missing } else { &auth_failed };
+        // An empty key is a wrong key (as in django-apiview, DESIGN §2.3).
+        let refused = &auth_failed;
         let key_shown = &key[..key.len().min(24)];
         let by_body = common::send(
             server
@@ -263,6 +262,7 @@ async fn a_cached_answer_is_never_served_to_a_caller_failing_check_aclkey() {
             assert_eq!(&by_header.json, refused, "key {key_shown:?} in a header");
         }
     }
+    let missing = err(common::MISSING_PARAMETER, "Missing parameter: aclkey.");
     assert_eq!(server.get_json("/secret?id=4").await, missing);
 
     // Authorized and refused callers at once, on the cached parameters.

@@ -89,7 +89,8 @@ async fn server() -> Server {
     );
     let settings = common::settings(&format!(
         "aclkey = {ACLKEY:?}\naclkeys = [{SECOND_ACLKEY:?}]\n\
-         [safe]\nserver_private_key = {server_key:?}\nclient_public_keys = {{ alice = {alice:?}, bob = {bob:?} }}\n"
+         [safe]\nserver_private_key = {server_key:?}\nclient_public_keys = {{ alice = {alice:?}, bob = {bob:?} }}\n\
+         allow_pkcs1v15 = true\n"
     ));
     let app = App::new(settings)
         .at("/login", login)
@@ -202,7 +203,8 @@ async fn every_malformed_rsa_field_gets_the_identical_packed_error() {
     let server = server().await;
     let good = cipher::encrypt_key_bytes(&keys().server.to_public_key(), b"s3cret").unwrap();
     let v15 = B64.encode(pkcs1v15(&keys().server.to_public_key(), b"s3cret"));
-    // Both paddings decrypt: what is refused below is refused for the blob alone.
+    // Both paddings decrypt (PKCS#1 v1.5 opted in, the more exposed setting): what is
+    // refused below is refused for the blob alone.
     assert_eq!(
         post_json(&server, "/login", &json!({"password": good})).await,
         ok(json!("s3cret"))
@@ -356,7 +358,7 @@ async fn a_safe_answer_for_one_client_cannot_be_decrypted_with_another_clients_k
             "{client}'s answer: the other client decrypts encryptedPassword"
         );
         assert!(
-            cipher::rsa_decrypt(intruder, password).is_err(),
+            cipher::rsa_decrypt(intruder, password, cipher::RsaPaddings::OaepOrPkcs1v15).is_err(),
             "{client}'s answer: the other client decrypts encryptedPassword (either padding)"
         );
         assert!(cipher::open(&cipher::random_key(), data).is_err());

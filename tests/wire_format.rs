@@ -36,3 +36,50 @@ fn the_readme_test_vector_is_what_the_code_computes() {
     assert_eq!(raw.len(), 12 + plaintext.len() + 16);
     assert_eq!(cipher::open(&key, &sealed).unwrap(), plaintext.as_bytes());
 }
+
+/// The README's vector of a request to a safe endpoint (DESIGN §19): the AES-GCM
+/// step with the method and path as associated data, and a signature that verifies
+/// with the README's client key over `encryptedPassword.encryptedData`.
+#[test]
+fn the_readme_signed_request_vector_is_what_the_code_computes_and_verifies() {
+    use base64::Engine;
+    let key: [u8; 32] = unhex(&readme_value("request key:")).try_into().unwrap();
+    let nonce: [u8; 12] = unhex(&readme_value("request nonce:")).try_into().unwrap();
+    let aad = readme_value("request aad:");
+    assert_eq!(aad.as_bytes(), cipher::request_aad("POST", "/echo"));
+    let plaintext = readme_value("request plaintext:");
+    let data = cipher::seal_with_nonce_and_aad(&key, &nonce, plaintext.as_bytes(), aad.as_bytes());
+    assert_eq!(data, readme_value("request encryptedData:"));
+    assert_eq!(
+        cipher::open_with_aad(&key, &data, aad.as_bytes()).unwrap(),
+        plaintext.as_bytes()
+    );
+    assert!(
+        cipher::open(&key, &data).is_err(),
+        "opens without its associated data"
+    );
+    let inside: serde_json::Value = serde_json::from_str(&plaintext).unwrap();
+    assert_eq!(
+        (inside["clientId"].as_str(), inside["ts"].is_i64()),
+        (Some("demo"), true)
+    );
+
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(readme_value("client public key:"))
+        .unwrap();
+    let body = base64::engine::general_purpose::STANDARD.encode(der);
+    let lines: Vec<&str> = body
+        .as_bytes()
+        .chunks(64)
+        .map(|line| std::str::from_utf8(line).unwrap())
+        .collect();
+    let pem = format!(
+        "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
+        lines.join("\n")
+    );
+    let client = cipher::public_key_from_pem(&pem).unwrap();
+    let password = readme_value("request encryptedPassword:");
+    let signature = readme_value("request signature:");
+    cipher::verify_request(&client, &password, &data, &signature).unwrap();
+    assert!(cipher::verify_request(&client, &password, &data[1..], &signature).is_err());
+}

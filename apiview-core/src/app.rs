@@ -20,13 +20,14 @@ use rsa::RsaPrivateKey;
 
 use crate::cache::{Cache, CacheFailure, Caches};
 use crate::cipher::{read_private_key, read_public_key};
+use crate::decrypt::{Decode, SignedRequests};
 use crate::endpoint::{EndpointMeta, Handler};
 use crate::packer::{ClientKeyStore, KeyReuse, SafePacker};
 use crate::packer::{Packer, Packers};
 use crate::runtime::{is_sane_id, new_request_id, Bound, BusinessCode, NoRoute, Runtime, REQUEST_ID};
 use crate::settings::{Settings, SettingsError};
 
-type MakeEndpoint = Box<dyn FnOnce(Route, String, Arc<Runtime>, Arc<dyn Packer>, bool) -> Route + Send>;
+type MakeEndpoint = Box<dyn FnOnce(Route, String, Arc<Runtime>, Arc<dyn Packer>, Decode) -> Route + Send>;
 
 /// Routes served beside the endpoints, made from the finished App (see [`App::with_routes`]).
 pub type ExtraRoutes = Vec<(String, BoxEndpoint<'static, Response>)>;
@@ -397,7 +398,8 @@ impl App {
     pub fn try_into_endpoint(mut self) -> Result<AppEndpoint, AppError> {
         crate::runtime::panics::install_hook();
         let keys = Keys::load(&self.settings, &self.entries)?;
-        if let Some(store) = self.client_keys.take().or_else(|| keys.client_keys.clone()) {
+        let client_keys = self.client_keys.take().or_else(|| keys.client_keys.clone());
+        if let Some(store) = client_keys.clone() {
             if self.packers.get("safe").is_none() {
                 let safe = &self.settings.safe;
                 let packer = SafePacker::new(store, safe.client_id_field.clone()).key_reuse(KeyReuse {
@@ -443,6 +445,35 @@ impl App {
                 }
             }
         }
+        // What checks the requests to safe endpoints (DESIGN §19), made on first need.
+        let mut signed: Option<Arc<SignedRequests>> = None;
+        let mut signed_requests = |endpoint: &str| -> Result<Arc<SignedRequests>, AppError> {
+            if let Some(signed) = &signed {
+                return Ok(signed.clone());
+            }
+            let safe = &self.settings.safe;
+            let keys = client_keys.clone().ok_or_else(|| {
+                AppError(format!(
+                    "safe endpoint `{endpoint}` decrypts signed requests and needs the clients' public keys \
+                     to check their signatures; set safe.client_public_keys or call App::client_keys"
+                ))
+            })?;
+            let replay = caches.get(&safe.replay_backend).cloned().ok_or_else(|| {
+                AppError(format!(
+                    "settings key `safe.replay_backend` names cache backend `{}`, which settings `[cache] backends` \
+                     do not configure (safe endpoint `{endpoint}` remembers request nonces there)",
+                    safe.replay_backend
+                ))
+            })?;
+            let made = Arc::new(SignedRequests {
+                keys,
+                client_id_field: safe.client_id_field.clone(),
+                window_s: safe.replay_window_s,
+                replay,
+            });
+            signed = Some(made.clone());
+            Ok(made)
+        };
         let mut plans = Vec::with_capacity(self.entries.len());
         let mut seen = std::collections::HashSet::new();
         for entry in &self.entries {
@@ -462,8 +493,19 @@ impl App {
                 ),
             };
             // Safe endpoints decode encrypted requests by themselves when the server
-            // has a key; `#[decode_encrypted_data]` asks for it explicitly.
-            let decode = entry.meta.decode_encrypted_data || (is_safe && keys.server.is_some());
+            // has a key, and take them signed only (DESIGN §19);
+            // `#[decode_encrypted_data]` asks for decryption explicitly.
+            let explicit = entry.meta.decode_encrypted_data;
+            let decode = if is_safe && keys.server.is_some() {
+                Decode::Signed {
+                    explicit,
+                    requests: signed_requests(entry.meta.name)?,
+                }
+            } else if explicit {
+                Decode::Plain
+            } else {
+                Decode::Off
+            };
             plans.push((packer, decode));
         }
         for (path, _) in &extra_routes {
@@ -506,7 +548,7 @@ impl App {
                 .allow_headers(cors.allow_headers.iter().map(String::as_str))
                 .allow_credentials(cors.allow_credentials)
                 .max_age(i32::try_from(cors.max_age_s).unwrap_or(i32::MAX));
-            Routes::Cors(Box::new(poem::EndpointExt::with(route, cors)))
+            Routes::Cors(poem::EndpointExt::with(route, cors))
         };
         Ok(AppEndpoint(RequestLog(routes)))
     }
@@ -607,9 +649,11 @@ impl Endpoint for AppEndpoint {
 struct RequestLog(Routes);
 
 /// The App's routes, behind poem's CORS middleware when `[cors]` allows origins.
+// One per App, never moved on the request path: its size costs nothing.
+#[allow(clippy::large_enum_variant)]
 enum Routes {
     Plain(Route),
-    Cors(Box<poem::middleware::CorsEndpoint<Route>>),
+    Cors(poem::middleware::CorsEndpoint<Route>),
 }
 
 impl Endpoint for Routes {

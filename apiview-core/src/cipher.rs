@@ -8,12 +8,15 @@
 //! {"encryptedPassword": B64(RSA-OAEP-SHA256(recipient public key, key)),
 //!  "encryptedData":     B64(nonce ‖ AES-256-GCM(key, nonce, plaintext) ‖ tag)}
 //! ```
-//! with a 32-byte key, a fresh 12-byte nonce per message, no associated data, a
-//! 16-byte tag, and B64 the standard base64 alphabet with padding.
+//! with a 32-byte key, a fresh 12-byte nonce per message, a 16-byte tag, and B64 the
+//! standard base64 alphabet with padding. Answers and `#[decode_encrypted_data]`
+//! bodies have no associated data; a request to a safe endpoint binds its method and
+//! path as associated data and carries a `signature` (RSA-PSS-SHA256 by the client,
+//! see [`sign_request`]) — DESIGN §19, README "Wire format".
 
 use std::path::Path;
 
-use aes_gcm::aead::{Aead, KeyInit};
+use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
@@ -21,6 +24,8 @@ use rand::rngs::OsRng;
 use rand::RngCore;
 use rsa::pkcs1::{DecodeRsaPrivateKey, DecodeRsaPublicKey};
 use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey};
+use rsa::pss::{Signature, SigningKey, VerifyingKey};
+use rsa::signature::{RandomizedSigner, SignatureEncoding, Verifier};
 use rsa::traits::PublicKeyParts;
 use rsa::{BigUint, Oaep, Pkcs1v15Encrypt, RsaPrivateKey, RsaPublicKey};
 use sha2::Sha256;
@@ -168,11 +173,11 @@ pub fn encrypt_key(public: &RsaPublicKey, key: &[u8; KEY_LEN]) -> Result<String,
 /// for an `#[rsa_decrypt]` field.
 ///
 /// ```
-/// use apiview_core::cipher::{encrypt_key_bytes, generate_private_key, rsa_decrypt};
+/// use apiview_core::cipher::{encrypt_key_bytes, generate_private_key, rsa_decrypt, RsaPaddings};
 ///
 /// let private = generate_private_key(1024).unwrap();
 /// let blob = encrypt_key_bytes(&private.to_public_key(), b"s3cret").unwrap();
-/// assert_eq!(rsa_decrypt(&private, &blob).unwrap(), b"s3cret");
+/// assert_eq!(rsa_decrypt(&private, &blob, RsaPaddings::OaepOnly).unwrap(), b"s3cret");
 /// ```
 pub fn encrypt_key_bytes(public: &RsaPublicKey, plaintext: &[u8]) -> Result<String, CipherError> {
     public
@@ -181,33 +186,67 @@ pub fn encrypt_key_bytes(public: &RsaPublicKey, plaintext: &[u8]) -> Result<Stri
         .map_err(|err| fail(format!("RSA encryption failed: {err}")))
 }
 
-/// RSA-decrypts base64 text: OAEP-SHA256, or PKCS#1 v1.5 as django-apiview
-/// clients send it.
+/// Which RSA paddings [`rsa_decrypt`] accepts (settings `safe.allow_pkcs1v15`).
+///
+/// ```
+/// use apiview_core::cipher::RsaPaddings;
+///
+/// assert_eq!(RsaPaddings::default(), RsaPaddings::OaepOnly);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RsaPaddings {
+    /// RSA-OAEP-SHA256 only: the default.
+    #[default]
+    OaepOnly,
+    /// RSA-OAEP-SHA256, or PKCS#1 v1.5 as django-apiview clients send it. PKCS#1 v1.5
+    /// decryption is a padding oracle wherever the answer to a conformant plaintext
+    /// differs from the answer to garbage (Bleichenbacher), and the `rsa` crate has no
+    /// implicit rejection: opt in only for clients that cannot send OAEP.
+    OaepOrPkcs1v15,
+}
+
+/// RSA-decrypts base64 text: OAEP-SHA256, or also PKCS#1 v1.5 when `paddings`
+/// says so.
 ///
 /// Hardened against padding oracles (RUSTSEC-2023-0071, "Marvin"; see SECURITY.md):
 /// - the private-key operation is blinded with a fresh random factor;
-/// - both paddings are tried, always, in a fixed order (OAEP, then PKCS#1 v1.5),
-///   whatever the first one says, so the work done does not tell which failed;
+/// - with [`RsaPaddings::OaepOrPkcs1v15`] both paddings are tried, always, in a fixed
+///   order (OAEP, then PKCS#1 v1.5), whatever the first one says, so the work done
+///   does not tell which failed;
 /// - text that is not base64, a blob of the wrong length or one above the modulus
-///   is replaced by a stand-in blob that goes through the same two private-key
+///   is replaced by a stand-in blob that goes through the same private-key
 ///   operations, so malformed input costs what bad padding costs;
 /// - every failure is the same [`CipherError`], whatever its cause.
 ///
 /// ```
-/// use apiview_core::cipher::{encrypt_key_bytes, generate_private_key, rsa_decrypt};
+/// use apiview_core::cipher::{encrypt_key_bytes, generate_private_key, rsa_decrypt, RsaPaddings};
+/// use rsa::Pkcs1v15Encrypt;
 ///
 /// let private = generate_private_key(1024).unwrap();
 /// let blob = encrypt_key_bytes(&private.to_public_key(), b"s3cret").unwrap();
-/// assert_eq!(rsa_decrypt(&private, &blob).unwrap(), b"s3cret");
+/// assert_eq!(rsa_decrypt(&private, &blob, RsaPaddings::OaepOnly).unwrap(), b"s3cret");
 /// // Not base64, bad padding: one error for both.
-/// let garbage = rsa_decrypt(&private, "not base64!").unwrap_err();
-/// let tampered = rsa_decrypt(&private, &blob.replacen(&blob[..4], "AAAA", 1)).unwrap_err();
+/// let garbage = rsa_decrypt(&private, "not base64!", RsaPaddings::OaepOnly).unwrap_err();
+/// let tampered = rsa_decrypt(&private, &blob.replacen(&blob[..4], "AAAA", 1), RsaPaddings::OaepOnly).unwrap_err();
 /// assert_eq!(garbage, tampered);
+/// // PKCS#1 v1.5 only when asked for.
+/// use base64::Engine;
+/// let old = private.to_public_key().encrypt(&mut rand::rngs::OsRng, Pkcs1v15Encrypt, b"old").unwrap();
+/// let old = base64::engine::general_purpose::STANDARD.encode(old);
+/// assert_eq!(rsa_decrypt(&private, &old, RsaPaddings::OaepOnly).unwrap_err(), garbage);
+/// assert_eq!(rsa_decrypt(&private, &old, RsaPaddings::OaepOrPkcs1v15).unwrap(), b"old");
 /// ```
-pub fn rsa_decrypt(private: &RsaPrivateKey, b64: &str) -> Result<Vec<u8>, CipherError> {
+pub fn rsa_decrypt(
+    private: &RsaPrivateKey,
+    b64: &str,
+    paddings: RsaPaddings,
+) -> Result<Vec<u8>, CipherError> {
     let (blob, well_formed) = rsa_blob(private, b64);
     let oaep = private.decrypt_blinded(&mut OsRng, Oaep::new::<Sha256>(), &blob);
-    let pkcs1v15 = private.decrypt_blinded(&mut OsRng, Pkcs1v15Encrypt, &blob);
+    let pkcs1v15 = match paddings {
+        RsaPaddings::OaepOnly => Err(rsa::Error::Decryption),
+        RsaPaddings::OaepOrPkcs1v15 => private.decrypt_blinded(&mut OsRng, Pkcs1v15Encrypt, &blob),
+    };
     match (well_formed, oaep, pkcs1v15) {
         (true, Ok(plaintext), _) | (true, Err(_), Ok(plaintext)) => Ok(plaintext),
         _ => Err(undecryptable()),
@@ -320,6 +359,145 @@ pub fn open(key: &[u8; KEY_LEN], b64: &str) -> Result<Vec<u8>, CipherError> {
         .map_err(|_| fail("AES-GCM authentication failed (wrong key, or tampered data)"))
 }
 
+/// [`seal_with_nonce`] with associated data: `aad` is authenticated by the tag
+/// but not carried in the output; [`open_with_aad`] needs the same `aad`.
+///
+/// ```
+/// use apiview_core::cipher::{open, open_with_aad, seal_with_nonce_and_aad};
+///
+/// let sealed = seal_with_nonce_and_aad(&[7; 32], &[1; 12], b"{}", b"POST /echo");
+/// assert_eq!(open_with_aad(&[7; 32], &sealed, b"POST /echo").unwrap(), b"{}");
+/// assert!(open_with_aad(&[7; 32], &sealed, b"POST /other").is_err());
+/// assert!(open(&[7; 32], &sealed).is_err());
+/// ```
+pub fn seal_with_nonce_and_aad(
+    key: &[u8; KEY_LEN],
+    nonce: &[u8; NONCE_LEN],
+    plaintext: &[u8],
+    aad: &[u8],
+) -> String {
+    let cipher = Aes256Gcm::new(key.into());
+    // Encryption of a byte slice with a 12-byte nonce cannot fail.
+    let sealed = cipher
+        .encrypt(Nonce::from_slice(nonce), Payload { msg: plaintext, aad })
+        .unwrap_or_default();
+    let mut out = Vec::with_capacity(NONCE_LEN + sealed.len());
+    out.extend_from_slice(nonce);
+    out.extend_from_slice(&sealed);
+    B64.encode(out)
+}
+
+/// [`seal_with_nonce_and_aad`] with a fresh random nonce: the `encryptedData` of a
+/// request to a safe endpoint, `aad` being [`request_aad`].
+///
+/// ```
+/// use apiview_core::cipher::{open_with_aad, request_aad, seal_with_aad};
+///
+/// let aad = request_aad("POST", "/echo");
+/// let sealed = seal_with_aad(&[7; 32], br#"{"msg":"hi"}"#, &aad);
+/// assert_eq!(open_with_aad(&[7; 32], &sealed, &aad).unwrap(), br#"{"msg":"hi"}"#);
+/// ```
+pub fn seal_with_aad(key: &[u8; KEY_LEN], plaintext: &[u8], aad: &[u8]) -> String {
+    let mut nonce = [0; NONCE_LEN];
+    OsRng.fill_bytes(&mut nonce);
+    seal_with_nonce_and_aad(key, &nonce, plaintext, aad)
+}
+
+/// Opens an `encryptedData` field sealed with associated data `aad`; any other
+/// `aad` fails as tampering does.
+///
+/// ```
+/// use apiview_core::cipher::{open_with_aad, seal_with_aad};
+///
+/// let sealed = seal_with_aad(&[7; 32], b"secret", b"GET /a");
+/// assert!(open_with_aad(&[7; 32], &sealed, b"GET /b").is_err());
+/// ```
+pub fn open_with_aad(key: &[u8; KEY_LEN], b64: &str, aad: &[u8]) -> Result<Vec<u8>, CipherError> {
+    let bytes = B64.decode(b64.trim()).map_err(|_| fail("not standard base64"))?;
+    if bytes.len() < NONCE_LEN + TAG_LEN {
+        return Err(fail(format!(
+            "{} bytes is too short for nonce and tag",
+            bytes.len()
+        )));
+    }
+    let (nonce, sealed) = bytes.split_at(NONCE_LEN);
+    Aes256Gcm::new(key.into())
+        .decrypt(Nonce::from_slice(nonce), Payload { msg: sealed, aad })
+        .map_err(|_| {
+            fail("AES-GCM authentication failed (wrong key, wrong method or path, or tampered data)")
+        })
+}
+
+/// The associated data of a request to a safe endpoint: the method in capitals, one
+/// space, and the path as sent in the request line, without the query string.
+///
+/// ```
+/// assert_eq!(apiview_core::cipher::request_aad("post", "/api/echo"), b"POST /api/echo");
+/// ```
+pub fn request_aad(method: &str, path: &str) -> Vec<u8> {
+    let mut aad = Vec::with_capacity(method.len() + 1 + path.len());
+    aad.extend(method.bytes().map(|b| b.to_ascii_uppercase()));
+    aad.push(b' ');
+    aad.extend_from_slice(path.as_bytes());
+    aad
+}
+
+/// The text a request's `signature` signs: `encryptedPassword`, a dot,
+/// `encryptedData`, as sent (base64 text, not decoded).
+fn signed_text(password: &str, data: &str) -> Vec<u8> {
+    [password.as_bytes(), b".", data.as_bytes()].concat()
+}
+
+/// `B64(RSA-PSS-SHA256(client private key, encryptedPassword ‖ "." ‖ encryptedData))`:
+/// the `signature` of a request to a safe endpoint. PSS with SHA-256 for the hash
+/// and MGF1, and a 32-byte salt.
+///
+/// ```
+/// use apiview_core::cipher::{generate_private_key, sign_request, verify_request};
+///
+/// let client = generate_private_key(1024).unwrap();
+/// let signature = sign_request(&client, "PASSWORD", "DATA");
+/// assert!(verify_request(&client.to_public_key(), "PASSWORD", "DATA", &signature).is_ok());
+/// assert!(verify_request(&client.to_public_key(), "PASSWORD", "OTHER", &signature).is_err());
+/// ```
+pub fn sign_request(private: &RsaPrivateKey, password: &str, data: &str) -> String {
+    let key = SigningKey::<Sha256>::new(private.clone());
+    B64.encode(
+        key.sign_with_rng(&mut OsRng, &signed_text(password, data))
+            .to_bytes(),
+    )
+}
+
+/// Checks a request's `signature` (see [`sign_request`]) with the client's public
+/// key: public-key work only, done before any private-key work. Text that is not
+/// standard base64 of the key's size fails like a wrong signature.
+///
+/// ```
+/// use apiview_core::cipher::{generate_private_key, sign_request, verify_request};
+///
+/// let alice = generate_private_key(1024).unwrap();
+/// let bob = generate_private_key(1024).unwrap();
+/// let signature = sign_request(&alice, "P", "D");
+/// assert!(verify_request(&bob.to_public_key(), "P", "D", &signature).is_err());
+/// assert!(verify_request(&alice.to_public_key(), "P", "D", &signature[..signature.len() - 4]).is_err());
+/// ```
+pub fn verify_request(
+    public: &RsaPublicKey,
+    password: &str,
+    data: &str,
+    signature: &str,
+) -> Result<(), CipherError> {
+    let bad = || fail("not an RSA-PSS-SHA256 signature of encryptedPassword.encryptedData by this key");
+    let bytes = B64.decode(signature.trim()).map_err(|_| bad())?;
+    if bytes.len() != public.size() {
+        return Err(bad());
+    }
+    let signature = Signature::try_from(bytes.as_slice()).map_err(|_| bad())?;
+    VerifyingKey::<Sha256>::new(public.clone())
+        .verify(&signed_text(password, data), &signature)
+        .map_err(|_| bad())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -367,7 +545,13 @@ mod tests {
         ];
         let expected = undecryptable();
         for input in &inputs {
-            assert_eq!(rsa_decrypt(&key, input).unwrap_err(), expected, "{input:?}");
+            for paddings in [RsaPaddings::OaepOnly, RsaPaddings::OaepOrPkcs1v15] {
+                assert_eq!(
+                    rsa_decrypt(&key, input, paddings).unwrap_err(),
+                    expected,
+                    "{input:?}"
+                );
+            }
             assert_eq!(decrypt_key(&key, input).unwrap_err(), expected, "{input:?}");
         }
         let short_key = encrypt_key_bytes(&public, &[7; 16]).unwrap();

@@ -81,6 +81,8 @@ pub struct ApiviewClient {
     http: reqwest::Client,
     packer: Arc<dyn Packer>,
     client_id: Option<(String, String)>,
+    /// The client's private key, which signs encrypted requests (DESIGN §19).
+    client_private: Option<RsaPrivateKey>,
     server_key: Option<RsaPublicKey>,
     retry_limit: u32,
     retry_sleep: Duration,
@@ -95,6 +97,7 @@ impl ApiviewClient {
             http: reqwest::Client::new(),
             packer: Arc::new(SimplePacker),
             client_id: None,
+            client_private: None,
             server_key: None,
             retry_limit: 2,
             retry_sleep: Duration::from_millis(200),
@@ -137,13 +140,21 @@ impl ApiviewClient {
         client_id: impl Into<String>,
         private: RsaPrivateKey,
     ) -> Self {
-        self.packer = Arc::new(SafePacker::for_client(private));
+        self.packer = Arc::new(SafePacker::for_client(private.clone()));
         self.client_id = Some((field.into(), client_id.into()));
+        self.client_private = Some(private);
         self
     }
 
-    /// Encrypts request bodies for `decode_encrypted_data` with the server's public
-    /// key: `{encryptedPassword, encryptedData}`.
+    /// Encrypts request bodies with the server's public key:
+    /// `{encryptedPassword, encryptedData}`.
+    ///
+    /// With [`ApiviewClient::safe`] too, bodies are what safe endpoints take (DESIGN
+    /// §19, README "Wire format"): the encrypted data also carries the client id, `ts`
+    /// (now, in Unix seconds) and a fresh `nonce`, is bound to the method and path,
+    /// and is signed with the client's private key (`signature`). Without it, bodies
+    /// are the plain format of `#[decode_encrypted_data]` on endpoints that are not
+    /// safe-packed.
     ///
     /// ```
     /// use apiview_core::client::ApiviewClient;
@@ -189,8 +200,9 @@ impl ApiviewClient {
         path: &str,
         body: &(impl Serialize + ?Sized),
     ) -> Result<T, ClientError> {
-        let body = self.body(body)?;
-        self.send(|| self.http.post(self.url(path)).json(&body)).await
+        let url = self.url(path);
+        let body = self.body(&url, body)?;
+        self.send(|| self.http.post(&url).json(&body)).await
     }
 
     /// POST `path` with a urlencoded form body.
@@ -206,16 +218,38 @@ impl ApiviewClient {
         format!("{}/{}", self.base, path.trim_start_matches('/'))
     }
 
-    fn body(&self, body: &(impl Serialize + ?Sized)) -> Result<Value, ClientError> {
-        let value = serde_json::to_value(body).map_err(|err| ClientError::Decode(err.to_string()))?;
+    /// The JSON body of a POST to `url`, encrypted when the client was told the
+    /// server's key, and signed when it is a safe client.
+    fn body(&self, url: &str, body: &(impl Serialize + ?Sized)) -> Result<Value, ClientError> {
+        let failed = |err: &dyn std::fmt::Display| ClientError::Decode(err.to_string());
+        let value = serde_json::to_value(body).map_err(|err| failed(&err))?;
         let Some(server) = &self.server_key else {
             return Ok(value);
         };
         let key = cipher::random_key();
-        let password =
-            cipher::encrypt_key(server, &key).map_err(|err| ClientError::Decode(err.to_string()))?;
-        let plaintext = serde_json::to_vec(&value).map_err(|err| ClientError::Decode(err.to_string()))?;
-        Ok(json!({"encryptedPassword": password, "encryptedData": cipher::seal(&key, &plaintext)}))
+        let password = cipher::encrypt_key(server, &key).map_err(|err| failed(&err))?;
+        let (Some((field, client_id)), Some(private)) = (&self.client_id, &self.client_private) else {
+            let plaintext = serde_json::to_vec(&value).map_err(|err| failed(&err))?;
+            return Ok(
+                json!({"encryptedPassword": password, "encryptedData": cipher::seal(&key, &plaintext)}),
+            );
+        };
+        let Value::Object(mut fields) = value else {
+            return Err(ClientError::Decode(
+                "an encrypted request body must be a JSON object (its fields become request fields)".into(),
+            ));
+        };
+        let ts = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |since| since.as_secs());
+        fields.insert(field.clone(), Value::String(client_id.clone()));
+        fields.insert("ts".into(), ts.into());
+        fields.insert("nonce".into(), uuid::Uuid::new_v4().simple().to_string().into());
+        let plaintext = serde_json::to_vec(&fields).map_err(|err| failed(&err))?;
+        let path = reqwest::Url::parse(url).map_err(|err| failed(&err))?;
+        let data = cipher::seal_with_aad(&key, &plaintext, &cipher::request_aad("POST", path.path()));
+        let signature = cipher::sign_request(private, &password, &data);
+        Ok(json!({"encryptedPassword": password, "encryptedData": data, "signature": signature}))
     }
 
     async fn send<T: DeserializeOwned>(

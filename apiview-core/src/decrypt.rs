@@ -1,5 +1,7 @@
-//! `decode_encrypted_data` and `rsa_decrypt` on the request path. RSA private-key
-//! work runs on the blocking pool, never on the async workers.
+//! `decode_encrypted_data`, `rsa_decrypt` and the signed requests of safe endpoints
+//! (DESIGN §19) on the request path. RSA private-key work runs on the blocking pool,
+//! never on the async workers, and only after the checks that need none (the aclkey,
+//! and for a safe endpoint the client's signature).
 //!
 //! Every decryption failure answers the same `BadParameter` ("cannot be decrypted"),
 //! whatever the cause (bad base64, wrong size, wrong key, bad padding, tampered
@@ -12,16 +14,51 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use rsa::RsaPrivateKey;
 use serde_json::{Map, Value};
 
-use crate::cipher;
+use crate::cache::{push_key_part, Cache};
+use crate::cipher::{self, RsaPaddings};
 use crate::endpoint::Call;
-use crate::error::BizError;
-use crate::request::{Body, RawValue, Source};
+use crate::error::{reasons, BizError};
+use crate::packer::ClientKeyStore;
+use crate::request::{ApiRequest, Body, RawValue, Source};
 
 const PASSWORD: &str = "encryptedPassword";
 const DATA: &str = "encryptedData";
+const SIGNATURE: &str = "signature";
+const TS: &str = "ts";
+const NONCE: &str = "nonce";
+/// Characters of a nonce, at least and at most.
+const NONCE_CHARS: std::ops::RangeInclusive<usize> = 16..=128;
+
+/// How an endpoint treats an `{encryptedPassword, encryptedData}` body.
+pub(crate) enum Decode {
+    /// It takes the body as it is.
+    Off,
+    /// `#[decode_encrypted_data]` without the safe packer: the body is decrypted,
+    /// which keeps it secret, and that is all (no proof of who sent it; the answer is
+    /// not encrypted either). A plain body is refused.
+    Plain,
+    /// A safe endpoint (DESIGN §19): the body is signed by a known client, bound to
+    /// the method and path, fresh, and accepted once. `explicit`
+    /// (`#[decode_encrypted_data]`): a plain body is refused.
+    Signed {
+        explicit: bool,
+        requests: Arc<SignedRequests>,
+    },
+}
+
+/// What checks the requests to safe endpoints: built once per App.
+pub(crate) struct SignedRequests {
+    pub(crate) keys: Arc<dyn ClientKeyStore>,
+    pub(crate) client_id_field: String,
+    /// `safe.replay_window_s`.
+    pub(crate) window_s: u64,
+    /// The backend of `safe.replay_backend`, which remembers nonces.
+    pub(crate) replay: Cache,
+}
 
 fn undecryptable(field: &str, cause: impl std::fmt::Display) -> BizError {
     tracing::debug!(field, %cause, "request does not decrypt");
@@ -88,10 +125,20 @@ async fn padded<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) ->
 
 /// Decrypts `{encryptedPassword, encryptedData}` to a JSON object, with one error
 /// for every failure. The AES layer runs even when the RSA layer failed (under a
-/// stand-in key), so the work does not depend on which layer refused.
-fn open_body(key: &RsaPrivateKey, password: &str, data: &str) -> Result<Map<String, Value>, &'static str> {
+/// stand-in key), so the work does not depend on which layer refused. `aad`: the
+/// associated data of a signed request.
+fn open_body(
+    key: &RsaPrivateKey,
+    password: &str,
+    data: &str,
+    aad: Option<&[u8]>,
+) -> Result<Map<String, Value>, &'static str> {
     let aes_key = cipher::decrypt_key(key, password);
-    let opened = cipher::open(aes_key.as_ref().unwrap_or(&[0; cipher::KEY_LEN]), data);
+    let stand_in = aes_key.as_ref().unwrap_or(&[0; cipher::KEY_LEN]);
+    let opened = match aad {
+        Some(aad) => cipher::open_with_aad(stand_in, data, aad),
+        None => cipher::open(stand_in, data),
+    };
     match (aes_key, opened) {
         (Ok(_), Ok(plaintext)) => match serde_json::from_slice(&plaintext) {
             Ok(Value::Object(fields)) => Ok(fields),
@@ -101,15 +148,16 @@ fn open_body(key: &RsaPrivateKey, password: &str, data: &str) -> Result<Map<Stri
     }
 }
 
-/// The body with `{encryptedPassword, encryptedData}` replaced by the decrypted
-/// fields (which win over plain fields of the same name). `Ok(None)`: the body is
-/// not encrypted, which only an endpoint that asked for decryption (`explicit`)
-/// refuses.
-pub(crate) async fn decode_body(
-    body: &Body,
-    key: Arc<RsaPrivateKey>,
-    explicit: bool,
-) -> Result<Option<Body>, BizError> {
+/// An encrypted body's two fields and the plain fields beside them.
+struct Encrypted {
+    password: String,
+    data: String,
+    rest: Map<String, Value>,
+}
+
+/// The encrypted fields of a body. `Ok(None)`: the body is not encrypted, which only
+/// an endpoint that asked for decryption (`explicit`) refuses.
+fn split(body: &Body, explicit: bool) -> Result<Option<Encrypted>, BizError> {
     let (password, data, rest): (String, String, Map<String, Value>) = match body {
         Body::Object(object) => {
             let has = |name: &str| object.get(name).is_some();
@@ -152,12 +200,152 @@ pub(crate) async fn decode_body(
         }
         _ => return incomplete(explicit, false, false, PASSWORD),
     };
-    let decrypted = padded(move || open_body(&key, &password, &data))
+    Ok(Some(Encrypted { password, data, rest }))
+}
+
+/// `#[decode_encrypted_data]` without the safe packer: the body with
+/// `{encryptedPassword, encryptedData}` replaced by the decrypted fields (which win
+/// over plain fields of the same name). `Ok(None)`: the body is not encrypted.
+pub(crate) async fn decode_body(
+    body: &Body,
+    key: Arc<RsaPrivateKey>,
+    explicit: bool,
+) -> Result<Option<Body>, BizError> {
+    let Some(Encrypted { password, data, rest }) = split(body, explicit)? else {
+        return Ok(None);
+    };
+    let decrypted = padded(move || open_body(&key, &password, &data, None))
         .await?
         .map_err(|cause| undecryptable(DATA, cause))?;
     let mut merged = rest;
     merged.extend(decrypted);
     Ok(Some(Body::Json(Value::Object(merged))))
+}
+
+/// A request to a safe endpoint (DESIGN §19), checked in this order:
+/// 1. the outer client id (query, header or plain body field) names a known client;
+/// 2. `signature` verifies with that client's public key over
+///    `encryptedPassword.encryptedData` — public-key work only, before any
+///    private-key work, so that only bodies a registered client signed are decrypted;
+/// 3. the body decrypts, with the method and path as AES-GCM associated data;
+/// 4. the client id inside equals the outer one (a client re-signing another's
+///    body fails here);
+/// 5. `ts` is within `safe.replay_window_s` of now, either way;
+/// 6. `nonce` was not seen (for this client) within twice the window, and is
+///    remembered now, atomically, in the replay backend; a backend failure refuses
+///    the request.
+///
+/// Returns the body with the decrypted fields merged (they win over plain ones);
+/// `Ok(None)`: the body is not encrypted (a plain request, unauthenticated).
+pub(crate) async fn decode_signed(
+    request: &ApiRequest,
+    key: Arc<RsaPrivateKey>,
+    explicit: bool,
+    checks: &SignedRequests,
+) -> Result<Option<Body>, BizError> {
+    let Some(Encrypted {
+        password,
+        data,
+        mut rest,
+    }) = split(request.body(), explicit)?
+    else {
+        return Ok(None);
+    };
+    let client = request
+        .field(&checks.client_id_field)
+        .and_then(|value| value.as_str())
+        .filter(|client| !client.is_empty())
+        .ok_or_else(BizError::app_auth_failed)?
+        .to_owned();
+    let public = checks.keys.public_key(&client).ok_or_else(|| {
+        tracing::debug!(client, "signed request: unknown client");
+        BizError::app_auth_failed()
+    })?;
+    let signature = match request.field(SIGNATURE) {
+        Some(value) if value.is_filled() => value.as_str().unwrap_or_default().to_owned(),
+        _ => return Err(BizError::missing_parameter(SIGNATURE)),
+    };
+    rest.remove(SIGNATURE);
+    cipher::verify_request(&public, &password, &data, &signature).map_err(|err| {
+        tracing::debug!(client, %err, "signed request: bad signature");
+        BizError::bad_parameter_for(SIGNATURE, reasons::BAD_SIGNATURE)
+    })?;
+    let aad = cipher::request_aad(
+        request.method().as_str(),
+        request.poem_request().original_uri().path(),
+    );
+    let fields = padded(move || open_body(&key, &password, &data, Some(&aad)))
+        .await?
+        .map_err(|cause| undecryptable(DATA, cause))?;
+
+    if fields.get(&checks.client_id_field).and_then(Value::as_str) != Some(client.as_str()) {
+        tracing::debug!(client, "signed request: the client id inside differs");
+        return Err(BizError::bad_parameter_for(
+            &checks.client_id_field,
+            reasons::CLIENT_MISMATCH,
+        ));
+    }
+    let ts = match fields.get(TS) {
+        None | Some(Value::Null) => return Err(BizError::missing_parameter(TS)),
+        Some(value) => value
+            .as_i64()
+            .ok_or_else(|| BizError::bad_parameter_type_for(TS, reasons::UNIX_SECONDS))?,
+    };
+    let now = unix_now();
+    if now.abs_diff(ts) > checks.window_s {
+        tracing::debug!(client, ts, now, "signed request: outside the replay window");
+        return Err(BizError::request_expired());
+    }
+    let nonce = match fields.get(NONCE) {
+        None | Some(Value::Null) => return Err(BizError::missing_parameter(NONCE)),
+        Some(Value::String(nonce)) if NONCE_CHARS.contains(&nonce.chars().count()) => nonce,
+        Some(_) => return Err(BizError::bad_parameter_for(NONCE, reasons::BAD_NONCE)),
+    };
+    remember_nonce(checks, &client, nonce).await?;
+
+    rest.extend(fields);
+    Ok(Some(Body::Json(Value::Object(rest))))
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| i64::try_from(since.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// Adds the nonce to the replay window: `ReqidDuplicateError` when it is there
+/// already. A backend that fails refuses the request (fail closed: a replay check
+/// that cannot be made is not skipped).
+async fn remember_nonce(checks: &SignedRequests, client: &str, nonce: &str) -> Result<(), BizError> {
+    // Escaped as cache keys are: neither value can forge another key or a glob.
+    // Strings always make a key part; the error is only the signature's.
+    let unkeyable = |_| BizError::sys_error();
+    let mut key = String::from("apiview:safe:nonce:");
+    push_key_part(&mut key, client).map_err(unkeyable)?;
+    key.push(':');
+    push_key_part(&mut key, nonce).map_err(unkeyable)?;
+    // A `ts` up to the window ahead stays acceptable for twice the window from now.
+    let ttl = Duration::from_secs(checks.window_s.saturating_mul(2));
+    match checks
+        .replay
+        .backend()
+        .add(&key, Bytes::from_static(b"1"), ttl)
+        .await
+    {
+        Ok(true) => Ok(()),
+        Ok(false) => {
+            tracing::debug!(client, "signed request: nonce seen before");
+            Err(BizError::reqid_duplicate_error())
+        }
+        Err(failure) => {
+            tracing::warn!(
+                cache = checks.replay.name(),
+                %failure,
+                "the replay backend (safe.replay_backend) failed: request refused"
+            );
+            Err(BizError::cache_error())
+        }
+    }
 }
 
 /// A body without both encrypted fields as strings. A plain body passes on an
@@ -167,7 +355,7 @@ fn incomplete(
     has_password: bool,
     has_data: bool,
     unreadable: &str,
-) -> Result<Option<Body>, BizError> {
+) -> Result<Option<Encrypted>, BizError> {
     match (has_password, has_data) {
         (false, false) if !explicit => Ok(None),
         (false, _) => Err(BizError::missing_parameter(PASSWORD)),
@@ -218,8 +406,13 @@ pub async fn rsa_decrypt_field(
         );
         BizError::sys_error()
     })?;
+    let paddings = if call.runtime.settings.safe.allow_pkcs1v15 {
+        RsaPaddings::OaepOrPkcs1v15
+    } else {
+        RsaPaddings::OaepOnly
+    };
     padded(move || {
-        cipher::rsa_decrypt(&key, &blob)
+        cipher::rsa_decrypt(&key, &blob, paddings)
             .ok()
             .and_then(|plaintext| String::from_utf8(plaintext).ok())
     })

@@ -368,7 +368,27 @@ impl Call {
 pub trait Handler: Send + Sync + 'static {
     /// The endpoint's compile-time description.
     fn meta(&self) -> &'static EndpointMeta;
-    /// Runs every phase after the method check and body reading: aclkey,
-    /// injection, validators, the function.
+    /// The checks that need no private-key work and read only the plain request
+    /// (`#[check_aclkey]`): run before the body is decrypted, so that a caller without
+    /// a key never costs RSA work, and a key is never read from inside an encrypted
+    /// body (DESIGN §2.3).
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    /// use apiview::Handler;
+    ///
+    /// #[apiview]
+    /// #[check_aclkey(aclkey = "k")]
+    /// fn guarded() {}
+    ///
+    /// assert!(guarded.meta().checks_aclkey);
+    /// ```
+    fn guard(&self, call: &Call) -> Result<(), BizError> {
+        let _ = call;
+        Ok(())
+    }
+
+    /// Runs every phase after [`Handler::guard`] and the body's decryption:
+    /// `rsa_decrypt`, injection, validators, the cache, the function.
     fn run(&self, call: Call) -> impl Future<Output = Outcome> + Send + '_;
 }

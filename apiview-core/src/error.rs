@@ -200,6 +200,25 @@ pub mod codes {
         ErrorCode::new(1001010004, "NoMatchingRouteFound", "No matching route found.")
             .zh_hans("未找到匹配的路由！")
             .class(ErrorClass::NotFound);
+    /// A request to a safe endpoint whose `ts` lies outside `safe.replay_window_s`
+    /// of the server's clock (DESIGN §19).
+    ///
+    /// ```
+    /// assert_eq!(apiview_core::error::codes::REQUEST_EXPIRED.code, 1001010001);
+    /// ```
+    pub const REQUEST_EXPIRED: ErrorCode = ErrorCode::new(1001010001, "RequestExpired", "Request expired.")
+        .zh_hans("请求已过期！")
+        .class(ErrorClass::Parameter);
+    /// A request to a safe endpoint whose `nonce` was seen before: a replay
+    /// (DESIGN §19).
+    ///
+    /// ```
+    /// assert_eq!(apiview_core::error::codes::REQID_DUPLICATE_ERROR.code, 1001040013);
+    /// ```
+    pub const REQID_DUPLICATE_ERROR: ErrorCode =
+        ErrorCode::new(1001040013, "ReqidDuplicateError", "Reqid duplicate error.")
+            .zh_hans("请求流水号重复!")
+            .class(ErrorClass::Auth);
     /// The API key is wrong.
     ///
     /// ```
@@ -306,13 +325,15 @@ pub mod codes {
     /// Every catalogue entry, for documentation and tests.
     ///
     /// ```
-    /// assert_eq!(apiview_core::error::codes::ALL.len(), 11);
+    /// assert_eq!(apiview_core::error::codes::ALL.len(), 13);
     /// ```
     pub const ALL: &[ErrorCode] = &[
         SYS_ERROR,
         CACHE_ERROR,
+        REQUEST_EXPIRED,
         NOT_SUPPORTED_HTTP_METHOD,
         APP_AUTH_FAILED,
+        REQID_DUPLICATE_ERROR,
         PARSE_JSON_ERROR,
         TOO_LARGE_REQUEST_ERROR,
         MISSING_PARAMETER,
@@ -420,6 +441,19 @@ pub(crate) mod reasons {
     );
     pub(crate) const UNDECRYPTABLE: Words = Words::fixed("cannot be decrypted", "无法解密");
     pub(crate) const REQUIRED: Words = Words::fixed("a value is required", "必须提供取值");
+    pub(crate) const BAD_SIGNATURE: Words = Words::fixed(
+        "not a base64 RSA-PSS-SHA256 signature of encryptedPassword.encryptedData by the client's private key",
+        "不是客户端私钥对 encryptedPassword.encryptedData 所作的 base64 RSA-PSS-SHA256 签名",
+    );
+    pub(crate) const CLIENT_MISMATCH: Words = Words::fixed(
+        "differs from the client id inside encryptedData",
+        "与 encryptedData 内的客户端标识不一致",
+    );
+    pub(crate) const BAD_NONCE: Words = Words::fixed(
+        "must be a string of 16 to 128 random characters, new for every request",
+        "必须是 16 到 128 个随机字符组成的字符串，每个请求各不相同",
+    );
+    pub(crate) const UNIX_SECONDS: Words = Words::fixed("Unix seconds (an integer)", "Unix 秒数（整数）");
 }
 
 /// A placeholder's value: text as given, or words in each language.
@@ -634,6 +668,30 @@ impl BizError {
     /// ```
     pub fn no_matching_route_found() -> Self {
         codes::NO_MATCHING_ROUTE_FOUND.error()
+    }
+    /// `RequestExpired`: a request to a safe endpoint outside the replay window.
+    ///
+    /// ```
+    /// use apiview_core::BizError;
+    ///
+    /// let err = BizError::request_expired();
+    /// assert_eq!((err.code(), err.message().as_str()), (1001010001, "Request expired."));
+    /// ```
+    pub fn request_expired() -> Self {
+        codes::REQUEST_EXPIRED.error()
+    }
+    /// `ReqidDuplicateError`: a request to a safe endpoint whose nonce was seen
+    /// before.
+    ///
+    /// ```
+    /// use apiview_core::{BizError, Language};
+    ///
+    /// let err = BizError::reqid_duplicate_error();
+    /// assert_eq!((err.code(), err.message().as_str()), (1001040013, "Reqid duplicate error."));
+    /// assert_eq!(err.message_in(Language::ZhHans), "请求流水号重复!");
+    /// ```
+    pub fn reqid_duplicate_error() -> Self {
+        codes::REQID_DUPLICATE_ERROR.error()
     }
     /// `AppAuthFailed`.
     ///

@@ -17,6 +17,7 @@ use std::collections::HashMap;
 use rsa::RsaPrivateKey;
 
 use crate::cache::Caches;
+use crate::decrypt::Decode;
 use crate::endpoint::{Call, Handler, Outcome};
 use crate::error::{BizError, ErrorClass, Language};
 use crate::helpers::auth::AclKeyDigest;
@@ -125,8 +126,8 @@ pub(crate) struct Bound<H> {
     pub(crate) runtime: Arc<Runtime>,
     pub(crate) packer: Arc<dyn Packer>,
     pub(crate) methods: AllowedMethods,
-    /// Whether an `{encryptedPassword, encryptedData}` body is decrypted.
-    pub(crate) decode: bool,
+    /// How an `{encryptedPassword, encryptedData}` body is treated.
+    pub(crate) decode: Decode,
     /// The backend of the handler's `#[cache]`, found once.
     cache: Option<crate::cache::Cache>,
     /// Whether answers get the `X-Request-Id` header here; inside an App, its request
@@ -135,7 +136,7 @@ pub(crate) struct Bound<H> {
 }
 
 impl<H: Handler> Bound<H> {
-    pub(crate) fn new(handler: H, runtime: Arc<Runtime>, packer: Arc<dyn Packer>, decode: bool) -> Self {
+    pub(crate) fn new(handler: H, runtime: Arc<Runtime>, packer: Arc<dyn Packer>, decode: Decode) -> Self {
         let methods = AllowedMethods::resolve(handler.meta(), &runtime.default_methods);
         let cache = handler
             .meta()
@@ -172,18 +173,18 @@ impl<H: Handler> Bound<H> {
             return Either::Left(std::future::ready(response));
         }
         let meta = self.handler.meta();
+        let decodes = !matches!(self.decode, Decode::Off) && self.runtime.server_key.is_some();
         // An explicit `#[decode_encrypted_data]` refuses a missing body.
-        let decodes_nothing =
-            !(self.decode && meta.decode_encrypted_data && self.runtime.server_key.is_some());
-        if !(meta.reads_body || self.decode) || (body_is_empty(&mut req) && decodes_nothing) {
+        let decodes_nothing = !(decodes && meta.decode_encrypted_data);
+        if !(meta.reads_body || decodes) || (body_is_empty(&mut req) && decodes_nothing) {
             let request = ApiRequest::new(req, request_id, Body::None, self.runtime.caches.clone(), None);
-            return Either::Right(Either::Left(self.run(request)));
+            return Either::Right(Either::Left(self.run(request, false)));
         }
         Either::Right(Either::Right(Box::pin(self.serve_body(req, request_id))))
     }
 
-    /// Reads and parses the body (decrypting it when the endpoint decodes encrypted
-    /// requests), then runs the endpoint.
+    /// Reads and parses the body; when the endpoint decrypts bodies, runs the guard
+    /// (the aclkey) on the plain request first, then decrypts; then runs the endpoint.
     async fn serve_body(&self, mut req: Request, request_id: HeaderValue) -> Response {
         let runtime = &self.runtime;
         let payload = req.take_body();
@@ -204,30 +205,73 @@ impl<H: Handler> Bound<H> {
                 Err(err) => return self.pack_early(req, request_id, Body::None, Outcome::Error(err)),
             }
         };
-        let body = match (self.decode, &self.runtime.server_key) {
-            (true, Some(key)) => {
-                let explicit = self.handler.meta().decode_encrypted_data;
-                match crate::decrypt::decode_body(&body, key.clone(), explicit).await {
-                    Ok(Some(decoded)) => decoded,
-                    Ok(None) => body,
-                    // Packed with the request, so that a safe answer finds its client.
-                    Err(err) => return self.pack_early(req, request_id, body, Outcome::Error(err)),
+        let request = ApiRequest::new(req, request_id, body, runtime.caches.clone(), charge);
+        let Some(key) = runtime.server_key.clone() else {
+            return self.run(request, false).await;
+        };
+        let explicit = self.handler.meta().decode_encrypted_data;
+        let decoded = match &self.decode {
+            Decode::Off => return self.run(request, false).await,
+            Decode::Plain | Decode::Signed { .. } => {
+                // DESIGN §2.3: the aclkey, from the plain request, before any RSA work.
+                if let Err(err) = self.guard(&request) {
+                    return self.pack(&request, Outcome::Error(err));
+                }
+                match &self.decode {
+                    Decode::Signed { explicit, requests } => {
+                        crate::decrypt::decode_signed(&request, key, *explicit, requests).await
+                    }
+                    _ => crate::decrypt::decode_body(request.body(), key, explicit).await,
                 }
             }
-            _ => body,
         };
-        let request = ApiRequest::new(req, request_id, body, self.runtime.caches.clone(), charge);
-        self.run(request).await
+        match decoded {
+            Ok(Some(body)) => match request.with_body(body) {
+                Ok(request) => self.run(request, true).await,
+                Err(request) => {
+                    tracing::error!("the request is still shared after its guard; answered SysError");
+                    self.pack(&request, Outcome::Error(BizError::sys_error()))
+                }
+            },
+            Ok(None) => self.run(request, true).await,
+            // Packed with the plain request, so that a safe answer finds its client.
+            Err(err) => self.pack(&request, Outcome::Error(err)),
+        }
     }
 
-    /// Runs the endpoint's phases and packs what they give.
-    async fn run(&self, request: ApiRequest) -> Response {
+    /// Runs [`Handler::guard`] on the plain request, a panic in it answered as one in
+    /// the endpoint is.
+    fn guard(&self, request: &ApiRequest) -> Result<(), BizError> {
         let call = Call::new(request.clone(), self.runtime.clone(), self.cache.clone());
-        let outcome = match AssertUnwindSafe(panics::Quiet {
-            inner: self.handler.run(call),
+        let guarded = || panics::quietly(|| self.handler.guard(&call));
+        std::panic::catch_unwind(AssertUnwindSafe(guarded)).unwrap_or_else(|panic| {
+            tracing::error!(
+                request_id = request.request_id(),
+                endpoint = self.handler.meta().name,
+                panic = panic_message(&*panic),
+                location = panics::last_location().as_deref().unwrap_or("unknown"),
+                "endpoint guard panicked; answered SysError"
+            );
+            Err(BizError::sys_error())
         })
-        .catch_unwind()
-        .await
+    }
+
+    /// Runs the endpoint's phases (its guard first, unless `guarded`) and packs what
+    /// they give.
+    async fn run(&self, request: ApiRequest, guarded: bool) -> Response {
+        let call = Call::new(request.clone(), self.runtime.clone(), self.cache.clone());
+        let handler = &self.handler;
+        let phases = async move {
+            if !guarded {
+                if let Err(err) = handler.guard(&call) {
+                    return Outcome::Error(err);
+                }
+            }
+            handler.run(call).await
+        };
+        let outcome = match AssertUnwindSafe(panics::Quiet { inner: phases })
+            .catch_unwind()
+            .await
         {
             Ok(outcome) => outcome,
             Err(panic) => {
@@ -486,7 +530,7 @@ pub async fn serve_standalone<H: Handler + Clone>(handler: &H, req: Request) -> 
         .packer
         .and_then(|name| packers.get(name).cloned())
         .unwrap_or_else(|| Arc::new(crate::packer::SimplePacker));
-    let mut bound = Bound::new(handler.clone(), runtime, packer, false);
+    let mut bound = Bound::new(handler.clone(), runtime, packer, Decode::Off);
     bound.echo_request_id = true;
     bound.serve(req).await.into_response()
 }

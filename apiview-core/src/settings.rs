@@ -228,6 +228,8 @@ pub struct CacheSettings {
 /// ```
 /// let settings = apiview_core::Settings::default();
 /// assert!(settings.safe.client_public_keys.is_empty());
+/// assert_eq!((settings.safe.replay_window_s, settings.safe.replay_backend.as_str()), (300, "default"));
+/// assert!(!settings.safe.allow_pkcs1v15);
 /// ```
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -243,6 +245,18 @@ pub struct SafeSettings {
     pub key_reuse_seconds: u64,
     /// Answers one AES key serves one client before a new one is made.
     pub key_reuse_answers: u64,
+    /// Seconds a request to a safe endpoint stays valid: its `ts` must be within this
+    /// many seconds of the server's clock, either way, else `RequestExpired`; its
+    /// `nonce` is remembered for twice as long (DESIGN §19).
+    pub replay_window_s: u64,
+    /// The `[cache] backends` entry that remembers the nonces of requests to safe
+    /// endpoints: a `redis://` backend shares the replay window between instances.
+    /// When it fails, such requests are refused (`CacheError`), never run unchecked.
+    pub replay_backend: String,
+    /// Whether `#[rsa_decrypt]` fields may use PKCS#1 v1.5 padding (django-apiview
+    /// clients) besides RSA-OAEP-SHA256. Off by default: PKCS#1 v1.5 decryption is a
+    /// padding oracle wherever a conformant plaintext is answered unlike garbage.
+    pub allow_pkcs1v15: bool,
 }
 
 impl Default for SafeSettings {
@@ -253,6 +267,9 @@ impl Default for SafeSettings {
             client_public_keys: BTreeMap::new(),
             key_reuse_seconds: 600,
             key_reuse_answers: 100_000,
+            replay_window_s: 300,
+            replay_backend: "default".into(),
+            allow_pkcs1v15: false,
         }
     }
 }
@@ -547,6 +564,12 @@ impl Settings {
             return fail(
                 "cache.memory_max_bytes",
                 "must be at least 1 (a zero would cache nothing); 67108864 is 64 MiB".into(),
+            );
+        }
+        if !(1..=86_400).contains(&self.safe.replay_window_s) {
+            return fail(
+                "safe.replay_window_s",
+                format!("{} is not between 1 and 86400 seconds", self.safe.replay_window_s),
             );
         }
         if self.cache.operation_timeout_ms == 0 {

@@ -1,6 +1,7 @@
 //! Code generation: the endpoint value, its `Handler` and `poem::Endpoint` impls, and
-//! the phases in their fixed order (aclkey → validators in written order, each
-//! injecting the parameters it checks → remaining injections → the function).
+//! the phases in their fixed order: the aclkey check (`Handler::guard`, run before any
+//! decryption) → `rsa_decrypt` → validators in written order, each injecting the
+//! parameters it checks → remaining injections → the function.
 
 use std::collections::HashSet;
 
@@ -754,11 +755,11 @@ pub fn expand(endpoint: &Endpoint) -> TokenStream {
         fetched: HashSet::new(),
         code: Vec::new(),
     };
-    // Phase "decryption" comes before the aclkey check and the validators.
+    // The aclkey check is `Handler::guard`, which the runtime runs before any
+    // decryption (DESIGN §2.3); then decryption, then the validators.
     for decrypt in &endpoint.helpers.rsa_decrypt {
         phases.decrypt(decrypt);
     }
-    phases.code.extend(aclkey(endpoint));
     for validator in &endpoint.helpers.validators {
         phases.validator(validator);
     }
@@ -766,6 +767,18 @@ pub fn expand(endpoint: &Endpoint) -> TokenStream {
         phases.inject(param);
     }
     let statements = phases.code;
+    let guard = aclkey(endpoint).map(|check| {
+        quote! {
+            #[allow(clippy::needless_question_mark)]
+            fn guard(
+                &self,
+                __apiview_call: &::apiview::__private::Call,
+            ) -> ::core::result::Result<(), ::apiview::__private::BizError> {
+                #check
+                ::core::result::Result::Ok(())
+            }
+        }
+    });
     let call = call_function(endpoint);
     let convert = convert_output(&endpoint.output);
     let (cache_spec, finish) = cache(endpoint, call, convert);
@@ -787,6 +800,8 @@ pub fn expand(endpoint: &Endpoint) -> TokenStream {
                 static __APIVIEW_META: ::apiview::__private::EndpointMeta = #meta;
                 &__APIVIEW_META
             }
+
+            #guard
 
             #[allow(unused_variables, non_snake_case, clippy::needless_question_mark, clippy::let_unit_value)]
             fn run(

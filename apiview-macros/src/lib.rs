@@ -315,8 +315,10 @@ helpers! {
     /// ```
     cache,
     /// `#[rsa_decrypt(password)]`, `(password, key = "keys/other.pem")`: the field
-    /// arrives base64 RSA-encrypted (OAEP-SHA256, or PKCS#1 v1.5) and the function
-    /// receives the plain text. The key is settings' `safe.server_private_key`.
+    /// arrives base64 RSA-encrypted (OAEP-SHA256; PKCS#1 v1.5 too with settings'
+    /// `safe.allow_pkcs1v15 = true`) and the function receives the plain text. The key
+    /// is settings' `safe.server_private_key`. It is decrypted after the aclkey check,
+    /// whatever the order the attributes are written in.
     ///
     /// ```
     /// use apiview::prelude::*;

@@ -7,14 +7,19 @@
 //! At first start it generates throw-away RSA keys under `target/safe-demo-keys/`
 //! (never commit keys like these as if they were real), serves safe-packed endpoints
 //! on a free loopback port, and calls them with `ApiviewClient`: answers decrypted
-//! with the client's private key, a request body encrypted for the server, a
-//! password RSA-encrypted for `#[rsa_decrypt]`, and an unknown client refused.
+//! with the client's private key, a request body encrypted for the server and signed
+//! by the client (DESIGN §19), the same body replayed and refused, a password
+//! RSA-encrypted for `#[rsa_decrypt]`, and an unknown client refused.
 //!
 //! With `--serve HOST:PORT` (what `scripts/bench.sh` runs) it only serves, until
-//! Ctrl-C or SIGTERM: the safe-packed `/ping`, `/echo` and `/login`, and
-//! `/plain_ping`, simple-packed, as the same server's baseline. It first writes
-//! `target/safe-demo-keys/echo-body.json`: a body for `POST /echo?clientId=demo`,
-//! `{"msg": "benchmark message"}` encrypted for the server.
+//! Ctrl-C or SIGTERM: the safe-packed `/ping`, `/echo` and `/login`, `/plain_ping`,
+//! simple-packed, as the same server's baseline, and `/decode_echo`, simple-packed
+//! with `#[decode_encrypted_data]`. It first writes
+//! `target/safe-demo-keys/echo-body.json`: a body for `POST /decode_echo`,
+//! `{"msg": "benchmark message"}` encrypted for the server. A benchmark sends it over
+//! and over: a safe endpoint would refuse every copy after the first (each request
+//! to it carries a fresh nonce), while `/decode_echo` decrypts each one, which is
+//! the cost the benchmark measures (one RSA-OAEP decryption per request).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -22,6 +27,7 @@ use std::time::Duration;
 
 use apiview::cipher::{self, generate_private_key, private_key_to_pem, public_key_to_pem};
 use apiview::client::{ApiviewClient, ClientError};
+use apiview::packer::{Packer, SafePacker, UnpackContext};
 use apiview::prelude::*;
 use poem::listener::{Acceptor, Listener, TcpListener};
 use poem::Server;
@@ -44,6 +50,15 @@ fn plain_ping() -> &'static str {
 #[allow_post]
 #[string_length_limit(msg, min_length = 2, max_length = 4096)]
 fn echo(msg: String) -> String {
+    msg
+}
+
+/// Echo a message sent encrypted, answered plain: what the benchmark sends its one
+/// prepared body to, again and again (no replay window outside the safe packer).
+#[apiview(packer = "simple")]
+#[allow_post]
+#[decode_encrypted_data]
+fn decode_echo(msg: String) -> String {
     msg
 }
 
@@ -102,12 +117,13 @@ fn app(keys: &DemoKeys) -> Result<App, Box<dyn std::error::Error>> {
         .at("/ping", ping)
         .at("/plain_ping", plain_ping)
         .at("/echo", echo)
+        .at("/decode_echo", decode_echo)
         .at("/login", login))
 }
 
 /// Writes `echo-body.json`: `{"msg": "benchmark message"}` encrypted for the server
 /// (`{encryptedPassword, encryptedData}`), to be sent as is, many times, to
-/// `POST /echo?clientId=demo`.
+/// `POST /decode_echo`.
 fn write_echo_body(keys: &DemoKeys) -> Result<PathBuf, Box<dyn std::error::Error>> {
     let server_key = cipher::read_public_key(keys.path("server.pub.pem"))?;
     let key = cipher::random_key();
@@ -148,7 +164,7 @@ async fn shutdown_signal() {
 async fn serve(addr: &str) -> Result<(), Box<dyn std::error::Error>> {
     let keys = DemoKeys::ensure(Path::new(KEY_DIR))?;
     let body = write_echo_body(&keys)?;
-    println!("encrypted body for POST /echo?clientId=demo: {}", body.display());
+    println!("encrypted body for POST /decode_echo: {}", body.display());
     let endpoint = app(&keys)?.try_into_endpoint()?;
     let acceptor = TcpListener::bind(addr).into_acceptor().await?;
     let local = acceptor.local_addr()[0].to_string().replace("socket://", "");
@@ -158,19 +174,20 @@ async fn serve(addr: &str) -> Result<(), Box<dyn std::error::Error>> {
         Some(Duration::from_secs(1)),
     ));
 
-    // The body is sent as is (no `encrypt_requests`): the answer must be the message,
-    // not an encrypted error, or a benchmark would measure the error path.
+    // The body is sent as is (no `encrypt_requests`), twice: the answer must be the
+    // message both times, not an error, or a benchmark would measure the error path.
     let sent: Value = serde_json::from_slice(&std::fs::read(&body)?)?;
-    let client_key = cipher::read_private_key(keys.path("demo.pem"))?;
-    let echoed: String = ApiviewClient::new(format!("http://{local}"))
-        .safe("demo", client_key)
-        .post_json("/echo", &sent)
-        .await?;
-    if echoed != "benchmark message" {
-        return Err(format!("POST /echo with {} answered {echoed:?}", body.display()).into());
+    let client = ApiviewClient::new(format!("http://{local}"));
+    for _ in 0..2 {
+        let echoed: String = client.post_json("/decode_echo", &sent).await?;
+        if echoed != "benchmark message" {
+            return Err(format!("POST /decode_echo with {} answered {echoed:?}", body.display()).into());
+        }
     }
-    println!("checked: POST /echo?clientId=demo with that body answers {echoed:?}");
-    println!("safe server on http://{local} (/ping, /plain_ping, /echo, /login); Ctrl-C or SIGTERM to stop");
+    println!("checked: POST /decode_echo with that body answers \"benchmark message\", every time");
+    println!(
+        "safe server on http://{local} (/ping, /plain_ping, /echo, /decode_echo, /login); Ctrl-C or SIGTERM to stop"
+    );
     server.await??;
     Ok(())
 }
@@ -208,6 +225,29 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         Err(ClientError::Business(err)) => println!("POST /echo too short:    business error {err}"),
         other => return Err(format!("POST /echo too short: expected StringTooShort, got {other:?}").into()),
     }
+    // A request body as `ApiviewClient` signs it, captured and sent again: refused.
+    let client_key = cipher::read_private_key(keys.path("demo.pem"))?;
+    let captured = signed_body(&client_key, &server_key, "/echo", "replay me")?;
+    let url = format!("{base}/echo?clientId=demo");
+    let mut answers = Vec::new();
+    for _ in 0..2 {
+        let bytes = reqwest::Client::new()
+            .post(&url)
+            .json(&captured)
+            .send()
+            .await?
+            .bytes()
+            .await?;
+        answers.push(SafePacker::for_client(client_key.clone()).unpack(&bytes, &UnpackContext::new()));
+    }
+    match (&answers[0], &answers[1]) {
+        (Ok(first), Err(again)) if first == "replay me" && again.code() == 1001040013 => {
+            println!("POST /echo replayed:     business error {again}")
+        }
+        other => {
+            return Err(format!("a replayed POST /echo: expected ReqidDuplicateError, got {other:?}").into())
+        }
+    }
     let password = cipher::encrypt_key_bytes(&server_key, b"correct horse")?;
     let answer: Value = client
         .get("/login", &[("user", "ann"), ("password", password.as_str())])
@@ -222,6 +262,31 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         other => return Err(format!("unknown client: expected AppAuthFailed, got {other:?}").into()),
     }
     Ok(())
+}
+
+/// `{"msg": msg}` as a safe client sends it to `POST path` (DESIGN §19): with the
+/// client id, `ts` and a nonce inside, sealed for the server with the method and path
+/// as associated data, and signed with the client's key.
+fn signed_body(
+    client_key: &rsa::RsaPrivateKey,
+    server_key: &rsa::RsaPublicKey,
+    path: &str,
+    msg: &str,
+) -> Result<Value, Box<dyn std::error::Error>> {
+    let ts = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs();
+    let nonce = cipher::random_key()
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect::<String>();
+    let plaintext = serde_json::to_vec(&json!({"clientId": "demo", "ts": ts, "nonce": nonce, "msg": msg}))?;
+    let key = cipher::random_key();
+    let password = cipher::encrypt_key(server_key, &key)?;
+    let data = cipher::seal_with_aad(&key, &plaintext, &cipher::request_aad("POST", path));
+    let signature = cipher::sign_request(client_key, &password, &data);
+    Ok(json!({"encryptedPassword": password, "encryptedData": data, "signature": signature}))
 }
 
 enum Mode {

@@ -32,6 +32,23 @@ const ENTRY_OVERHEAD: u64 = 128;
 struct Entry {
     value: Bytes,
     expires: Instant,
+    /// Stored by [`CacheBackend::add`] (a replay window's nonce): never evicted
+    /// before it expires, since forgetting it early would let a replay through.
+    pinned: bool,
+}
+
+/// Keeps the entries [`CacheBackend::add`] stored out of eviction.
+#[derive(Clone, Default)]
+struct Pins;
+
+impl quick_cache::Lifecycle<String, Entry> for Pins {
+    type RequestState = ();
+
+    fn is_pinned(&self, _key: &String, entry: &Entry) -> bool {
+        entry.pinned
+    }
+
+    fn on_evict(&self, _state: &mut (), _key: String, _entry: Entry) {}
 }
 
 /// An entry's weight: its bytes, or 1 for a cache bounded by count.
@@ -63,7 +80,7 @@ impl quick_cache::Weighter<String, Entry> for Weigh {
 /// # });
 /// ```
 pub struct MemoryBackend {
-    entries: quick_cache::sync::Cache<String, Entry, Weigh>,
+    entries: quick_cache::sync::Cache<String, Entry, Weigh, quick_cache::DefaultHashBuilder, Pins>,
 }
 
 impl MemoryBackend {
@@ -212,9 +229,44 @@ impl CacheBackend for MemoryBackend {
             Entry {
                 value,
                 expires: Instant::now() + ttl,
+                pinned: false,
             },
         );
         Box::pin(async { Ok(()) })
+    }
+
+    fn add<'a>(
+        &'a self,
+        key: &'a str,
+        value: Bytes,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<bool, CacheFailure>> {
+        if !super::is_json(&value) {
+            return Box::pin(async move { Err(CacheFailure::not_json(key)) });
+        }
+        let now = Instant::now();
+        self.entries.remove_if(key, |entry| entry.expires <= now);
+        // The placeholder makes the look and the insert one step: of two adds of one
+        // key at once, one inserts and the other finds its value.
+        let added = match self.entries.get_value_or_guard(key, None) {
+            quick_cache::sync::GuardResult::Guard(guard) => guard
+                .insert(Entry {
+                    value: Bytes::copy_from_slice(&value),
+                    expires: now + ttl,
+                    pinned: true,
+                })
+                .map(|()| true)
+                .map_err(|_| {
+                    CacheFailure::new(format!(
+                        "cannot add `{key}`: larger than the memory backend's shard (cache.memory_max_bytes / 16)"
+                    ))
+                }),
+            quick_cache::sync::GuardResult::Value(_) => Ok(false),
+            quick_cache::sync::GuardResult::Timeout => Err(CacheFailure::new(format!(
+                "cannot add `{key}`: another add of it did not finish"
+            ))),
+        };
+        Box::pin(async move { added })
     }
 
     fn stores_only_json(&self) -> bool {

@@ -85,6 +85,37 @@ pub trait CacheBackend: Send + Sync + 'static {
     /// Removes every key matching a Redis glob; how many.
     fn delete_pattern<'a>(&'a self, pattern: &'a str) -> BoxFuture<'a, Result<u64, CacheFailure>>;
 
+    /// Stores `value` under `key` for `ttl` only when no live value is there; whether
+    /// it did. Atomic: of concurrent calls for one key (from any instance sharing the
+    /// backend), exactly one gets `true`. The replay window of requests to safe
+    /// endpoints (DESIGN §19) is made of these. A backend must not evict a value
+    /// stored this way before its `ttl` runs out.
+    ///
+    /// The default fails, naming the key, so that a backend that cannot do this
+    /// atomically makes replay checks refuse requests rather than let replays through.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use apiview_core::cache::{CacheBackend, MemoryBackend};
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let backend = MemoryBackend::new();
+    /// assert!(backend.add("nonce:1", "1".into(), Duration::from_secs(5)).await.unwrap());
+    /// assert!(!backend.add("nonce:1", "1".into(), Duration::from_secs(5)).await.unwrap());
+    /// # });
+    /// ```
+    fn add<'a>(
+        &'a self,
+        key: &'a str,
+        value: Bytes,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<bool, CacheFailure>> {
+        let _ = (value, ttl);
+        Box::pin(ready(Err(CacheFailure::new(format!(
+            "this backend cannot store `{key}` only-if-absent (implement CacheBackend::add)"
+        )))))
+    }
+
     /// The value under `key` when the backend can answer at once, without waiting
     /// (an in-process store does): `Some` of what [`CacheBackend::get`] would answer.
     /// `None`, the default, sends the read through `get`.

@@ -95,6 +95,29 @@ impl CacheBackend for RedisBackend {
         })
     }
 
+    fn add<'a>(
+        &'a self,
+        key: &'a str,
+        value: Bytes,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<bool, CacheFailure>> {
+        Box::pin(async move {
+            // SET NX EX: one command, atomic across every instance sharing this Redis.
+            let seconds = ttl.as_secs().max(1);
+            let stored: Option<String> = self
+                .query(
+                    redis::cmd("SET")
+                        .arg(key)
+                        .arg(&value[..])
+                        .arg("NX")
+                        .arg("EX")
+                        .arg(seconds),
+                )
+                .await?;
+            Ok(stored.is_some())
+        })
+    }
+
     fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<bool, CacheFailure>> {
         Box::pin(async move {
             let removed: u64 = self.query(redis::cmd("UNLINK").arg(key)).await?;
