@@ -8,8 +8,8 @@
 //!
 //! It keeps the demo's contract for these paths: the method allow-lists (`/ping`
 //! GET, `/echo` POST, `/add` GET and POST), parameters looked up by name in the JSON
-//! body or form fields, then the query string, then the headers, the same lenient
-//! coercions (`"42"` is an integer, `42` a string) and validators in the same order,
+//! body or form fields, then the query string, then the headers, the same coercions
+//! (`"42"` is an integer; `42` is not a string) and validators in the same order,
 //! the 2 MiB body limit, always status 200 with `application/json; charset=utf-8`,
 //! and an `x-request-id` header (the request's own when it is a sane token, else a
 //! new 32-hex id). The settings are the repository's `apiview.toml`, as constants.
@@ -25,7 +25,7 @@ use std::io::Write as _;
 use std::process::ExitCode;
 
 use futures_util::StreamExt;
-use poem::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use poem::http::header::{CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS};
 use poem::http::{HeaderName, HeaderValue, Method};
 use poem::listener::TcpListener;
 use poem::web::Multipart;
@@ -38,6 +38,9 @@ const USAGE: &str = "usage: baseline [--addr HOST:PORT]   (default 127.0.0.1:300
 const BODY_LIMIT: u64 = 2 * 1024 * 1024;
 const JSON_UTF8: HeaderValue = HeaderValue::from_static("application/json; charset=utf-8");
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+/// The demo's safe defaults (DESIGN §11), sent as a careful hand-written server would.
+const NOSNIFF: HeaderValue = HeaderValue::from_static("nosniff");
+const NO_STORE: HeaderValue = HeaderValue::from_static("no-store");
 const OK_PREFIX: &[u8] = br#"{"success":true,"result":"#;
 
 // ---------------------------------------------------------------- the handlers
@@ -124,6 +127,8 @@ fn answer(body: impl Into<Body>, id: HeaderValue) -> Response {
     Response::builder()
         .header(CONTENT_TYPE, JSON_UTF8)
         .header(REQUEST_ID, id)
+        .header(X_CONTENT_TYPE_OPTIONS, NOSNIFF)
+        .header(CACHE_CONTROL, NO_STORE)
         .body(body)
 }
 
@@ -325,13 +330,8 @@ fn into_string<'a>(name: &'static str, found: Option<Found<'a>>) -> Result<Cow<'
     match found {
         None | Some(Found::Null) => Err(Failure::Missing(name)),
         Some(Found::Text(text)) => Ok(text),
-        Some(Found::Bool(flag)) => Ok(Cow::Borrowed(if flag { "true" } else { "false" })),
-        Some(Found::Int(number)) => Ok(Cow::Owned(number.to_string())),
-        Some(Found::UInt(number)) => Ok(Cow::Owned(number.to_string())),
-        Some(Found::Float(number)) => Ok(Cow::Owned(
-            serde_json::Number::from_f64(number).map_or_else(String::new, |n| n.to_string()),
-        )),
-        Some(Found::Compound | Found::Repeated) => Err(Failure::BadType(name, "a string")),
+        // Inside a JSON body a string takes a JSON string only, as the demo's does.
+        Some(_) => Err(Failure::BadType(name, "a string")),
     }
 }
 

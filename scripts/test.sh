@@ -66,7 +66,7 @@ for packer in simple deetr dmrs; do
     port=$(free_port)
     # RUST_BACKTRACE=1: a caught panic must still be logged once, without a backtrace.
     APIVIEW_SETTINGS="$settings" RUST_LOG=warn RUST_BACKTRACE=1 "$target_dir"/debug/examples/demo --addr "127.0.0.1:$port" \
-        2>"$workdir/demo-$packer.log" &
+        >"$workdir/demo-$packer.log" 2>&1 &
     pid=$!
     pids+=("$pid")
     wait_for_port "$port" "$pid"

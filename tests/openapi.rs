@@ -324,19 +324,38 @@ fn every_error_the_helpers_raise_is_an_example_with_its_code() {
             BODY_ERRORS[2],
         ])
     );
+    // A GET reads fields from a body too: its body errors are answered as well.
     assert_eq!(
         error_codes(&paths["/add"]["get"], "200"),
-        with(&[MISSING_PARAMETER, BAD_PARAMETER_TYPE, BAD_PARAMETER])
+        with(&[
+            MISSING_PARAMETER,
+            BAD_PARAMETER_TYPE,
+            BAD_PARAMETER,
+            PARSE_JSON_ERROR,
+            TOO_LARGE_REQUEST_ERROR
+        ])
     );
     assert_eq!(
         error_codes(&paths["/pick"]["get"], "200"),
         // A string parameter too: `?op=a&op=b` or `{"op": {}}` is not a string
         // (found by scripts/fuzz-http.sh).
-        with(&[MISSING_PARAMETER, BAD_PARAMETER_TYPE, BAD_PARAMETER])
+        with(&[
+            MISSING_PARAMETER,
+            BAD_PARAMETER_TYPE,
+            BAD_PARAMETER,
+            PARSE_JSON_ERROR,
+            TOO_LARGE_REQUEST_ERROR
+        ])
     );
     assert_eq!(
         error_codes(&paths["/secure"]["get"], "200"),
-        with(&[MISSING_PARAMETER, APP_AUTH_FAILED])
+        with(&[
+            MISSING_PARAMETER,
+            APP_AUTH_FAILED,
+            BODY_ERRORS[0],
+            BODY_ERRORS[1],
+            BODY_ERRORS[2]
+        ])
     );
     assert_eq!(
         error_codes(&paths["/note_set"]["post"], "200"),
@@ -641,7 +660,9 @@ fn get_parameters_are_inferred_into_the_query() {
             STRING_TOO_SHORT,
             STRING_TOO_LONG,
             NOT_SUPPORTED_HTTP_METHOD,
-            SYS_ERROR
+            SYS_ERROR,
+            PARSE_JSON_ERROR,
+            TOO_LARGE_REQUEST_ERROR,
         ]
         .into()
     );
@@ -1036,4 +1057,63 @@ fn a_path_taken_twice_is_an_error() {
         .err()
         .unwrap();
     assert!(err.to_string().contains("/apiview/*file"), "{err}");
+}
+
+/// In semantic mode, every status an operation of the demo answers is one its
+/// document lists (issue 12): each operation is sent what a careless or hostile
+/// client sends — nothing, text for numbers, broken and oversized bodies, wrong keys —
+/// over real HTTP, and the statuses that come back are compared with its responses.
+#[tokio::test]
+async fn semantic_mode_documents_every_status_an_operation_answers() {
+    let mut settings = demo_settings();
+    settings.http_status = HttpStatusMode::Semantic;
+    settings.body_limit = 64;
+    let document = endpoints::app(settings.clone()).openapi();
+    let server = common::serve(endpoints::app(settings)).await;
+    let json = "application/json";
+    let form = "application/x-www-form-urlencoded";
+    let requests: [(&str, &str, &str); 8] = [
+        ("", json, ""),
+        ("?a=x&b=y&op=mul&n=x&name=&text=", json, ""),
+        ("?aclkey=wrong", json, ""),
+        ("", json, "{\"a\": "),
+        (
+            "",
+            json,
+            "[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22]",
+        ),
+        ("", json, "{\"msg\": false, \"a\": 1e999}"),
+        ("", form, "msg=%FF&a=%FE"),
+        ("", "multipart/form-data; boundary=x", "--x\r\nbroken"),
+    ];
+    let mut checked_statuses = 0;
+    for (path, path_item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in path_item.as_object().unwrap() {
+            let documented: BTreeSet<u16> = operation["responses"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(|status| status.parse().unwrap())
+                .collect();
+            for (query, content_type, body) in requests {
+                let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+                let answer = server
+                    .client
+                    .request(method.clone(), server.url(&format!("{path}{query}")))
+                    .header("content-type", content_type)
+                    .body(body)
+                    .send()
+                    .await
+                    .unwrap();
+                let status = answer.status().as_u16();
+                assert!(
+                    documented.contains(&status),
+                    "{method} {path}{query} with {body:?} answered {status}, documented {documented:?}: {}",
+                    answer.text().await.unwrap()
+                );
+                checked_statuses += 1;
+            }
+        }
+    }
+    assert!(checked_statuses > 80, "{checked_statuses}");
 }

@@ -46,7 +46,9 @@ pub(crate) fn operation(endpoint: &Endpoint, method: &str, operation_id: String)
     if !parameters.is_empty() {
         operation.insert("parameters".into(), Value::Array(parameters));
     }
-    let has_body = body.is_some();
+    // Body errors are documented wherever the server reads a body, a GET's included
+    // (it reads fields from one too): those are statuses it answers.
+    let reads_body = body.is_some() || meta.reads_body || meta.decode_encrypted_data;
     if let Some(body) = body {
         operation.insert("requestBody".into(), body);
     }
@@ -57,7 +59,7 @@ pub(crate) fn operation(endpoint: &Endpoint, method: &str, operation_id: String)
             endpoint.fields,
             endpoint.envelope,
             endpoint.settings,
-            has_body,
+            reads_body,
         ),
     );
     Value::Object(operation)

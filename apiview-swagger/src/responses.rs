@@ -79,21 +79,22 @@ pub(crate) fn responses(
                 .and_then(Value::as_str)
                 .unwrap_or("")
                 .to_owned();
-            documented_codes.insert(code);
+            documented_codes.insert((code, response.status));
             envelope.pack(Err(&BizError::new(code, message)), settings)
         };
         status.example(name.clone(), name, packed, plaintext);
     }
     let semantic = settings.http_status == HttpStatusMode::Semantic;
     for (error, field) in implied_errors(meta, fields, takes_body, settings.body_limit) {
-        if documented_codes.contains(&error.code()) {
-            continue;
-        }
         let status = if semantic {
             semantic_status(error.class())
         } else {
             200
         };
+        // Documented by the author under the status it is answered with: shown once.
+        if documented_codes.contains(&(error.code(), status)) {
+            continue;
+        }
         let error_name = error.name().unwrap_or("error");
         let name = match &field {
             Some(field) => format!("{error_name} ({field})"),
