@@ -314,10 +314,10 @@ async fn read_body(req: &Request, body: Body) -> Result<impl AsRef<[u8]>, Failur
 #[derive(Debug)]
 enum Found<'a> {
     Null,
-    Bool(bool),
     Int(i64),
     UInt(u64),
-    Float(f64),
+    /// A boolean or a float: neither an `i64` nor a string here.
+    Other,
     /// A JSON string, a form field, a query parameter or a header.
     Text(Cow<'a, str>),
     /// A JSON array or object.
@@ -591,8 +591,8 @@ impl<'de> Visitor<'de> for FoundSeed {
     fn visit_unit<E: de::Error>(self) -> Result<Found<'de>, E> {
         Ok(Found::Null)
     }
-    fn visit_bool<E: de::Error>(self, flag: bool) -> Result<Found<'de>, E> {
-        Ok(Found::Bool(flag))
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Found<'de>, E> {
+        Ok(Found::Other)
     }
     fn visit_i64<E: de::Error>(self, number: i64) -> Result<Found<'de>, E> {
         Ok(Found::Int(number))
@@ -600,8 +600,8 @@ impl<'de> Visitor<'de> for FoundSeed {
     fn visit_u64<E: de::Error>(self, number: u64) -> Result<Found<'de>, E> {
         Ok(Found::UInt(number))
     }
-    fn visit_f64<E: de::Error>(self, number: f64) -> Result<Found<'de>, E> {
-        Ok(Found::Float(number))
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Found<'de>, E> {
+        Ok(Found::Other)
     }
     fn visit_borrowed_str<E: de::Error>(self, text: &'de str) -> Result<Found<'de>, E> {
         Ok(Found::Text(Cow::Borrowed(text)))
