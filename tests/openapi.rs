@@ -953,7 +953,14 @@ async fn the_ui_the_meta_and_the_document_are_served() {
         "application/json; charset=utf-8"
     );
     assert_eq!(served.json::<Value>().await.unwrap(), document);
-    let meta: Value = get("/apiview/swagger-ui-meta.json")
+    // django-apiview's name for the document, which existing tooling fetches.
+    let served = get("/apiview/swagger-ui-meta.json").await.unwrap();
+    assert_eq!(
+        served.headers()["content-type"],
+        "application/json; charset=utf-8"
+    );
+    assert_eq!(served.json::<Value>().await.unwrap(), document);
+    let meta: Value = get("/apiview/swagger-ui-config.json")
         .await
         .unwrap()
         .json()
@@ -965,7 +972,9 @@ async fn the_ui_the_meta_and_the_document_are_served() {
     let page = get("/apiview/swagger-ui.html").await.unwrap();
     assert_eq!(page.headers()["content-type"], "text/html; charset=utf-8");
     let page = page.text().await.unwrap();
-    assert!(page.contains("<title>apiview</title>") && page.contains("configUrl: \"swagger-ui-meta.json\""));
+    assert!(
+        page.contains("<title>apiview</title>") && page.contains("configUrl: \"swagger-ui-config.json\"")
+    );
     for asset in ["swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png"] {
         assert!(page.contains(asset), "{asset}");
         let answer = get(&format!("/apiview/{asset}")).await.unwrap();

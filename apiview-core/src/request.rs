@@ -754,10 +754,10 @@ fn pieces(query: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
 ///
 /// A body is charged once it has arrived, not while it arrives: a client sending
 /// slowly holds no share (`limits.body_timeout_ms` bounds it, `body_limit` its size).
-/// A body is admitted for the most it could become, waiting for that holding nothing,
-/// so that no two requests can wait on each other; once counted, its share shrinks
-/// to what it holds. A tree is reckoned at two `Value`s per JSON value: the tree, and
-/// the parameter deserialized from it.
+/// A JSON body is counted first, which builds nothing, and charged for itself and the
+/// trees it can become, reckoned at two `Value`s per JSON value (the tree, and the
+/// parameter deserialized from it); a form for twice its size. A request waits for its
+/// share holding none, so that no two requests can wait on each other.
 #[derive(Debug)]
 pub(crate) struct BodyBudget {
     bytes: Arc<tokio::sync::Semaphore>,
@@ -779,13 +779,6 @@ impl BodyBudget {
         }
     }
 
-    /// The most a body of `length` bytes can weigh: itself, and a tree of as many
-    /// values as it may hold.
-    fn worst(length: usize, limits: BodyLimits) -> usize {
-        let values = length.min(limits.json.max_values);
-        length.saturating_add(values.saturating_mul(VALUE_WEIGHT))
-    }
-
     /// Waits for `bytes` of the budget (all of it at most).
     async fn take(&self, bytes: usize) -> BodyCharge {
         let share = bytes.clamp(1, self.capacity) as u32;
@@ -795,19 +788,11 @@ impl BodyBudget {
             .await
             .unwrap_or_else(|_| unreachable!("the budget's semaphore is never closed"))
     }
-
-    /// Gives back what `charge` holds beyond `bytes`.
-    fn shrink(charge: &mut BodyCharge, bytes: usize) {
-        let keep = bytes.max(1);
-        if charge.num_permits() > keep {
-            drop(charge.split(charge.num_permits() - keep));
-        }
-    }
 }
 
 /// Bodies larger than this are parsed on the blocking pool, so that a burst of large
 /// bodies does not hold the async workers other requests need.
-const PARSE_OFF_WORKERS: usize = 64 * 1024;
+const PARSE_OFF_WORKERS: usize = 256 * 1024;
 
 /// Reads a request's body within `limits.body_timeout_ms`, then parses it charged to
 /// the budget.
@@ -818,7 +803,7 @@ pub(crate) async fn read_and_parse(
     timeout: std::time::Duration,
     limits: BodyLimits,
     budget: &BodyBudget,
-) -> Result<(Body, BodyCharge), BizError> {
+) -> Result<(Body, Option<BodyCharge>), BizError> {
     let declared = declared_length(request);
     if let Some(length) = declared {
         if length > limit {
@@ -837,10 +822,8 @@ pub(crate) async fn read_and_parse(
             }
         },
     };
-    // Admitted for the most it could become, then shrunk to what it holds.
-    let mut charge = budget.take(BodyBudget::worst(bytes.len(), limits)).await;
     let kind = BodyKind::of(request.content_type(), limits);
-    let body = match kind {
+    let (body, charge) = match kind {
         BodyKind::Json { declared } => {
             // Counted first, building nothing, so that the trees this body can become
             // are charged before they exist.
@@ -851,39 +834,36 @@ pub(crate) async fn read_and_parse(
             .await?;
             let values = match counted {
                 Ok(values) => values,
-                Err(json::Refusal::Invalid(_)) if !declared => return Ok((Body::None, charge)),
+                Err(json::Refusal::Invalid(_)) if !declared => return Ok((Body::None, None)),
                 Err(refusal) => return Err(refused(refusal, &bytes)),
             };
-            BodyBudget::shrink(
-                &mut charge,
-                bytes.len().saturating_add(values.saturating_mul(VALUE_WEIGHT)),
-            );
+            let weight = bytes.len().saturating_add(values.saturating_mul(VALUE_WEIGHT));
+            let charge = budget.take(weight).await;
             let parsed = off_workers_if_large(&bytes, {
                 let bytes = bytes.clone();
                 move || json::parse_counted(bytes)
             })
             .await?;
-            return parsed
-                .map(|body| (body, charge))
-                .map_err(|refusal| refused(refusal, &bytes));
+            (parsed.map_err(|refusal| refused(refusal, &bytes))?, charge)
         }
         BodyKind::Form => {
             // The pairs are decoded copies of the body.
-            BodyBudget::shrink(&mut charge, 2 * bytes.len());
-            parse_form(&bytes, limits.max_form_fields).map(Body::Form)?
+            let charge = budget.take(2 * bytes.len()).await;
+            (
+                parse_form(&bytes, limits.max_form_fields).map(Body::Form)?,
+                charge,
+            )
         }
-        // Boxed: its future is large, and would otherwise enlarge every request's.
         BodyKind::Multipart => {
-            Box::pin(parse_multipart(
-                request.content_type().unwrap_or_default(),
-                bytes,
-                limits.max_form_fields,
-            ))
-            .await?
+            let charge = budget.take(2 * bytes.len()).await;
+            let content_type = request.content_type().unwrap_or_default();
+            // Boxed: its future is large, and would otherwise enlarge every request's.
+            let parsed = Box::pin(parse_multipart(content_type, bytes, limits.max_form_fields)).await?;
+            (parsed, charge)
         }
-        BodyKind::Ignored => Body::None,
+        BodyKind::Ignored => return Ok((Body::None, None)),
     };
-    Ok((body, charge))
+    Ok((body, Some(charge)))
 }
 
 /// Runs `work` on the blocking pool when `bytes` is large.

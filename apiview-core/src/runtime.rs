@@ -201,7 +201,7 @@ impl<H: Handler> Bound<H> {
                 &runtime.body_budget,
             );
             match read.await {
-                Ok((body, charge)) => (body, Some(charge)),
+                Ok(read) => read,
                 Err(err) => return self.pack_early(req, request_id, Body::None, Outcome::Error(err)),
             }
         };

@@ -56,9 +56,9 @@ pub use schemars;
 /// (in `apiview::prelude`).
 pub trait SwaggerExt: Sized {
     /// Serves the document and the Swagger UI under `settings.swagger.mount`
-    /// (default `/apiview/`): `openapi.json` (the document), `swagger-ui-meta.json`
-    /// (the UI's configuration) and `swagger-ui.html` (the UI, its files served from
-    /// the binary). The document is built once, when the App becomes an endpoint,
+    /// (default `/apiview/`): `openapi.json` and `swagger-ui-meta.json` (the document,
+    /// under django-apiview's name too), `swagger-ui-config.json` (the UI's
+    /// configuration) and `swagger-ui.html` (the UI, its files served from the binary). The document is built once, when the App becomes an endpoint,
     /// from every endpoint and model registered by then, whatever the call order.
     ///
     /// ```

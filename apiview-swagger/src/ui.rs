@@ -1,4 +1,6 @@
-//! The routes under `swagger.mount`: `openapi.json`, `swagger-ui-meta.json` and
+//! The routes under `swagger.mount`: the document as `openapi.json` and as
+//! `swagger-ui-meta.json` (the name django-apiview serves it under, which existing
+//! tooling fetches), `swagger-ui-config.json` (the UI's own configuration) and
 //! `swagger-ui.html` with the Swagger UI files it loads, all served from the binary.
 
 use std::borrow::Cow;
@@ -93,8 +95,9 @@ impl Endpoint for Files {
                 .body(body.clone())
         };
         Ok(match file {
-            "openapi.json" => answer(JSON, &self.document),
-            "swagger-ui-meta.json" => answer(JSON, &self.meta),
+            // django-apiview's name for the document (DESIGN §6).
+            "openapi.json" | "swagger-ui-meta.json" => answer(JSON, &self.document),
+            "swagger-ui-config.json" => answer(JSON, &self.meta),
             "swagger-ui.html" => answer("text/html; charset=utf-8", &self.page),
             "" => Response::builder()
                 .status(StatusCode::FOUND)
@@ -132,7 +135,7 @@ fn not_found() -> Response {
     Response::builder().status(StatusCode::NOT_FOUND).finish()
 }
 
-/// The page: Swagger UI, configured by `swagger-ui-meta.json`.
+/// The page: Swagger UI, configured by `swagger-ui-config.json`.
 fn page(title: &str) -> String {
     let title = title
         .replace('&', "&amp;")
@@ -154,7 +157,7 @@ fn page(title: &str) -> String {
   <script src="swagger-ui-bundle.js"></script>
   <script>
     window.ui = SwaggerUIBundle({{
-      configUrl: "swagger-ui-meta.json",
+      configUrl: "swagger-ui-config.json",
       dom_id: "#swagger-ui",
       presets: [SwaggerUIBundle.presets.apis],
       plugins: [SwaggerUIBundle.plugins.DownloadUrl],
