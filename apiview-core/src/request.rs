@@ -824,6 +824,15 @@ pub(crate) async fn read_and_parse(
     };
     let kind = BodyKind::of(request.content_type(), limits);
     let (body, charge) = match kind {
+        BodyKind::Json { declared } if json::is_small(bytes.len(), limits.json) => {
+            // At most one value per byte: charged for the most it can become.
+            let charge = budget.take(bytes.len().saturating_mul(1 + VALUE_WEIGHT)).await;
+            match json::parse_small(bytes.clone()) {
+                Ok(body) => (body, charge),
+                Err(json::Refusal::Invalid(_)) if !declared => return Ok((Body::None, None)),
+                Err(refusal) => return Err(refused(refusal, &bytes)),
+            }
+        }
         BodyKind::Json { declared } => {
             // Counted first, building nothing, so that the trees this body can become
             // are charged before they exist.

@@ -44,8 +44,8 @@ pub(crate) enum Refusal {
 enum Field {
     /// A string without escapes: the range of its text (quotes excluded) in the body.
     Str(usize, usize),
-    /// A string with escapes, unescaped.
-    Escaped(Value),
+    /// A string with escapes, unescaped; in a small body, any value but a string.
+    Built(Value),
     /// Any other value: its range in the body, and the value once something read it.
     Raw(usize, usize, OnceLock<Value>),
 }
@@ -67,9 +67,30 @@ fn parse(text: Bytes, limits: JsonLimits) -> Result<Body, Refusal> {
     parse_counted(text)
 }
 
+/// Whether a body of `len` bytes is too small to break `limits` (a value or a level of
+/// nesting takes a byte at least): such a body needs no count.
+pub(crate) fn is_small(len: usize, limits: JsonLimits) -> bool {
+    len <= SMALL.min(limits.max_values).min(limits.max_depth)
+}
+
+/// The size up to which a body is parsed without a count, each field value built as
+/// it is read: for most requests, a pass over the body less.
+const SMALL: usize = 1024;
+
 /// Parses a JSON body that [`count`] accepted: an object as a [`JsonObject`], any
 /// other value as a tree.
 pub(crate) fn parse_counted(text: Bytes) -> Result<Body, Refusal> {
+    parse_fields(text, false)
+}
+
+/// Parses a body [`is_small`] says needs no count: as [`parse_counted`] does, but each
+/// field value that is not a plain string is built as it is read, which refuses what
+/// the count would have.
+pub(crate) fn parse_small(text: Bytes) -> Result<Body, Refusal> {
+    parse_fields(text, true)
+}
+
+fn parse_fields(text: Bytes, build: bool) -> Result<Body, Refusal> {
     if text.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
         return serde_json::from_slice(&text)
             .map(Body::Json)
@@ -77,7 +98,7 @@ pub(crate) fn parse_counted(text: Bytes) -> Result<Body, Refusal> {
     }
     let mut parser = serde_json::Deserializer::from_slice(&text);
     let fields = parser
-        .deserialize_map(Fields { base: &text })
+        .deserialize_map(Fields { base: &text, build })
         .and_then(|fields| parser.end().map(|()| fields))
         .map_err(Refusal::Invalid)?;
     Ok(Body::Object(JsonObject { text, fields }))
@@ -93,7 +114,7 @@ impl JsonObject {
             .find(|(key, _)| key.bytes(&self.text) == name.as_bytes())?;
         Some(match field {
             Field::Str(start, end) => RawValue::JsonStr(self.str_at(*start, *end)),
-            Field::Escaped(value) => RawValue::Json(value),
+            Field::Built(value) => RawValue::Json(value),
             Field::Raw(start, end, built) => RawValue::Json(built.get_or_init(|| self.build(*start, *end))),
         })
     }
@@ -104,7 +125,7 @@ impl JsonObject {
         for (key, field) in &self.fields {
             let value = match field {
                 Field::Str(start, end) => Value::String(self.str_at(*start, *end).to_owned()),
-                Field::Escaped(value) => value.clone(),
+                Field::Built(value) => value.clone(),
                 Field::Raw(start, end, built) => match built.get() {
                     Some(value) => value.clone(),
                     None => self.build(*start, *end),
@@ -247,6 +268,8 @@ fn range_in(base: &[u8], text: &str) -> Option<(usize, usize)> {
 /// Visits the top-level object, recording each field.
 struct Fields<'b> {
     base: &'b [u8],
+    /// Build every value that is not a plain string at once.
+    build: bool,
 }
 
 impl<'de> Visitor<'de> for Fields<'_> {
@@ -259,7 +282,11 @@ impl<'de> Visitor<'de> for Fields<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut fields = Vec::new();
         while let Some(key) = map.next_key_seed(Name { base: self.base })? {
-            fields.push((key, map.next_value_seed(FieldValue { base: self.base })?));
+            let value = FieldValue {
+                base: self.base,
+                build: self.build,
+            };
+            fields.push((key, map.next_value_seed(value)?));
         }
         Ok(fields)
     }
@@ -302,10 +329,12 @@ impl<'de> Visitor<'de> for Name<'_> {
     }
 }
 
-/// Reads a field's value as its text in the body: checked by the parser, not built.
+/// Reads a field's value as its text in the body: checked by the parser, not built
+/// (unless `build`).
 #[derive(Clone, Copy)]
 struct FieldValue<'b> {
     base: &'b [u8],
+    build: bool,
 }
 
 impl<'de> DeserializeSeed<'de> for FieldValue<'_> {
@@ -322,7 +351,12 @@ impl<'de> DeserializeSeed<'de> for FieldValue<'_> {
                 return Ok(Field::Str(start + 1, end - 1));
             }
             return serde_json::from_str::<String>(text)
-                .map(|unescaped| Field::Escaped(Value::String(unescaped)))
+                .map(|unescaped| Field::Built(Value::String(unescaped)))
+                .map_err(de::Error::custom);
+        }
+        if self.build {
+            return serde_json::from_str(text)
+                .map(Field::Built)
                 .map_err(de::Error::custom);
         }
         Ok(Field::Raw(start, end, OnceLock::new()))
@@ -420,6 +454,18 @@ mod tests {
             "depths straddle the limit"
         );
         bodies.extend((124..=130).map(deep));
+        for body in bodies.iter().filter(|body| is_small(body.len(), LIMITS)) {
+            // A small body, built as read without a count, is read the same.
+            let expected = serde_json::from_str::<Value>(body).ok();
+            let read = parse_small(Bytes::from(body.clone()))
+                .ok()
+                .map(|read| match read {
+                    Body::Object(object) => Value::Object(object.to_map()),
+                    Body::Json(value) => value,
+                    other => panic!("{other:?}"),
+                });
+            assert_eq!(read, expected, "small body {body}");
+        }
         for body in bodies {
             let expected = serde_json::from_str::<Value>(&body).ok();
             let read = parse(Bytes::from(body.clone()), LIMITS)
