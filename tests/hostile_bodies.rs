@@ -111,19 +111,19 @@ fn shapes() -> Vec<Shape> {
             body: near_limit("[", "{}", ",", "]"),
         },
         Shape {
-            name: "123 000 short strings to the payload",
+            name: "111 000 short strings to the payload",
             path: "/body",
             content_type: json,
             body: near_limit("[", "\"abcdefghijklmn\"", ",", "]"),
         },
         Shape {
-            name: "95 000 strings to the payload (a tree built)",
+            name: "86 000 strings to the payload (a tree built)",
             path: "/body",
             content_type: json,
             body: near_limit("[", "\"abcdefghijklmnopqrs\"", ",", "]"),
         },
         Shape {
-            name: "{\"msg\":\"hi\",\"x\":[95 000 strings]} (x unread)",
+            name: "{\"msg\":\"hi\",\"x\":[86 000 strings]} (x unread)",
             path: "/echo",
             content_type: json,
             body: near_limit("{\"msg\":\"hi\",\"x\":[", "\"abcdefghijklmnopqrs\"", ",", "]}"),
