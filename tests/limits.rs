@@ -90,6 +90,18 @@ async fn read_until_closed(stream: &mut TcpStream, wait: Duration) -> (Vec<u8>, 
     }
 }
 
+/// Asserts that the server cut the connection `timeout` after `started`: not before
+/// it, and not much later.
+fn assert_cut_after(what: &str, closed: bool, started: Instant, timeout: Duration) {
+    let elapsed = started.elapsed();
+    assert!(closed, "{what}: still open after {elapsed:?}");
+    assert!(
+        elapsed >= timeout - Duration::from_millis(100),
+        "{what}: cut after {elapsed:?}, before {timeout:?}"
+    );
+    assert!(elapsed < timeout + SLACK, "{what}: cut after {elapsed:?}");
+}
+
 /// The JSON body of the one HTTP/1.1 answer in `bytes`.
 fn body_of(bytes: &[u8]) -> serde_json::Value {
     let end = bytes
@@ -297,16 +309,7 @@ async fn an_idle_kept_alive_connection_is_closed_and_a_timely_one_is_not() {
     // Then silent: closed after the idle timeout.
     let started = Instant::now();
     let (_, closed) = read_until_closed(&mut stream, IDLE + SLACK).await;
-    assert!(
-        closed,
-        "an idle connection still open after {:?}",
-        started.elapsed()
-    );
-    assert!(
-        started.elapsed() >= IDLE - Duration::from_millis(100),
-        "{:?}",
-        started.elapsed()
-    );
+    assert_cut_after("an idle connection", closed, started, IDLE);
 }
 
 // ---- max_connections ---------------------------------------------------------------------------
@@ -451,17 +454,7 @@ async fn a_trickled_http2_headers_frame_is_cut_after_head_timeout() {
             break;
         }
     }
-    assert!(
-        closed,
-        "a trickled HEADERS frame was still open after {:?}",
-        started.elapsed()
-    );
-    assert!(
-        started.elapsed() >= HEAD - Duration::from_millis(100),
-        "{:?}",
-        started.elapsed()
-    );
-    assert!(started.elapsed() < HEAD + SLACK, "{:?}", started.elapsed());
+    assert_cut_after("a trickled HEADERS frame", closed, started, HEAD);
 }
 
 #[tokio::test]
@@ -470,16 +463,7 @@ async fn a_silent_http2_connection_is_closed_after_idle_timeout() {
     let mut stream = request(server.addr, PREFACE).await;
     let started = Instant::now();
     let (_, closed) = frames_until(&mut stream, IDLE + SLACK).await;
-    assert!(
-        closed,
-        "a preface-only connection still open after {:?}",
-        started.elapsed()
-    );
-    assert!(
-        started.elapsed() >= IDLE - Duration::from_millis(100),
-        "{:?}",
-        started.elapsed()
-    );
+    assert_cut_after("a preface-only connection", closed, started, IDLE);
 }
 
 #[tokio::test]

@@ -244,16 +244,22 @@ impl<H: Handler> Bound<H> {
     fn guard(&self, request: &ApiRequest) -> Result<(), BizError> {
         let call = Call::new(request.clone(), self.runtime.clone(), self.cache.clone());
         let guarded = || panics::quietly(|| self.handler.guard(&call));
-        std::panic::catch_unwind(AssertUnwindSafe(guarded)).unwrap_or_else(|panic| {
-            tracing::error!(
-                request_id = request.request_id(),
-                endpoint = self.handler.meta().name,
-                panic = panic_message(&*panic),
-                location = panics::last_location().as_deref().unwrap_or("unknown"),
-                "endpoint guard panicked; answered SysError"
-            );
-            Err(BizError::sys_error())
-        })
+        std::panic::catch_unwind(AssertUnwindSafe(guarded))
+            .unwrap_or_else(|panic| Err(self.caught(request, "guard", &*panic)))
+    }
+
+    /// Logs a panic caught in the endpoint's `phase`, once, with its message and
+    /// location: the `SysError` its client gets says nothing of it.
+    fn caught(&self, request: &ApiRequest, phase: &str, panic: &(dyn std::any::Any + Send)) -> BizError {
+        tracing::error!(
+            request_id = request.request_id(),
+            endpoint = self.handler.meta().name,
+            phase,
+            panic = panic_message(panic),
+            location = panics::last_location().as_deref().unwrap_or("unknown"),
+            "endpoint panicked; answered SysError"
+        );
+        BizError::sys_error()
     }
 
     /// Runs the endpoint's phases (its guard first, unless `guarded`) and packs what
@@ -274,16 +280,7 @@ impl<H: Handler> Bound<H> {
             .await
         {
             Ok(outcome) => outcome,
-            Err(panic) => {
-                tracing::error!(
-                    request_id = request.request_id(),
-                    endpoint = self.handler.meta().name,
-                    panic = panic_message(&*panic),
-                    location = panics::last_location().as_deref().unwrap_or("unknown"),
-                    "endpoint panicked; answered SysError"
-                );
-                Outcome::Error(BizError::sys_error())
-            }
+            Err(panic) => Outcome::Error(self.caught(&request, "run", &*panic)),
         };
         self.pack(&request, outcome)
     }
