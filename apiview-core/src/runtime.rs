@@ -243,7 +243,11 @@ impl<H: Handler> Bound<H> {
     /// the endpoint is.
     fn guard(&self, request: &ApiRequest) -> Result<(), BizError> {
         let call = Call::new(request.clone(), self.runtime.clone(), self.cache.clone());
-        let guarded = || panics::quietly(|| self.handler.guard(&call));
+        self.guard_call(&call, request)
+    }
+
+    fn guard_call(&self, call: &Call, request: &ApiRequest) -> Result<(), BizError> {
+        let guarded = || panics::quietly(|| self.handler.guard(call));
         std::panic::catch_unwind(AssertUnwindSafe(guarded))
             .unwrap_or_else(|panic| Err(self.caught(request, "guard", &*panic)))
     }
@@ -266,18 +270,18 @@ impl<H: Handler> Bound<H> {
     /// they give.
     async fn run(&self, request: ApiRequest, guarded: bool) -> Response {
         let call = Call::new(request.clone(), self.runtime.clone(), self.cache.clone());
-        let handler = &self.handler;
-        let phases = async move {
-            if !guarded {
-                if let Err(err) = handler.guard(&call) {
-                    return Outcome::Error(err);
-                }
+        // The guard is synchronous: run before the handler's future exists, so that
+        // no future wraps the handler's (each layer copies it).
+        if !guarded {
+            if let Err(err) = self.guard_call(&call, &request) {
+                return self.pack(&request, Outcome::Error(err));
             }
-            handler.run(call).await
-        };
-        let outcome = match AssertUnwindSafe(panics::Quiet { inner: phases })
-            .catch_unwind()
-            .await
+        }
+        let outcome = match AssertUnwindSafe(panics::Quiet {
+            inner: self.handler.run(call),
+        })
+        .catch_unwind()
+        .await
         {
             Ok(outcome) => outcome,
             Err(panic) => Outcome::Error(self.caught(&request, "run", &*panic)),
