@@ -2352,6 +2352,26 @@ fn percent(text: &str) -> String {
 /// AES-GCM's associated data binds the method and the path: a body made for one
 /// endpoint or method does not decrypt on another. Field order and a form body make
 /// no difference.
+/// A captured request replayed is refused before any private-key work: sent again to
+/// a path where it would not even decrypt (its associated data binds /counted_safe),
+/// the answer is the duplicate, not the decryption failure, so nothing was decrypted.
+#[tokio::test]
+async fn a_replayed_blob_is_refused_before_any_decryption() {
+    let files = KeyFiles::new();
+    let server = standard_server(&files).await;
+    let run = "replayed-blob";
+    let captured = alice_body("POST", "/counted_safe", &json!({"run": run, "msg": "once"}));
+    let answer = alice_posts(&server, "/counted_safe?clientId=alice", &captured).await;
+    assert_eq!(answer, ok(json!("once")));
+    for path in ["/counted_safe?clientId=alice", "/safe_echo?clientId=alice"] {
+        for _ in 0..3 {
+            let answer = alice_posts(&server, path, &captured).await;
+            assert_eq!(answer, err(REQID_DUPLICATE, "Reqid duplicate error."), "{path}");
+        }
+    }
+    assert_eq!(calls(run), 1);
+}
+
 #[tokio::test]
 async fn a_signed_request_is_bound_to_its_method_and_path() {
     let files = KeyFiles::new();

@@ -10,6 +10,7 @@
 //! failed, and the answer is not sent before a time floor (see `padded`). This is
 //! the mitigation of RUSTSEC-2023-0071 ("Marvin") described in SECURITY.md.
 
+use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -17,6 +18,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use rsa::RsaPrivateKey;
 use serde_json::{Map, Value};
+use sha2::Digest;
 
 use crate::cache::{push_key_part, Cache};
 use crate::cipher::{self, RsaPaddings};
@@ -270,6 +272,15 @@ pub(crate) async fn decode_signed(
         tracing::debug!(client, %err, "signed request: bad signature");
         BizError::bad_parameter_for(SIGNATURE, reasons::BAD_SIGNATURE)
     })?;
+    // A replayed blob is refused here, before any private-key work: replaying one
+    // captured request must not buy the sender a decryption each time. (A client can
+    // make a new blob of the same plaintext; the nonce inside catches that.)
+    let digest = sha2::Sha256::digest(signature.as_bytes());
+    let mut blob = String::with_capacity(64);
+    for byte in digest {
+        let _ = write!(blob, "{byte:02x}");
+    }
+    remember(checks, "signed", &client, &blob).await?;
     let aad = cipher::request_aad(
         request.method().as_str(),
         request.poem_request().original_uri().path(),
@@ -301,7 +312,7 @@ pub(crate) async fn decode_signed(
         Some(Value::String(nonce)) if NONCE_CHARS.contains(&nonce.chars().count()) => nonce,
         Some(_) => return Err(BizError::bad_parameter_for(NONCE, reasons::BAD_NONCE)),
     };
-    remember_nonce(checks, &client, nonce).await?;
+    remember(checks, "nonce", &client, nonce).await?;
 
     rest.extend(fields);
     Ok(Some(Body::Json(Value::Object(rest))))
@@ -313,17 +324,18 @@ fn unix_now() -> i64 {
         .map_or(0, |since| i64::try_from(since.as_secs()).unwrap_or(i64::MAX))
 }
 
-/// Adds the nonce to the replay window: `ReqidDuplicateError` when it is there
-/// already. A backend that fails refuses the request (fail closed: a replay check
-/// that cannot be made is not skipped).
-async fn remember_nonce(checks: &SignedRequests, client: &str, nonce: &str) -> Result<(), BizError> {
+/// Adds `token` (of the kind `what`: a signed blob or a nonce) to the client's replay
+/// window: `ReqidDuplicateError` when it is there already. A backend that fails
+/// refuses the request (fail closed: a replay check that cannot be made is not
+/// skipped).
+async fn remember(checks: &SignedRequests, what: &str, client: &str, token: &str) -> Result<(), BizError> {
     // Escaped as cache keys are: neither value can forge another key or a glob.
     // Strings always make a key part; the error is only the signature's.
     let unkeyable = |_| BizError::sys_error();
-    let mut key = String::from("apiview:safe:nonce:");
+    let mut key = format!("apiview:safe:{what}:");
     push_key_part(&mut key, client).map_err(unkeyable)?;
     key.push(':');
-    push_key_part(&mut key, nonce).map_err(unkeyable)?;
+    push_key_part(&mut key, token).map_err(unkeyable)?;
     // A `ts` up to the window ahead stays acceptable for twice the window from now.
     let ttl = Duration::from_secs(checks.window_s.saturating_mul(2));
     match checks
@@ -334,7 +346,7 @@ async fn remember_nonce(checks: &SignedRequests, client: &str, nonce: &str) -> R
     {
         Ok(true) => Ok(()),
         Ok(false) => {
-            tracing::debug!(client, "signed request: nonce seen before");
+            tracing::debug!(client, what, "signed request: seen before");
             Err(BizError::reqid_duplicate_error())
         }
         Err(failure) => {
