@@ -30,6 +30,14 @@ fn size(_payload: serde_json::Value) -> usize {
     _payload.as_str().map_or(0, str::len)
 }
 
+/// Holds its body's share of the budget for a while.
+#[apiview]
+#[allow_post]
+async fn slow(_payload: serde_json::Value) -> usize {
+    tokio::time::sleep(3 * BODY).await;
+    _payload.as_array().map_or(0, Vec::len)
+}
+
 const HEAD: Duration = Duration::from_millis(1000);
 const BODY: Duration = Duration::from_millis(1500);
 const IDLE: Duration = Duration::from_millis(2500);
@@ -58,7 +66,8 @@ async fn serve(extra: &str) -> Served {
     let app = App::new(common::settings(&toml))
         .at("/ping", ping)
         .at("/echo", echo)
-        .at("/size", size);
+        .at("/size", size)
+        .at("/slow", slow);
     let addr = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -223,6 +232,45 @@ async fn a_body_of_exactly_body_limit_in_several_chunks_is_accepted() {
         1001050009,
         "TooLargeRequestError"
     );
+}
+
+// ---- bodies_in_flight_bytes: the wait for a share is timed too ------------------------------------
+
+#[tokio::test]
+async fn a_body_waiting_for_the_budget_is_refused_after_body_timeout() {
+    // A body of 601 JSON values is charged for two `Value`s each (about 87 kB with
+    // serde_json's ordered maps): two do not fit in 100 000 bytes.
+    let server = serve("bodies_in_flight_bytes = 100000").await;
+    let body = format!("[{}0]", "0,".repeat(599));
+    let head = |path: &str| {
+        format!(
+            "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+    };
+    let mut holder = request(server.addr, head("/slow").as_bytes()).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = Instant::now();
+    let mut waiter = request(server.addr, head("/size").as_bytes()).await;
+    let (answer, closed) = read_until_closed(&mut waiter, BODY + SLACK).await;
+    assert!(
+        closed,
+        "a body waiting for the budget was still held after {:?}",
+        started.elapsed()
+    );
+    assert!(
+        started.elapsed() < 3 * BODY,
+        "it waited for the holder: {:?}",
+        started.elapsed()
+    );
+    let answer = body_of(&answer);
+    assert_eq!(common::code_of(&answer), 1001060002, "{answer}");
+    assert!(
+        common::message_of(&answer).contains("body_timeout_ms"),
+        "{answer}"
+    );
+    let (answer, _) = read_until_closed(&mut holder, 3 * BODY + SLACK).await;
+    assert_eq!(body_of(&answer), common::ok(json!(600)), "the holder is served");
 }
 
 // ---- D2: heads, blank lines first --------------------------------------------------------------

@@ -1,6 +1,7 @@
 //! The request as endpoints see it: path params, body, form, query and headers, read
 //! body first and looked up by name with a fixed precedence.
 
+use std::future::Future;
 use std::sync::{Arc, OnceLock};
 
 use bytes::{Bytes, BytesMut};
@@ -680,15 +681,14 @@ fn needs_decoding(text: &str) -> bool {
 enum Piece {
     Range(usize, usize),
     Decoded(String),
-    /// Its percent-decoding is not UTF-8.
-    Undecodable,
 }
 
 impl Piece {
     fn of(query: &str, start: usize, end: usize) -> Piece {
         let text = &query[start..end];
         if needs_decoding(text) {
-            decode_form_text(text).map_or(Piece::Undecodable, Piece::Decoded)
+            // Undecodable text is kept as a mark that no parameter takes (see `gather`).
+            Piece::Decoded(decode_form_text(text).unwrap_or_else(|| UNDECODABLE.to_owned()))
         } else {
             Piece::Range(start, end)
         }
@@ -698,7 +698,6 @@ impl Piece {
         match self {
             Piece::Range(start, end) => &query[*start..*end],
             Piece::Decoded(text) => text,
-            Piece::Undecodable => UNDECODABLE,
         }
     }
 
@@ -706,13 +705,13 @@ impl Piece {
         match self {
             Piece::Range(start, end) => &source[*start..*end],
             Piece::Decoded(text) => text.as_bytes(),
-            Piece::Undecodable => UNDECODABLE.as_bytes(),
         }
     }
 }
 
-/// Stands for an undecodable piece among decoded texts: a lone surrogate, which no
-/// `&str` holds, cannot be spelled; U+FFFF, a noncharacter no client sends, can.
+/// Stands for query or form text whose percent-decoding is not UTF-8, among decoded
+/// texts: a lone surrogate, which no `&str` holds, cannot be spelled; U+FFFF, a
+/// noncharacter no client sends, can.
 const UNDECODABLE: &str = "\u{FFFF}";
 
 /// `application/x-www-form-urlencoded` pairs, as `form_urlencoded::parse` reads them:
@@ -795,7 +794,7 @@ impl BodyBudget {
 const PARSE_OFF_WORKERS: usize = 256 * 1024;
 
 /// Reads a request's body within `limits.body_timeout_ms`, then parses it charged to
-/// the budget.
+/// the budget, waiting for its share within `limits.body_timeout_ms` too.
 pub(crate) async fn read_and_parse(
     request: &poem::Request,
     body: poem::Body,
@@ -810,61 +809,24 @@ pub(crate) async fn read_and_parse(
             return Err(BizError::too_large_request(length, limit));
         }
     }
-    let mut collect = std::pin::pin!(collect_body(body, limit, declared));
-    // Most bodies are all there at the first poll: then no timer is made at all.
-    let bytes = match futures_util::poll!(collect.as_mut()) {
-        std::task::Poll::Ready(read) => read?,
-        std::task::Poll::Pending => match tokio::time::timeout(timeout, collect).await {
-            Ok(read) => read?,
-            Err(_elapsed) => {
-                tracing::debug!(?timeout, "the request body did not arrive in time");
-                return Err(BizError::bad_parameter_for("_payload", reasons::BODY_TIMEOUT));
-            }
+    let bytes = within(timeout, collect_body(body, limit, declared)).await??;
+    let charge = |bytes| within(timeout, budget.take(bytes));
+    let (body, charge) = match BodyKind::of(request.content_type(), limits) {
+        BodyKind::Json { declared } => match parse_json(bytes.clone(), limits.json, charge).await? {
+            Ok(parsed) => parsed,
+            Err(json::Refusal::Invalid(_)) if !declared => return Ok((Body::None, None)),
+            Err(refusal) => return Err(refused(refusal, &bytes)),
         },
-    };
-    let kind = BodyKind::of(request.content_type(), limits);
-    let (body, charge) = match kind {
-        BodyKind::Json { declared } if json::is_small(bytes.len(), limits.json) => {
-            // At most one value per byte: charged for the most it can become.
-            let charge = budget.take(bytes.len().saturating_mul(1 + VALUE_WEIGHT)).await;
-            match json::parse_small(bytes.clone()) {
-                Ok(body) => (body, charge),
-                Err(json::Refusal::Invalid(_)) if !declared => return Ok((Body::None, None)),
-                Err(refusal) => return Err(refused(refusal, &bytes)),
-            }
-        }
-        BodyKind::Json { declared } => {
-            // Counted first, building nothing, so that the trees this body can become
-            // are charged before they exist.
-            let counted = off_workers_if_large(&bytes, {
-                let bytes = bytes.clone();
-                move || json::count(&bytes, limits.json)
-            })
-            .await?;
-            let values = match counted {
-                Ok(values) => values,
-                Err(json::Refusal::Invalid(_)) if !declared => return Ok((Body::None, None)),
-                Err(refusal) => return Err(refused(refusal, &bytes)),
-            };
-            let weight = bytes.len().saturating_add(values.saturating_mul(VALUE_WEIGHT));
-            let charge = budget.take(weight).await;
-            let parsed = off_workers_if_large(&bytes, {
-                let bytes = bytes.clone();
-                move || json::parse_counted(bytes)
-            })
-            .await?;
-            (parsed.map_err(|refusal| refused(refusal, &bytes))?, charge)
-        }
         BodyKind::Form => {
             // The pairs are decoded copies of the body.
-            let charge = budget.take(2 * bytes.len()).await;
+            let charge = charge(2 * bytes.len()).await?;
             (
                 parse_form(&bytes, limits.max_form_fields).map(Body::Form)?,
                 charge,
             )
         }
         BodyKind::Multipart => {
-            let charge = budget.take(2 * bytes.len()).await;
+            let charge = charge(2 * bytes.len()).await?;
             let content_type = request.content_type().unwrap_or_default();
             // Boxed: its future is large, and would otherwise enlarge every request's.
             let parsed = Box::pin(parse_multipart(content_type, bytes, limits.max_form_fields)).await?;
@@ -875,12 +837,60 @@ pub(crate) async fn read_and_parse(
     Ok((body, Some(charge)))
 }
 
-/// Runs `work` on the blocking pool when `bytes` is large.
+/// Parses a JSON body with its share of the budget taken before any tree is built: a
+/// small body for the most it can become, a larger one for what counting (which
+/// builds nothing) finds. The outer error is the server's, the inner the body's.
+async fn parse_json<C, F>(
+    bytes: Bytes,
+    limits: json::JsonLimits,
+    charge: C,
+) -> Result<Result<(Body, BodyCharge), json::Refusal>, BizError>
+where
+    C: FnOnce(usize) -> F,
+    F: Future<Output = Result<BodyCharge, BizError>>,
+{
+    if json::is_small(bytes.len(), limits) {
+        // At most one value per byte.
+        let charge = charge(bytes.len().saturating_mul(1 + VALUE_WEIGHT)).await?;
+        return Ok(json::parse_small(bytes).map(|body| (body, charge)));
+    }
+    let values = match off_workers_if_large(bytes.len(), {
+        let bytes = bytes.clone();
+        move || json::count(&bytes, limits)
+    })
+    .await?
+    {
+        Ok(values) => values,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    let charge = charge(bytes.len().saturating_add(values.saturating_mul(VALUE_WEIGHT))).await?;
+    let parsed = off_workers_if_large(bytes.len(), move || json::parse_counted(bytes)).await?;
+    Ok(parsed.map(|body| (body, charge)))
+}
+
+/// `work` within `timeout` (a body's arrival, a wait for the budget): refused as a
+/// body that did not arrive in time. Most work is done at its first poll, and then no
+/// timer is made at all.
+async fn within<T>(timeout: std::time::Duration, work: impl Future<Output = T>) -> Result<T, BizError> {
+    let mut work = std::pin::pin!(work);
+    if let std::task::Poll::Ready(done) = futures_util::poll!(work.as_mut()) {
+        return Ok(done);
+    }
+    tokio::time::timeout(timeout, work).await.map_err(|_elapsed| {
+        tracing::debug!(
+            ?timeout,
+            "the request body did not arrive (or was not admitted) in time"
+        );
+        BizError::bad_parameter_for("_payload", reasons::BODY_TIMEOUT)
+    })
+}
+
+/// Runs `work` on the blocking pool when the body it reads (`len` bytes) is large.
 async fn off_workers_if_large<T: Send + 'static>(
-    bytes: &[u8],
+    len: usize,
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, BizError> {
-    if bytes.len() <= PARSE_OFF_WORKERS {
+    if len <= PARSE_OFF_WORKERS {
         return Ok(work());
     }
     tokio::task::spawn_blocking(work).await.map_err(|err| {

@@ -298,9 +298,6 @@ impl<H: Handler> Bound<H> {
     }
 
     fn pack(&self, request: &ApiRequest, outcome: Outcome) -> Response {
-        if let Outcome::Raw(response) = outcome {
-            return self.echo(response, request.request_id());
-        }
         let response = pack(&self.runtime, &*self.packer, request, outcome);
         self.echo(response, request.request_id())
     }
@@ -315,7 +312,8 @@ impl<H: Handler> Bound<H> {
 }
 
 /// Packs an outcome with `packer` into an answer: JSON, status 200 or (semantic mode)
-/// the error's status, and the business code in the extensions for the request log.
+/// the error's status, and the business code in the extensions for the request log;
+/// a `Raw` outcome as it is.
 fn pack(runtime: &Runtime, packer: &dyn Packer, request: &ApiRequest, outcome: Outcome) -> Response {
     let cx = PackContext::new(request, runtime.language());
     // Empty: the built-in packers reserve the answer's exact size, and a body whose

@@ -171,8 +171,9 @@ pub struct Limits {
     /// Values in one JSON body (objects, arrays and scalars); more is
     /// `BadParameter(_payload)`.
     pub max_json_values: u64,
-    /// Bytes of request bodies being read or parsed at once, all requests together,
-    /// the trees parsed from them included; beyond it a request waits its turn.
+    /// Bytes of request bodies being parsed or served at once (each charged once it has
+    /// arrived), all requests together, the trees parsed from them included; beyond it
+    /// a request waits its turn, for `body_timeout_ms` at most.
     pub bodies_in_flight_bytes: u64,
 }
 

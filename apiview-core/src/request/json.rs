@@ -134,8 +134,6 @@ impl JsonObject {
             let key = match key {
                 Piece::Range(start, end) => self.str_at(*start, *end).to_owned(),
                 Piece::Decoded(key) => key.clone(),
-                // A JSON name is always text.
-                Piece::Undecodable => String::new(),
             };
             map.insert(key, value);
         }
