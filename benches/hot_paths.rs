@@ -29,7 +29,7 @@ fn main() {
 
 mod coerce {
     use super::*;
-    use apiview::inject::coerce;
+    use apiview::__private::coerce;
 
     #[divan::bench]
     fn integer_from_text() -> i64 {

@@ -30,9 +30,9 @@
 #[cfg(feature = "client")]
 pub use apiview_core::client;
 pub use apiview_core::{
-    app, cache, cipher, endpoint, error, helpers, inject, listener, packer, request, settings, ApiRequest,
-    App, AppEndpoint, AppError, BizError, EndpointMeta, ErrorClass, ErrorCode, Handler, Language, Limits,
-    PackContext, Packer, Raw, RawValue, Result, Settings, SettingsError, UnpackContext, Words,
+    app, cache, cipher, error, listener, meta, packer, request, settings, ApiRequest, App, AppEndpoint,
+    AppError, BizError, EndpointMeta, ErrorClass, ErrorCode, Handler, Language, Limits, PackContext, Packer,
+    Raw, RawValue, Result, Settings, SettingsError, UnpackContext, Words,
 };
 
 /// The OpenAPI document and the Swagger UI (`App::swagger()`, `App::openapi()`,
@@ -67,49 +67,7 @@ pub mod prelude {
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
 
+/// What the code `#[apiview]` generates names (`::apiview::__private::…`). Not public
+/// API.
 #[doc(hidden)]
-pub mod __private {
-    pub use apiview_core::endpoint::{
-        Call, CheckMeta, DocParameter, DocResponse, DocSpec, EndpointMeta, Handler, HttpMethod, Outcome,
-        ParamMeta,
-    };
-    pub use apiview_core::helpers::auth::{check_aclkey, AclKeyList, AclKeys};
-    pub use apiview_core::helpers::validators;
-
-    /// What `#[cache]` generates calls to.
-    pub mod cache {
-        pub use apiview_core::cache::{
-            fill_key, key_part, lookup, store, store_batch, CacheSpec, KeyPartError,
-        };
-    }
-    pub use apiview_core::decrypt::rsa_decrypt_field;
-    pub use apiview_core::inject::coerce;
-    pub use apiview_core::request::{ApiRequest, RawValue, Source};
-    pub use apiview_core::runtime::serve_standalone;
-    pub use apiview_core::{run_blocking, BizError, Raw};
-    pub use poem;
-    pub use serde_json;
-
-    use poem::IntoResponse;
-
-    /// A `Raw` answer.
-    pub fn raw_outcome<R: IntoResponse>(raw: Raw<R>) -> Outcome {
-        Outcome::Raw(raw.0.into_response())
-    }
-
-    /// A panic on the blocking pool: logged with the request id, answered SysError.
-    pub fn blocking_panicked(call: &Call, panic: &str) -> BizError {
-        tracing::error!(
-            request_id = call.request.request_id(),
-            panic,
-            "endpoint panicked; answered SysError"
-        );
-        BizError::sys_error()
-    }
-
-    /// An `#[extract]` parameter that poem's `FromRequest` refused.
-    pub fn extract_failed(name: &str, err: poem::Error) -> BizError {
-        tracing::debug!(parameter = name, %err, "#[extract] failed");
-        BizError::bad_parameter_because(name, err)
-    }
-}
+pub use apiview_core::__private;

@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
+use apiview::__private::coerce;
 use apiview::cipher::generate_private_key;
-use apiview::inject::coerce;
 use apiview::packer::{
     DeetrPacker, DmrsPacker, PackContext, Packer, SafePacker, SimplePacker, UnpackContext,
 };

@@ -20,11 +20,12 @@ use rsa::RsaPrivateKey;
 
 use crate::cache::{Cache, CacheFailure, Caches};
 use crate::cipher::{read_private_key, read_public_key};
-use crate::decrypt::{Decode, SignedRequests};
-use crate::endpoint::{EndpointMeta, Handler};
+use crate::meta::EndpointMeta;
 use crate::packer::{ClientKeyStore, KeyReuse, SafePacker};
 use crate::packer::{Packer, Packers};
-use crate::runtime::{is_sane_id, new_request_id, Bound, BusinessCode, NoRoute, Runtime, REQUEST_ID};
+use crate::serve::decrypt::{Decode, SignedRequests};
+use crate::serve::request_id::{is_sane_id, new_request_id, REQUEST_ID};
+use crate::serve::{Bound, BusinessCode, Handler, NoRoute, Runtime};
 use crate::settings::{Settings, SettingsError};
 
 type MakeEndpoint = Box<dyn FnOnce(Route, String, Arc<Runtime>, Arc<dyn Packer>, Decode) -> Route + Send>;
@@ -396,7 +397,7 @@ impl App {
     /// assert!(err.to_string().contains("fancy"));
     /// ```
     pub fn try_into_endpoint(mut self) -> Result<AppEndpoint, AppError> {
-        crate::runtime::panics::install_hook();
+        crate::serve::panics::install_hook();
         let keys = Keys::load(&self.settings, &self.entries)?;
         let client_keys = self.client_keys.take().or_else(|| keys.client_keys.clone());
         if let Some(store) = client_keys.clone() {

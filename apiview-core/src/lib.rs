@@ -1,46 +1,41 @@
 //! The runtime of [apiview](https://docs.rs/apiview): request data and injection,
 //! errors, packers, helpers, settings and the App. Users depend on the `apiview`
 //! facade, which re-exports what is public here.
+//!
+//! The modules are layers: each imports only from the layers below it (see the
+//! README's "Architecture" section; `cargo test --test layers` checks it).
 
 #![warn(missing_docs)]
 
-pub mod app;
-pub mod cache;
-pub mod cipher;
-#[cfg(feature = "client")]
-pub mod client;
-#[doc(hidden)]
-pub mod decrypt;
-pub mod endpoint;
+pub mod meta;
+
 pub mod error;
-pub mod helpers;
-pub mod inject;
-pub mod listener;
-pub mod packer;
-pub mod request;
-pub mod runtime;
 pub mod settings;
 
-pub use app::{App, AppEndpoint, AppError};
-pub use endpoint::{
-    Call, CheckMeta, DocParameter, DocResponse, DocSpec, EndpointMeta, Handler, HttpMethod, Outcome,
-    ParamMeta, Raw,
-};
-pub use error::{BizError, ErrorClass, ErrorCode, Language, Result, Words};
-pub use packer::{PackContext, Packer, UnpackContext};
-pub use request::{ApiRequest, RawValue, Source};
-pub use settings::{HttpStatusMode, Limits, Settings, SettingsError};
+pub mod cipher;
+pub mod listener;
 
-/// Runs a blocking endpoint body on tokio's blocking pool; a panic there is
-/// returned as the panic's message.
+pub mod cache;
+pub(crate) mod coerce;
+pub mod request;
+
+pub(crate) mod guard;
+pub mod packer;
+
+pub(crate) mod serve;
+
+pub mod app;
+#[cfg(feature = "client")]
+pub mod client;
+
 #[doc(hidden)]
-pub async fn run_blocking<R: Send + 'static>(
-    body: impl FnOnce() -> R + Send + 'static,
-) -> std::result::Result<R, String> {
-    tokio::task::spawn_blocking(move || runtime::panics::quietly(body))
-        .await
-        .map_err(|err| match err.try_into_panic() {
-            Ok(panic) => runtime::panic_message(&*panic).to_owned(),
-            Err(err) => err.to_string(),
-        })
-}
+#[path = "private.rs"]
+pub mod __private;
+
+pub use app::{App, AppEndpoint, AppError};
+pub use error::{BizError, ErrorClass, ErrorCode, Language, Result, Words};
+pub use meta::{CheckMeta, DocParameter, DocResponse, DocSpec, EndpointMeta, HttpMethod, ParamMeta, Source};
+pub use packer::{PackContext, Packer, UnpackContext};
+pub use request::{ApiRequest, RawValue};
+pub use serve::{Handler, Raw};
+pub use settings::{HttpStatusMode, Limits, Settings, SettingsError};

@@ -4,8 +4,8 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use apiview_core::endpoint::EndpointMeta;
 use apiview_core::packer::{Packer, Packers, SafePacker};
+use apiview_core::EndpointMeta;
 use apiview_core::Settings;
 use serde_json::{json, Map, Value};
 

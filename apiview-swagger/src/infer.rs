@@ -1,8 +1,8 @@
 //! What the code says about the request fields: their JSON schemas from the Rust
 //! types, constraints and `required` from the validators.
 
-use apiview_core::endpoint::{CheckMeta, EndpointMeta};
-use apiview_core::request::Source;
+use apiview_core::Source;
+use apiview_core::{CheckMeta, EndpointMeta};
 use serde_json::{json, Map, Value};
 
 use crate::schema::{is_any, model_ref};

@@ -1,7 +1,7 @@
 //! One operation: the endpoint for one method, its parameters and request body
 //! from the `@parameter` blocks and, for what they leave out, from the code.
 
-use apiview_core::endpoint::EndpointMeta;
+use apiview_core::EndpointMeta;
 use apiview_core::Settings;
 use serde_json::{json, Map, Value};
 

@@ -4,10 +4,10 @@
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
-use apiview_core::endpoint::{CheckMeta, EndpointMeta};
 use apiview_core::packer::{PackContext, Packer, SimplePacker};
 use apiview_core::settings::HttpStatusMode;
 use apiview_core::{BizError, ErrorClass, Settings};
+use apiview_core::{CheckMeta, EndpointMeta};
 use poem::http::StatusCode;
 use serde_json::{json, Map, Value};
 

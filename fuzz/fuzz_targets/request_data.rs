@@ -18,7 +18,7 @@
 
 use std::sync::OnceLock;
 
-use apiview::inject::coerce;
+use apiview::__private::coerce;
 use apiview::prelude::*;
 use apiview::request::Source;
 use apiview::RawValue;

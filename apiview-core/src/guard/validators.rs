@@ -3,13 +3,14 @@
 use std::fmt::{self, Debug};
 
 use crate::error::{codes, BizError, ErrorClass};
-use crate::request::{ApiRequest, RawValue, Source};
+use crate::meta::Source;
+use crate::request::{ApiRequest, RawValue};
 
 /// `#[requires(a, b)]`: each source must be present (not absent, not `null`).
 ///
 /// ```
 /// use apiview::prelude::*;
-/// use apiview::helpers::validators::requires;
+/// use apiview::__private::validators::requires;
 /// use apiview::request::Source;
 ///
 /// // What #[requires("token")] runs; see tests/helpers.rs for it over HTTP.
@@ -33,7 +34,7 @@ pub fn requires(request: &ApiRequest, fields: &[(&str, Source)]) -> Result<(), B
 /// it then coerces, so that the request is searched once per name.
 ///
 /// ```
-/// use apiview::helpers::validators::require;
+/// use apiview::__private::validators::require;
 /// use apiview::RawValue;
 ///
 /// assert!(require("a", &Some(RawValue::Text("1"))).is_ok());
@@ -51,7 +52,7 @@ pub fn require(name: &str, value: &Option<RawValue<'_>>) -> Result<(), BizError>
 ///
 /// ```
 /// use apiview::prelude::*;
-/// use apiview::helpers::validators::requires_any;
+/// use apiview::__private::validators::requires_any;
 /// use apiview::request::Source;
 ///
 /// #[apiview]
@@ -76,7 +77,7 @@ pub fn requires_any(request: &ApiRequest, fields: &[(&str, Source)]) -> Result<(
 /// `#[choices(op, [..])]`: `value` must equal one of `allowed`.
 ///
 /// ```
-/// use apiview::helpers::validators::choices;
+/// use apiview::__private::validators::choices;
 ///
 /// assert!(choices("op", &"add".to_string(), ["add", "sub"]).is_ok());
 /// assert_eq!(choices("op", &3, [1, 2]).unwrap_err().message(), "Bad parameter: op. Value 3 is not one of [1, 2].");
@@ -95,20 +96,10 @@ where
     }
 }
 
-/// A `None` where `allow_none = false`.
-///
-/// ```
-/// let err = apiview::helpers::validators::none_not_allowed("op");
-/// assert_eq!(err.code(), 1001060002);
-/// ```
-pub fn none_not_allowed(name: &str) -> BizError {
-    BizError::bad_parameter_for(name, crate::error::reasons::REQUIRED)
-}
-
 /// `#[between(..)]`'s range as text: `[0, 100]`, `(0, 100]`, `[0, ∞)`.
 ///
 /// ```
-/// use apiview::helpers::validators::range_text;
+/// use apiview::__private::validators::range_text;
 ///
 /// assert_eq!(range_text(Some(&0), Some(&100), true, false), "[0, 100)");
 /// assert_eq!(range_text(None, Some(&1.5), true, true), "(-∞, 1.5]");
@@ -129,7 +120,7 @@ pub fn range_text(
 /// `BadParameter` for a value outside a `between` range.
 ///
 /// ```
-/// let err = apiview::helpers::validators::out_of_range("a", &101, "[0, 100]".into());
+/// let err = apiview::__private::validators::out_of_range("a", &101, "[0, 100]".into());
 /// assert_eq!(err.message(), "Bad parameter: a. Value 101 is out of range [0, 100].");
 /// ```
 pub fn out_of_range(name: &str, value: &dyn Debug, range: String) -> BizError {
@@ -140,7 +131,7 @@ pub fn out_of_range(name: &str, value: &dyn Debug, range: String) -> BizError {
 /// `len`) within `[min_length, max_length]`.
 ///
 /// ```
-/// use apiview::helpers::validators::string_length;
+/// use apiview::__private::validators::string_length;
 ///
 /// assert!(string_length("测试", Some(2), Some(4), None, None).is_ok()); // 2 characters, 6 bytes
 /// assert_eq!(string_length("x", Some(2), None, None, None).unwrap_err().code(), 1001060004);

@@ -20,12 +20,13 @@ use rsa::RsaPrivateKey;
 use serde_json::{Map, Value};
 use sha2::Digest;
 
+use super::Call;
 use crate::cache::{push_key_part, Cache};
 use crate::cipher::{self, RsaPaddings};
-use crate::endpoint::Call;
 use crate::error::{reasons, BizError};
+use crate::meta::Source;
 use crate::packer::ClientKeyStore;
-use crate::request::{ApiRequest, Body, RawValue, Source};
+use crate::request::{ApiRequest, Body, RawValue};
 
 const PASSWORD: &str = "encryptedPassword";
 const DATA: &str = "encryptedData";
@@ -385,8 +386,7 @@ fn incomplete(
 /// same RSA work and the same answer-time floor as a success.
 ///
 /// ```
-/// use apiview_core::decrypt::rsa_decrypt_field;
-/// use apiview_core::endpoint::Call;
+/// use apiview_core::__private::{rsa_decrypt_field, Call};
 /// use apiview_core::{BizError, Source};
 ///
 /// // What #[rsa_decrypt(password)] runs before the function.

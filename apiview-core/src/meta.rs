@@ -1,22 +1,15 @@
-//! What `#[apiview]` generates: a value implementing [`Handler`], with its static
-//! [`EndpointMeta`], run by the App for each request.
-
-use std::future::Future;
-use std::sync::Arc;
+//! What `#[apiview]` knows about an endpoint at compile time, as static data: its
+//! methods, parameters and where each comes from, validators, cache and doc-comment
+//! blocks. Read by the App when it binds the endpoint and by the OpenAPI document;
+//! the bottom layer of the crate, it imports nothing from it.
 
 use poem::http::Method;
-use serde::Serialize;
-use serde_json::Value;
-
-use crate::error::BizError;
-use crate::request::{ApiRequest, Source};
-use crate::runtime::Runtime;
 
 /// An HTTP method of an allow-list.
 ///
 /// ```
 /// use apiview::prelude::*;
-/// use apiview::{endpoint::HttpMethod, Handler};
+/// use apiview::{meta::HttpMethod, Handler};
 ///
 /// #[apiview]
 /// #[methods(get, post)]
@@ -46,7 +39,7 @@ impl HttpMethod {
     /// As poem's method type.
     ///
     /// ```
-    /// assert_eq!(apiview::endpoint::HttpMethod::Patch.to_method(), poem::http::Method::PATCH);
+    /// assert_eq!(apiview::meta::HttpMethod::Patch.to_method(), poem::http::Method::PATCH);
     /// ```
     pub fn to_method(self) -> Method {
         match self {
@@ -59,6 +52,47 @@ impl HttpMethod {
             HttpMethod::Options => Method::OPTIONS,
         }
     }
+}
+
+/// Where a parameter's value comes from. Built by `#[apiview]`, one per parameter.
+///
+/// ```
+/// use apiview::meta::Source;
+///
+/// // What `#[cookie_variable(userid, cookie = "uid", default = "guest")]` generates:
+/// let source = Source::Cookie { name: "uid", default: Some("guest") };
+/// # let _ = source;
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub enum Source {
+    /// By name through every source in precedence order. `header` is the name as an
+    /// HTTP header (`user_agent` → `user-agent`).
+    Field {
+        /// The field name.
+        name: &'static str,
+        /// The same name spelled as an HTTP header.
+        header: &'static str,
+    },
+    /// The whole body (`body_alias`, `_payload`).
+    Payload,
+    /// A cookie.
+    Cookie {
+        /// The cookie's name.
+        name: &'static str,
+        /// Text used when the cookie is absent.
+        default: Option<&'static str>,
+    },
+    /// One header, by HTTP name.
+    Header {
+        /// The header's name.
+        name: &'static str,
+    },
+    /// A Django `META` value that is not a header (`REMOTE_ADDR`, `REQUEST_METHOD`,
+    /// `PATH_INFO`, `QUERY_STRING`).
+    Meta {
+        /// The META name.
+        name: &'static str,
+    },
 }
 
 /// One parameter of an endpoint function.
@@ -165,6 +199,33 @@ pub enum CheckMeta {
     },
 }
 
+/// What `#[cache(..)]` says, as generated code hands it to the runtime.
+#[derive(Debug)]
+pub struct CacheSpec {
+    /// The key template as written.
+    pub template: &'static str,
+    /// The template's literal text around its placeholders.
+    pub literals: &'static [&'static str],
+    /// The placeholder names.
+    pub names: &'static [&'static str],
+    /// Seconds to live; `None` means `cache.default_expire`.
+    pub expire: Option<u64>,
+    /// The backend's name.
+    pub name: &'static str,
+    /// Whether to read the cache.
+    pub get_from_cache: bool,
+    /// Whether to write the cache.
+    pub set_to_cache: bool,
+    /// Whether each element of a list result (or value of a map) is stored under its
+    /// own key, filled from its fields.
+    pub batch: bool,
+    /// Whether backend failures are logged misses (`true`) or `CacheError`.
+    pub ignore_errors: bool,
+    /// Whether the endpoint has `#[check_aclkey]`: every caller who reaches the cache
+    /// passed it, and may skip the cache read with the disable header.
+    pub aclkey_checked: bool,
+}
+
 /// What `#[apiview]` knows about an endpoint at compile time: for the App (methods,
 /// packer) and for the OpenAPI document.
 ///
@@ -211,7 +272,7 @@ pub struct EndpointMeta {
     /// Whether the endpoint checks an API key.
     pub checks_aclkey: bool,
     /// `#[cache(..)]`.
-    pub cache: Option<&'static crate::cache::CacheSpec>,
+    pub cache: Option<&'static CacheSpec>,
     /// `#[decode_encrypted_data]`.
     pub decode_encrypted_data: bool,
     /// Whether an `#[rsa_decrypt]` uses the server key.
@@ -222,173 +283,4 @@ pub struct EndpointMeta {
     pub spec: DocSpec,
     /// The validators, in written order.
     pub checks: &'static [CheckMeta],
-}
-
-/// An endpoint's answer before packing.
-///
-/// ```
-/// use apiview::endpoint::Outcome;
-///
-/// assert!(matches!(Outcome::from_serialize("pong"), Outcome::Json(_)));
-/// ```
-#[derive(Debug)]
-pub enum Outcome {
-    /// A result, to be packed with `pack_result`.
-    Data(Value),
-    /// A result already serialized as JSON text (an endpoint's return value, a cache
-    /// hit), packed with [`Packer::write_result_json`](crate::Packer::write_result_json).
-    Json(bytes::Bytes),
-    /// A response sent as is (`Raw`).
-    Raw(poem::Response),
-    /// An error, to be packed with `pack_error`.
-    Error(BizError),
-}
-
-impl Outcome {
-    /// Serializes a result to JSON text, once: packers write it into their envelope
-    /// as it is (no `Value` tree in between). A value that does not serialize is a
-    /// `SysError` (logged).
-    ///
-    /// ```
-    /// use apiview::endpoint::Outcome;
-    ///
-    /// let Outcome::Json(json) = Outcome::from_serialize(&[1, 2]) else { unreachable!() };
-    /// assert_eq!(&json[..], b"[1,2]");
-    /// ```
-    pub fn from_serialize<T: Serialize + ?Sized>(value: &T) -> Outcome {
-        // Most results are short: written on the stack first, then copied into bytes of
-        // their exact size (one allocation, where a growing buffer turned into bytes
-        // takes two).
-        let mut stack = [0u8; 256];
-        let mut cursor = std::io::Cursor::new(&mut stack[..]);
-        if serde_json::to_writer(&mut cursor, value).is_ok() {
-            let len = cursor.position() as usize;
-            return Outcome::Json(bytes::Bytes::copy_from_slice(&stack[..len]));
-        }
-        match serde_json::to_vec(value) {
-            Ok(json) => Outcome::Json(json.into()),
-            Err(err) => {
-                tracing::error!(%err, "the endpoint's result does not serialize to JSON");
-                Outcome::Error(BizError::sys_error())
-            }
-        }
-    }
-
-    /// A `Result` of a serializable value or an error.
-    ///
-    /// ```
-    /// use apiview::{endpoint::Outcome, BizError};
-    ///
-    /// let outcome = Outcome::from_result::<u8, BizError>(Err(BizError::bad_parameter("a")));
-    /// assert!(matches!(outcome, Outcome::Error(err) if err.code() == 1001060002));
-    /// ```
-    pub fn from_result<T: Serialize, E: Into<BizError>>(result: Result<T, E>) -> Outcome {
-        match result {
-            Ok(value) => Outcome::from_serialize(&value),
-            Err(err) => Outcome::Error(err.into()),
-        }
-    }
-}
-
-/// A response that skips packing (django-apiview's `DoNotPack`): files, streams,
-/// redirects.
-///
-/// ```
-/// use apiview::prelude::*;
-/// use poem::web::Redirect;
-///
-/// #[apiview]
-/// fn old_home() -> Raw<Redirect> {
-///     Raw(Redirect::see_other("/home"))
-/// }
-/// ```
-#[derive(Debug)]
-pub struct Raw<R>(pub R);
-
-/// One request being served: the request and the App's runtime state.
-///
-/// ```
-/// // Generated code receives a `Call`; endpoints read the request through
-/// // `&ApiRequest` parameters instead.
-/// fn settings_of(call: &apiview::endpoint::Call) -> &apiview::Settings {
-///     call.settings()
-/// }
-/// # let _ = settings_of;
-/// ```
-pub struct Call {
-    /// The request.
-    pub request: ApiRequest,
-    pub(crate) runtime: Arc<Runtime>,
-    /// The backend of the endpoint's `#[cache]`, found when it was bound.
-    pub(crate) cache: Option<crate::cache::Cache>,
-}
-
-impl Call {
-    pub(crate) fn new(
-        request: ApiRequest,
-        runtime: Arc<Runtime>,
-        cache: Option<crate::cache::Cache>,
-    ) -> Self {
-        Call {
-            request,
-            runtime,
-            cache,
-        }
-    }
-
-    /// The App's settings.
-    ///
-    /// ```
-    /// fn packer_of(call: &apiview::endpoint::Call) -> &str {
-    ///     &call.settings().packer
-    /// }
-    /// # let _ = packer_of;
-    /// ```
-    pub fn settings(&self) -> &crate::Settings {
-        &self.runtime.settings
-    }
-}
-
-/// An endpoint made by `#[apiview]`. Not implemented by hand.
-///
-/// ```
-/// use apiview::prelude::*;
-/// use apiview::Handler;
-///
-/// #[apiview]
-/// fn ping() -> &'static str {
-///     "pong"
-/// }
-///
-/// fn describe(endpoint: &impl Handler) -> &'static str {
-///     endpoint.meta().name
-/// }
-/// assert_eq!(describe(&ping), "ping");
-/// ```
-pub trait Handler: Send + Sync + 'static {
-    /// The endpoint's compile-time description.
-    fn meta(&self) -> &'static EndpointMeta;
-    /// The checks that need no private-key work and read only the plain request
-    /// (`#[check_aclkey]`): run before the body is decrypted, so that a caller without
-    /// a key never costs RSA work, and a key is never read from inside an encrypted
-    /// body (DESIGN §2.3).
-    ///
-    /// ```
-    /// use apiview::prelude::*;
-    /// use apiview::Handler;
-    ///
-    /// #[apiview]
-    /// #[check_aclkey(aclkey = "k")]
-    /// fn guarded() {}
-    ///
-    /// assert!(guarded.meta().checks_aclkey);
-    /// ```
-    fn guard(&self, call: &Call) -> Result<(), BizError> {
-        let _ = call;
-        Ok(())
-    }
-
-    /// Runs every phase after [`Handler::guard`] and the body's decryption:
-    /// `rsa_decrypt`, injection, validators, the cache, the function.
-    fn run(&self, call: Call) -> impl Future<Output = Outcome> + Send + '_;
 }

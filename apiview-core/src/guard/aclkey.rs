@@ -3,13 +3,13 @@
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::endpoint::Call;
 use crate::error::BizError;
+use crate::request::ApiRequest;
 
 /// Where the accepted keys come from.
 ///
 /// ```
-/// use apiview::helpers::auth::AclKeys;
+/// use apiview::__private::AclKeys;
 ///
 /// let from_settings: AclKeys<[&str; 0]> = AclKeys::Settings;
 /// let given = AclKeys::Given(["key-1", "key-2"]);
@@ -26,7 +26,7 @@ pub enum AclKeys<I> {
 /// one (`Option<String>`), or several (`Vec<String>`, arrays, slices).
 ///
 /// ```
-/// use apiview::helpers::auth::AclKeyList;
+/// use apiview::__private::AclKeyList;
 ///
 /// assert_eq!(String::from("k").into_keys(), ["k"]);
 /// assert_eq!(None::<String>.into_keys(), Vec::<String>::new());
@@ -75,59 +75,41 @@ impl<T: AsRef<str>> AclKeyList for &[T] {
 
 /// A key prepared for comparison: its SHA-256 digest, so that every comparison
 /// takes the same time whatever the lengths.
-///
-/// ```
-/// use apiview::helpers::auth::AclKeyDigest;
-///
-/// assert!(AclKeyDigest::of("k").is_some());
-/// ```
 #[derive(Clone)]
-pub struct AclKeyDigest([u8; 32]);
+pub(crate) struct AclKeyDigest([u8; 32]);
 
 impl AclKeyDigest {
     /// Digests a configured key; an empty key gives `None` (it never matches).
-    ///
-    /// ```
-    /// use apiview::helpers::auth::AclKeyDigest;
-    ///
-    /// assert!(AclKeyDigest::of("").is_none());
-    /// ```
-    pub fn of(key: &str) -> Option<AclKeyDigest> {
+    pub(crate) fn of(key: &str) -> Option<AclKeyDigest> {
         (!key.is_empty()).then(|| AclKeyDigest(Sha256::digest(key.as_bytes()).into()))
     }
 }
 
-/// Checks the API key in request field `field` against `keys`.
+/// Checks the API key in request field `field` against `keys`; `configured` holds
+/// the digests of settings' `aclkey` and `aclkeys`, for [`AclKeys::Settings`].
 ///
 /// No key in the request → `MissingParameter(field)`; a key that matches none →
 /// `AppAuthFailed`. Every accepted key is compared, in constant time, whether or not
 /// an earlier one matched.
-///
-/// ```
-/// use apiview::endpoint::Call;
-/// use apiview::helpers::auth::{check_aclkey, AclKeys};
-/// use apiview::BizError;
-///
-/// // What #[check_aclkey(aclkeys = ["k1", "k2"])] runs:
-/// fn guard(call: &Call) -> Result<(), BizError> {
-///     check_aclkey(call, "aclkey", AclKeys::Given(["k1", "k2"]))
-/// }
-/// # let _ = guard;
-/// ```
-pub fn check_aclkey<I, K>(call: &Call, field: &str, keys: AclKeys<I>) -> Result<(), BizError>
+pub(crate) fn check<I, K>(
+    request: &ApiRequest,
+    field: &str,
+    keys: AclKeys<I>,
+    configured: &[AclKeyDigest],
+) -> Result<(), BizError>
 where
     I: IntoIterator<Item = K>,
     K: AsRef<str>,
 {
     // Absent: MissingParameter; present but empty: a wrong key, as django-apiview.
-    let given = match call.request.field(field) {
+    let given = match request.field(field) {
         Some(value) if value.is_present() => value,
         _ => return Err(BizError::missing_parameter(field)),
     };
     let given = given.as_str().ok_or_else(BizError::app_auth_failed)?;
     let digest = Sha256::digest(given.as_bytes());
     let matched = match keys {
-        AclKeys::Settings => any_matches(&digest, call.runtime.aclkeys.iter()),
+        AclKeys::Settings => any_matches(&digest, configured.iter()),
         AclKeys::Given(keys) => {
             let digests: Vec<AclKeyDigest> = keys
                 .into_iter()
@@ -149,4 +131,15 @@ fn any_matches<'a>(given: &[u8], accepted: impl Iterator<Item = &'a AclKeyDigest
         matched |= key.0.ct_eq(given);
     }
     matched.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AclKeyDigest;
+
+    #[test]
+    fn an_empty_configured_key_never_matches() {
+        assert!(AclKeyDigest::of("").is_none());
+        assert!(AclKeyDigest::of("k").is_some());
+    }
 }

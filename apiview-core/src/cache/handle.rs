@@ -1,0 +1,350 @@
+//! The handles: one named cache ([`Cache`]) and every cache of an App ([`Caches`]).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use poem::http::HeaderName;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::flight::Flights;
+use super::key::{key_part, push_key_part, KeyPartError};
+use super::template::Template;
+use super::{is_json, CacheBackend, CacheFailure, MemoryBackend, RedisBackend};
+use crate::error::BizError;
+use crate::settings::CacheSettings;
+
+pub(super) struct Shared {
+    name: String,
+    url: String,
+    backend: Box<dyn CacheBackend>,
+    pub(super) flights: Flights,
+}
+
+/// A named cache: its backend plus single flight. Cheap to clone.
+///
+/// From an App (`App::cache("default")`) or, inside an endpoint, from the request
+/// (`request.cache("default")`):
+///
+/// ```
+/// use apiview::prelude::*;
+///
+/// #[apiview]
+/// async fn forget_note(request: &ApiRequest, name: String) -> apiview::Result<u64> {
+///     let cache = request.cache("default").expect("configured in settings");
+///     cache.invalidate("note:{name}", &[("name", &name)]).await
+/// }
+/// ```
+#[derive(Clone)]
+pub struct Cache(Arc<Shared>);
+
+impl fmt::Debug for Cache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Cache")
+            .field("name", &self.0.name)
+            .field("url", &self.0.url)
+            .finish()
+    }
+}
+
+impl Cache {
+    /// A cache over any backend.
+    ///
+    /// ```
+    /// use apiview_core::cache::{Cache, MemoryBackend};
+    ///
+    /// let cache = Cache::new("local", "memory://", MemoryBackend::new());
+    /// assert_eq!(cache.name(), "local");
+    /// ```
+    pub fn new(name: impl Into<String>, url: impl Into<String>, backend: impl CacheBackend) -> Self {
+        Cache(Arc::new(Shared {
+            name: name.into(),
+            url: url.into(),
+            backend: Box::new(backend),
+            flights: Flights::default(),
+        }))
+    }
+
+    /// The backend's name in settings.
+    pub fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// The backend's URL.
+    ///
+    /// ```
+    /// use apiview_core::cache::{Cache, MemoryBackend};
+    ///
+    /// assert_eq!(Cache::new("a", "memory://", MemoryBackend::new()).url(), "memory://");
+    /// ```
+    pub fn url(&self) -> &str {
+        &self.0.url
+    }
+
+    /// The backend itself.
+    pub fn backend(&self) -> &dyn CacheBackend {
+        &*self.0.backend
+    }
+
+    pub(super) fn shared(&self) -> &Shared {
+        &self.0
+    }
+
+    /// Reads a JSON value; a value that is not JSON is a failure.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use apiview_core::cache::{Cache, MemoryBackend};
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let cache = Cache::new("a", "memory://", MemoryBackend::new());
+    /// cache.set("n", &[1, 2], Duration::from_secs(60)).await.unwrap();
+    /// assert_eq!(cache.get("n").await.unwrap(), Some(serde_json::json!([1, 2])));
+    /// assert_eq!(cache.get("missing").await.unwrap(), None);
+    /// # });
+    /// ```
+    pub async fn get(&self, key: &str) -> Result<Option<Value>, BizError> {
+        self.try_get(key)
+            .await
+            .map_err(|failure| self.failed("get", key, failure))
+    }
+
+    async fn try_get(&self, key: &str) -> Result<Option<Value>, CacheFailure> {
+        match self.0.backend.get(key).await? {
+            None => Ok(None),
+            Some(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|_| CacheFailure::not_json(key)),
+        }
+    }
+
+    /// What a read of `key` found, checked to be well-formed JSON but not parsed into
+    /// a value (a hit is copied into the answer as it is). Values of a backend that
+    /// [stores only JSON](CacheBackend::stores_only_json) are not checked again.
+    pub(crate) fn checked_json(
+        &self,
+        key: &str,
+        found: Result<Option<Bytes>, CacheFailure>,
+    ) -> Result<Option<Bytes>, CacheFailure> {
+        match found? {
+            Some(bytes) if !self.0.backend.stores_only_json() && !is_json(&bytes) => {
+                Err(CacheFailure::not_json(key))
+            }
+            found => Ok(found),
+        }
+    }
+
+    /// Writes a value as JSON, with its time to live.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use apiview_core::cache::{Cache, MemoryBackend};
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let cache = Cache::new("a", "memory://", MemoryBackend::new());
+    /// cache.set("greeting", &"hello", Duration::from_secs(60)).await.unwrap();
+    /// # });
+    /// ```
+    pub async fn set<T: Serialize + ?Sized>(
+        &self,
+        key: &str,
+        value: &T,
+        ttl: Duration,
+    ) -> Result<(), BizError> {
+        let bytes = serde_json::to_vec(value).map_err(|err| {
+            tracing::error!(%err, key, "a value to cache does not serialize");
+            BizError::cache_error()
+        })?;
+        self.0
+            .backend
+            .set(key, Bytes::from(bytes), ttl)
+            .await
+            .map_err(|failure| self.failed("set", key, failure))
+    }
+
+    /// Removes one key; whether it was there.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use apiview_core::cache::{Cache, MemoryBackend};
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let cache = Cache::new("a", "memory://", MemoryBackend::new());
+    /// cache.set("k", &1, Duration::from_secs(60)).await.unwrap();
+    /// assert!(cache.delete("k").await.unwrap());
+    /// assert!(!cache.delete("k").await.unwrap());
+    /// # });
+    /// ```
+    pub async fn delete(&self, key: &str) -> Result<bool, BizError> {
+        self.0
+            .backend
+            .delete(key)
+            .await
+            .map_err(|failure| self.failed("delete", key, failure))
+    }
+
+    /// Removes every key matching a Redis glob (`calc:add:*`); how many. Redis
+    /// backends use SCAN and UNLINK, never KEYS.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use apiview_core::cache::{Cache, MemoryBackend};
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let cache = Cache::new("a", "memory://", MemoryBackend::new());
+    /// for n in 0..3 {
+    ///     cache.set(&format!("calc:add:{n}"), &n, Duration::from_secs(60)).await.unwrap();
+    /// }
+    /// assert_eq!(cache.delete_pattern("calc:add:*").await.unwrap(), 3);
+    /// # });
+    /// ```
+    pub async fn delete_pattern(&self, pattern: &str) -> Result<u64, BizError> {
+        self.0
+            .backend
+            .delete_pattern(pattern)
+            .await
+            .map_err(|failure| self.failed("delete_pattern", pattern, failure))
+    }
+
+    /// Removes the entries of a key template filled with `values` (escaped as
+    /// `#[cache]` escapes them); glob characters written in the template itself
+    /// (`calc:{op}:*`) stay globs. Placeholders without a value become `*`. A value
+    /// that does not serialize is a `CacheError` (logged with its placeholder).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use apiview_core::cache::{Cache, MemoryBackend};
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let cache = Cache::new("a", "memory://", MemoryBackend::new());
+    /// cache.set("add:1:2", &3, Duration::from_secs(60)).await.unwrap();
+    /// cache.set("add:1:5", &6, Duration::from_secs(60)).await.unwrap();
+    /// cache.set("add:2:2", &4, Duration::from_secs(60)).await.unwrap();
+    /// assert_eq!(cache.invalidate("add:{a}:{b}", &[("a", &1)]).await.unwrap(), 2);
+    /// # });
+    /// ```
+    pub async fn invalidate(
+        &self,
+        template: &str,
+        values: &[(&str, &dyn ErasedKeyPart)],
+    ) -> Result<u64, BizError> {
+        let parsed = Template::parse(template).map_err(|problem| {
+            tracing::error!(template, problem, "invalid cache key template");
+            BizError::cache_error()
+        })?;
+        let mut parts = Vec::with_capacity(parsed.names.len());
+        for name in &parsed.names {
+            parts.push(match values.iter().find(|(key, _)| key == name) {
+                Some((_, value)) => value.key_part().map_err(|err| {
+                    tracing::error!(template, placeholder = name, %err, "a value cannot be part of a cache key");
+                    BizError::cache_error()
+                })?,
+                None => "*".to_owned(),
+            });
+        }
+        let pattern = parsed.fill(&parts);
+        if pattern.contains(['*', '?', '[']) {
+            self.delete_pattern(&pattern).await
+        } else {
+            self.delete(&pattern).await.map(u64::from)
+        }
+    }
+
+    pub(crate) fn failed(&self, operation: &str, key: &str, failure: CacheFailure) -> BizError {
+        tracing::warn!(cache = self.name(), operation, key, %failure, "cache operation failed");
+        BizError::cache_error()
+    }
+}
+
+/// A value usable in [`Cache::invalidate`]: anything `Serialize`.
+///
+/// ```
+/// use apiview_core::cache::ErasedKeyPart;
+///
+/// let value: &dyn ErasedKeyPart = &"a b";
+/// assert_eq!(value.key_part().unwrap(), "a%20b");
+/// ```
+pub trait ErasedKeyPart: Sync {
+    /// The escaped key text (see [`key_part`]).
+    fn key_part(&self) -> Result<String, KeyPartError>;
+    /// Appends the escaped key text to `key` (see [`push_key_part`]).
+    fn push_key_part(&self, key: &mut String) -> Result<(), KeyPartError>;
+}
+
+impl<T: Serialize + Sync + ?Sized> ErasedKeyPart for T {
+    fn key_part(&self) -> Result<String, KeyPartError> {
+        key_part(self)
+    }
+
+    fn push_key_part(&self, key: &mut String) -> Result<(), KeyPartError> {
+        push_key_part(key, self)
+    }
+}
+
+/// Every configured cache, by name; built once with the App.
+#[derive(Clone, Debug, Default)]
+pub struct Caches {
+    by_name: HashMap<String, Cache>,
+    pub(crate) default_expire: u64,
+    /// `None` when settings name no valid header (their validation refuses that).
+    pub(crate) disable_header: Option<HeaderName>,
+    pub(crate) single_flight_wait: Duration,
+}
+
+impl Caches {
+    /// The caches of `[cache] backends`.
+    ///
+    /// ```
+    /// let settings = apiview_core::Settings::default();
+    /// let caches = apiview_core::cache::Caches::from_settings(&settings.cache).unwrap();
+    /// assert_eq!(caches.get("default").unwrap().url(), "memory://");
+    /// ```
+    pub fn from_settings(settings: &CacheSettings) -> Result<Caches, CacheFailure> {
+        let timeout = Duration::from_millis(settings.operation_timeout_ms);
+        let mut by_name = HashMap::new();
+        for (name, url) in &settings.backends {
+            let cache = if url.starts_with("memory://") {
+                Cache::new(
+                    name,
+                    url,
+                    MemoryBackend::with_max_bytes(settings.memory_max_bytes),
+                )
+            } else {
+                Cache::new(name, url, RedisBackend::new(url, timeout)?)
+            };
+            by_name.insert(name.clone(), cache);
+        }
+        Ok(Caches {
+            by_name,
+            default_expire: settings.default_expire,
+            disable_header: HeaderName::from_bytes(settings.disable_cache_header.as_bytes()).ok(),
+            single_flight_wait: Duration::from_millis(settings.single_flight_timeout_ms),
+        })
+    }
+
+    /// The cache named `name`.
+    ///
+    /// ```
+    /// let caches = apiview_core::cache::Caches::from_settings(&Default::default()).unwrap();
+    /// assert!(caches.get("default").is_some() && caches.get("other").is_none());
+    /// ```
+    pub fn get(&self, name: &str) -> Option<&Cache> {
+        self.by_name.get(name)
+    }
+
+    /// Adds (or replaces) a cache.
+    ///
+    /// ```
+    /// use apiview_core::cache::{Cache, Caches, MemoryBackend};
+    ///
+    /// let mut caches = Caches::from_settings(&Default::default()).unwrap();
+    /// caches.insert(Cache::new("local", "memory://", MemoryBackend::new()));
+    /// assert!(caches.get("local").is_some());
+    /// ```
+    pub fn insert(&mut self, cache: Cache) {
+        self.by_name.insert(cache.name().to_owned(), cache);
+    }
+}

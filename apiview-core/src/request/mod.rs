@@ -1,0 +1,445 @@
+//! The request as endpoints see it: path params, body, form, query and headers, read
+//! body first and looked up by name with a fixed precedence.
+
+mod body;
+mod json;
+mod query;
+mod value;
+
+use std::any::Any;
+use std::sync::{Arc, OnceLock};
+
+use poem::http::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, COOKIE};
+use poem::http::{HeaderMap, Method, Uri};
+use serde_json::{Map, Value};
+
+pub(crate) use self::body::{read_and_parse, Body, BodyBudget, BodyCharge, BodyLimits};
+use self::query::{find_pairs, group_pairs, parse_query, scan_query, text_pairs, NeedsDecoding, Piece};
+pub use self::value::RawValue;
+pub use crate::meta::Source;
+
+/// What the App serving a request shares with it, opaque here: a request knows
+/// nothing of caches or Apps. The serving layer puts the App's caches in it, for
+/// `ApiRequest::cache`.
+pub(crate) type AppShared = Arc<dyn Any + Send + Sync>;
+
+/// The request seen by an endpoint: method, headers, cookies, the data bag, request
+/// id and remote address. Cheap to clone.
+///
+/// Take it as a parameter, by reference or by value, to read what the named
+/// parameters do not cover:
+///
+/// ```
+/// use apiview::prelude::*;
+///
+/// #[apiview]
+/// fn whoami(request: &ApiRequest) -> String {
+///     format!("{} {} from {}", request.method(), request.path(), request.remote_addr())
+/// }
+/// ```
+#[derive(Clone)]
+pub struct ApiRequest(Arc<Inner>);
+
+struct Inner {
+    request: poem::Request,
+    /// Visible ASCII: a sane id the client sent, or 32 hex digits.
+    request_id: HeaderValue,
+    body: Body,
+    /// Parsed on first lookup: many endpoints never read the query.
+    query: OnceLock<Vec<(Piece, Piece)>>,
+    /// A form or JSON object body as a tree, built on first use of the payload.
+    payload: OnceLock<Value>,
+    remote_ip: OnceLock<Option<String>>,
+    app: AppShared,
+    /// The body's share of `limits.bodies_in_flight_bytes`, held while the request is.
+    _charge: Option<BodyCharge>,
+}
+
+static NULL: Value = Value::Null;
+
+impl ApiRequest {
+    #[inline]
+    pub(crate) fn new(
+        request: poem::Request,
+        request_id: HeaderValue,
+        body: Body,
+        app: AppShared,
+        charge: Option<BodyCharge>,
+    ) -> Self {
+        ApiRequest(Arc::new(Inner {
+            request,
+            request_id,
+            body,
+            query: OnceLock::new(),
+            payload: OnceLock::new(),
+            remote_ip: OnceLock::new(),
+            app,
+            _charge: charge,
+        }))
+    }
+
+    /// The parsed body, as it arrived (or as decryption left it).
+    pub(crate) fn body(&self) -> &Body {
+        &self.0.body
+    }
+
+    /// The same request with another body (the decrypted one), or this request back
+    /// when a clone of it is still held elsewhere.
+    pub(crate) fn with_body(self, body: Body) -> Result<ApiRequest, ApiRequest> {
+        let inner = Arc::try_unwrap(self.0).map_err(ApiRequest)?;
+        Ok(ApiRequest(Arc::new(Inner {
+            body,
+            payload: OnceLock::new(),
+            ..inner
+        })))
+    }
+
+    /// The query string's pairs, in order.
+    fn query_pairs(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+        let query = self.0.request.uri().query().unwrap_or("");
+        self.0
+            .query
+            .get_or_init(|| parse_query(query))
+            .iter()
+            .map(move |(key, value)| (key.text(query), value.text(query)))
+    }
+
+    /// The query string's value(s) for `name`: read straight from the URI's text when
+    /// nothing on the way needs percent-decoding (no allocation), else from the
+    /// decoded pairs.
+    fn query_value(&self, name: &str) -> Option<RawValue<'_>> {
+        let query = self.0.request.uri().query().unwrap_or("");
+        match scan_query(query, name) {
+            Ok(found) => found,
+            Err(NeedsDecoding) => find_pairs(self.query_pairs(), name),
+        }
+    }
+
+    /// The HTTP method.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// fn show(request: &ApiRequest) -> String {
+    ///     request.method().as_str().to_owned()
+    /// }
+    /// ```
+    pub fn method(&self) -> &Method {
+        self.0.request.method()
+    }
+
+    /// The request URI.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// fn show(request: &ApiRequest) -> String {
+    ///     request.uri().to_string()
+    /// }
+    /// ```
+    pub fn uri(&self) -> &Uri {
+        self.0.request.uri()
+    }
+
+    /// The request path.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// fn show(request: &ApiRequest) -> String {
+    ///     request.path().to_owned()
+    /// }
+    /// ```
+    pub fn path(&self) -> &str {
+        self.0.request.uri().path()
+    }
+
+    /// The request headers.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// fn show(request: &ApiRequest) -> String {
+    ///     request.headers().len().to_string()
+    /// }
+    /// ```
+    pub fn headers(&self) -> &HeaderMap {
+        self.0.request.headers()
+    }
+
+    /// One header as text.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// fn show(request: &ApiRequest) -> String {
+    ///     request.header("user-agent").unwrap_or("").to_owned()
+    /// }
+    /// ```
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let value = self.0.request.headers().get(name)?;
+        std::str::from_utf8(value.as_bytes()).ok()
+    }
+
+    /// A cookie's value, from the `Cookie` headers.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// fn show(request: &ApiRequest) -> String {
+    ///     request.cookie("uid").unwrap_or("guest").to_owned()
+    /// }
+    /// ```
+    pub fn cookie(&self, name: &str) -> Option<&str> {
+        self.0
+            .request
+            .headers()
+            .get_all(COOKIE)
+            .iter()
+            .filter_map(|value| std::str::from_utf8(value.as_bytes()).ok())
+            .flat_map(|line| line.split(';'))
+            .find_map(|pair| {
+                let (key, value) = pair.split_once('=')?;
+                (key.trim() == name).then(|| value.trim().trim_matches('"'))
+            })
+    }
+
+    /// The request id (the `X-Request-Id` header, or a new 32-hex id); echoed in the
+    /// response.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// fn show(request: &ApiRequest) -> String {
+    ///     request.request_id().to_owned()
+    /// }
+    /// ```
+    pub fn request_id(&self) -> &str {
+        self.0.request_id.to_str().unwrap_or_default()
+    }
+
+    /// The peer's address, as text.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// fn show(request: &ApiRequest) -> String {
+    ///     request.remote_addr()
+    /// }
+    /// ```
+    pub fn remote_addr(&self) -> String {
+        self.0.request.remote_addr().to_string()
+    }
+
+    /// The peer's IP address (Django's `REMOTE_ADDR`), for TCP peers.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// fn ip(request: &ApiRequest) -> Option<String> {
+    ///     request.remote_ip().map(str::to_owned)
+    /// }
+    /// ```
+    pub fn remote_ip(&self) -> Option<&str> {
+        self.0
+            .remote_ip
+            .get_or_init(|| {
+                self.0
+                    .request
+                    .remote_addr()
+                    .as_socket_addr()
+                    .map(|addr| addr.ip().to_string())
+            })
+            .as_deref()
+    }
+
+    /// What the App serving this request shares with it (see [`AppShared`]).
+    pub(crate) fn app_shared(&self) -> &(dyn Any + Send + Sync) {
+        &*self.0.app
+    }
+
+    /// A path parameter.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// fn show(request: &ApiRequest) -> String {
+    ///     request.path_param("id").unwrap_or("").to_owned()
+    /// }
+    /// ```
+    pub fn path_param(&self, name: &str) -> Option<&str> {
+        self.0.request.raw_path_param(name)
+    }
+
+    /// The whole body: the JSON value, or the form as an object; `null` without one.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// fn show(request: &ApiRequest) -> String {
+    ///     request.payload().to_string()
+    /// }
+    /// ```
+    pub fn payload(&self) -> &Value {
+        match &self.0.body {
+            Body::None => &NULL,
+            Body::Json(value) => value,
+            Body::Object(object) => self.0.payload.get_or_init(|| Value::Object(object.to_map())),
+            Body::Form(pairs) => self
+                .0
+                .payload
+                .get_or_init(|| Value::Object(group_pairs(text_pairs(pairs)))),
+        }
+    }
+
+    /// The underlying poem request (its body already read), for `FromRequest`.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// fn show(request: &ApiRequest) -> String {
+    ///     request.poem_request().uri().to_string()
+    /// }
+    /// ```
+    pub fn poem_request(&self) -> &poem::Request {
+        &self.0.request
+    }
+
+    /// Looks a field up by name: path params, JSON body fields, form fields, query
+    /// string, then headers (`user_agent` matches `User-Agent`).
+    ///
+    /// ```
+    /// # use apiview::prelude::*;
+    /// #[apiview]
+    /// fn lookup(request: &ApiRequest) -> bool {
+    ///     request.field("token").is_some()
+    /// }
+    /// ```
+    pub fn field(&self, name: &str) -> Option<RawValue<'_>> {
+        self.lookup(name, &name.replace('_', "-"))
+    }
+
+    pub(crate) fn lookup<'a>(&'a self, name: &str, header: &str) -> Option<RawValue<'a>> {
+        if let Some(value) = self.0.request.raw_path_param(name) {
+            return Some(RawValue::Text(value));
+        }
+        match &self.0.body {
+            Body::Object(object) => {
+                if let Some(value) = object.get(name) {
+                    return Some(value);
+                }
+            }
+            Body::Json(Value::Object(fields)) => {
+                if let Some(value) = fields.get(name) {
+                    return Some(RawValue::Json(value));
+                }
+            }
+            Body::Form(pairs) => {
+                if let Some(value) = find_pairs(text_pairs(pairs), name) {
+                    return Some(value);
+                }
+            }
+            Body::Json(_) | Body::None => {}
+        }
+        if let Some(value) = self.query_value(name) {
+            return Some(value);
+        }
+        self.header(header)
+            .or_else(|| if header != name { self.header(name) } else { None })
+            .map(RawValue::Text)
+    }
+
+    /// Finds a parameter's value at its source.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// fn show(request: &ApiRequest) -> String {
+    ///     format!("{:?}", request.get(&apiview::meta::Source::Header { name: "user-agent" }))
+    /// }
+    /// ```
+    pub fn get(&self, source: &Source) -> Option<RawValue<'_>> {
+        match *source {
+            Source::Field { name, header } => self.lookup(name, header),
+            Source::Payload => Some(RawValue::Json(self.payload())),
+            Source::Cookie { name, default } => self.cookie(name).or(default).map(RawValue::Text),
+            Source::Header { name } => self.header(name).map(RawValue::Text),
+            Source::Meta { name } => self.meta(name).map(RawValue::Text),
+        }
+    }
+
+    fn meta(&self, name: &str) -> Option<&str> {
+        match name {
+            "REMOTE_ADDR" => self.remote_ip(),
+            "REQUEST_METHOD" => Some(self.method().as_str()),
+            "PATH_INFO" => Some(self.path()),
+            "QUERY_STRING" => Some(self.uri().query().unwrap_or("")),
+            "CONTENT_TYPE" => self.header(CONTENT_TYPE.as_str()),
+            "CONTENT_LENGTH" => self.header(CONTENT_LENGTH.as_str()),
+            _ => None,
+        }
+    }
+
+    /// The merged data bag, django-apiview's `_form`: every header, query key, form
+    /// field, JSON body field and path param, later sources overriding earlier ones
+    /// in that order. Built on each call; endpoints read single fields instead.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// fn show(request: &ApiRequest) -> String {
+    ///     serde_json::Value::Object(request.data()).to_string()
+    /// }
+    /// ```
+    pub fn data(&self) -> Map<String, Value> {
+        let mut data = Map::new();
+        for (name, value) in self.headers() {
+            if let Ok(text) = std::str::from_utf8(value.as_bytes()) {
+                data.insert(name.as_str().replace('-', "_"), Value::String(text.to_owned()));
+            }
+        }
+        data.extend(group_pairs(self.query_pairs()));
+        match &self.0.body {
+            Body::Object(object) => data.extend(object.to_map()),
+            Body::Json(Value::Object(fields)) => data.extend(fields.clone()),
+            Body::Form(pairs) => data.extend(group_pairs(text_pairs(pairs))),
+            Body::Json(_) | Body::None => {}
+        }
+        if let Ok(params) = self
+            .0
+            .request
+            .path_params::<std::collections::BTreeMap<String, String>>()
+        {
+            data.extend(
+                params
+                    .into_iter()
+                    .map(|(name, value)| (name, Value::String(value))),
+            );
+        }
+        data
+    }
+}
+
+impl std::fmt::Debug for ApiRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiRequest")
+            .field("method", self.method())
+            .field("uri", self.uri())
+            .field("request_id", &self.request_id())
+            .finish_non_exhaustive()
+    }
+}

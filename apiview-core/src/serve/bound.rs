@@ -1,0 +1,255 @@
+//! A handler bound to an App: the request's way from the method check to the packed
+//! answer.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, OnceLock};
+
+use futures_util::future::Either;
+use futures_util::FutureExt;
+use poem::http::header::{HeaderValue, ALLOW};
+use poem::{Endpoint, IntoResponse, Request, Response};
+
+use super::decrypt::{self, Decode};
+use super::pack::pack;
+use super::panics;
+use super::request_id::{request_id_of, with_request_id, REQUEST_ID};
+use super::{Call, Handler, Outcome, Runtime};
+use crate::cache::{Cache, Caches};
+use crate::error::BizError;
+use crate::guard::methods::AllowedMethods;
+use crate::packer::{Packer, Packers, SimplePacker};
+use crate::request::{self, ApiRequest, Body};
+use crate::settings::{HttpStatusMode, Settings};
+
+/// A handler bound to an App: its packer and allowed methods resolved.
+pub(crate) struct Bound<H> {
+    pub(crate) handler: H,
+    pub(crate) runtime: Arc<Runtime>,
+    pub(crate) packer: Arc<dyn Packer>,
+    pub(crate) methods: AllowedMethods,
+    /// How an `{encryptedPassword, encryptedData}` body is treated.
+    pub(crate) decode: Decode,
+    /// The backend of the handler's `#[cache]`, found once.
+    cache: Option<Cache>,
+    /// Whether answers get the `X-Request-Id` header here; inside an App, its request
+    /// log sets it on every answer, this one's included.
+    echo_request_id: bool,
+}
+
+impl<H: Handler> Bound<H> {
+    pub(crate) fn new(handler: H, runtime: Arc<Runtime>, packer: Arc<dyn Packer>, decode: Decode) -> Self {
+        let methods = AllowedMethods::resolve(handler.meta().methods, &runtime.default_methods);
+        let cache = handler
+            .meta()
+            .cache
+            .and_then(|spec| runtime.caches.get(spec.name).cloned());
+        Bound {
+            handler,
+            runtime,
+            packer,
+            methods,
+            decode,
+            cache,
+            echo_request_id: false,
+        }
+    }
+
+    /// The request's future. Requests without a body (or whose endpoint reads none)
+    /// are wrapped into an [`ApiRequest`] before it starts, so that their future does
+    /// not also hold the poem request; the others are served by a boxed future.
+    fn serve(&self, mut req: Request) -> impl Future<Output = Response> + Send + '_ {
+        let request_id = match req.headers().get(&REQUEST_ID) {
+            // Inside an App, its request log has set a sane id on the request.
+            Some(id) if !self.echo_request_id => id.clone(),
+            _ => request_id_of(&req),
+        };
+        if !self.methods.allows(req.method()) {
+            let error = Outcome::Error(BizError::not_supported_http_method());
+            let mut response = self.pack_early(req, request_id, Body::None, error);
+            if self.runtime.settings.http_status == HttpStatusMode::Semantic {
+                if let Ok(value) = HeaderValue::from_str(&self.methods.allow_header()) {
+                    response.headers_mut().insert(ALLOW, value);
+                }
+            }
+            return Either::Left(std::future::ready(response));
+        }
+        let meta = self.handler.meta();
+        let decodes = !matches!(self.decode, Decode::Off) && self.runtime.server_key.is_some();
+        // An explicit `#[decode_encrypted_data]` refuses a missing body.
+        let decodes_nothing = !(decodes && meta.decode_encrypted_data);
+        if !(meta.reads_body || decodes) || (body_is_empty(&mut req) && decodes_nothing) {
+            let request = ApiRequest::new(req, request_id, Body::None, self.runtime.caches.clone(), None);
+            return Either::Right(Either::Left(self.run(request, false)));
+        }
+        Either::Right(Either::Right(Box::pin(self.serve_body(req, request_id))))
+    }
+
+    /// Reads and parses the body; when the endpoint decrypts bodies, runs the guard
+    /// (the aclkey) on the plain request first, then decrypts; then runs the endpoint.
+    async fn serve_body(&self, mut req: Request, request_id: HeaderValue) -> Response {
+        let runtime = &self.runtime;
+        let payload = req.take_body();
+        let (body, charge) = if payload.is_empty() {
+            (Body::None, None)
+        } else {
+            let limit = runtime.settings.body_limit;
+            let read = request::read_and_parse(
+                &req,
+                payload,
+                limit,
+                runtime.body_timeout,
+                runtime.body_limits,
+                &runtime.body_budget,
+            );
+            match read.await {
+                Ok(read) => read,
+                Err(err) => return self.pack_early(req, request_id, Body::None, Outcome::Error(err)),
+            }
+        };
+        let request = ApiRequest::new(req, request_id, body, runtime.caches.clone(), charge);
+        let Some(key) = runtime.server_key.clone() else {
+            return self.run(request, false).await;
+        };
+        let explicit = self.handler.meta().decode_encrypted_data;
+        let decoded = match &self.decode {
+            Decode::Off => return self.run(request, false).await,
+            Decode::Plain | Decode::Signed { .. } => {
+                // DESIGN §2.3: the aclkey, from the plain request, before any RSA work.
+                if let Err(err) = self.guard(&request) {
+                    return self.pack(&request, Outcome::Error(err));
+                }
+                match &self.decode {
+                    Decode::Signed { explicit, requests } => {
+                        decrypt::decode_signed(&request, key, *explicit, requests).await
+                    }
+                    _ => decrypt::decode_body(request.body(), key, explicit).await,
+                }
+            }
+        };
+        match decoded {
+            Ok(Some(body)) => match request.with_body(body) {
+                Ok(request) => self.run(request, true).await,
+                Err(request) => {
+                    tracing::error!("the request is still shared after its guard; answered SysError");
+                    self.pack(&request, Outcome::Error(BizError::sys_error()))
+                }
+            },
+            Ok(None) => self.run(request, true).await,
+            // Packed with the plain request, so that a safe answer finds its client.
+            Err(err) => self.pack(&request, Outcome::Error(err)),
+        }
+    }
+
+    /// Runs [`Handler::guard`] on the plain request, a panic in it answered as one in
+    /// the endpoint is.
+    fn guard(&self, request: &ApiRequest) -> Result<(), BizError> {
+        let call = Call::new(request.clone(), self.runtime.clone(), self.cache.clone());
+        self.guard_call(&call, request)
+    }
+
+    fn guard_call(&self, call: &Call, request: &ApiRequest) -> Result<(), BizError> {
+        let guarded = || panics::quietly(|| self.handler.guard(call));
+        std::panic::catch_unwind(AssertUnwindSafe(guarded))
+            .unwrap_or_else(|panic| Err(self.caught(request, "guard", &*panic)))
+    }
+
+    /// Logs a panic caught in the endpoint's `phase`, once, with its message and
+    /// location: the `SysError` its client gets says nothing of it.
+    fn caught(&self, request: &ApiRequest, phase: &str, panic: &(dyn std::any::Any + Send)) -> BizError {
+        tracing::error!(
+            request_id = request.request_id(),
+            endpoint = self.handler.meta().name,
+            phase,
+            panic = panics::panic_message(panic),
+            location = panics::last_location().as_deref().unwrap_or("unknown"),
+            "endpoint panicked; answered SysError"
+        );
+        BizError::sys_error()
+    }
+
+    /// Runs the endpoint's phases (its guard first, unless `guarded`) and packs what
+    /// they give.
+    async fn run(&self, request: ApiRequest, guarded: bool) -> Response {
+        let call = Call::new(request.clone(), self.runtime.clone(), self.cache.clone());
+        // The guard is synchronous: run before the handler's future exists, so that
+        // no future wraps the handler's (each layer copies it).
+        if !guarded {
+            if let Err(err) = self.guard_call(&call, &request) {
+                return self.pack(&request, Outcome::Error(err));
+            }
+        }
+        let outcome = match AssertUnwindSafe(panics::Quiet {
+            inner: self.handler.run(call),
+        })
+        .catch_unwind()
+        .await
+        {
+            Ok(outcome) => outcome,
+            Err(panic) => Outcome::Error(self.caught(&request, "run", &*panic)),
+        };
+        self.pack(&request, outcome)
+    }
+
+    /// Packs an error raised before the endpoint ran, with the request (and the body
+    /// read so far), so that a packer that needs the request (safe: the client id)
+    /// still finds it.
+    fn pack_early(&self, req: Request, request_id: HeaderValue, body: Body, outcome: Outcome) -> Response {
+        let request = ApiRequest::new(req, request_id, body, self.runtime.caches.clone(), None);
+        self.pack(&request, outcome)
+    }
+
+    fn pack(&self, request: &ApiRequest, outcome: Outcome) -> Response {
+        let response = pack(&self.runtime, &*self.packer, request, outcome);
+        self.echo(response, request.request_id())
+    }
+
+    fn echo(&self, response: Response, request_id: &str) -> Response {
+        if self.echo_request_id {
+            with_request_id(response, request_id)
+        } else {
+            response
+        }
+    }
+}
+
+/// Whether the request's body is known to be empty (`Content-Length: 0`, or none).
+fn body_is_empty(req: &mut Request) -> bool {
+    let body = req.take_body();
+    let empty = body.is_empty();
+    req.set_body(body);
+    empty
+}
+
+impl<H: Handler> Endpoint for Bound<H> {
+    type Output = Response;
+
+    // Not an `async fn`: a wrapper future would hold one more copy of the request.
+    fn call(&self, req: Request) -> impl Future<Output = poem::Result<Response>> + Send {
+        self.serve(req).map(Ok)
+    }
+}
+
+#[doc(hidden)]
+/// Serves a handler used on its own, outside an App: default settings, the packer
+/// its attribute names (a built-in one) or `simple`.
+pub async fn serve_standalone<H: Handler + Clone>(handler: &H, req: Request) -> Response {
+    static RUNTIME: OnceLock<Arc<Runtime>> = OnceLock::new();
+    let runtime = RUNTIME
+        .get_or_init(|| {
+            let settings = Settings::default();
+            let caches = Caches::from_settings(&settings.cache).unwrap_or_default();
+            Arc::new(Runtime::new(settings, Arc::new(caches), None, HashMap::new()))
+        })
+        .clone();
+    let packers = Packers::default();
+    let packer = handler
+        .meta()
+        .packer
+        .and_then(|name| packers.get(name).cloned())
+        .unwrap_or_else(|| Arc::new(SimplePacker));
+    let mut bound = Bound::new(handler.clone(), runtime, packer, Decode::Off);
+    bound.echo_request_id = true;
+    bound.serve(req).await.into_response()
+}

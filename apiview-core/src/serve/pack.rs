@@ -1,0 +1,112 @@
+//! Packing an outcome into the answer: the packer's envelope, the status, the business
+//! code for the request log; and the answer of paths no route takes.
+
+use std::sync::Arc;
+
+use poem::http::header::{HeaderValue, CONTENT_TYPE};
+use poem::http::StatusCode;
+use poem::{Endpoint, Request, Response};
+
+use super::request_id::request_id_of;
+use super::{Outcome, Runtime};
+use crate::error::{BizError, ErrorClass};
+use crate::packer::{self, PackContext, Packer, SimplePacker};
+use crate::request::{ApiRequest, Body};
+use crate::settings::HttpStatusMode;
+
+const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
+
+/// The business code of an error answer, in the response's extensions, for the request
+/// log. Absent on success (code 0), which spares the common answer an allocation.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BusinessCode(pub(crate) i64);
+
+/// Packs an outcome with `packer` into an answer: JSON, status 200 or (semantic mode)
+/// the error's status, and the business code in the extensions for the request log;
+/// a `Raw` outcome as it is.
+pub(crate) fn pack(
+    runtime: &Runtime,
+    packer: &dyn Packer,
+    request: &ApiRequest,
+    outcome: Outcome,
+) -> Response {
+    let cx = PackContext::new(request, runtime.language());
+    // Empty: the built-in packers reserve the answer's exact size, and a body whose
+    // length is its capacity becomes the response's bytes without another allocation.
+    let mut body = Vec::new();
+    let written = match outcome {
+        Outcome::Raw(response) => return response,
+        Outcome::Json(json) => packer.write_result_json(&json, &cx, &mut body),
+        Outcome::Error(err) => Err(err),
+    };
+    let error = written.err().map(|err| {
+        body.clear();
+        let (packed, err) = pack_error(packer, err, &cx);
+        if packer::write_json(&packed, &mut body).is_err() {
+            body.clear();
+            body.extend_from_slice(
+                br#"{"success":false,"error":{"code":1001000000,"message":"System Error"}}"#,
+            );
+        }
+        err
+    });
+    let status = match (&error, runtime.settings.http_status) {
+        (Some(err), HttpStatusMode::Semantic) => semantic_status(err.class()),
+        _ => StatusCode::OK,
+    };
+    let mut response = Response::builder()
+        .status(status)
+        .header(CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE))
+        .body(body);
+    if let Some(err) = error {
+        response.extensions_mut().insert(BusinessCode(err.code()));
+    }
+    response
+}
+
+fn pack_error(packer: &dyn Packer, err: BizError, cx: &PackContext) -> (serde_json::Value, BizError) {
+    match packer.pack_error(&err, cx) {
+        Ok(packed) => (packed, err),
+        Err(pack_err) => {
+            tracing::error!(%pack_err, original = %err, "the packer failed to pack an error");
+            let fallback = SimplePacker
+                .pack_error(&pack_err, cx)
+                .unwrap_or(serde_json::Value::Null);
+            (fallback, pack_err)
+        }
+    }
+}
+
+/// Answers what no route matched: a packed `NoMatchingRouteFound`, by the App's
+/// default packer, with status 404 in both modes: no endpoint raised it, and a
+/// proxy, a monitor or a crawler should see the path does not exist.
+#[derive(Clone)]
+pub(crate) struct NoRoute {
+    pub(crate) runtime: Arc<Runtime>,
+    pub(crate) packer: Arc<dyn Packer>,
+}
+
+impl Endpoint for NoRoute {
+    type Output = Response;
+
+    async fn call(&self, req: Request) -> poem::Result<Response> {
+        let request_id = request_id_of(&req);
+        let request = ApiRequest::new(req, request_id, Body::None, self.runtime.caches.clone(), None);
+        let outcome = Outcome::Error(BizError::no_matching_route_found());
+        let mut response = pack(&self.runtime, &*self.packer, &request, outcome);
+        response.set_status(StatusCode::NOT_FOUND);
+        Ok(response)
+    }
+}
+
+fn semantic_status(class: ErrorClass) -> StatusCode {
+    match class {
+        ErrorClass::Parameter => StatusCode::BAD_REQUEST,
+        ErrorClass::Auth => StatusCode::FORBIDDEN,
+        ErrorClass::Method => StatusCode::METHOD_NOT_ALLOWED,
+        ErrorClass::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorClass::NotFound => StatusCode::NOT_FOUND,
+        ErrorClass::System => StatusCode::INTERNAL_SERVER_ERROR,
+        ErrorClass::Business => StatusCode::OK,
+    }
+}

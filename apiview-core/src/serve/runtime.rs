@@ -1,0 +1,60 @@
+//! What an App shares with every request it serves, built once.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use poem::http::Method;
+use rsa::RsaPrivateKey;
+
+use crate::cache::Caches;
+use crate::error::Language;
+use crate::guard::aclkey::AclKeyDigest;
+use crate::request::{BodyBudget, BodyLimits};
+use crate::settings::Settings;
+
+/// Settings and what is derived from them, built once per App.
+pub(crate) struct Runtime {
+    pub(crate) settings: Settings,
+    pub(crate) caches: Arc<Caches>,
+    pub(crate) server_key: Option<Arc<RsaPrivateKey>>,
+    pub(crate) rsa_keys: HashMap<String, Arc<RsaPrivateKey>>,
+    pub(crate) aclkeys: Vec<AclKeyDigest>,
+    pub(crate) default_methods: Vec<Method>,
+    pub(crate) body_timeout: Duration,
+    pub(crate) body_limits: BodyLimits,
+    pub(crate) body_budget: BodyBudget,
+}
+
+impl Runtime {
+    pub(crate) fn new(
+        settings: Settings,
+        caches: Arc<Caches>,
+        server_key: Option<Arc<RsaPrivateKey>>,
+        rsa_keys: HashMap<String, Arc<RsaPrivateKey>>,
+    ) -> Self {
+        let aclkeys = std::iter::once(&settings.aclkey)
+            .chain(&settings.aclkeys)
+            .filter_map(|key| AclKeyDigest::of(key))
+            .collect();
+        let default_methods = settings.default_methods();
+        let body_timeout = Duration::from_millis(settings.limits.body_timeout_ms);
+        let body_limits = BodyLimits::of(&settings);
+        let body_budget = BodyBudget::new(settings.limits.bodies_in_flight_bytes);
+        Runtime {
+            body_timeout,
+            body_limits,
+            body_budget,
+            settings,
+            caches,
+            server_key,
+            rsa_keys,
+            aclkeys,
+            default_methods,
+        }
+    }
+
+    pub(crate) fn language(&self) -> Language {
+        self.settings.language
+    }
+}

@@ -1,0 +1,169 @@
+//! The checks settings pass when they load: every problem named by its key.
+
+use super::{parse_method, Settings, SettingsError};
+
+impl Settings {
+    pub(super) fn validate(&self, origin: &str) -> Result<(), SettingsError> {
+        let fail = |key: &str, problem: String| {
+            Err(SettingsError::new(format!(
+                "invalid apiview settings: key `{key}` in {origin}: {problem}"
+            )))
+        };
+        for name in &self.default_allow_methods {
+            if parse_method(name).is_none() {
+                return fail(
+                    "default_allow_methods",
+                    format!(
+                        "`{name}` is not an HTTP method; use get, post, put, delete, patch, head or options"
+                    ),
+                );
+            }
+        }
+        if self.body_limit == 0 {
+            return fail("body_limit", "must be at least 1 byte".into());
+        }
+        if self.packer.trim().is_empty() {
+            return fail(
+                "packer",
+                "must name a packer: simple, deetr, dmrs, safe or a registered one".into(),
+            );
+        }
+        for (name, url) in &self.cache.backends {
+            let key = format!("cache.backends.{name}");
+            if url.starts_with("memory://") {
+                continue;
+            }
+            if !(url.starts_with("redis://")
+                || url.starts_with("redis+unix://")
+                || url.starts_with("unix://"))
+            {
+                return fail(
+                    &key,
+                    format!("`{url}` is not a cache URL; use \"memory://\" or \"redis://host:port/db\""),
+                );
+            }
+            if let Err(err) = redis::Client::open(url.as_str()) {
+                return fail(&key, format!("`{url}` is not a valid Redis URL: {err}"));
+            }
+        }
+        if self.safe.client_id_field.is_empty() {
+            return fail(
+                "safe.client_id_field",
+                "must name the request field that carries the client id".into(),
+            );
+        }
+        if self.safe.key_reuse_answers == 0 {
+            return fail("safe.key_reuse_answers", "must be at least 1".into());
+        }
+        if self.cache.memory_max_bytes == 0 {
+            return fail(
+                "cache.memory_max_bytes",
+                "must be at least 1 (a zero would cache nothing); 67108864 is 64 MiB".into(),
+            );
+        }
+        if !(1..=86_400).contains(&self.safe.replay_window_s) {
+            return fail(
+                "safe.replay_window_s",
+                format!("{} is not between 1 and 86400 seconds", self.safe.replay_window_s),
+            );
+        }
+        if self.cache.operation_timeout_ms == 0 {
+            return fail("cache.operation_timeout_ms", "must be at least 1".into());
+        }
+        if poem::http::HeaderName::from_bytes(self.cache.disable_cache_header.as_bytes()).is_err() {
+            return fail(
+                "cache.disable_cache_header",
+                format!(
+                    "`{}` is not an HTTP header name (letters, digits and `-`, such as \"Disable-Cache\")",
+                    self.cache.disable_cache_header
+                ),
+            );
+        }
+        let limits = &self.limits;
+        for (key, value) in [
+            ("limits.head_timeout_ms", limits.head_timeout_ms),
+            ("limits.body_timeout_ms", limits.body_timeout_ms),
+            ("limits.idle_timeout_ms", limits.idle_timeout_ms),
+            ("limits.max_connections", limits.max_connections.into()),
+            (
+                "limits.http2_max_concurrent_streams",
+                limits.http2_max_concurrent_streams.into(),
+            ),
+            ("limits.max_form_fields", limits.max_form_fields),
+            ("limits.max_json_depth", limits.max_json_depth),
+            ("limits.max_json_values", limits.max_json_values),
+            ("limits.bodies_in_flight_bytes", limits.bodies_in_flight_bytes),
+        ] {
+            if value == 0 {
+                return fail(
+                    key,
+                    "must be at least 1 (a zero would refuse every request)".into(),
+                );
+            }
+        }
+        if limits.max_json_depth > 128 {
+            return fail(
+                "limits.max_json_depth",
+                format!(
+                    "{} is deeper than serde_json parses (128); use at most 128",
+                    limits.max_json_depth
+                ),
+            );
+        }
+        if limits.bodies_in_flight_bytes < self.body_limit {
+            return fail(
+                "limits.bodies_in_flight_bytes",
+                format!(
+                    "{} is less than body_limit ({}): a body of the limit could never be read; \
+                     raise it or lower body_limit",
+                    limits.bodies_in_flight_bytes, self.body_limit
+                ),
+            );
+        }
+        let cors = &self.cors;
+        for origin in &cors.allow_origins {
+            if origin == "*" && cors.allow_credentials {
+                return fail(
+                    "cors.allow_origins",
+                    "\"*\" cannot go with cors.allow_credentials = true (browsers refuse it); \
+                     list the origins"
+                        .into(),
+                );
+            }
+            if poem::http::HeaderValue::from_str(origin).is_err() || origin.is_empty() {
+                return fail(
+                    "cors.allow_origins",
+                    format!("`{origin}` is not an origin; write one as \"https://shop.example\""),
+                );
+            }
+        }
+        for name in &cors.allow_methods {
+            if parse_method(name).is_none() {
+                return fail(
+                    "cors.allow_methods",
+                    format!(
+                        "`{name}` is not an HTTP method; use get, post, put, delete, patch, head or options"
+                    ),
+                );
+            }
+        }
+        for name in &cors.allow_headers {
+            if poem::http::HeaderName::from_bytes(name.as_bytes()).is_err() {
+                return fail(
+                    "cors.allow_headers",
+                    format!("`{name}` is not an HTTP header name"),
+                );
+            }
+        }
+        if !matches!(self.swagger.openapi_version.as_str(), "3.0" | "3.1") {
+            return fail(
+                "swagger.openapi_version",
+                format!(
+                    "`{}` is not supported; use \"3.1\" or \"3.0\"",
+                    self.swagger.openapi_version
+                ),
+            );
+        }
+        Ok(())
+    }
+}
