@@ -1,309 +1,22 @@
-//! A listener wrapper that bounds what one client can hold of the server (DESIGN §11).
-//!
-//! [`Limited`] times every request head from its first byte to its blank line, closes
-//! kept-alive connections that stay silent, times HTTP/2 frames and header blocks,
-//! refuses HTTP/2 when the settings say so, and serves at most `max_connections`
-//! connections at once. Time is up means the connection is closed at once: its reads
-//! fail, and the HTTP layer drops it; nothing waits on the client for a graceful end.
-//!
-//! Request bodies are timed by the App itself (`limits.body_timeout_ms`), whatever the
-//! listener, because only the endpoint knows when it has read the whole body.
+//! A limited connection: its bytes unchanged, its reads failed once the deadline of
+//! where it stands has passed.
 
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use poem::http::uri::Scheme;
-use poem::listener::{Acceptor, Listener};
-use poem::web::{LocalAddr, RemoteAddr};
+use poem::web::RemoteAddr;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::{Instant, Sleep};
 
-use crate::settings::Limits;
-
-/// The HTTP/2 connection preface (RFC 9113 §3.4).
-const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
-/// The HTTP/2 frame header: length (24 bits), type, flags, stream id (RFC 9113 §4.1).
-const H2_FRAME_HEADER: usize = 9;
-const H2_HEADERS: u8 = 0x1;
-const H2_CONTINUATION: u8 = 0x9;
-const H2_END_HEADERS: u8 = 0x4;
+use super::phase::{Frames, Head, Phase, Wait, H2_PREFACE};
+use super::Timing;
 
 /// A deadline this far away stands for "never" when `since + timeout` overflows.
 const FAR_FUTURE: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
-
-/// Wraps a poem [`Listener`] (or [`Acceptor`]) with the connection limits of
-/// `[limits]` (DESIGN §11):
-///
-/// - `head_timeout_ms`: a request head must arrive whole (request line, headers and
-///   the blank line) within it, counted from the accept for a connection's first
-///   request and from its first byte for a later one. Blank lines before a request
-///   line count as part of the head, they do not end it.
-/// - `idle_timeout_ms`: a connection between requests (its answer written, no next
-///   request begun) is closed after this long without a byte either way.
-/// - `max_connections`: beyond it, the listener stops accepting; new connections wait
-///   in the kernel's backlog until one closes.
-/// - `http2`: `false` closes a connection that opens with the HTTP/2 preface. With it
-///   on, every HTTP/2 frame and every header block must arrive whole within
-///   `head_timeout_ms`, and a connection without a byte either way for
-///   `idle_timeout_ms` is closed. Give poem's server `http2_max_concurrent_streams`
-///   yourself (`App::serve` does).
-///
-/// Put it outermost (after TLS), so that it sees the plain HTTP bytes. `App::serve`
-/// uses it; wrap your own listener when you run poem's server yourself:
-///
-/// ```no_run
-/// use apiview::listener::Limited;
-/// use apiview::prelude::*;
-/// use poem::listener::TcpListener;
-///
-/// #[apiview]
-/// fn ping() -> &'static str {
-///     "pong"
-/// }
-///
-/// #[tokio::main]
-/// async fn main() -> std::io::Result<()> {
-///     let app = App::new(Settings::default()).at("/ping", ping);
-///     let limits = app.settings().limits.clone();
-///     poem::Server::new(Limited::new(TcpListener::bind("127.0.0.1:3000"), &limits))
-///         .http2_max_concurrent_streams(limits.http2_max_concurrent_streams)
-///         .run(app.into_endpoint())
-///         .await
-/// }
-/// ```
-#[derive(Debug, Clone)]
-pub struct Limited<T> {
-    inner: T,
-    timing: Timing,
-    connections: Arc<Semaphore>,
-}
-
-/// What a connection's reads are timed by; copied into each connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Timing {
-    head: Duration,
-    idle: Duration,
-    http2: bool,
-}
-
-impl<T> Limited<T> {
-    /// Wraps `inner` with the connection limits of `limits`.
-    ///
-    /// ```
-    /// use apiview::listener::Limited;
-    /// use apiview::Settings;
-    /// use poem::listener::TcpListener;
-    ///
-    /// let settings = Settings::from_toml_str("[limits]\nmax_connections = 2").unwrap();
-    /// let listener = Limited::new(TcpListener::bind("127.0.0.1:0"), &settings.limits);
-    /// assert_eq!(listener.available_connections(), 2);
-    /// ```
-    pub fn new(inner: T, limits: &Limits) -> Self {
-        let max_connections = usize::try_from(limits.max_connections)
-            .unwrap_or(usize::MAX)
-            .clamp(1, Semaphore::MAX_PERMITS);
-        Limited {
-            inner,
-            timing: Timing {
-                head: Duration::from_millis(limits.head_timeout_ms.max(1)),
-                idle: Duration::from_millis(limits.idle_timeout_ms.max(1)),
-                http2: limits.http2,
-            },
-            connections: Arc::new(Semaphore::new(max_connections)),
-        }
-    }
-
-    /// How many more connections may be accepted now.
-    ///
-    /// ```
-    /// use apiview::listener::Limited;
-    ///
-    /// let limited = Limited::new((), &apiview::Settings::default().limits);
-    /// assert_eq!(limited.available_connections(), 10_000);
-    /// ```
-    pub fn available_connections(&self) -> usize {
-        self.connections.available_permits()
-    }
-}
-
-impl<L: Listener> Listener for Limited<L> {
-    type Acceptor = Limited<L::Acceptor>;
-
-    async fn into_acceptor(self) -> io::Result<Self::Acceptor> {
-        Ok(Limited {
-            inner: self.inner.into_acceptor().await?,
-            timing: self.timing,
-            connections: self.connections,
-        })
-    }
-}
-
-impl<A: Acceptor> Acceptor for Limited<A> {
-    type Io = LimitedIo<A::Io>;
-
-    fn local_addr(&self) -> Vec<LocalAddr> {
-        self.inner.local_addr()
-    }
-
-    async fn accept(&mut self) -> io::Result<(Self::Io, LocalAddr, RemoteAddr, Scheme)> {
-        // Taken before the accept: at the limit, connections wait in the backlog.
-        let permit = self
-            .connections
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|_| io::Error::other("the connection limit was closed"))?;
-        let (io, local_addr, remote_addr, scheme) = self.inner.accept().await?;
-        let io = LimitedIo::new(io, self.timing, remote_addr.clone(), permit);
-        Ok((io, local_addr, remote_addr, scheme))
-    }
-}
-
-/// Where a connection stands.
-#[derive(Debug)]
-enum Phase {
-    /// A request head is arriving.
-    Head(Head),
-    /// A head arrived and the request is being served: not timed here (its body is
-    /// timed by the endpoint that reads it).
-    Request,
-    /// The answer is on its way or sent, and no next request has begun.
-    Idle,
-    /// An HTTP/2 connection.
-    Http2(Frames),
-    /// Closed for the reason given; every read fails.
-    Closed(&'static str),
-}
-
-/// A request head being scanned for its end, without parsing it: the first blank line
-/// after a line with content.
-#[derive(Debug, Clone, Copy)]
-struct Head {
-    /// A line with content has been seen: a blank line now ends the head.
-    content: bool,
-    /// Since the last `\n`, nothing but `\r`.
-    line_blank: bool,
-    /// How many bytes of the HTTP/2 preface the connection opened with, for its first
-    /// head (`None` once they differ, and for later heads).
-    preface: Option<usize>,
-}
-
-impl Head {
-    fn new(preface: bool) -> Self {
-        Head {
-            content: false,
-            line_blank: true,
-            preface: preface.then_some(0),
-        }
-    }
-
-    /// Reads `bytes` on; `true` when they end the head.
-    fn ends_in(&mut self, mut bytes: &[u8]) -> bool {
-        // Most heads come whole in one read, ended by CRLF CRLF: one vector search
-        // finds it. Blank lines before the request line are skipped first.
-        static END: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
-            std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\r\n\r\n"));
-        if !self.content && self.line_blank {
-            let start = bytes.iter().position(|&byte| byte != b'\r' && byte != b'\n');
-            if start.is_some_and(|start| END.find(&bytes[start..]).is_some()) {
-                return true;
-            }
-        }
-        while let Some(at) = memchr::memchr(b'\n', bytes) {
-            let line = &bytes[..at];
-            if self.line_blank && line.iter().all(|&byte| byte == b'\r') {
-                if self.content {
-                    return true;
-                }
-            } else {
-                self.content = true;
-            }
-            self.line_blank = true;
-            bytes = &bytes[at + 1..];
-        }
-        if bytes.iter().any(|&byte| byte != b'\r') {
-            self.line_blank = false;
-        }
-        false
-    }
-}
-
-/// What the frames of an HTTP/2 connection are waiting for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Wait {
-    /// Nothing half-sent: the connection may be idle.
-    Idle,
-    /// A frame has begun and not ended.
-    Frame,
-    /// A header block (HEADERS, then CONTINUATION up to END_HEADERS) has begun and not
-    /// ended.
-    Block,
-}
-
-/// HTTP/2 frames, followed by their 9-byte headers only: payloads are skipped by length.
-#[derive(Debug, Clone, Copy)]
-struct Frames {
-    header: [u8; H2_FRAME_HEADER],
-    header_len: usize,
-    payload_left: usize,
-    block_open: bool,
-}
-
-impl Frames {
-    fn new() -> Self {
-        Frames {
-            header: [0; H2_FRAME_HEADER],
-            header_len: 0,
-            payload_left: 0,
-            block_open: false,
-        }
-    }
-
-    /// Reads `bytes` on; `true` when a frame ended among them.
-    fn read(&mut self, mut bytes: &[u8]) -> bool {
-        let mut ended = false;
-        while !bytes.is_empty() {
-            if self.payload_left > 0 {
-                let skipped = self.payload_left.min(bytes.len());
-                self.payload_left -= skipped;
-                bytes = &bytes[skipped..];
-                ended |= self.payload_left == 0;
-                continue;
-            }
-            let taken = (H2_FRAME_HEADER - self.header_len).min(bytes.len());
-            self.header[self.header_len..self.header_len + taken].copy_from_slice(&bytes[..taken]);
-            self.header_len += taken;
-            bytes = &bytes[taken..];
-            if self.header_len == H2_FRAME_HEADER {
-                let [l0, l1, l2, kind, flags, ..] = self.header;
-                match kind {
-                    H2_HEADERS => self.block_open = flags & H2_END_HEADERS == 0,
-                    H2_CONTINUATION if flags & H2_END_HEADERS != 0 => self.block_open = false,
-                    _ => {}
-                }
-                self.header_len = 0;
-                self.payload_left = usize::from(l0) << 16 | usize::from(l1) << 8 | usize::from(l2);
-                ended |= self.payload_left == 0;
-            }
-        }
-        ended
-    }
-
-    fn wait(&self) -> Wait {
-        if self.block_open {
-            Wait::Block
-        } else if self.header_len > 0 || self.payload_left > 0 {
-            Wait::Frame
-        } else {
-            Wait::Idle
-        }
-    }
-}
 
 /// The connection of a [`Limited`] acceptor: `T`'s bytes, unchanged, until its time is
 /// up; then reads fail with [`io::ErrorKind::TimedOut`] and the HTTP layer closes the
@@ -347,7 +60,12 @@ impl<T> std::fmt::Debug for LimitedIo<T> {
 }
 
 impl<T> LimitedIo<T> {
-    fn new(inner: T, timing: Timing, remote_addr: RemoteAddr, permit: OwnedSemaphorePermit) -> Self {
+    pub(super) fn new(
+        inner: T,
+        timing: Timing,
+        remote_addr: RemoteAddr,
+        permit: OwnedSemaphorePermit,
+    ) -> Self {
         let accepted = Instant::now();
         LimitedIo {
             inner,
@@ -561,7 +279,12 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for LimitedIo<T> {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
+    use tokio::sync::Semaphore;
+
     use super::*;
+    use crate::listener::phase::{H2_CONTINUATION, H2_END_HEADERS, H2_HEADERS};
 
     fn io() -> LimitedIo<()> {
         let addr: std::net::SocketAddr = "127.0.0.1:1".parse().unwrap();

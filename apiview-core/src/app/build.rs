@@ -1,0 +1,237 @@
+//! `App::try_into_endpoint`: the App's parts checked against each other and bound into
+//! one poem endpoint, in steps, each failing with the settings key or the endpoint at
+//! fault.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use poem::Route;
+
+use super::endpoint::{AppEndpoint, Routes};
+use super::keys::Keys;
+use super::request_log::RequestLog;
+use super::{App, AppError, Entry, ExtraRoutes};
+use crate::cache::Caches;
+use crate::packer::{ClientKeyStore, KeyReuse, Packer, SafePacker};
+use crate::serve::decrypt::{Decode, SignedRequests};
+use crate::serve::{panics, NoRoute, Runtime};
+use crate::settings::{parse_method, CorsSettings, SafeSettings};
+
+impl App {
+    /// Builds the poem endpoint, or says what is wrong with the App.
+    ///
+    /// ```
+    /// use apiview::{App, Settings};
+    ///
+    /// let app = App::new(Settings::from_toml_str("packer = 'fancy'").unwrap());
+    /// let err = app.try_into_endpoint().err().unwrap();
+    /// assert!(err.to_string().contains("fancy"));
+    /// ```
+    pub fn try_into_endpoint(mut self) -> Result<AppEndpoint, AppError> {
+        panics::install_hook();
+        let keys = Keys::load(&self.settings, &self.entries)?;
+        let client_keys = self.client_keys.take().or_else(|| keys.client_keys.clone());
+        self.add_safe_packer(client_keys.as_ref());
+        // Made here, so that they see the safe packer too.
+        let extra_routes: ExtraRoutes = std::mem::take(&mut self.extra_routes)
+            .into_iter()
+            .flat_map(|make| make(&self))
+            .collect();
+        let default_packer =
+            self.find_packer(&self.settings.packer, &|| "settings key `packer`".to_owned())?;
+        let caches = self
+            .caches
+            .clone()
+            .map_err(|failure| AppError(format!("settings key `cache.backends`: {failure}")))?;
+        check_cache_names(&self.entries, &caches)?;
+        let mut signed = Signed {
+            made: None,
+            settings: &self.settings.safe,
+            keys: client_keys,
+            caches: &caches,
+        };
+        let mut paths = HashSet::new();
+        let mut plans = Vec::with_capacity(self.entries.len());
+        for entry in &self.entries {
+            if !paths.insert(entry.path.clone()) {
+                return Err(AppError(format!(
+                    "path `{}` is registered twice (the second is `{}`)",
+                    entry.path, entry.meta.name
+                )));
+            }
+            plans.push(self.plan(entry, &default_packer, keys.server.is_some(), &mut signed)?);
+        }
+        for (path, _) in &extra_routes {
+            if !paths.insert(path.clone()) {
+                return Err(AppError(format!(
+                    "path `{path}` is registered twice (App::with_routes)"
+                )));
+            }
+        }
+        let runtime = Arc::new(Runtime::new(self.settings, caches, keys.server, keys.rsa));
+        let mut route = Route::new();
+        for (entry, (packer, decode)) in self.entries.into_iter().zip(plans) {
+            route = (entry.make)(route, entry.path, runtime.clone(), packer, decode);
+        }
+        for (path, endpoint) in extra_routes {
+            route = route.at(path, endpoint);
+        }
+        let no_route = NoRoute {
+            runtime: runtime.clone(),
+            packer: default_packer,
+        };
+        let route = with_no_route(route, &paths, no_route);
+        Ok(AppEndpoint(RequestLog(with_cors(route, &runtime.settings.cors))))
+    }
+
+    /// With client keys (settings' or [`App::client_keys`]), the `safe` packer, unless
+    /// one of that name is registered already.
+    fn add_safe_packer(&mut self, client_keys: Option<&Arc<dyn ClientKeyStore>>) {
+        let Some(store) = client_keys else {
+            return;
+        };
+        if self.packers.get("safe").is_none() {
+            let safe = &self.settings.safe;
+            let packer = SafePacker::new(store.clone(), safe.client_id_field.clone()).key_reuse(KeyReuse {
+                max_age: Duration::from_secs(safe.key_reuse_seconds),
+                max_answers: safe.key_reuse_answers,
+            });
+            self.packers.insert("safe", Arc::new(packer));
+        }
+    }
+
+    /// The packer registered under `name`; `asked_by` says who named it.
+    fn find_packer(&self, name: &str, asked_by: &dyn Fn() -> String) -> Result<Arc<dyn Packer>, AppError> {
+        self.packers.get(name).cloned().ok_or_else(|| {
+            let hint = if name == "safe" {
+                "the safe packer needs client keys: set safe.client_public_keys or call App::client_keys"
+                    .to_owned()
+            } else {
+                format!(
+                    "known: {} (register others with App::packer)",
+                    self.packers.names().join(", ")
+                )
+            };
+            AppError(format!(
+                "{} names packer `{name}`, which is not available; {hint}",
+                asked_by()
+            ))
+        })
+    }
+
+    /// An endpoint's packer, and how it treats an encrypted body. Safe endpoints
+    /// decode encrypted requests by themselves when the server has a key, and take
+    /// them signed only (DESIGN §19); `#[decode_encrypted_data]` asks for decryption
+    /// explicitly.
+    fn plan(
+        &self,
+        entry: &Entry,
+        default_packer: &Arc<dyn Packer>,
+        has_server_key: bool,
+        signed: &mut Signed<'_>,
+    ) -> Result<(Arc<dyn Packer>, Decode), AppError> {
+        let (packer, is_safe) = match entry.meta.packer {
+            None => (default_packer.clone(), self.settings.packer == "safe"),
+            Some(name) => (
+                self.find_packer(name, &|| {
+                    format!("#[apiview(packer = ..)] of endpoint `{}`", entry.meta.name)
+                })?,
+                name == "safe",
+            ),
+        };
+        let explicit = entry.meta.decode_encrypted_data;
+        let decode = if is_safe && has_server_key {
+            Decode::Signed {
+                explicit,
+                requests: signed.get(entry.meta.name)?,
+            }
+        } else if explicit {
+            Decode::Plain
+        } else {
+            Decode::Off
+        };
+        Ok((packer, decode))
+    }
+}
+
+/// Every `#[cache(name = ..)]` names a configured backend.
+fn check_cache_names(entries: &[Entry], caches: &Caches) -> Result<(), AppError> {
+    for entry in entries {
+        if let Some(spec) = entry.meta.cache {
+            if caches.get(spec.name).is_none() {
+                return Err(AppError(format!(
+                    "endpoint `{}` caches in `{}` (#[cache(name = ..)]), which settings `[cache] backends` do not configure",
+                    entry.meta.name, spec.name
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What checks the requests to safe endpoints (DESIGN §19): made on first need, then
+/// shared by every safe endpoint.
+struct Signed<'a> {
+    made: Option<Arc<SignedRequests>>,
+    settings: &'a SafeSettings,
+    keys: Option<Arc<dyn ClientKeyStore>>,
+    caches: &'a Caches,
+}
+
+impl Signed<'_> {
+    fn get(&mut self, endpoint: &str) -> Result<Arc<SignedRequests>, AppError> {
+        if let Some(made) = &self.made {
+            return Ok(made.clone());
+        }
+        let safe = self.settings;
+        let keys = self.keys.clone().ok_or_else(|| {
+            AppError(format!(
+                "safe endpoint `{endpoint}` decrypts signed requests and needs the clients' public keys \
+                 to check their signatures; set safe.client_public_keys or call App::client_keys"
+            ))
+        })?;
+        let replay = self.caches.get(&safe.replay_backend).cloned().ok_or_else(|| {
+            AppError(format!(
+                "settings key `safe.replay_backend` names cache backend `{}`, which settings `[cache] backends` \
+                 do not configure (safe endpoint `{endpoint}` remembers request nonces there)",
+                safe.replay_backend
+            ))
+        })?;
+        let made = Arc::new(SignedRequests {
+            keys,
+            client_id_field: safe.client_id_field.clone(),
+            window_s: safe.replay_window_s,
+            replay,
+        });
+        self.made = Some(made.clone());
+        Ok(made)
+    }
+}
+
+/// Every path no route takes answers `NoMatchingRouteFound`: poem tries static and
+/// parameter segments first.
+fn with_no_route(mut route: Route, paths: &HashSet<String>, no_route: NoRoute) -> Route {
+    if !paths.contains("/") {
+        route = route.at("/", no_route.clone());
+    }
+    if !paths.iter().any(|path| path.starts_with("/*")) {
+        route = route.at("/*__apiview_no_route", no_route);
+    }
+    route
+}
+
+/// The routes behind poem's CORS middleware, when `[cors]` allows origins.
+fn with_cors(route: Route, cors: &CorsSettings) -> Routes {
+    if cors.allow_origins.is_empty() {
+        return Routes::Plain(route);
+    }
+    let methods = cors.allow_methods.iter().filter_map(|name| parse_method(name));
+    let middleware = poem::middleware::Cors::new()
+        .allow_origins(cors.allow_origins.iter().map(String::as_str))
+        .allow_methods(methods)
+        .allow_headers(cors.allow_headers.iter().map(String::as_str))
+        .allow_credentials(cors.allow_credentials)
+        .max_age(i32::try_from(cors.max_age_s).unwrap_or(i32::MAX));
+    Routes::Cors(poem::EndpointExt::with(route, middleware))
+}

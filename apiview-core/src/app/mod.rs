@@ -1,0 +1,396 @@
+//! `App`: the endpoints, the settings and the packers, turned into one poem endpoint.
+
+mod build;
+mod endpoint;
+mod keys;
+mod request_log;
+
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use poem::endpoint::BoxEndpoint;
+use poem::{IntoEndpoint, Response, Route};
+
+pub use self::endpoint::AppEndpoint;
+use crate::cache::{Cache, CacheFailure, Caches};
+use crate::meta::EndpointMeta;
+use crate::packer::{ClientKeyStore, Packer, Packers};
+use crate::serve::decrypt::Decode;
+use crate::serve::{Bound, Handler, Runtime};
+use crate::settings::{Settings, SettingsError};
+
+type MakeEndpoint = Box<dyn FnOnce(Route, String, Arc<Runtime>, Arc<dyn Packer>, Decode) -> Route + Send>;
+
+/// Routes served beside the endpoints, made from the finished App (see [`App::with_routes`]).
+pub type ExtraRoutes = Vec<(String, BoxEndpoint<'static, Response>)>;
+type MakeRoutes = Box<dyn FnOnce(&App) -> ExtraRoutes + Send>;
+
+struct Entry {
+    path: String,
+    meta: &'static EndpointMeta,
+    make: MakeEndpoint,
+}
+
+/// An apiview application: endpoints at paths, settings, packers.
+///
+/// ```
+/// use apiview::prelude::*;
+///
+/// /// Always returns "pong".
+/// #[apiview]
+/// async fn ping() -> &'static str {
+///     "pong"
+/// }
+///
+/// let app = App::new(Settings::default()).at("/ping", ping);
+/// // Serve it alone, or nest it in a route of your own:
+/// let route = poem::Route::new().nest("/api", app.into_endpoint());
+/// # let _ = route;
+/// ```
+pub struct App {
+    settings: Settings,
+    packers: Packers,
+    client_keys: Option<Arc<dyn ClientKeyStore>>,
+    caches: Result<Arc<Caches>, CacheFailure>,
+    entries: Vec<Entry>,
+    schemas: Vec<(String, serde_json::Value)>,
+    extra_routes: Vec<MakeRoutes>,
+}
+
+/// One cached endpoint, as [`App::cache_entries`] lists them (django-apiview's
+/// `list_cache_entries`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheEntry {
+    /// The endpoint's path.
+    pub path: String,
+    /// The endpoint's function name.
+    pub endpoint: &'static str,
+    /// The key template.
+    pub template: &'static str,
+    /// The backend's name.
+    pub backend: &'static str,
+    /// The backend's URL (empty when no such backend is configured).
+    pub url: String,
+    /// Seconds to live.
+    pub expire: u64,
+    /// Whether each element of the result is cached under its own key.
+    pub batch: bool,
+}
+
+/// The App cannot be built: an unknown packer name, a path registered twice.
+///
+/// ```
+/// # use apiview::prelude::*;
+/// #[apiview]
+/// fn a() {}
+/// let err = App::new(Settings::default()).at("/a", a).at("/a", a).try_into_endpoint().err().unwrap();
+/// assert!(err.to_string().contains("registered twice"));
+/// ```
+#[derive(Debug)]
+pub struct AppError(String);
+
+impl fmt::Display for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for AppError {}
+
+impl App {
+    /// An App with these settings.
+    ///
+    /// ```
+    /// use apiview::{App, Settings};
+    ///
+    /// let app = App::new(Settings::from_toml_str("packer = 'dmrs'").unwrap());
+    /// assert_eq!(app.settings().packer, "dmrs");
+    /// ```
+    pub fn new(settings: Settings) -> Self {
+        let caches = Caches::from_settings(&settings.cache).map(Arc::new);
+        App {
+            settings,
+            packers: Packers::default(),
+            client_keys: None,
+            caches,
+            entries: Vec::new(),
+            schemas: Vec::new(),
+            extra_routes: Vec::new(),
+        }
+    }
+
+    /// An App with settings read from `path` (missing: defaults) and the `APIVIEW_*`
+    /// environment overrides.
+    ///
+    /// ```no_run
+    /// let app = apiview::App::from_settings_file("apiview.toml")?;
+    /// # Ok::<(), apiview::SettingsError>(())
+    /// ```
+    pub fn from_settings_file(path: impl AsRef<Path>) -> Result<Self, SettingsError> {
+        Ok(App::new(Settings::from_file(path)?))
+    }
+
+    /// The settings.
+    ///
+    /// ```
+    /// let app = apiview::App::new(apiview::Settings::default());
+    /// assert_eq!(app.settings().body_limit, 2 * 1024 * 1024);
+    /// ```
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Serves `handler` (an `#[apiview]` function) at `path` (poem's syntax:
+    /// `/users/:id`; path parameters fill parameters of the same name).
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// fn user(id: u64) -> u64 {
+    ///     id
+    /// }
+    ///
+    /// let app = App::new(Settings::default()).at("/users/:id", user);
+    /// # let _ = app;
+    /// ```
+    pub fn at<H: Handler + Clone>(mut self, path: impl Into<String>, handler: H) -> Self {
+        let meta = handler.meta();
+        self.entries.push(Entry {
+            path: path.into(),
+            meta,
+            // Added to the route as it is: the route boxes it once, a box of ours
+            // inside would cost every request an allocation and a copy.
+            make: Box::new(move |route, path, runtime, packer, decode| {
+                route.at(path, Bound::new(handler, runtime, packer, decode))
+            }),
+        });
+        self
+    }
+
+    /// Registers a packer under `name`, for `settings.packer` and
+    /// `#[apiview(packer = "name")]`. A built-in name is replaced.
+    ///
+    /// ```
+    /// # use apiview::prelude::*;
+    /// let app = App::new(Settings::default()).packer("plain", apiview::packer::SimplePacker);
+    /// # let _ = app;
+    /// ```
+    pub fn packer(mut self, name: impl Into<String>, packer: impl Packer) -> Self {
+        self.packers.insert(name, Arc::new(packer));
+        self
+    }
+
+    /// The cache named `name` in `[cache] backends`: read, write and invalidate
+    /// entries (django-apiview's cache cleaners).
+    ///
+    /// ```
+    /// use apiview::{App, Settings};
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let app = App::new(Settings::default());
+    /// let cache = app.cache("default").unwrap();
+    /// cache.set("add:1:2", &3, std::time::Duration::from_secs(60)).await.unwrap();
+    /// assert_eq!(cache.invalidate("add:{a}:*", &[("a", &1)]).await.unwrap(), 1);
+    /// # });
+    /// ```
+    pub fn cache(&self, name: &str) -> Option<Cache> {
+        self.caches.as_ref().ok()?.get(name).cloned()
+    }
+
+    /// Every cached endpoint with its key template, backend and expiry.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// #[cache(key = "add:{a}:{b}", expire = 60)]
+    /// fn add(a: i64, b: i64) -> i64 {
+    ///     a + b
+    /// }
+    ///
+    /// let app = App::new(Settings::default()).at("/add", add);
+    /// let entries = app.cache_entries();
+    /// assert_eq!((entries[0].template, entries[0].expire, entries[0].url.as_str()), ("add:{a}:{b}", 60, "memory://"));
+    /// ```
+    pub fn cache_entries(&self) -> Vec<CacheEntry> {
+        self.entries
+            .iter()
+            .filter_map(|entry| {
+                let spec = entry.meta.cache?;
+                Some(CacheEntry {
+                    path: entry.path.clone(),
+                    endpoint: entry.meta.name,
+                    template: spec.template,
+                    backend: spec.name,
+                    url: self
+                        .cache(spec.name)
+                        .map(|cache| cache.url().to_owned())
+                        .unwrap_or_default(),
+                    expire: spec.expire.unwrap_or(self.settings.cache.default_expire),
+                    batch: spec.batch,
+                })
+            })
+            .collect()
+    }
+
+    /// Where the safe packer finds client public keys, instead of settings'
+    /// `safe.client_public_keys`.
+    ///
+    /// ```
+    /// use std::collections::HashMap;
+    /// use apiview::{App, Settings};
+    ///
+    /// let key = apiview::cipher::generate_private_key(1024).unwrap().to_public_key();
+    /// let app = App::new(Settings::from_toml_str("packer = 'safe'").unwrap())
+    ///     .client_keys(HashMap::from([("demo".to_owned(), key)]));
+    /// assert!(app.try_into_endpoint().is_ok());
+    /// ```
+    pub fn client_keys(mut self, store: impl ClientKeyStore) -> Self {
+        self.client_keys = Some(Arc::new(store));
+        self
+    }
+
+    /// Every registered endpoint with its path, in registration order.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// /// Always returns "pong".
+    /// #[apiview]
+    /// fn ping() -> &'static str {
+    ///     "pong"
+    /// }
+    ///
+    /// let app = App::new(Settings::default()).at("/ping", ping);
+    /// let (path, meta) = app.endpoints().next().unwrap();
+    /// assert_eq!((path, meta.name, meta.summary), ("/ping", "ping", "Always returns \"pong\"."));
+    /// ```
+    pub fn endpoints(&self) -> impl Iterator<Item = (&str, &'static EndpointMeta)> {
+        self.entries.iter().map(|entry| (entry.path.as_str(), entry.meta))
+    }
+
+    /// The registered packers (the built-in ones and those of [`App::packer`]).
+    ///
+    /// ```
+    /// let app = apiview::App::new(apiview::Settings::default());
+    /// assert!(app.packers().get("simple").is_some());
+    /// ```
+    pub fn packers(&self) -> &Packers {
+        &self.packers
+    }
+
+    /// Registers a named JSON schema for the OpenAPI document's `components/schemas`
+    /// (`App::model::<T>()` of `apiview::prelude` registers a `schemars` type's schemas
+    /// through it). A name given twice keeps the last schema.
+    ///
+    /// ```
+    /// let app = apiview::App::new(apiview::Settings::default())
+    ///     .schema("Color", serde_json::json!({"type": "string", "enum": ["red", "green"]}));
+    /// assert_eq!(app.schemas()[0].0, "Color");
+    /// ```
+    pub fn schema(mut self, name: impl Into<String>, schema: serde_json::Value) -> Self {
+        let name = name.into();
+        self.schemas.retain(|(known, _)| *known != name);
+        self.schemas.push((name, schema));
+        self
+    }
+
+    /// The schemas registered with [`App::schema`], in registration order.
+    ///
+    /// ```
+    /// assert!(apiview::App::new(apiview::Settings::default()).schemas().is_empty());
+    /// ```
+    pub fn schemas(&self) -> &[(String, serde_json::Value)] {
+        &self.schemas
+    }
+
+    /// Serves more poem endpoints beside the `#[apiview]` ones, made by `make` from
+    /// the finished App when it becomes an endpoint (after every `at`, `packer` and
+    /// `schema`, whatever the call order). `App::swagger()` serves the OpenAPI
+    /// document and the Swagger UI this way. A path that an endpoint already uses is
+    /// an error of [`App::try_into_endpoint`].
+    ///
+    /// ```
+    /// use apiview::App;
+    /// use poem::{endpoint::make_sync, EndpointExt};
+    ///
+    /// let app = App::new(apiview::Settings::default()).with_routes(|app| {
+    ///     let count = app.endpoints().count();
+    ///     vec![("/count".to_owned(), make_sync(move |_| count.to_string()).map_to_response().boxed())]
+    /// });
+    /// assert!(app.try_into_endpoint().is_ok());
+    /// ```
+    pub fn with_routes(mut self, make: impl FnOnce(&App) -> ExtraRoutes + Send + 'static) -> Self {
+        self.extra_routes.push(Box::new(make));
+        self
+    }
+
+    /// Builds the poem endpoint.
+    ///
+    /// ```
+    /// let endpoint = apiview::App::new(apiview::Settings::default()).into_endpoint();
+    /// # let _ = endpoint;
+    /// ```
+    ///
+    /// # Panics
+    /// When the App is inconsistent (see [`App::try_into_endpoint`]); start-up is the
+    /// place to find out.
+    pub fn into_endpoint(self) -> AppEndpoint {
+        match self.try_into_endpoint() {
+            Ok(endpoint) => endpoint,
+            Err(err) => panic!("apiview: {err}"),
+        }
+    }
+
+    /// Serves the App on `addr` (`"127.0.0.1:3000"`) with poem's server and every
+    /// connection limit of `[limits]` ([`Limited`](crate::listener::Limited), and
+    /// `http2_max_concurrent_streams`), until Ctrl-C; requests in flight then get
+    /// `limits.body_timeout_ms` to finish.
+    ///
+    /// An App that cannot be built (see [`App::try_into_endpoint`]) or an address that
+    /// cannot be bound is an error, with the reason.
+    ///
+    /// ```no_run
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// fn ping() -> &'static str {
+    ///     "pong"
+    /// }
+    ///
+    /// #[tokio::main]
+    /// async fn main() -> std::io::Result<()> {
+    ///     App::new(Settings::default()).at("/ping", ping).serve("127.0.0.1:3000").await
+    /// }
+    /// ```
+    pub async fn serve(self, addr: &str) -> std::io::Result<()> {
+        let limits = self.settings.limits.clone();
+        let endpoint = self
+            .try_into_endpoint()
+            .map_err(|err| std::io::Error::new(std::io::ErrorKind::InvalidInput, err.to_string()))?;
+        let listener =
+            crate::listener::Limited::new(poem::listener::TcpListener::bind(addr.to_owned()), &limits);
+        let stop = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        poem::Server::new(listener)
+            .http2_max_concurrent_streams(limits.http2_max_concurrent_streams)
+            .run_with_graceful_shutdown(
+                endpoint,
+                stop,
+                Some(Duration::from_millis(limits.body_timeout_ms)),
+            )
+            .await
+    }
+}
+
+impl IntoEndpoint for App {
+    type Endpoint = AppEndpoint;
+
+    fn into_endpoint(self) -> Self::Endpoint {
+        App::into_endpoint(self)
+    }
+}
