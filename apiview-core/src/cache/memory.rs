@@ -16,7 +16,7 @@ use futures_util::future::BoxFuture;
 
 use super::{glob_match, CacheBackend, CacheFailure};
 
-/// `cache.memory_max_bytes` by default: 64 MiB (settings.rs says the same).
+/// `cache.memory_max_bytes` by default: 64 MiB (settings/cache.rs says the same).
 const DEFAULT_MAX_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Shards of the cache; each holds a sixteenth of the bytes, so an entry larger than

@@ -32,6 +32,11 @@ pub enum AclKeys<I> {
 /// assert_eq!(None::<String>.into_keys(), Vec::<String>::new());
 /// assert_eq!(vec!["a", "b"].into_keys(), ["a", "b"]);
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be returned as API keys",
+    label = "not a key or a list of keys",
+    note = "an `aclkey = my_fn` function returns a `String` or `&str`, an `Option` of one, or a `Vec`, array or slice of them"
+)]
 pub trait AclKeyList {
     /// The keys, as owned strings.
     fn into_keys(self) -> Vec<String>;

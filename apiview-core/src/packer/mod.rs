@@ -122,6 +122,10 @@ impl UnpackContext {
 ///     }
 /// }
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a packer",
+    note = "implement `apiview::Packer` for it (`pack_result`, `pack_error`, `unpack`, `envelope_schema`), or pass a built-in one such as `apiview::packer::SimplePacker`"
+)]
 pub trait Packer: Send + Sync + 'static {
     /// Wraps a successful result.
     fn pack_result(&self, result: Value, cx: &PackContext) -> Result<Value, BizError>;

@@ -23,6 +23,10 @@ use crate::request::RawValue;
 /// let store: HashMap<String, _> = HashMap::from([("demo".to_owned(), key)]);
 /// assert!(store.public_key("demo").is_some() && store.public_key("other").is_none());
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a store of client public keys",
+    note = "pass a `HashMap<String, RsaPublicKey>` (client id to key), or implement `apiview::packer::ClientKeyStore` for it"
+)]
 pub trait ClientKeyStore: Send + Sync + 'static {
     /// The public key of client `client_id`, if it is known.
     fn public_key(&self, client_id: &str) -> Option<RsaPublicKey>;

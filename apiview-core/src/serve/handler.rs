@@ -9,18 +9,10 @@ use crate::cache::Cache;
 use crate::error::BizError;
 use crate::meta::EndpointMeta;
 use crate::request::ApiRequest;
-use crate::settings::Settings;
 
-/// One request being served: the request and the App's runtime state.
-///
-/// ```
-/// // Generated code receives a `Call`; endpoints read the request through
-/// // `&ApiRequest` parameters instead.
-/// fn settings_of(call: &apiview::__private::Call) -> &apiview::Settings {
-///     call.settings()
-/// }
-/// # let _ = settings_of;
-/// ```
+/// One request being served: the request, the App's runtime state, and the backend
+/// of the endpoint's `#[cache]`. Generated code receives it; endpoints read the
+/// request through `&ApiRequest` parameters instead.
 pub struct Call {
     /// The request.
     pub request: ApiRequest,
@@ -36,18 +28,6 @@ impl Call {
             runtime,
             cache,
         }
-    }
-
-    /// The App's settings.
-    ///
-    /// ```
-    /// fn packer_of(call: &apiview::__private::Call) -> &str {
-    ///     &call.settings().packer
-    /// }
-    /// # let _ = packer_of;
-    /// ```
-    pub fn settings(&self) -> &Settings {
-        &self.runtime.settings
     }
 }
 
