@@ -37,7 +37,7 @@ fn push_float(out: &mut String, debug: fmt::Arguments<'_>, negative_nan: bool) {
     let _ = out.write_fmt(debug);
 }
 
-/// The serializer behind [`push_key_part`]. At the top (`nested: false`) it writes the
+/// The serializer behind [`push_key_part`](super::push_key_part). At the top (`nested: false`) it writes the
 /// part itself; inside a list or a map it writes the list's raw text, which is escaped
 /// as a whole when the outermost list ends.
 pub(super) struct Part<'a> {

@@ -108,7 +108,7 @@ pub fn seal_with_nonce_and_aad(
 }
 
 /// [`seal_with_nonce_and_aad`] with a fresh random nonce: the `encryptedData` of a
-/// request to a safe endpoint, `aad` being [`request_aad`].
+/// request to a safe endpoint, `aad` being [`request_aad`](super::request_aad).
 ///
 /// ```
 /// use apiview_core::cipher::{open_with_aad, request_aad, seal_with_aad};

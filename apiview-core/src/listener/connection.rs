@@ -18,7 +18,7 @@ use super::Timing;
 /// A deadline this far away stands for "never" when `since + timeout` overflows.
 const FAR_FUTURE: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 
-/// The connection of a [`Limited`] acceptor: `T`'s bytes, unchanged, until its time is
+/// The connection of a [`Limited`](super::Limited) acceptor: `T`'s bytes, unchanged, until its time is
 /// up; then reads fail with [`io::ErrorKind::TimedOut`] and the HTTP layer closes the
 /// connection. It holds one of the listener's `max_connections` places until dropped.
 ///

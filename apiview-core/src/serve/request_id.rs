@@ -29,7 +29,7 @@ pub(crate) fn is_sane_id(value: &HeaderValue) -> bool {
 }
 
 /// A new request id: 32 lowercase hex digits, in one allocation that its clones share
-/// (the request, the answer and the [`ApiRequest`] each hold one).
+/// (the request, the answer and the [`ApiRequest`](crate::request::ApiRequest) each hold one).
 pub(crate) fn new_request_id() -> HeaderValue {
     let mut hex = [0u8; 32];
     uuid::Uuid::new_v4().simple().encode_lower(&mut hex);
