@@ -1,0 +1,32 @@
+//! Every path under `apiview::__private` that generated code names (the macro crate
+//! and this runtime change separately: a path that goes missing must fail here, not
+//! in a user's build).
+
+#[allow(unused_imports)]
+use apiview::__private::cache::{fill_key, key_part, lookup, store, store_batch, CacheSpec, KeyPartError};
+#[allow(unused_imports)]
+use apiview::__private::validators::{
+    choices, out_of_range, range_text, require, requires, requires_any, string_length,
+};
+#[allow(unused_imports)]
+use apiview::__private::{
+    blocking_panicked, check_aclkey, coerce, extract_failed, poem, raw_outcome, rsa_decrypt_field,
+    run_blocking, serde_json, serve_standalone, AclKeyList, AclKeys, ApiRequest, BizError, Call, CheckMeta,
+    DocParameter, DocResponse, DocSpec, EndpointMeta, Handler, HttpMethod, Outcome, ParamMeta, Raw, RawValue,
+    Source,
+};
+
+#[test]
+fn the_generated_code_door_has_every_path() {
+    // The variants and associated items generated code names.
+    let _ = [HttpMethod::Get, HttpMethod::Post];
+    let _ = Source::Payload;
+    let _ = RawValue::Text("x");
+    let outcome: Outcome = Outcome::from_result::<u8, BizError>(Ok(1));
+    assert!(matches!(outcome, Outcome::Json(_)));
+    assert!(matches!(Outcome::from_serialize(&1), Outcome::Json(_)));
+    let _ = AclKeys::Given(["k"]);
+    let _ = AclKeyList::into_keys(String::from("k"));
+    let _ = BizError::missing_parameter("x");
+    let _: fn(&str) -> Result<String, KeyPartError> = |text| key_part(&text);
+}
