@@ -71,7 +71,7 @@ pub struct ReadmeDoctests;
 pub mod __private {
     pub use apiview_core::endpoint::{
         Call, CheckMeta, DocParameter, DocResponse, DocSpec, EndpointMeta, Handler, HttpMethod, Outcome,
-        ParamMeta,
+        ParamMeta, TypeShape,
     };
     pub use apiview_core::helpers::auth::{check_aclkey, AclKeyList, AclKeys};
     pub use apiview_core::helpers::validators;
