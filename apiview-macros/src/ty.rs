@@ -12,9 +12,9 @@ use syn::{GenericArgument, PathArguments, Type};
 pub enum Shape {
     /// `()`.
     Null,
-    String,
-    Char,
-    Bool,
+    Text,
+    Character,
+    Boolean,
     Integer {
         signed: bool,
         bits: u8,
@@ -25,16 +25,16 @@ pub enum Shape {
     /// `Vec<T>`, `[T]`, `[T; N]` and the other sequences.
     List(Box<Shape>),
     /// `HashSet<T>`, `BTreeSet<T>`, `IndexSet<T>`.
-    Set(Box<Shape>),
+    UniqueList(Box<Shape>),
     /// A map with string keys: the shape of its values.
-    Map(Box<Shape>),
+    Dictionary(Box<Shape>),
     /// `serde_json::Map`.
     Object,
     Tuple(Vec<Shape>),
     /// Another named type (its last path segment), which may be a registered model.
     Named(String),
     /// `serde_json::Value`, `impl Trait`, `dyn Trait`, or nothing the code can say.
-    Any,
+    Unknown,
 }
 
 impl Shape {
@@ -50,7 +50,7 @@ impl Shape {
             Type::Tuple(tuple) => Shape::Tuple(tuple.elems.iter().map(Shape::of).collect()),
             Type::Path(path) if path.qself.is_none() => {
                 let Some(segment) = path.path.segments.last() else {
-                    return Shape::Any;
+                    return Shape::Unknown;
                 };
                 let args: Vec<&Type> = match &segment.arguments {
                     PathArguments::AngleBracketed(args) => args
@@ -65,18 +65,18 @@ impl Shape {
                 };
                 Shape::named(&segment.ident.to_string(), &args)
             }
-            _ => Shape::Any,
+            _ => Shape::Unknown,
         }
     }
 
     fn named(name: &str, args: &[&Type]) -> Shape {
-        let arg = |index: usize| args.get(index).map_or(Shape::Any, |ty| Shape::of(ty));
+        let arg = |index: usize| args.get(index).map_or(Shape::Unknown, |ty| Shape::of(ty));
         let integer = |signed, bits| Shape::Integer { signed, bits };
         match name {
             "Option" | "Box" | "Arc" | "Rc" | "Cow" | "Cell" | "RefCell" | "Mutex" | "RwLock" => arg(0),
-            "String" | "str" | "OsString" | "PathBuf" | "Path" => Shape::String,
-            "char" => Shape::Char,
-            "bool" => Shape::Bool,
+            "String" | "str" | "OsString" | "PathBuf" | "Path" => Shape::Text,
+            "char" => Shape::Character,
+            "bool" => Shape::Boolean,
             "i8" => integer(true, 8),
             "i16" => integer(true, 16),
             "i32" => integer(true, 32),
@@ -90,10 +90,10 @@ impl Shape {
             "f32" => Shape::Float { bits: 32 },
             "f64" => Shape::Float { bits: 64 },
             "Vec" | "VecDeque" | "LinkedList" | "BinaryHeap" => Shape::List(Box::new(arg(0))),
-            "HashSet" | "BTreeSet" | "IndexSet" => Shape::Set(Box::new(arg(0))),
-            "HashMap" | "BTreeMap" | "IndexMap" => Shape::Map(Box::new(arg(1))),
+            "HashSet" | "BTreeSet" | "IndexSet" => Shape::UniqueList(Box::new(arg(0))),
+            "HashMap" | "BTreeMap" | "IndexMap" => Shape::Dictionary(Box::new(arg(1))),
             "Map" => Shape::Object,
-            "Value" => Shape::Any,
+            "Value" => Shape::Unknown,
             other => Shape::Named(other.to_owned()),
         }
     }
@@ -109,18 +109,18 @@ impl ToTokens for Shape {
         let shape = quote!(::apiview::__private::TypeShape);
         tokens.extend(match self {
             Shape::Null => quote!(#shape::Null),
-            Shape::String => quote!(#shape::String),
-            Shape::Char => quote!(#shape::Char),
-            Shape::Bool => quote!(#shape::Bool),
+            Shape::Text => quote!(#shape::Text),
+            Shape::Character => quote!(#shape::Character),
+            Shape::Boolean => quote!(#shape::Boolean),
             Shape::Integer { signed, bits } => quote!(#shape::Integer { signed: #signed, bits: #bits }),
             Shape::Float { bits } => quote!(#shape::Float { bits: #bits }),
             Shape::List(item) => quote!(#shape::List(&#item)),
-            Shape::Set(item) => quote!(#shape::Set(&#item)),
-            Shape::Map(value) => quote!(#shape::Map(&#value)),
+            Shape::UniqueList(item) => quote!(#shape::UniqueList(&#item)),
+            Shape::Dictionary(value) => quote!(#shape::Dictionary(&#value)),
             Shape::Object => quote!(#shape::Object),
             Shape::Tuple(items) => quote!(#shape::Tuple(&[#(#items),*])),
             Shape::Named(name) => quote!(#shape::Named(#name)),
-            Shape::Any => quote!(#shape::Any),
+            Shape::Unknown => quote!(#shape::Unknown),
         });
     }
 }
@@ -135,12 +135,12 @@ mod tests {
 
     #[test]
     fn wrappers_are_looked_through() {
-        assert_eq!(shape("Option<String>"), Shape::String);
-        assert_eq!(shape("&'static str"), Shape::String);
-        assert_eq!(shape("Cow<'a, str>"), Shape::String);
+        assert_eq!(shape("Option<String>"), Shape::Text);
+        assert_eq!(shape("&'static str"), Shape::Text);
+        assert_eq!(shape("Cow<'a, str>"), Shape::Text);
         assert_eq!(
             shape("Option<Vec<Option<bool>>>"),
-            Shape::List(Box::new(Shape::Bool))
+            Shape::List(Box::new(Shape::Boolean))
         );
         assert!(shape("Option<f64>").is_float());
         assert!(!shape("Option<i64>").is_float());
@@ -157,12 +157,12 @@ mod tests {
         );
         assert_eq!(
             shape("std::collections::HashMap<String, f64>"),
-            Shape::Map(Box::new(Shape::Float { bits: 64 }))
+            Shape::Dictionary(Box::new(Shape::Float { bits: 64 }))
         );
-        assert_eq!(shape("serde_json::Value"), Shape::Any);
+        assert_eq!(shape("serde_json::Value"), Shape::Unknown);
         assert_eq!(shape("crate::models::Note"), Shape::Named("Note".into()));
         assert_eq!(shape("()"), Shape::Null);
-        assert_eq!(shape("impl Trait"), Shape::Any);
-        assert_eq!(shape("<T as Tr>::Out"), Shape::Any);
+        assert_eq!(shape("impl Trait"), Shape::Unknown);
+        assert_eq!(shape("<T as Tr>::Out"), Shape::Unknown);
     }
 }

@@ -3,7 +3,7 @@
 
 use apiview_grammar::Method;
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote, ToTokens};
+use quote::{format_ident, quote};
 use syn::{Expr, ExprLit, Lit, LitStr};
 
 use super::{opt, source_tokens};
@@ -30,10 +30,10 @@ pub(super) fn meta(endpoint: &Endpoint) -> TokenStream {
     let params = endpoint.params.iter().map(|param| {
         let name = param.ident.to_string();
         let source = opt(param.source().map(|source| source_tokens(&name, source)));
-        let rust_type = param.ty.to_token_stream().to_string();
+        let shape = &param.shape;
         let required = param.required;
         quote! {
-            ::apiview::__private::ParamMeta { name: #name, source: #source, rust_type: #rust_type, required: #required }
+            ::apiview::__private::ParamMeta { name: #name, source: #source, shape: #shape, required: #required }
         }
     });
     let reads_body = endpoint.reads_body();
