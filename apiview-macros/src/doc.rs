@@ -8,7 +8,7 @@ use proc_macro2::Span;
 use syn::spanned::Spanned;
 use syn::Attribute;
 
-use crate::attrs::attr::Attr;
+use crate::attr::Attr;
 use crate::ctxt::Ctxt;
 
 pub const LOCATIONS: &[&str] = &["body", "formData", "query", "path", "header", "cookie"];

@@ -6,6 +6,7 @@
 //! types), `check.rs` applies the rules across attributes, `expand/` generates the
 //! code, or on an error `expand/fallback.rs` a stub of it.
 
+mod attr;
 mod attrs;
 mod check;
 mod ctxt;

@@ -7,6 +7,9 @@
 #![no_main]
 
 #[allow(dead_code)]
+#[path = "../../apiview-macros/src/attr.rs"]
+mod attr;
+#[allow(dead_code)]
 #[path = "../../apiview-macros/src/ctxt.rs"]
 mod ctxt;
 #[allow(dead_code)]

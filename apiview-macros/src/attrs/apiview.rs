@@ -6,7 +6,7 @@ use syn::punctuated::Punctuated;
 use syn::{Expr, LitStr, Token};
 
 use super::args::{ident_of, lit_str};
-use super::attr::Attr;
+use crate::attr::Attr;
 use crate::ctxt::Ctxt;
 
 #[derive(Default)]

@@ -4,7 +4,7 @@
 use syn::punctuated::Punctuated;
 use syn::{Attribute, Expr, ExprLit, Ident, Lit, LitBool, LitInt, LitStr, Token};
 
-use super::attr::Attrs;
+use crate::attr::Attrs;
 use crate::ctxt::Ctxt;
 
 pub struct Args {

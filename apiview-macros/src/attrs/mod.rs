@@ -3,7 +3,6 @@
 
 pub mod apiview;
 mod args;
-pub mod attr;
 mod auth;
 mod cache;
 pub mod cipher;
@@ -16,7 +15,7 @@ use proc_macro2::Span;
 use syn::{Attribute, Expr, Ident, LitInt, LitStr};
 
 pub use self::args::name as attr_name;
-use self::attr::{Attr, Attrs};
+use crate::attr::{Attr, Attrs};
 use crate::ctxt::Ctxt;
 use crate::Helper;
 
