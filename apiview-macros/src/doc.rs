@@ -184,7 +184,7 @@ fn parse_yaml(block: &str) -> Result<serde_json::Value, String> {
     if block.trim().is_empty() {
         return Ok(serde_json::Value::Null);
     }
-    serde_norway::from_str::<serde_json::Value>(block).map_err(|err| err.to_string())
+    yaml_serde::from_str::<serde_json::Value>(block).map_err(|err| err.to_string())
 }
 
 fn parse_methods(cx: &Ctxt, doc: &mut Doc, rest: &str, span: Span) {
