@@ -52,10 +52,10 @@ pub fn apiview(args: TokenStream, item: TokenStream) -> TokenStream {
     if let Some(endpoint) = &endpoint {
         check::check(&cx, endpoint);
     }
-    match endpoint {
-        Some(endpoint) if !cx.has_errors() => expand::expand(&endpoint).into(),
-        Some(endpoint) => expand::fallback(&endpoint, cx.into_compile_errors()).into(),
-        None => cx.into_compile_errors().into(),
+    match (endpoint, cx.check()) {
+        (Some(endpoint), Ok(())) => expand::expand(&endpoint).into(),
+        (Some(endpoint), Err(errors)) => expand::fallback(&endpoint, errors).into(),
+        (None, result) => result.err().unwrap_or_default().into(),
     }
 }
 

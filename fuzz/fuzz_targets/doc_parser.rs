@@ -46,7 +46,7 @@ fuzz_target!(|data: &[u8]| {
         );
         serde_json::from_str::<serde_json::Value>(&response.example_json).expect("the example is JSON");
     }
-    if let Some((methods, _)) = &doc.methods {
+    if let Some((methods, _)) = doc.methods.get() {
         assert!(
             !methods.is_empty() || cx.has_errors(),
             "@methods accepted without a method"
