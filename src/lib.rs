@@ -84,6 +84,25 @@ pub mod __private {
     }
     pub use apiview_core::decrypt::rsa_decrypt_field;
     pub use apiview_core::inject::coerce;
+
+    /// A parameter type filled from request data. The generated code coerces
+    /// through [`coerce_param`], so that a type serde cannot deserialize is reported
+    /// at the parameter with what to write, not as a bound of `coerce` in serde's
+    /// internal paths.
+    #[diagnostic::on_unimplemented(
+        message = "the parameter type `{Self}` cannot be filled from request data",
+        label = "apiview deserializes this parameter from the request",
+        note = "derive `serde::Deserialize` for `{Self}`, or mark the parameter `#[extract]` if it is a poem extractor"
+    )]
+    pub trait FromRequestData: serde::de::DeserializeOwned {}
+
+    impl<T: serde::de::DeserializeOwned> FromRequestData for T {}
+
+    /// [`coerce`] for a [`FromRequestData`] type; inlined, so the call is `coerce`'s.
+    #[inline(always)]
+    pub fn coerce_param<T: FromRequestData>(name: &str, raw: Option<RawValue<'_>>) -> Result<T, BizError> {
+        coerce::<T>(name, raw)
+    }
     pub use apiview_core::request::{ApiRequest, RawValue, Source};
     pub use apiview_core::runtime::serve_standalone;
     pub use apiview_core::{run_blocking, BizError, Raw};
