@@ -56,13 +56,13 @@ impl Phases<'_> {
             ParamKind::Named(_) if self.fetched.contains(&name) => {
                 let raw = raw_local(&param.ident);
                 quote_spanned! {ty.span()=>
-                    let #var: #ty = ::apiview::__private::coerce::<#ty>(#name, #raw)?;
+                    let #var: #ty = ::apiview::__private::coerce_param::<#ty>(#name, #raw)?;
                 }
             }
             ParamKind::Named(source) => {
                 let source = source_tokens(&name, source);
                 quote_spanned! {ty.span()=>
-                    let #var: #ty = ::apiview::__private::coerce::<#ty>(#name, __apiview_call.request.get(&#source))?;
+                    let #var: #ty = ::apiview::__private::coerce_param::<#ty>(#name, __apiview_call.request.get(&#source))?;
                 }
             }
             ParamKind::RequestRef if blocking => quote! {
@@ -112,7 +112,7 @@ impl Phases<'_> {
         self.code.push(quote_spanned! {ty.span()=>
             let #var: #ty = {
                 let __apiview_plain = ::apiview::__private::rsa_decrypt_field(__apiview_call, #name, &#source, #key).await?;
-                ::apiview::__private::coerce::<#ty>(
+                ::apiview::__private::coerce_param::<#ty>(
                     #name,
                     ::core::option::Option::map(
                         ::core::option::Option::as_deref(&__apiview_plain),
