@@ -111,8 +111,19 @@ pub mod __private {
 
     use poem::IntoResponse;
 
+    /// What `Raw<R>` wraps: a poem response. Its `#[diagnostic::on_unimplemented]`
+    /// says what to write when `R` is not one.
+    #[diagnostic::on_unimplemented(
+        message = "`Raw<{Self}>` is answered as it is, and `{Self}` is not a poem response",
+        label = "`{Self}` does not implement `poem::IntoResponse`",
+        note = "implement `poem::IntoResponse` for `{Self}`, or return `{Self}` without `Raw` to have it packed as JSON"
+    )]
+    pub trait RawResponse: IntoResponse {}
+
+    impl<R: IntoResponse> RawResponse for R {}
+
     /// A `Raw` answer.
-    pub fn raw_outcome<R: IntoResponse>(raw: Raw<R>) -> Outcome {
+    pub fn raw_outcome<R: RawResponse>(raw: Raw<R>) -> Outcome {
         Outcome::Raw(raw.0.into_response())
     }
 
