@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use syn::{Attribute, FnArg, Ident, Item, ItemFn, Pat, ReturnType, Type};
 
 use crate::attrs::apiview::{self, ApiviewArgs};
-use crate::attrs::{self, FieldRef, Helpers, TransformSource, Validator};
+use crate::attrs::{self, FieldRef, Helpers, Validator};
 use crate::ctxt::Ctxt;
 use crate::ty::Shape;
 use crate::Helper;
@@ -32,6 +32,7 @@ pub struct Param {
 }
 
 /// Where a named parameter's value comes from.
+#[derive(Clone)]
 pub enum Source {
     Field,
     Payload,
@@ -256,15 +257,7 @@ fn apply_transforms(helpers: &Helpers, params: &mut [Param]) {
             continue;
         };
         if let ParamKind::Named(current) = &mut param.kind {
-            *current = match &transform.source {
-                TransformSource::Payload => Source::Payload,
-                TransformSource::Cookie { name, default } => Source::Cookie {
-                    name: name.clone(),
-                    default: default.clone(),
-                },
-                TransformSource::Header { name } => Source::Header { name: name.clone() },
-                TransformSource::Meta { name } => Source::Meta { name: name.clone() },
-            };
+            *current = transform.source.clone();
         }
     }
 }

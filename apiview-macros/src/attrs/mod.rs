@@ -17,6 +17,7 @@ use syn::{Attribute, Expr, Ident, LitInt, LitStr};
 pub use self::args::name as attr_name;
 use crate::attr::{Attr, Attrs};
 use crate::ctxt::Ctxt;
+use crate::model::Source;
 use crate::Helper;
 
 /// A request field named by a helper: a parameter of the function, or a string
@@ -73,17 +74,10 @@ pub struct AclKey {
     pub span: Span,
 }
 
-/// Where a transformer helper fills a parameter from.
-pub enum TransformSource {
-    Payload,
-    Cookie { name: String, default: Option<String> },
-    Header { name: String },
-    Meta { name: String },
-}
-
 pub struct Transform {
     pub param: Ident,
-    pub source: TransformSource,
+    /// Never `Source::Field`: that is where a parameter comes from without one.
+    pub source: Source,
     pub helper: Helper,
 }
 

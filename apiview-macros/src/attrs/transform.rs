@@ -4,8 +4,9 @@
 use syn::{Attribute, Expr, ExprLit, Lit};
 
 use super::args::{ident_of, lit_str, Args};
-use super::{Helpers, Transform, TransformSource};
+use super::{Helpers, Transform};
 use crate::ctxt::Ctxt;
+use crate::model::Source;
 use crate::Helper;
 
 /// The transformer helpers.
@@ -64,7 +65,7 @@ pub fn transform(cx: &Ctxt, attr: &Attribute, kind: Kind, args: &Args, helpers: 
         return;
     }
     let source = match kind {
-        Kind::BodyAlias => TransformSource::Payload,
+        Kind::BodyAlias => Source::Payload,
         Kind::CookieVariable => {
             let name = match args.option("cookie") {
                 Some(expr) => match lit_str(cx, expr, "cookie") {
@@ -74,7 +75,7 @@ pub fn transform(cx: &Ctxt, attr: &Attribute, kind: Kind, args: &Args, helpers: 
                 None => param.to_string(),
             };
             let default = args.option("default").and_then(|expr| default_text(cx, expr));
-            TransformSource::Cookie { name, default }
+            Source::Cookie { name, default }
         }
         Kind::MetaVariable => {
             let Some(lit) = lit_str(cx, &args.positional[1], "the META name") else {
@@ -82,11 +83,11 @@ pub fn transform(cx: &Ctxt, attr: &Attribute, kind: Kind, args: &Args, helpers: 
             };
             let meta = lit.value();
             if let Some(header) = meta.strip_prefix("HTTP_").filter(|h| !h.is_empty()) {
-                TransformSource::Header {
+                Source::Header {
                     name: header.to_ascii_lowercase().replace('_', "-"),
                 }
             } else if META_NAMES.contains(&meta.as_str()) {
-                TransformSource::Meta { name: meta }
+                Source::Meta { name: meta }
             } else {
                 cx.error_spanned_by(
                     &lit,
@@ -111,7 +112,7 @@ pub fn transform(cx: &Ctxt, attr: &Attribute, kind: Kind, args: &Args, helpers: 
                 cx.error_spanned_by(&lit, format!("`{name}` is not a valid HTTP header name"));
                 return;
             }
-            TransformSource::Header {
+            Source::Header {
                 name: name.to_ascii_lowercase(),
             }
         }
