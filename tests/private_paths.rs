@@ -10,10 +10,10 @@ use apiview::__private::validators::{
 };
 #[allow(unused_imports)]
 use apiview::__private::{
-    blocking_panicked, check_aclkey, coerce, extract_failed, poem, raw_outcome, rsa_decrypt_field,
-    run_blocking, serde_json, serve_standalone, AclKeyList, AclKeys, ApiRequest, BizError, Call, CheckMeta,
-    DocParameter, DocResponse, DocSpec, EndpointMeta, Handler, HttpMethod, Outcome, ParamMeta, Raw, RawValue,
-    Source,
+    blocking_panicked, check_aclkey, coerce, coerce_param, extract_failed, poem, raw_outcome,
+    rsa_decrypt_field, run_blocking, serde_json, serve_standalone, AclKeyList, AclKeys, ApiRequest, BizError,
+    Call, CheckMeta, DocParameter, DocResponse, DocSpec, EndpointMeta, FromRequestData, Handler, HttpMethod,
+    Outcome, ParamMeta, Raw, RawResponse, RawValue, Source, TypeShape,
 };
 
 #[test]

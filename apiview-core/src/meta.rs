@@ -115,10 +115,66 @@ pub struct ParamMeta {
     /// Where its value comes from; `None` for injection by type (`ApiRequest`,
     /// `#[extract]`).
     pub source: Option<Source>,
-    /// The Rust type as written.
-    pub rust_type: &'static str,
+    /// What its Rust type says about the JSON value, classified by `#[apiview]`.
+    pub shape: TypeShape,
     /// Whether the request must carry it (not an `Option`, or named by `requires`).
     pub required: bool,
+}
+
+/// What a parameter's Rust type says about the JSON value it is read from,
+/// classified by `#[apiview]` on the syntax tree. Wrappers (`Option`, `Box`, `Arc`,
+/// `Rc`, `Cow`, cells and locks, references) are looked through. The variants are
+/// not named after types (`String`, `Any`, `Map`): a type error in a user's crate
+/// would then print those types with their whole path.
+///
+/// ```
+/// use apiview::prelude::*;
+/// use apiview::meta::TypeShape;
+/// use apiview::Handler;
+///
+/// #[apiview]
+/// fn tag(ids: Option<Vec<u32>>, price: f64) {}
+///
+/// let params = tag.meta().params;
+/// assert_eq!(params[0].shape, TypeShape::List(&TypeShape::Integer { signed: false, bits: 32 }));
+/// assert_eq!(params[1].shape, TypeShape::Float { bits: 64 });
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TypeShape {
+    /// `()`.
+    Null,
+    /// `String`, `str`, `PathBuf`, …
+    Text,
+    /// `char`.
+    Character,
+    /// `bool`.
+    Boolean,
+    /// An integer type (`isize` and `usize` are 64 bits).
+    Integer {
+        /// `i*` rather than `u*`.
+        signed: bool,
+        /// 8, 16, 32, 64 or 128.
+        bits: u8,
+    },
+    /// `f32` or `f64`.
+    Float {
+        /// 32 or 64.
+        bits: u8,
+    },
+    /// `Vec<T>`, `[T]`, `[T; N]` and the other sequences.
+    List(&'static TypeShape),
+    /// `HashSet<T>`, `BTreeSet<T>`, `IndexSet<T>`.
+    UniqueList(&'static TypeShape),
+    /// A map with string keys: the shape of its values.
+    Dictionary(&'static TypeShape),
+    /// `serde_json::Map`.
+    Object,
+    /// A tuple.
+    Tuple(&'static [TypeShape]),
+    /// Another named type (its last path segment), which may be a registered model.
+    Named(&'static str),
+    /// `serde_json::Value`, or a type the code says nothing about.
+    Unknown,
 }
 
 /// One `@parameter: NAME {{{ YAML }}}` block of a doc comment.

@@ -9,7 +9,7 @@ pub use crate::error::BizError;
 pub use crate::guard::aclkey::{AclKeyList, AclKeys};
 pub use crate::guard::validators;
 pub use crate::meta::{
-    CheckMeta, DocParameter, DocResponse, DocSpec, EndpointMeta, HttpMethod, ParamMeta, Source,
+    CheckMeta, DocParameter, DocResponse, DocSpec, EndpointMeta, HttpMethod, ParamMeta, Source, TypeShape,
 };
 pub use crate::request::{ApiRequest, RawValue};
 pub use crate::serve::decrypt::rsa_decrypt_field;
@@ -34,8 +34,38 @@ where
     crate::guard::aclkey::check(&call.request, field, keys, &call.runtime.aclkeys)
 }
 
+/// A parameter type filled from request data. The generated code coerces
+/// through [`coerce_param`], so that a type serde cannot deserialize is reported
+/// at the parameter with what to write, not as a bound of `coerce` in serde's
+/// internal paths.
+#[diagnostic::on_unimplemented(
+    message = "the parameter type `{Self}` cannot be filled from request data",
+    label = "apiview deserializes this parameter from the request",
+    note = "derive `serde::Deserialize` for `{Self}`, or mark the parameter `#[extract]` if it is a poem extractor"
+)]
+pub trait FromRequestData: serde::de::DeserializeOwned {}
+
+impl<T: serde::de::DeserializeOwned> FromRequestData for T {}
+
+/// [`coerce`] for a [`FromRequestData`] type; inlined, so the call is `coerce`'s.
+#[inline(always)]
+pub fn coerce_param<T: FromRequestData>(name: &str, raw: Option<RawValue<'_>>) -> Result<T, BizError> {
+    coerce::<T>(name, raw)
+}
+
+/// What `Raw<R>` wraps: a poem response. Its `#[diagnostic::on_unimplemented]`
+/// says what to write when `R` is not one.
+#[diagnostic::on_unimplemented(
+    message = "`Raw<{Self}>` is answered as it is, and `{Self}` is not a poem response",
+    label = "`{Self}` does not implement `poem::IntoResponse`",
+    note = "implement `poem::IntoResponse` for `{Self}`, or return `{Self}` without `Raw` to have it packed as JSON"
+)]
+pub trait RawResponse: IntoResponse {}
+
+impl<R: IntoResponse> RawResponse for R {}
+
 /// A `Raw` answer.
-pub fn raw_outcome<R: IntoResponse>(raw: Raw<R>) -> Outcome {
+pub fn raw_outcome<R: RawResponse>(raw: Raw<R>) -> Outcome {
     Outcome::Raw(raw.0.into_response())
 }
 

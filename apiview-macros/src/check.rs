@@ -1,13 +1,57 @@
-//! Rules across attributes: every field a helper names is a parameter that can hold
-//! it, each parameter has one source, `blocking` suits the function.
+//! The rules across attributes, one named function each (serde_derive's
+//! `internals/check.rs`). `check` runs them all, so that every mistake is reported
+//! in one build.
 
 use syn::Ident;
 
 use crate::attrs::{FieldRef, Validator};
 use crate::ctxt::Ctxt;
-use crate::model::{Endpoint, ParamKind};
+use crate::model::{find_reference, Endpoint, Output, ParamKind};
 
 pub fn check(cx: &Ctxt, endpoint: &Endpoint) {
+    check_signature(cx, endpoint);
+    check_helper_fields(cx, endpoint);
+    check_one_source(cx, endpoint);
+    check_cache_key_names(cx, endpoint);
+    check_cache_output(cx, endpoint);
+    check_doc_methods(cx, endpoint);
+    check_blocking(cx, endpoint);
+}
+
+/// apiview must know every parameter's type and call the function plainly: no
+/// generic or lifetime parameters, no `where` clause, not `unsafe`, variadic or
+/// `extern`.
+fn check_signature(cx: &Ctxt, endpoint: &Endpoint) {
+    let sig = &endpoint.func.sig;
+    if !sig.generics.params.is_empty() {
+        cx.error_spanned_by(
+            &sig.generics.params,
+            "an endpoint cannot have generic or lifetime parameters: apiview must know every parameter's \
+             type (elided lifetimes, as in `&ApiRequest`, are fine)",
+        );
+    }
+    if let Some(clause) = &sig.generics.where_clause {
+        cx.error_spanned_by(
+            clause,
+            "an endpoint cannot have a `where` clause: apiview must know every parameter's type",
+        );
+    }
+    if let Some(token) = &sig.unsafety {
+        cx.error_spanned_by(token, "an endpoint cannot be `unsafe fn`");
+    }
+    if let Some(variadic) = &sig.variadic {
+        cx.error_spanned_by(variadic, "an endpoint cannot be variadic");
+    }
+    if let Some(abi) = &sig.abi {
+        cx.error_spanned_by(abi, "an endpoint cannot be `extern`");
+    }
+}
+
+/// Every parameter a validator, `#[rsa_decrypt]` or a transformer names is a
+/// parameter of the function filled from request data (not `ApiRequest`, not
+/// `#[extract]`). `#[requires("token")]` names a request field instead and is not
+/// checked.
+fn check_helper_fields(cx: &Ctxt, endpoint: &Endpoint) {
     for validator in &endpoint.helpers.validators {
         match validator {
             Validator::Requires(fields) | Validator::RequiresAny(fields) => {
@@ -22,75 +66,119 @@ pub fn check(cx: &Ctxt, endpoint: &Endpoint) {
             Validator::StringLength { field, .. } => named_param(cx, endpoint, field, "string_length_limit"),
         }
     }
-    for decrypt in &endpoint.helpers.rsa_decrypt {
+    for decrypt in endpoint.helpers.rsa_decrypt.values() {
         named_param(cx, endpoint, &decrypt.field, "rsa_decrypt");
     }
     for transform in &endpoint.helpers.transforms {
-        named_param(cx, endpoint, &transform.param, transform.helper);
+        named_param(cx, endpoint, &transform.param, transform.helper.name());
     }
-    if let Some(cache) = &endpoint.helpers.cache {
-        for name in &cache.names {
-            let is_param = endpoint
-                .params
-                .iter()
-                .any(|param| param.ident == name.as_str() && matches!(param.kind, ParamKind::Named(_)));
-            if !is_param && !cache.batch {
-                cx.error_spanned_by(
-                    &cache.key,
-                    format!(
-                        "`{{{name}}}` in the key template is not a parameter of `{}`; a key is filled from the \
-                         parameters (with batch = true, also from each element's fields)",
-                        endpoint.name()
-                    ),
-                );
-            }
+}
+
+/// A parameter has one source: two transformers (`#[body_alias]`,
+/// `#[cookie_variable]`, …) on the same parameter are refused, the first one is
+/// kept.
+fn check_one_source(cx: &Ctxt, endpoint: &Endpoint) {
+    let mut transformed: Vec<&Ident> = Vec::new();
+    for transform in &endpoint.helpers.transforms {
+        if endpoint.param(&transform.param).is_none() {
+            continue; // check_helper_fields reports it
         }
-        if matches!(endpoint.output, crate::model::Output::Raw(_)) {
+        if transformed.contains(&&transform.param) {
+            cx.error_spanned_by(
+                &transform.param,
+                format!(
+                    "`{}` already has a source from another helper; #[{}] would replace it",
+                    transform.param,
+                    transform.helper.name()
+                ),
+            );
+        } else {
+            transformed.push(&transform.param);
+        }
+    }
+}
+
+/// Each `{name}` of a `#[cache]` key template is a parameter filled from the
+/// request (with `batch = true`, a name may also be a field of each element).
+fn check_cache_key_names(cx: &Ctxt, endpoint: &Endpoint) {
+    let Some(cache) = endpoint.helpers.cache.get() else {
+        return;
+    };
+    for name in &cache.names {
+        let is_param = endpoint
+            .params
+            .iter()
+            .any(|param| param.ident == name.as_str() && matches!(param.kind, ParamKind::Named(_)));
+        if !is_param && !cache.batch {
             cx.error_spanned_by(
                 &cache.key,
-                "#[cache] stores results as JSON; a `Raw` response cannot be cached",
-            );
-        }
-    }
-    if let Some((documented, span)) = &endpoint.doc.methods {
-        let allowed: Vec<&String> = endpoint
-            .helpers
-            .methods
-            .iter()
-            .map(|(method, _)| method)
-            .collect();
-        let mut documented_sorted: Vec<&String> = documented.iter().collect();
-        let mut allowed_sorted = allowed.clone();
-        documented_sorted.sort();
-        allowed_sorted.sort();
-        if !allowed.is_empty() && documented_sorted != allowed_sorted {
-            cx.error_at(
-                *span,
                 format!(
-                    "@methods says {} but the allow-list is {}; make them agree (or drop @methods: the allow-list is documented by itself)",
-                    documented.join(", "),
-                    allowed.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", ")
+                    "`{{{name}}}` in the key template is not a parameter of `{}`; a key is filled from the \
+                     parameters (with batch = true, also from each element's fields)",
+                    endpoint.name()
                 ),
             );
         }
     }
-    if let Some(span) = endpoint.args.blocking {
-        if endpoint.is_async() {
-            cx.error_at(
-                span,
-                "`blocking` runs a sync function on the blocking pool; remove it, or make the function a plain `fn`",
-            );
+}
+
+/// `#[cache]` stores results as JSON: a `Raw` response cannot be cached.
+fn check_cache_output(cx: &Ctxt, endpoint: &Endpoint) {
+    if let (Some(cache), Output::Raw(_)) = (endpoint.helpers.cache.get(), &endpoint.output) {
+        cx.error_spanned_by(
+            &cache.key,
+            "#[cache] stores results as JSON; a `Raw` response cannot be cached",
+        );
+    }
+}
+
+/// A doc comment's `@methods` lists the same methods as the allow-list, when there
+/// is one (without one, `@methods` is the documented list).
+fn check_doc_methods(cx: &Ctxt, endpoint: &Endpoint) {
+    let Some((documented, span)) = endpoint.doc.methods.get() else {
+        return;
+    };
+    let allowed: Vec<_> = endpoint.helpers.methods.keys().copied().collect();
+    let mut documented_sorted = documented.clone();
+    let mut allowed_sorted = allowed.clone();
+    documented_sorted.sort();
+    allowed_sorted.sort();
+    if !allowed.is_empty() && documented_sorted != allowed_sorted {
+        let list = |methods: &[apiview_grammar::Method]| {
+            methods.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", ")
+        };
+        cx.error_at(
+            *span,
+            format!(
+                "@methods says {} but the allow-list is {}; make them agree (or drop @methods: the allow-list is documented by itself)",
+                list(documented),
+                list(&allowed)
+            ),
+        );
+    }
+}
+
+/// `blocking` runs a sync function on the blocking pool: the function is a plain
+/// `fn`, and no `#[extract]` parameter borrows from the request.
+fn check_blocking(cx: &Ctxt, endpoint: &Endpoint) {
+    let Some(span) = endpoint.args.blocking else {
+        return;
+    };
+    if endpoint.is_async() {
+        cx.error_at(
+            span,
+            "`blocking` runs a sync function on the blocking pool; remove it, or make the function a plain `fn`",
+        );
+    }
+    for param in &endpoint.params {
+        if !matches!(param.kind, ParamKind::Extract) {
+            continue;
         }
-        for param in &endpoint.params {
-            if !matches!(param.kind, ParamKind::Extract) {
-                continue;
-            }
-            if let Some(reference) = crate::model::find_reference(&param.ty) {
-                cx.error_spanned_by(
-                    reference,
-                    "a `blocking` endpoint cannot borrow from the request; take an owned type",
-                );
-            }
+        if let Some(reference) = find_reference(&param.ty) {
+            cx.error_spanned_by(
+                reference,
+                "a `blocking` endpoint cannot borrow from the request; take an owned type",
+            );
         }
     }
 }

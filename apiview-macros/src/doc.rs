@@ -3,14 +3,15 @@
 //! `@parameter: NAME {{{ YAML }}}` and `@response: STATUS OK|ERROR "description"
 //! {{{ YAML }}}`. A malformed block is an error at its doc line.
 
+use apiview_grammar::Method;
 use proc_macro2::Span;
 use syn::spanned::Spanned;
 use syn::Attribute;
 
+use crate::attr::Attr;
 use crate::ctxt::Ctxt;
 
 pub const LOCATIONS: &[&str] = &["body", "formData", "query", "path", "header", "cookie"];
-const METHODS: &[&str] = &["get", "post", "put", "delete", "patch", "head", "options"];
 
 /// One line of the doc comment and the span of the attribute it came from.
 struct Line {
@@ -37,7 +38,7 @@ pub struct Doc {
     pub text: String,
     pub summary: String,
     pub description: String,
-    pub methods: Option<(Vec<String>, Span)>,
+    pub methods: Attr<(Vec<Method>, Span)>,
     pub parameters: Vec<Parameter>,
     pub responses: Vec<Response>,
 }
@@ -183,34 +184,32 @@ fn parse_yaml(block: &str) -> Result<serde_json::Value, String> {
     if block.trim().is_empty() {
         return Ok(serde_json::Value::Null);
     }
-    serde_norway::from_str::<serde_json::Value>(block).map_err(|err| err.to_string())
+    yaml_serde::from_str::<serde_json::Value>(block).map_err(|err| err.to_string())
 }
 
 fn parse_methods(cx: &Ctxt, doc: &mut Doc, rest: &str, span: Span) {
     let mut methods = Vec::new();
-    for method in rest
+    for name in rest
         .split(',')
         .map(|m| m.trim().to_ascii_lowercase())
         .filter(|m| !m.is_empty())
     {
-        if !METHODS.contains(&method.as_str()) {
-            cx.error_at(
+        match Method::parse(&name) {
+            None => cx.error_at(
                 span,
                 format!(
-                    "@methods: `{method}` is not an HTTP method; expected: {}",
-                    METHODS.join(", ")
+                    "@methods: `{name}` is not an HTTP method; expected: {}",
+                    Method::names()
                 ),
-            );
-        } else if !methods.contains(&method) {
-            methods.push(method);
+            ),
+            Some(method) if !methods.contains(&method) => methods.push(method),
+            Some(_) => {}
         }
     }
     if methods.is_empty() {
         cx.error_at(span, "@methods lists no method: write `@methods: get, post`");
     }
-    if doc.methods.replace((methods, span)).is_some() {
-        cx.error_at(span, "@methods is given twice");
-    }
+    doc.methods.set_at(cx, "@methods", span, (methods, span));
 }
 
 fn parse_parameter(cx: &Ctxt, doc: &mut Doc, header: &str, yaml: serde_json::Value, span: Span) {

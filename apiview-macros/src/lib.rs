@@ -1,15 +1,19 @@
 //! `#[apiview]` and its helper attributes. Use them through the `apiview` crate.
 //!
 //! The expansion goes parse → model → check → expand: `attrs/` parses each helper
-//! attribute, `model.rs` builds the endpoint from the function, `check.rs` applies
-//! the rules across attributes, `expand.rs` generates the code.
+//! attribute (the helpers are listed once, in the `helpers!` table below),
+//! `model.rs` builds the endpoint from the function (`ty.rs` classifies parameter
+//! types), `check.rs` applies the rules across attributes, `expand/` generates the
+//! code, or on an error `expand/fallback.rs` a stub of it.
 
+mod attr;
 mod attrs;
 mod check;
 mod ctxt;
 mod doc;
 mod expand;
 mod model;
+mod ty;
 
 use proc_macro::TokenStream;
 use quote::quote;
@@ -48,17 +52,10 @@ pub fn apiview(args: TokenStream, item: TokenStream) -> TokenStream {
     if let Some(endpoint) = &endpoint {
         check::check(&cx, endpoint);
     }
-    match endpoint {
-        Some(endpoint) if !cx.has_errors() => expand::expand(&endpoint).into(),
-        Some(endpoint) => {
-            // Still emit the function (helpers stripped), so the user sees our
-            // messages and not a cascade of "cannot find" errors.
-            let errors = cx.into_compile_errors();
-            let func = &endpoint.func;
-            let docs = &endpoint.doc_attrs;
-            quote!(#errors #(#docs)* #[allow(dead_code)] #func).into()
-        }
-        None => cx.into_compile_errors().into(),
+    match (endpoint, cx.check()) {
+        (Some(endpoint), Ok(())) => expand::expand(&endpoint).into(),
+        (Some(endpoint), Err(errors)) => expand::fallback(&endpoint, errors).into(),
+        (None, result) => result.err().unwrap_or_default().into(),
     }
 }
 
@@ -80,14 +77,36 @@ fn misplaced(helper: &str, item: TokenStream) -> TokenStream {
     quote!(#error #item2).into()
 }
 
+/// The one table of helper attributes: each becomes a `#[proc_macro_attribute]` (which
+/// only reports a helper written where `#[apiview]` cannot read it) and a [`Helper`]
+/// that `attrs::parse_helper` must handle.
 macro_rules! helpers {
-    ($($(#[$doc:meta])* $name:ident,)*) => {$(
-        $(#[$doc])*
-        #[proc_macro_attribute]
-        pub fn $name(_args: TokenStream, item: TokenStream) -> TokenStream {
-            misplaced(stringify!($name), item)
+    ($($(#[$doc:meta])* $name:ident => $variant:ident,)*) => {
+        $(
+            $(#[$doc])*
+            #[proc_macro_attribute]
+            pub fn $name(_args: TokenStream, item: TokenStream) -> TokenStream {
+                misplaced(stringify!($name), item)
+            }
+        )*
+
+        /// A helper attribute `#[apiview]` reads below it.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        enum Helper {
+            $($variant,)*
         }
-    )*};
+
+        impl Helper {
+            const ALL: &'static [Helper] = &[$(Helper::$variant),*];
+
+            /// The attribute's name: `string_length_limit`.
+            fn name(self) -> &'static str {
+                match self {
+                    $(Helper::$variant => stringify!($name),)*
+                }
+            }
+        }
+    };
 }
 
 helpers! {
@@ -102,7 +121,7 @@ helpers! {
     ///     a.is_some() && (phone.is_some() || email.is_some())
     /// }
     /// ```
-    requires,
+    requires => Requires,
     /// `#[choices(op, ["add", "sub"])]`, `#[choices(op, allowed_ops)]`, `allow_none = true`.
     ///
     /// ```
@@ -119,7 +138,7 @@ helpers! {
     ///     mode.unwrap_or(op)
     /// }
     /// ```
-    choices,
+    choices => Choices,
     /// `#[between(a, 0, 100)]`, `include_min = false`, `include_max = false`, `allow_none = true`.
     ///
     /// ```
@@ -136,7 +155,7 @@ helpers! {
     ///     a as f64 + b
     /// }
     /// ```
-    between,
+    between => Between,
     /// `#[string_length_limit(msg, max_length = 4096, min_length = 2)]`.
     ///
     /// ```
@@ -148,7 +167,7 @@ helpers! {
     ///     msg
     /// }
     /// ```
-    string_length_limit,
+    string_length_limit => StringLengthLimit,
     /// `#[check_aclkey]`, `(aclkey = "..")`, `(aclkeys = [".."])`, `(aclkey = my_fn)`, `(field = "aclkey")`.
     ///
     /// ```
@@ -166,7 +185,7 @@ helpers! {
     ///     "ok"
     /// }
     /// ```
-    check_aclkey,
+    check_aclkey => CheckAclkey,
     /// Allows GET.
     ///
     /// ```
@@ -178,7 +197,7 @@ helpers! {
     ///     "pong"
     /// }
     /// ```
-    allow_get,
+    allow_get => AllowGet,
     /// Allows POST.
     ///
     /// ```
@@ -190,7 +209,7 @@ helpers! {
     ///     name
     /// }
     /// ```
-    allow_post,
+    allow_post => AllowPost,
     /// Allows PUT.
     ///
     /// ```
@@ -202,7 +221,7 @@ helpers! {
     ///     name
     /// }
     /// ```
-    allow_put,
+    allow_put => AllowPut,
     /// Allows DELETE.
     ///
     /// ```
@@ -214,7 +233,7 @@ helpers! {
     ///     id
     /// }
     /// ```
-    allow_delete,
+    allow_delete => AllowDelete,
     /// Allows PATCH.
     ///
     /// ```
@@ -226,7 +245,7 @@ helpers! {
     ///     format!("{id}: {name}")
     /// }
     /// ```
-    allow_patch,
+    allow_patch => AllowPatch,
     /// Allows HEAD.
     ///
     /// ```
@@ -239,7 +258,7 @@ helpers! {
     ///     true
     /// }
     /// ```
-    allow_head,
+    allow_head => AllowHead,
     /// Allows OPTIONS.
     ///
     /// ```
@@ -249,7 +268,7 @@ helpers! {
     /// #[allow_options]
     /// fn preflight() {}
     /// ```
-    allow_options,
+    allow_options => AllowOptions,
     /// `#[methods(get, post)]`: the method allow-list.
     ///
     /// ```
@@ -261,7 +280,7 @@ helpers! {
     ///     "either"
     /// }
     /// ```
-    methods,
+    methods => Methods,
     /// `#[body_alias(user)]`: the whole body as parameter `user`.
     ///
     /// ```
@@ -273,7 +292,7 @@ helpers! {
     ///     user
     /// }
     /// ```
-    body_alias,
+    body_alias => BodyAlias,
     /// `#[cookie_variable(uid)]`, `(userid, cookie = "uid", default = "..")`: a cookie as a parameter.
     ///
     /// ```
@@ -286,7 +305,7 @@ helpers! {
     ///     format!("{uid:?} {theme}")
     /// }
     /// ```
-    cookie_variable,
+    cookie_variable => CookieVariable,
     /// `#[meta_variable(agent, "HTTP_USER_AGENT")]`: a Django META value as a parameter.
     ///
     /// ```
@@ -299,7 +318,7 @@ helpers! {
     ///     format!("{agent:?} {ip:?}")
     /// }
     /// ```
-    meta_variable,
+    meta_variable => MetaVariable,
     /// `#[cache(key = "add:{a}:{b}", expire = 60)]`: the result cached under a key
     /// filled from the parameters; options `name`, `get_from_cache`, `set_to_cache`,
     /// `batch`, `ignore_errors`.
@@ -313,7 +332,7 @@ helpers! {
     ///     a + b
     /// }
     /// ```
-    cache,
+    cache => Cache,
     /// `#[rsa_decrypt(password)]`, `(password, key = "keys/other.pem")`: the field
     /// arrives base64 RSA-encrypted (OAEP-SHA256; PKCS#1 v1.5 too with settings'
     /// `safe.allow_pkcs1v15 = true`) and the function receives the plain text. The key
@@ -329,7 +348,7 @@ helpers! {
     ///     user == "ann" && password == "s3cret"
     /// }
     /// ```
-    rsa_decrypt,
+    rsa_decrypt => RsaDecrypt,
     /// `#[decode_encrypted_data]`: the body is `{encryptedPassword, encryptedData}`,
     /// decrypted with the server key and its fields merged into the request data
     /// before validation (automatic on safe-packed endpoints when the server has a
@@ -344,7 +363,7 @@ helpers! {
     ///     format!("{amount} to {to}")
     /// }
     /// ```
-    decode_encrypted_data,
+    decode_encrypted_data => DecodeEncryptedData,
     /// `#[header_variable(agent, "User-Agent")]`: a header as a parameter.
     ///
     /// ```
@@ -356,5 +375,5 @@ helpers! {
     ///     agent
     /// }
     /// ```
-    header_variable,
+    header_variable => HeaderVariable,
 }

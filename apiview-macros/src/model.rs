@@ -4,8 +4,10 @@ use proc_macro2::TokenStream;
 use syn::{Attribute, FnArg, Ident, Item, ItemFn, Pat, ReturnType, Type};
 
 use crate::attrs::apiview::{self, ApiviewArgs};
-use crate::attrs::{self, Helpers, TransformSource};
+use crate::attrs::{self, FieldRef, Helpers, Validator};
 use crate::ctxt::Ctxt;
+use crate::ty::Shape;
+use crate::Helper;
 
 pub struct Endpoint {
     /// The function, helper attributes and `#[extract]` removed.
@@ -21,10 +23,16 @@ pub struct Endpoint {
 pub struct Param {
     pub ident: Ident,
     pub ty: Type,
+    /// The type, classified once for the document and the validators.
+    pub shape: Shape,
     pub kind: ParamKind,
+    /// Whether the request must carry it: filled from the request and not an
+    /// `Option`, or named by `#[requires]`.
+    pub required: bool,
 }
 
 /// Where a named parameter's value comes from.
+#[derive(Clone)]
 pub enum Source {
     Field,
     Payload,
@@ -54,6 +62,17 @@ impl Param {
             _ => None,
         }
     }
+
+    /// Whether the function takes it as an `Option`.
+    pub fn is_option(&self) -> bool {
+        option_inner(&self.ty).is_some()
+    }
+
+    /// Whether it is an `f32` or `f64` (or an `Option` of one): integer bounds of
+    /// `#[between]` are then written as float literals.
+    pub fn is_float(&self) -> bool {
+        self.shape.is_float()
+    }
 }
 
 impl Endpoint {
@@ -67,6 +86,15 @@ impl Endpoint {
 
     pub fn is_async(&self) -> bool {
         self.func.sig.asyncness.is_some()
+    }
+
+    /// Whether a request to it needs its body read: for parameters, validators,
+    /// the aclkey (which may be a body field) or encrypted data.
+    pub fn reads_body(&self) -> bool {
+        !self.params.is_empty()
+            || self.helpers.decode_encrypted_data.is_some()
+            || self.helpers.aclkey.is_some()
+            || !self.helpers.validators.is_empty()
     }
 }
 
@@ -113,7 +141,6 @@ pub fn parse(cx: &Ctxt, args: TokenStream, item: TokenStream) -> Option<Endpoint
         );
         return None;
     };
-    check_signature(cx, &func);
 
     let mut helpers = Helpers::default();
     let mut doc_attrs = Vec::new();
@@ -121,8 +148,8 @@ pub fn parse(cx: &Ctxt, args: TokenStream, item: TokenStream) -> Option<Endpoint
     for attr in std::mem::take(&mut func.attrs) {
         if attr.path().is_ident("doc") {
             doc_attrs.push(attr);
-        } else if attrs::is_helper(&attr) {
-            attrs::parse_helper(cx, &attr, &mut helpers);
+        } else if let Some(helper) = Helper::of(&attr) {
+            attrs::parse_helper(cx, helper, &attr, &mut helpers);
         } else if attrs::attr_name(&attr) == "apiview" {
             cx.error_spanned_by(&attr, "#[apiview] is given twice");
         } else {
@@ -183,39 +210,15 @@ pub fn parse(cx: &Ctxt, args: TokenStream, item: TokenStream) -> Option<Endpoint
         };
         params.push(Param {
             ident,
+            shape: Shape::of(&typed.ty),
             ty: (*typed.ty).clone(),
             kind,
+            required: false,
         });
     }
 
-    let mut transformed: Vec<&Ident> = Vec::new();
-    for transform in &helpers.transforms {
-        let Some(param) = params.iter_mut().find(|param| param.ident == transform.param) else {
-            continue; // check.rs reports it
-        };
-        if transformed.contains(&&transform.param) {
-            cx.error_spanned_by(
-                &transform.param,
-                format!(
-                    "`{}` already has a source from another helper; #[{}] would replace it",
-                    transform.param, transform.helper
-                ),
-            );
-            continue;
-        }
-        transformed.push(&transform.param);
-        if let ParamKind::Named(current) = &mut param.kind {
-            *current = match &transform.source {
-                TransformSource::Payload => Source::Payload,
-                TransformSource::Cookie { name, default } => Source::Cookie {
-                    name: name.clone(),
-                    default: default.clone(),
-                },
-                TransformSource::Header { name } => Source::Header { name: name.clone() },
-                TransformSource::Meta { name } => Source::Meta { name: name.clone() },
-            };
-        } // else: check.rs reports a transformer on a parameter injected by type
-    }
+    apply_transforms(&helpers, &mut params);
+    mark_required(&helpers, &mut params);
 
     let output = match &func.sig.output {
         ReturnType::Default => Output::Unit,
@@ -245,29 +248,33 @@ pub fn parse(cx: &Ctxt, args: TokenStream, item: TokenStream) -> Option<Endpoint
     })
 }
 
-fn check_signature(cx: &Ctxt, func: &ItemFn) {
-    let sig = &func.sig;
-    if !sig.generics.params.is_empty() {
-        cx.error_spanned_by(
-            &sig.generics.params,
-            "an endpoint cannot have generic or lifetime parameters: apiview must know every parameter's \
-             type (elided lifetimes, as in `&ApiRequest`, are fine)",
-        );
+/// Fills each parameter a transformer names from the transformer's source. The
+/// first transformer of a parameter wins; `check::check_one_source` reports the
+/// others, and `check::check_helper_fields` a transformer on no such parameter.
+fn apply_transforms(helpers: &Helpers, params: &mut [Param]) {
+    for transform in helpers.transforms.iter().rev() {
+        let Some(param) = params.iter_mut().find(|param| param.ident == transform.param) else {
+            continue;
+        };
+        if let ParamKind::Named(current) = &mut param.kind {
+            *current = transform.source.clone();
+        }
     }
-    if let Some(clause) = &sig.generics.where_clause {
-        cx.error_spanned_by(
-            clause,
-            "an endpoint cannot have a `where` clause: apiview must know every parameter's type",
-        );
-    }
-    if let Some(token) = &sig.unsafety {
-        cx.error_spanned_by(token, "an endpoint cannot be `unsafe fn`");
-    }
-    if let Some(variadic) = &sig.variadic {
-        cx.error_spanned_by(variadic, "an endpoint cannot be variadic");
-    }
-    if let Some(abi) = &sig.abi {
-        cx.error_spanned_by(abi, "an endpoint cannot be `extern`");
+}
+
+fn mark_required(helpers: &Helpers, params: &mut [Param]) {
+    let required_by_helpers: Vec<String> = helpers
+        .validators
+        .iter()
+        .filter_map(|validator| match validator {
+            Validator::Requires(fields) => Some(fields.iter().map(FieldRef::name)),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    for param in params {
+        param.required = param.source().is_some()
+            && (!param.is_option() || required_by_helpers.contains(&param.ident.to_string()));
     }
 }
 

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use apiview_core::packer::{Packer, Packers, SafePacker};
 use apiview_core::EndpointMeta;
 use apiview_core::Settings;
+use apiview_grammar::Method;
 use serde_json::{json, Map, Value};
 
 use crate::convert::to_3_0;
@@ -14,8 +15,6 @@ use crate::infer::fields;
 use crate::operation::{operation, Endpoint};
 use crate::responses::Envelope;
 use crate::schema::{component_name, model_ref};
-
-const METHODS: &[&str] = &["get", "post", "put", "delete", "patch", "head", "options"];
 
 /// The OpenAPI document of these endpoints (`(path, meta)`, paths in poem's syntax:
 /// `/users/:id`), answered through `packers`, described by `settings` (`[swagger]`,
@@ -201,23 +200,21 @@ fn envelope(
 
 /// The endpoint's methods: its allow-list, else `settings.default_allow_methods`.
 fn methods(meta: &EndpointMeta, settings: &Settings) -> Vec<&'static str> {
-    let names: Vec<String> = match meta.methods {
+    let found: Vec<Option<Method>> = match meta.methods {
         Some(methods) => methods
             .iter()
-            .map(|m| m.to_method().as_str().to_ascii_lowercase())
+            .map(|m| Method::parse(m.to_method().as_str()))
             .collect(),
         None => settings
             .default_allow_methods
             .iter()
-            .map(|m| m.trim().to_ascii_lowercase())
+            .map(|m| Method::parse(m.trim()))
             .collect(),
     };
     let mut methods = Vec::new();
-    for name in names {
-        if let Some(method) = METHODS.iter().find(|m| **m == name) {
-            if !methods.contains(method) {
-                methods.push(*method);
-            }
+    for name in found.into_iter().flatten().map(Method::as_str) {
+        if !methods.contains(&name) {
+            methods.push(name);
         }
     }
     methods

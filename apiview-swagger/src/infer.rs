@@ -1,6 +1,7 @@
 //! What the code says about the request fields: their JSON schemas from the Rust
 //! types, constraints and `required` from the validators.
 
+use apiview_core::meta::TypeShape;
 use apiview_core::Source;
 use apiview_core::{CheckMeta, EndpointMeta};
 use serde_json::{json, Map, Value};
@@ -55,7 +56,7 @@ pub(crate) fn fields(meta: &EndpointMeta, models: &[&str]) -> Vec<Field> {
     let mut fields = Vec::new();
     for param in meta.params {
         let Some(source) = &param.source else { continue };
-        let mut schema = type_schema(param.rust_type, models);
+        let mut schema = type_schema(&param.shape, models);
         let (name, kind, required) = match source {
             Source::Field { name, .. } => (*name, FieldKind::Named, param.required),
             Source::Payload => (param.name, FieldKind::Payload, param.required),
@@ -178,189 +179,49 @@ fn with_scalar(fields: &mut [Field], param: &str, constrain: impl FnOnce(&mut Ma
     }
 }
 
-/// A Rust type, as `#[apiview]` wrote it down, tokenized and parsed far enough to
-/// name its JSON schema.
-#[derive(Debug)]
-enum Ty {
-    Path { name: String, args: Vec<Ty> },
-    Tuple(Vec<Ty>),
-    Slice(Box<Ty>),
-}
-
-/// The JSON schema of a Rust type written as text (`Option < Vec < i64 > >`).
+/// The JSON schema of a parameter's type, as `#[apiview]` classified it.
 ///
 /// Integers are `integer` (unsigned ones with `minimum: 0`), floats `number`,
 /// `bool` `boolean`, strings `string`, sequences `array`, maps `object`,
 /// `serde_json::Value` anything (`{}`), a type registered as a model a `$ref` to it,
 /// and any other type anything too: the code cannot say more.
-pub(crate) fn type_schema(rust_type: &str, models: &[&str]) -> Value {
-    let tokens = tokenize(rust_type);
-    let mut at = 0;
-    match parse(&tokens, &mut at) {
-        Some(ty) => schema_of(&ty, models),
-        None => json!({}),
-    }
-}
-
-fn tokenize(text: &str) -> Vec<String> {
-    let mut tokens = Vec::new();
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c.is_whitespace() {
-            continue;
+pub(crate) fn type_schema(shape: &TypeShape, models: &[&str]) -> Value {
+    match *shape {
+        TypeShape::Null => json!({"type": "null"}),
+        TypeShape::Text => json!({"type": "string"}),
+        TypeShape::Character => json!({"type": "string", "minLength": 1, "maxLength": 1}),
+        TypeShape::Boolean => json!({"type": "boolean"}),
+        TypeShape::Integer { signed: true, bits } => match bits {
+            0..=32 => json!({"type": "integer", "format": "int32"}),
+            33..=64 => json!({"type": "integer", "format": "int64"}),
+            _ => json!({"type": "integer"}),
+        },
+        TypeShape::Integer { signed: false, bits } => match bits {
+            0..=16 => json!({"type": "integer", "format": "int32", "minimum": 0}),
+            17..=32 => json!({"type": "integer", "format": "int64", "minimum": 0}),
+            _ => json!({"type": "integer", "minimum": 0}),
+        },
+        TypeShape::Float { bits: 32 } => json!({"type": "number", "format": "float"}),
+        TypeShape::Float { .. } => json!({"type": "number", "format": "double"}),
+        TypeShape::List(item) => json!({"type": "array", "items": type_schema(item, models)}),
+        TypeShape::UniqueList(item) => {
+            json!({"type": "array", "items": type_schema(item, models), "uniqueItems": true})
         }
-        if c.is_alphanumeric() || c == '_' || c == '\'' {
-            let mut word = String::from(c);
-            while let Some(&next) = chars.peek() {
-                if next.is_alphanumeric() || next == '_' {
-                    word.push(next);
-                    chars.next();
-                } else {
-                    break;
-                }
-            }
-            tokens.push(word);
-        } else if c == ':' && chars.peek() == Some(&':') {
-            chars.next();
-            tokens.push("::".into());
-        } else {
-            tokens.push(c.to_string());
+        TypeShape::Dictionary(value) => {
+            json!({"type": "object", "additionalProperties": type_schema(value, models)})
         }
-    }
-    tokens
-}
-
-fn parse(tokens: &[String], at: &mut usize) -> Option<Ty> {
-    let token = tokens.get(*at)?.as_str();
-    match token {
-        "&" | "*" => {
-            *at += 1;
-            while tokens
-                .get(*at)
-                .is_some_and(|t| t.starts_with('\'') || t == "mut" || t == "const")
-            {
-                *at += 1;
-            }
-            parse(tokens, at)
-        }
-        "dyn" | "impl" => None,
-        "(" => {
-            *at += 1;
-            let items = list(tokens, at, ")")?;
-            Some(Ty::Tuple(items))
-        }
-        "[" => {
-            *at += 1;
-            let item = parse(tokens, at)?;
-            // `[T; N]` or `[T]`: skip to the closing bracket.
-            let mut depth = 0usize;
-            while let Some(token) = tokens.get(*at) {
-                *at += 1;
-                match token.as_str() {
-                    "[" => depth += 1,
-                    "]" if depth == 0 => break,
-                    "]" => depth -= 1,
-                    _ => {}
-                }
-            }
-            Some(Ty::Slice(Box::new(item)))
-        }
-        _ => {
-            let mut name = String::new();
-            loop {
-                match tokens.get(*at).map(String::as_str) {
-                    Some("::") => *at += 1,
-                    Some(word)
-                        if word
-                            .chars()
-                            .next()
-                            .is_some_and(|c| c.is_alphanumeric() || c == '_') =>
-                    {
-                        name = word.to_owned();
-                        *at += 1;
-                        if tokens.get(*at).map(String::as_str) != Some("::") {
-                            break;
-                        }
-                    }
-                    _ => break,
-                }
-            }
-            if name.is_empty() {
-                return None;
-            }
-            let args = if tokens.get(*at).map(String::as_str) == Some("<") {
-                *at += 1;
-                list(tokens, at, ">")?
-            } else {
-                Vec::new()
-            };
-            Some(Ty::Path { name, args })
-        }
-    }
-}
-
-/// Comma-separated types up to `close`; lifetimes are skipped.
-fn list(tokens: &[String], at: &mut usize, close: &str) -> Option<Vec<Ty>> {
-    let mut items = Vec::new();
-    loop {
-        match tokens.get(*at).map(String::as_str) {
-            None => return None,
-            Some(token) if token == close => {
-                *at += 1;
-                return Some(items);
-            }
-            Some(",") => *at += 1,
-            Some(token) if token.starts_with('\'') => *at += 1,
-            Some(_) => items.push(parse(tokens, at)?),
-        }
-    }
-}
-
-fn schema_of(ty: &Ty, models: &[&str]) -> Value {
-    let item = |args: &[Ty], index: usize| {
-        args.get(index)
-            .map_or_else(|| json!({}), |t| schema_of(t, models))
-    };
-    match ty {
-        Ty::Tuple(items) if items.is_empty() => json!({"type": "null"}),
-        Ty::Tuple(items) => json!({
+        TypeShape::Object => json!({"type": "object"}),
+        TypeShape::Tuple(items) => json!({
             "type": "array",
-            "prefixItems": items.iter().map(|t| schema_of(t, models)).collect::<Vec<_>>(),
+            "prefixItems": items.iter().map(|t| type_schema(t, models)).collect::<Vec<_>>(),
             "minItems": items.len(),
             "maxItems": items.len(),
         }),
-        Ty::Slice(item) => json!({"type": "array", "items": schema_of(item, models)}),
-        Ty::Path { name, args } => match name.as_str() {
-            "Option" | "Box" | "Arc" | "Rc" | "Cow" | "Cell" | "RefCell" | "Mutex" | "RwLock" => {
-                item(args, 0)
-            }
-            "String" | "str" | "OsString" | "PathBuf" | "Path" => json!({"type": "string"}),
-            "char" => json!({"type": "string", "minLength": 1, "maxLength": 1}),
-            "bool" => json!({"type": "boolean"}),
-            "i8" | "i16" | "i32" => json!({"type": "integer", "format": "int32"}),
-            "i64" | "isize" => json!({"type": "integer", "format": "int64"}),
-            "i128" => json!({"type": "integer"}),
-            "u8" | "u16" => json!({"type": "integer", "format": "int32", "minimum": 0}),
-            "u32" => json!({"type": "integer", "format": "int64", "minimum": 0}),
-            "u64" | "usize" | "u128" => json!({"type": "integer", "minimum": 0}),
-            "f32" => json!({"type": "number", "format": "float"}),
-            "f64" => json!({"type": "number", "format": "double"}),
-            "Vec" | "VecDeque" | "LinkedList" | "BinaryHeap" => {
-                json!({"type": "array", "items": item(args, 0)})
-            }
-            "HashSet" | "BTreeSet" | "IndexSet" => {
-                json!({"type": "array", "items": item(args, 0), "uniqueItems": true})
-            }
-            "HashMap" | "BTreeMap" | "IndexMap" => {
-                json!({"type": "object", "additionalProperties": item(args, 1)})
-            }
-            "Map" => json!({"type": "object"}),
-            "Value" => json!({}),
-            other => match models.iter().find(|model| **model == other) {
-                Some(model) => model_ref(model),
-                None => json!({}),
-            },
+        TypeShape::Named(name) => match models.iter().find(|model| **model == name) {
+            Some(model) => model_ref(model),
+            None => json!({}),
         },
+        TypeShape::Unknown => json!({}),
     }
 }
 
@@ -369,47 +230,61 @@ mod tests {
     use super::*;
 
     #[test]
-    fn rust_types_become_schemas() {
+    fn type_shapes_become_schemas() {
+        const U8: TypeShape = TypeShape::Integer {
+            signed: false,
+            bits: 8,
+        };
+        const F64: TypeShape = TypeShape::Float { bits: 64 };
+        const I32: TypeShape = TypeShape::Integer {
+            signed: true,
+            bits: 32,
+        };
         let models = ["Note"];
         let cases = [
-            ("i64", json!({"type": "integer", "format": "int64"})),
-            ("Option < String >", json!({"type": "string"})),
             (
-                "Vec < u8 >",
+                TypeShape::Integer {
+                    signed: true,
+                    bits: 64,
+                },
+                json!({"type": "integer", "format": "int64"}),
+            ),
+            (TypeShape::Text, json!({"type": "string"})),
+            (
+                TypeShape::List(&U8),
                 json!({"type": "array", "items": {"type": "integer", "format": "int32", "minimum": 0}}),
             ),
             (
-                "std :: collections :: HashMap < String , f64 >",
+                TypeShape::Dictionary(&F64),
                 json!({"type": "object", "additionalProperties": {"type": "number", "format": "double"}}),
             ),
             (
-                "Option<Vec<Option<bool>>>",
+                TypeShape::List(&TypeShape::Boolean),
                 json!({"type": "array", "items": {"type": "boolean"}}),
             ),
-            ("serde_json :: Value", json!({})),
+            (TypeShape::Unknown, json!({})),
             (
-                "crate :: models :: Note",
+                TypeShape::Named("Note"),
                 json!({"$ref": "#/components/schemas/Note"}),
             ),
-            ("Unknown", json!({})),
-            ("& 'static str", json!({"type": "string"})),
-            ("Cow < 'a , str >", json!({"type": "string"})),
+            (TypeShape::Named("Unknown"), json!({})),
             (
-                "[i32 ; 4]",
+                TypeShape::List(&I32),
                 json!({"type": "array", "items": {"type": "integer", "format": "int32"}}),
             ),
-            ("", json!({})),
-            ("impl Trait", json!({})),
+            (TypeShape::Null, json!({"type": "null"})),
+            (
+                TypeShape::Tuple(&[TypeShape::Boolean, TypeShape::Text]),
+                json!({
+                    "type": "array",
+                    "prefixItems": [{"type": "boolean"}, {"type": "string"}],
+                    "minItems": 2,
+                    "maxItems": 2,
+                }),
+            ),
         ];
-        for (rust, schema) in cases {
-            assert_eq!(type_schema(rust, &models), schema, "{rust}");
-        }
-    }
-
-    #[test]
-    fn malformed_types_are_any() {
-        for rust in ["Vec <", "Option < String", ">", "( i64 ,", ":: ::"] {
-            assert_eq!(type_schema(rust, &[]), json!({}), "{rust}");
+        for (shape, schema) in cases {
+            assert_eq!(type_schema(&shape, &models), schema, "{shape:?}");
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use apiview_core::EndpointMeta;
 use apiview_core::Settings;
+use apiview_grammar::Method;
 use serde_json::{json, Map, Value};
 
 use crate::infer::{Field, FieldKind};
@@ -32,7 +33,7 @@ pub(crate) fn operation(endpoint: &Endpoint, method: &str, operation_id: String)
     let meta = endpoint.meta;
     // Methods with a defined request body get one; for the others the fields are
     // query parameters (the server reads a field from either).
-    let takes_body = matches!(method, "post" | "put" | "patch");
+    let takes_body = Method::parse(method).is_some_and(Method::takes_body);
     let (parameters, body) = request(endpoint, takes_body);
     let mut operation = Map::new();
     operation.insert("tags".into(), json!([endpoint.tag]));

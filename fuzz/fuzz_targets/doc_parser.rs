@@ -7,6 +7,9 @@
 #![no_main]
 
 #[allow(dead_code)]
+#[path = "../../apiview-macros/src/attr.rs"]
+mod attr;
+#[allow(dead_code)]
 #[path = "../../apiview-macros/src/ctxt.rs"]
 mod ctxt;
 #[allow(dead_code)]
@@ -43,7 +46,7 @@ fuzz_target!(|data: &[u8]| {
         );
         serde_json::from_str::<serde_json::Value>(&response.example_json).expect("the example is JSON");
     }
-    if let Some((methods, _)) = &doc.methods {
+    if let Some((methods, _)) = doc.methods.get() {
         assert!(
             !methods.is_empty() || cx.has_errors(),
             "@methods accepted without a method"

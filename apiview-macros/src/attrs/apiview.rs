@@ -6,6 +6,7 @@ use syn::punctuated::Punctuated;
 use syn::{Expr, LitStr, Token};
 
 use super::args::{ident_of, lit_str};
+use crate::attr::Attr;
 use crate::ctxt::Ctxt;
 
 #[derive(Default)]
@@ -16,23 +17,29 @@ pub struct ApiviewArgs {
     pub blocking: Option<proc_macro2::Span>,
 }
 
+#[derive(Default)]
+struct Given {
+    packer: Attr<LitStr>,
+    tag: Attr<LitStr>,
+    operation_id: Attr<LitStr>,
+    blocking: Attr<proc_macro2::Span>,
+}
+
 const OPTIONS: &str = "packer = \"..\", tag = \"..\", operation_id = \"..\", blocking";
 
 pub fn parse(cx: &Ctxt, tokens: TokenStream) -> ApiviewArgs {
-    let mut args = ApiviewArgs::default();
+    let mut args = Given::default();
     let exprs = match Punctuated::<Expr, Token![,]>::parse_terminated.parse2(tokens) {
         Ok(exprs) => exprs,
         Err(err) => {
             cx.syn_error(err);
-            return args;
+            return ApiviewArgs::default();
         }
     };
     for expr in exprs {
         if let Some(flag) = ident_of(&expr) {
             if flag == "blocking" {
-                if args.blocking.replace(flag.span()).is_some() {
-                    cx.error_spanned_by(flag, "`blocking` is given twice");
-                }
+                args.blocking.set(cx, "`blocking`", flag, flag.span());
             } else {
                 cx.error_spanned_by(
                     flag,
@@ -61,15 +68,17 @@ pub fn parse(cx: &Ctxt, tokens: TokenStream) -> ApiviewArgs {
                 continue;
             }
         };
-        if slot.is_some() {
-            cx.error_spanned_by(key, format!("option `{key}` is given twice"));
-        }
         if let Some(lit) = lit_str(cx, &assign.right, &key.to_string()) {
             if lit.value().trim().is_empty() {
                 cx.error_spanned_by(&lit, format!("`{key}` must not be empty"));
             }
-            *slot = Some(lit);
+            slot.set(cx, format_args!("option `{key}`"), key, lit);
         }
     }
-    args
+    ApiviewArgs {
+        packer: args.packer.into_inner(),
+        tag: args.tag.into_inner(),
+        operation_id: args.operation_id.into_inner(),
+        blocking: args.blocking.into_inner(),
+    }
 }

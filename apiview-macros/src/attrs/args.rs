@@ -4,11 +4,12 @@
 use syn::punctuated::Punctuated;
 use syn::{Attribute, Expr, ExprLit, Ident, Lit, LitBool, LitInt, LitStr, Token};
 
+use crate::attr::Attrs;
 use crate::ctxt::Ctxt;
 
 pub struct Args {
     pub positional: Vec<Expr>,
-    pub options: Vec<(Ident, Expr)>,
+    pub options: Attrs<Ident, Expr>,
 }
 
 impl Args {
@@ -35,18 +36,15 @@ impl Args {
         };
         let mut args = Args {
             positional: Vec::new(),
-            options: Vec::new(),
+            options: Attrs::default(),
         };
         for expr in exprs {
             match expr {
                 Expr::Assign(assign) => match &*assign.left {
                     Expr::Path(path) if path.path.get_ident().is_some() => {
                         let key = path.path.get_ident().cloned().unwrap();
-                        if args.options.iter().any(|(seen, _)| *seen == key) {
-                            cx.error_spanned_by(&key, format!("option `{key}` is given twice"));
-                        } else {
-                            args.options.push((key, *assign.right));
-                        }
+                        let name = format!("option `{key}`");
+                        args.options.insert(cx, name, &key, key.clone(), *assign.right);
                     }
                     other => cx.error_spanned_by(other, "expected an option name before `=`"),
                 },
@@ -63,7 +61,7 @@ impl Args {
 
     /// Reports every option not in `known`.
     pub fn reject_unknown(&self, cx: &Ctxt, helper: &str, known: &[&str]) {
-        for (key, _) in &self.options {
+        for key in self.options.keys() {
             if !known.contains(&key.to_string().as_str()) {
                 let expected = if known.is_empty() {
                     format!("#[{helper}] takes no options")
@@ -77,6 +75,11 @@ impl Args {
 
     pub fn option(&self, key: &str) -> Option<&Expr> {
         self.options.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// Whether the attribute has no arguments at all.
+    pub fn is_empty(&self) -> bool {
+        self.positional.is_empty() && self.options.is_empty()
     }
 }
 

@@ -15,10 +15,6 @@ pub fn check_aclkey(cx: &Ctxt, attr: &Attribute, args: &Args, helpers: &mut Help
             "#[check_aclkey] options are named: aclkey = \"..\", aclkeys = [\"..\"], aclkey = my_fn, field = \"aclkey\"",
         );
     }
-    if helpers.aclkey.is_some() {
-        cx.error_spanned_by(attr, "#[check_aclkey] is given twice");
-        return;
-    }
     let keys = match (args.option("aclkey"), args.option("aclkeys")) {
         (Some(_), Some(both)) => {
             cx.error_spanned_by(both, "give either aclkey or aclkeys, not both");
@@ -65,9 +61,10 @@ pub fn check_aclkey(cx: &Ctxt, attr: &Attribute, args: &Args, helpers: &mut Help
         },
         None => "aclkey".to_owned(),
     };
-    helpers.aclkey = Some(AclKey {
+    let aclkey = AclKey {
         keys,
         field,
         span: attr.span(),
-    });
+    };
+    helpers.aclkey.set(cx, "#[check_aclkey]", attr, aclkey);
 }

@@ -31,10 +31,6 @@ pub fn rsa_decrypt(cx: &Ctxt, attr: &Attribute, args: &Args, helpers: &mut Helpe
             return;
         }
     };
-    if helpers.rsa_decrypt.iter().any(|seen| seen.field == field) {
-        cx.error_spanned_by(&field, format!("`{field}` is decrypted twice"));
-        return;
-    }
     let key = args.option("key").and_then(|expr| lit_str(cx, expr, "key"));
     if let Some(key) = &key {
         if key.value().trim().is_empty() {
@@ -44,14 +40,24 @@ pub fn rsa_decrypt(cx: &Ctxt, attr: &Attribute, args: &Args, helpers: &mut Helpe
             );
         }
     }
-    helpers.rsa_decrypt.push(RsaDecrypt { field, key });
+    let name = format!("#[rsa_decrypt({field})]");
+    helpers.rsa_decrypt.insert(
+        cx,
+        name,
+        &field,
+        field.clone(),
+        RsaDecrypt {
+            field: field.clone(),
+            key,
+        },
+    );
 }
 
 pub fn decode_encrypted_data(cx: &Ctxt, attr: &Attribute, args: &Args, helpers: &mut Helpers) {
-    if !args.positional.is_empty() || !args.options.is_empty() {
+    if !args.is_empty() {
         cx.error_spanned_by(attr, "#[decode_encrypted_data] takes no arguments");
     }
-    if helpers.decode_encrypted_data.replace(attr.span()).is_some() {
-        cx.error_spanned_by(attr, "#[decode_encrypted_data] is given twice");
-    }
+    helpers
+        .decode_encrypted_data
+        .set(cx, "#[decode_encrypted_data]", attr, attr.span());
 }

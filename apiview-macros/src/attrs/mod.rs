@@ -10,35 +10,15 @@ mod methods;
 mod transform;
 mod validators;
 
+use apiview_grammar::Method;
 use proc_macro2::Span;
 use syn::{Attribute, Expr, Ident, LitInt, LitStr};
 
 pub use self::args::name as attr_name;
+use crate::attr::{Attr, Attrs};
 use crate::ctxt::Ctxt;
-
-/// Every helper attribute `#[apiview]` understands.
-pub const HELPERS: &[&str] = &[
-    "requires",
-    "choices",
-    "between",
-    "string_length_limit",
-    "check_aclkey",
-    "allow_get",
-    "allow_post",
-    "allow_put",
-    "allow_delete",
-    "allow_patch",
-    "allow_head",
-    "allow_options",
-    "methods",
-    "body_alias",
-    "cookie_variable",
-    "meta_variable",
-    "header_variable",
-    "cache",
-    "rsa_decrypt",
-    "decode_encrypted_data",
-];
+use crate::model::Source;
+use crate::Helper;
 
 /// A request field named by a helper: a parameter of the function, or a string
 /// literal naming a field the function does not take.
@@ -94,56 +74,71 @@ pub struct AclKey {
     pub span: Span,
 }
 
-/// Where a transformer helper fills a parameter from.
-pub enum TransformSource {
-    Payload,
-    Cookie { name: String, default: Option<String> },
-    Header { name: String },
-    Meta { name: String },
-}
-
 pub struct Transform {
     pub param: Ident,
-    pub source: TransformSource,
-    pub helper: &'static str,
+    /// Never `Source::Field`: that is where a parameter comes from without one.
+    pub source: Source,
+    pub helper: Helper,
 }
 
 #[derive(Default)]
 pub struct Helpers {
     pub validators: Vec<Validator>,
-    pub aclkey: Option<AclKey>,
+    pub aclkey: Attr<AclKey>,
     /// The allow-list, each method with the token that named it.
-    pub methods: Vec<(String, Span)>,
+    pub methods: Attrs<Method, Span>,
     pub transforms: Vec<Transform>,
-    pub cache: Option<cache::CacheAttr>,
-    pub rsa_decrypt: Vec<cipher::RsaDecrypt>,
-    pub decode_encrypted_data: Option<Span>,
+    pub cache: Attr<cache::CacheAttr>,
+    /// Keyed by the decrypted parameter.
+    pub rsa_decrypt: Attrs<Ident, cipher::RsaDecrypt>,
+    pub decode_encrypted_data: Attr<Span>,
 }
 
-/// Whether `attr` is one of ours.
-pub fn is_helper(attr: &Attribute) -> bool {
-    HELPERS.contains(&attr_name(attr).as_str())
+impl Helper {
+    /// The helper `attr` names, if it is one of ours.
+    pub fn of(attr: &Attribute) -> Option<Helper> {
+        let name = attr_name(attr);
+        Helper::ALL.iter().copied().find(|helper| helper.name() == name)
+    }
+
+    /// The method an `allow_*` helper allows.
+    fn allowed_method(self) -> Option<Method> {
+        self.name().strip_prefix("allow_").and_then(Method::parse)
+    }
 }
 
-/// Adds the helper `attr` to `helpers`.
-pub fn parse_helper(cx: &Ctxt, attr: &Attribute, helpers: &mut Helpers) {
-    let name = attr_name(attr);
+/// Adds `helper`, written as `attr`, to `helpers`.
+pub fn parse_helper(cx: &Ctxt, helper: Helper, attr: &Attribute, helpers: &mut Helpers) {
     let Some(args) = args::Args::parse(cx, attr) else {
         return;
     };
-    match name.as_str() {
-        "requires" => validators::requires(cx, attr, &args, helpers),
-        "choices" => validators::choices(cx, attr, &args, helpers),
-        "between" => validators::between(cx, attr, &args, helpers),
-        "string_length_limit" => validators::string_length_limit(cx, attr, &args, helpers),
-        "check_aclkey" => auth::check_aclkey(cx, attr, &args, helpers),
-        "methods" => methods::methods(cx, attr, &args, helpers),
-        "cache" => cache::cache(cx, attr, &args, helpers),
-        "rsa_decrypt" => cipher::rsa_decrypt(cx, attr, &args, helpers),
-        "decode_encrypted_data" => cipher::decode_encrypted_data(cx, attr, &args, helpers),
-        "body_alias" | "cookie_variable" | "meta_variable" | "header_variable" => {
-            transform::transform(cx, attr, &name, &args, helpers)
+    match helper {
+        Helper::Requires => validators::requires(cx, attr, &args, helpers),
+        Helper::Choices => validators::choices(cx, attr, &args, helpers),
+        Helper::Between => validators::between(cx, attr, &args, helpers),
+        Helper::StringLengthLimit => validators::string_length_limit(cx, attr, &args, helpers),
+        Helper::CheckAclkey => auth::check_aclkey(cx, attr, &args, helpers),
+        Helper::Methods => methods::methods(cx, attr, &args, helpers),
+        Helper::Cache => cache::cache(cx, attr, &args, helpers),
+        Helper::RsaDecrypt => cipher::rsa_decrypt(cx, attr, &args, helpers),
+        Helper::DecodeEncryptedData => cipher::decode_encrypted_data(cx, attr, &args, helpers),
+        Helper::BodyAlias => transform::transform(cx, attr, transform::Kind::BodyAlias, &args, helpers),
+        Helper::CookieVariable => {
+            transform::transform(cx, attr, transform::Kind::CookieVariable, &args, helpers)
         }
-        allow => methods::allow(cx, attr, allow, &args, helpers),
+        Helper::MetaVariable => transform::transform(cx, attr, transform::Kind::MetaVariable, &args, helpers),
+        Helper::HeaderVariable => {
+            transform::transform(cx, attr, transform::Kind::HeaderVariable, &args, helpers)
+        }
+        Helper::AllowGet
+        | Helper::AllowPost
+        | Helper::AllowPut
+        | Helper::AllowDelete
+        | Helper::AllowPatch
+        | Helper::AllowHead
+        | Helper::AllowOptions => {
+            let method = helper.allowed_method().expect("an allow_* helper names a method");
+            methods::allow(cx, attr, helper, method, &args, helpers)
+        }
     }
 }

@@ -4,8 +4,30 @@
 use syn::{Attribute, Expr, ExprLit, Lit};
 
 use super::args::{ident_of, lit_str, Args};
-use super::{Helpers, Transform, TransformSource};
+use super::{Helpers, Transform};
 use crate::ctxt::Ctxt;
+use crate::model::Source;
+use crate::Helper;
+
+/// The transformer helpers.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    BodyAlias,
+    CookieVariable,
+    MetaVariable,
+    HeaderVariable,
+}
+
+impl Kind {
+    fn helper(self) -> Helper {
+        match self {
+            Kind::BodyAlias => Helper::BodyAlias,
+            Kind::CookieVariable => Helper::CookieVariable,
+            Kind::MetaVariable => Helper::MetaVariable,
+            Kind::HeaderVariable => Helper::HeaderVariable,
+        }
+    }
+}
 
 /// Django `META` names that are not `HTTP_*` headers.
 const META_NAMES: &[&str] = &[
@@ -17,15 +39,16 @@ const META_NAMES: &[&str] = &[
     "CONTENT_LENGTH",
 ];
 
-pub fn transform(cx: &Ctxt, attr: &Attribute, helper: &str, args: &Args, helpers: &mut Helpers) {
-    let (usage, options): (&str, &[&str]) = match helper {
-        "body_alias" => ("#[body_alias(user)]", &[]),
-        "cookie_variable" => (
+pub fn transform(cx: &Ctxt, attr: &Attribute, kind: Kind, args: &Args, helpers: &mut Helpers) {
+    let helper = kind.helper().name();
+    let (usage, options): (&str, &[&str]) = match kind {
+        Kind::BodyAlias => ("#[body_alias(user)]", &[]),
+        Kind::CookieVariable => (
             "#[cookie_variable(uid)] or #[cookie_variable(userid, cookie = \"uid\", default = \"..\")]",
             &["cookie", "default"],
         ),
-        "meta_variable" => ("#[meta_variable(agent, \"HTTP_USER_AGENT\")]", &[]),
-        _ => ("#[header_variable(agent, \"User-Agent\")]", &[]),
+        Kind::MetaVariable => ("#[meta_variable(agent, \"HTTP_USER_AGENT\")]", &[]),
+        Kind::HeaderVariable => ("#[header_variable(agent, \"User-Agent\")]", &[]),
     };
     args.reject_unknown(cx, helper, options);
     let Some(param) = args.positional.first().and_then(ident_of).cloned() else {
@@ -35,15 +58,15 @@ pub fn transform(cx: &Ctxt, attr: &Attribute, helper: &str, args: &Args, helpers
         );
         return;
     };
-    let wants_name = matches!(helper, "meta_variable" | "header_variable");
+    let wants_name = matches!(kind, Kind::MetaVariable | Kind::HeaderVariable);
     let expected = if wants_name { 2 } else { 1 };
     if args.positional.len() != expected {
         cx.error_spanned_by(attr, format!("expected {usage}"));
         return;
     }
-    let source = match helper {
-        "body_alias" => TransformSource::Payload,
-        "cookie_variable" => {
+    let source = match kind {
+        Kind::BodyAlias => Source::Payload,
+        Kind::CookieVariable => {
             let name = match args.option("cookie") {
                 Some(expr) => match lit_str(cx, expr, "cookie") {
                     Some(lit) => lit.value(),
@@ -52,19 +75,19 @@ pub fn transform(cx: &Ctxt, attr: &Attribute, helper: &str, args: &Args, helpers
                 None => param.to_string(),
             };
             let default = args.option("default").and_then(|expr| default_text(cx, expr));
-            TransformSource::Cookie { name, default }
+            Source::Cookie { name, default }
         }
-        "meta_variable" => {
+        Kind::MetaVariable => {
             let Some(lit) = lit_str(cx, &args.positional[1], "the META name") else {
                 return;
             };
             let meta = lit.value();
             if let Some(header) = meta.strip_prefix("HTTP_").filter(|h| !h.is_empty()) {
-                TransformSource::Header {
+                Source::Header {
                     name: header.to_ascii_lowercase().replace('_', "-"),
                 }
             } else if META_NAMES.contains(&meta.as_str()) {
-                TransformSource::Meta { name: meta }
+                Source::Meta { name: meta }
             } else {
                 cx.error_spanned_by(
                     &lit,
@@ -76,7 +99,7 @@ pub fn transform(cx: &Ctxt, attr: &Attribute, helper: &str, args: &Args, helpers
                 return;
             }
         }
-        _ => {
+        Kind::HeaderVariable => {
             let Some(lit) = lit_str(cx, &args.positional[1], "the header name") else {
                 return;
             };
@@ -89,7 +112,7 @@ pub fn transform(cx: &Ctxt, attr: &Attribute, helper: &str, args: &Args, helpers
                 cx.error_spanned_by(&lit, format!("`{name}` is not a valid HTTP header name"));
                 return;
             }
-            TransformSource::Header {
+            Source::Header {
                 name: name.to_ascii_lowercase(),
             }
         }
@@ -97,12 +120,7 @@ pub fn transform(cx: &Ctxt, attr: &Attribute, helper: &str, args: &Args, helpers
     helpers.transforms.push(Transform {
         param,
         source,
-        helper: match helper {
-            "body_alias" => "body_alias",
-            "cookie_variable" => "cookie_variable",
-            "meta_variable" => "meta_variable",
-            _ => "header_variable",
-        },
+        helper: kind.helper(),
     });
 }
 

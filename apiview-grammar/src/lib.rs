@@ -1,0 +1,22 @@
+//! The small grammars that both `#[apiview]` (at compile time) and the runtime read,
+//! in one place so that they cannot drift apart: the HTTP method names of the
+//! allow-lists ([`Method`]) and cache-key templates ([`KeyTemplate`]).
+//!
+//! Only `std`: the macro crate and the core both depend on it.
+//!
+//! ```
+//! use apiview_grammar::{KeyTemplate, Method};
+//!
+//! assert_eq!(Method::parse("POST"), Some(Method::Post));
+//! let template = KeyTemplate::parse("add:{a}:{b}").unwrap();
+//! assert_eq!(template.names, ["a", "b"]);
+//! ```
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod key;
+mod method;
+
+pub use key::{can_be_in_a_part, KeyTemplate, KeyTemplateError};
+pub use method::{Method, UnknownMethod};

@@ -1,0 +1,194 @@
+//! The `EndpointMeta` static: what the App, the allow-lists and the OpenAPI document
+//! read about the endpoint.
+
+use apiview_grammar::Method;
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use syn::{Expr, ExprLit, Lit, LitStr};
+
+use super::{opt, source_tokens};
+use crate::attrs::{FieldRef, Validator};
+use crate::model::Endpoint;
+
+/// The `EndpointMeta` constant expression.
+pub(super) fn meta(endpoint: &Endpoint) -> TokenStream {
+    let name = endpoint.name().to_string();
+    let summary = &endpoint.doc.summary;
+    let description = &endpoint.doc.description;
+    let doc = &endpoint.doc.text;
+    let spec = doc_spec(endpoint);
+    let checks = checks(endpoint);
+    let methods = if endpoint.helpers.methods.is_empty() {
+        opt(None::<TokenStream>)
+    } else {
+        let methods: Vec<Method> = endpoint.helpers.methods.keys().copied().collect();
+        opt(Some(method_variants(&methods)))
+    };
+    let packer = opt(endpoint.args.packer.as_ref());
+    let tag = opt(endpoint.args.tag.as_ref());
+    let operation_id = opt(endpoint.args.operation_id.as_ref());
+    let params = endpoint.params.iter().map(|param| {
+        let name = param.ident.to_string();
+        let source = opt(param.source().map(|source| source_tokens(&name, source)));
+        let shape = &param.shape;
+        let required = param.required;
+        quote! {
+            ::apiview::__private::ParamMeta { name: #name, source: #source, shape: #shape, required: #required }
+        }
+    });
+    let reads_body = endpoint.reads_body();
+    let checks_aclkey = endpoint.helpers.aclkey.is_some();
+    let decode_encrypted_data = endpoint.helpers.decode_encrypted_data.is_some();
+    let rsa_server_key = endpoint
+        .helpers
+        .rsa_decrypt
+        .values()
+        .any(|decrypt| decrypt.key.is_none());
+    let rsa_keys: Vec<&LitStr> = endpoint
+        .helpers
+        .rsa_decrypt
+        .values()
+        .filter_map(|decrypt| decrypt.key.as_ref())
+        .collect();
+    let name_ident = endpoint.name();
+    let cache = opt(endpoint
+        .helpers
+        .cache
+        .is_some()
+        .then(|| quote!(&#name_ident::__APIVIEW_CACHE)));
+    quote! {
+        ::apiview::__private::EndpointMeta {
+            name: #name,
+            module_path: ::core::module_path!(),
+            summary: #summary,
+            description: #description,
+            doc: #doc,
+            methods: #methods,
+            packer: #packer,
+            tag: #tag,
+            operation_id: #operation_id,
+            params: &[#(#params),*],
+            reads_body: #reads_body,
+            checks_aclkey: #checks_aclkey,
+            cache: #cache,
+            decode_encrypted_data: #decode_encrypted_data,
+            rsa_decrypt_server_key: #rsa_server_key,
+            rsa_keys: &[#(#rsa_keys),*],
+            spec: #spec,
+            checks: &[#(#checks),*],
+        }
+    }
+}
+
+fn method_variants(methods: &[Method]) -> TokenStream {
+    let variants = methods.iter().map(|method| {
+        let variant = format_ident!("{}", method.variant());
+        quote!(::apiview::__private::HttpMethod::#variant)
+    });
+    quote!(&[#(#variants),*])
+}
+
+fn doc_spec(endpoint: &Endpoint) -> TokenStream {
+    let methods = opt(endpoint
+        .doc
+        .methods
+        .get()
+        .map(|(methods, _)| method_variants(methods)));
+    let parameters = endpoint.doc.parameters.iter().map(|parameter| {
+        let (name, location, spec) = (&parameter.name, &parameter.location, &parameter.spec_json);
+        quote!(::apiview::__private::DocParameter { name: #name, location: #location, spec: #spec })
+    });
+    let responses = endpoint.doc.responses.iter().map(|response| {
+        let (status, ok, description, example) = (response.status, response.ok, &response.description, &response.example_json);
+        quote!(::apiview::__private::DocResponse { status: #status, ok: #ok, description: #description, example: #example })
+    });
+    quote! {
+        ::apiview::__private::DocSpec {
+            methods: #methods,
+            parameters: &[#(#parameters),*],
+            responses: &[#(#responses),*],
+        }
+    }
+}
+
+/// A literal's text for the document (`-5`, `1.5`), or `None` for a computed bound.
+fn literal_text(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(int), ..
+        }) => Some(int.base10_digits().to_owned()),
+        Expr::Lit(ExprLit {
+            lit: Lit::Float(float),
+            ..
+        }) => Some(float.base10_digits().to_owned()),
+        Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Neg(_)) => {
+            literal_text(&unary.expr).map(|text| format!("-{text}"))
+        }
+        _ => None,
+    }
+}
+
+fn checks(endpoint: &Endpoint) -> Vec<TokenStream> {
+    let opt_usize =
+        |lit: &Option<syn::LitInt>| opt(lit.as_ref().and_then(|lit| lit.base10_parse::<usize>().ok()));
+    endpoint
+        .helpers
+        .validators
+        .iter()
+        .map(|validator| match validator {
+            Validator::Requires(fields) | Validator::RequiresAny(fields) => {
+                let any = matches!(validator, Validator::RequiresAny(_));
+                let names = fields.iter().map(FieldRef::name);
+                quote!(::apiview::__private::CheckMeta::Requires { fields: &[#(#names),*], any: #any })
+            }
+            Validator::Choices { field, allowed, .. } => {
+                let values = match allowed {
+                    Expr::Array(array) => {
+                        let items: Option<Vec<String>> = array
+                            .elems
+                            .iter()
+                            .map(|item| match item {
+                                Expr::Lit(ExprLit { lit: Lit::Str(text), .. }) => {
+                                    Some(serde_json::Value::String(text.value()).to_string())
+                                }
+                                Expr::Lit(ExprLit { lit: Lit::Bool(flag), .. }) => Some(flag.value.to_string()),
+                                other => literal_text(other),
+                            })
+                            .collect();
+                        items.map(|items| format!("[{}]", items.join(",")))
+                    }
+                    _ => None,
+                };
+                let field = field.to_string();
+                let values = opt(values);
+                quote!(::apiview::__private::CheckMeta::Choices { field: #field, values: #values })
+            }
+            Validator::Between {
+                field,
+                min,
+                max,
+                include_min,
+                include_max,
+                ..
+            } => {
+                let field = field.to_string();
+                let (min, max) = (opt(literal_text(min)), opt(literal_text(max)));
+                quote! {
+                    ::apiview::__private::CheckMeta::Between {
+                        field: #field, min: #min, max: #max, include_min: #include_min, include_max: #include_max,
+                    }
+                }
+            }
+            Validator::StringLength {
+                field,
+                min_length,
+                max_length,
+                ..
+            } => {
+                let field = field.to_string();
+                let (min, max) = (opt_usize(min_length), opt_usize(max_length));
+                quote!(::apiview::__private::CheckMeta::StringLength { field: #field, min_length: #min, max_length: #max })
+            }
+        })
+        .collect()
+}
