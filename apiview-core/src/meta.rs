@@ -5,7 +5,8 @@
 
 use poem::http::Method;
 
-/// An HTTP method of an allow-list.
+/// An HTTP method of an allow-list: the method grammar `#[apiview]` reads at compile
+/// time and settings read at start-up, from the shared `apiview-grammar` crate.
 ///
 /// ```
 /// use apiview::prelude::*;
@@ -16,41 +17,26 @@ use poem::http::Method;
 /// fn both() {}
 ///
 /// assert_eq!(both.meta().methods, Some(&[HttpMethod::Get, HttpMethod::Post][..]));
+/// assert_eq!(HttpMethod::parse("PATCH"), Some(HttpMethod::Patch));
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum HttpMethod {
-    /// GET
-    Get,
-    /// POST
-    Post,
-    /// PUT
-    Put,
-    /// DELETE
-    Delete,
-    /// PATCH
-    Patch,
-    /// HEAD
-    Head,
-    /// OPTIONS
-    Options,
-}
+pub use apiview_grammar::Method as HttpMethod;
 
-impl HttpMethod {
-    /// As poem's method type.
-    ///
-    /// ```
-    /// assert_eq!(apiview::meta::HttpMethod::Patch.to_method(), poem::http::Method::PATCH);
-    /// ```
-    pub fn to_method(self) -> Method {
-        match self {
-            HttpMethod::Get => Method::GET,
-            HttpMethod::Post => Method::POST,
-            HttpMethod::Put => Method::PUT,
-            HttpMethod::Delete => Method::DELETE,
-            HttpMethod::Patch => Method::PATCH,
-            HttpMethod::Head => Method::HEAD,
-            HttpMethod::Options => Method::OPTIONS,
-        }
+/// An allow-list method as poem's method type.
+///
+/// ```
+/// use apiview::meta::{poem_method, HttpMethod};
+///
+/// assert_eq!(poem_method(HttpMethod::Patch), poem::http::Method::PATCH);
+/// ```
+pub fn poem_method(method: HttpMethod) -> Method {
+    match method {
+        HttpMethod::Get => Method::GET,
+        HttpMethod::Post => Method::POST,
+        HttpMethod::Put => Method::PUT,
+        HttpMethod::Delete => Method::DELETE,
+        HttpMethod::Patch => Method::PATCH,
+        HttpMethod::Head => Method::HEAD,
+        HttpMethod::Options => Method::OPTIONS,
     }
 }
 

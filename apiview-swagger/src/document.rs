@@ -201,10 +201,7 @@ fn envelope(
 /// The endpoint's methods: its allow-list, else `settings.default_allow_methods`.
 fn methods(meta: &EndpointMeta, settings: &Settings) -> Vec<&'static str> {
     let found: Vec<Option<Method>> = match meta.methods {
-        Some(methods) => methods
-            .iter()
-            .map(|m| Method::parse(m.to_method().as_str()))
-            .collect(),
+        Some(methods) => methods.iter().copied().map(Some).collect(),
         None => settings
             .default_allow_methods
             .iter()

@@ -5,6 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use apiview_grammar::KeyTemplate;
 use bytes::Bytes;
 use poem::http::HeaderName;
 use serde::Serialize;
@@ -12,7 +13,7 @@ use serde_json::Value;
 
 use super::flight::Flights;
 use super::key::{key_part, push_key_part, KeyPartError};
-use super::template::Template;
+use super::template::fill;
 use super::{is_json, CacheBackend, CacheFailure, MemoryBackend, RedisBackend};
 use crate::error::BizError;
 use crate::settings::CacheSettings;
@@ -231,8 +232,8 @@ impl Cache {
         template: &str,
         values: &[(&str, &dyn ErasedKeyPart)],
     ) -> Result<u64, BizError> {
-        let parsed = Template::parse(template).map_err(|problem| {
-            tracing::error!(template, problem, "invalid cache key template");
+        let parsed = KeyTemplate::parse(template).map_err(|problem| {
+            tracing::error!(template, %problem, "invalid cache key template");
             BizError::cache_error()
         })?;
         let mut parts = Vec::with_capacity(parsed.names.len());
@@ -245,7 +246,8 @@ impl Cache {
                 None => "*".to_owned(),
             });
         }
-        let pattern = parsed.fill(&parts);
+        let literals: Vec<&str> = parsed.literals.iter().map(String::as_str).collect();
+        let pattern = fill(&literals, &parts);
         if pattern.contains(['*', '?', '[']) {
             self.delete_pattern(&pattern).await
         } else {

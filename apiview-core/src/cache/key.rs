@@ -183,4 +183,36 @@ mod tests {
             );
         }
     }
+
+    /// `#[cache]` accepts two placeholders side by side only with a separator that
+    /// `apiview_grammar::can_be_in_a_part` says no value can write: the writer here
+    /// must keep to those characters, whatever the value.
+    #[test]
+    fn every_written_character_is_one_the_grammar_allows_in_a_part() {
+        #[derive(serde::Serialize)]
+        struct Nested<'a> {
+            text: &'a str,
+            list: Vec<Option<f64>>,
+            unit: (),
+        }
+        let every_char: String = (0u32..0x300).filter_map(char::from_u32).collect();
+        let long = "x:".repeat(200);
+        let parts = [
+            key_part(every_char.as_str()).unwrap(),
+            key_part(long.as_str()).unwrap(),
+            key_part(&Nested {
+                text: "a:b{c}",
+                list: vec![Some(-1.5e300), None],
+                unit: (),
+            })
+            .unwrap(),
+            key_part(&(-42i64, u64::MAX, true, 'é')).unwrap(),
+            key_part(&Option::<u8>::None).unwrap(),
+        ];
+        for part in &parts {
+            if let Some(bad) = part.chars().find(|&c| !apiview_grammar::can_be_in_a_part(c)) {
+                panic!("`{bad}` written in the key part {part:?}");
+            }
+        }
+    }
 }

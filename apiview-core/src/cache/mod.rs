@@ -25,7 +25,7 @@ pub use self::handle::{Cache, Caches, ErasedKeyPart};
 pub use self::key::{escape, fill_key, key_part, push_key_part, KeyPartError};
 pub use self::memory::MemoryBackend;
 pub use self::redis::RedisBackend;
-pub use self::template::{fill, glob_match, Template};
+pub use self::template::{fill, glob_match};
 
 /// A cache backend failed: unreachable, slow, or answering garbage.
 ///

@@ -1,84 +1,6 @@
-//! Cache key templates (`"add:{a}:{b}"`), filled with escaped parts, and the glob
+//! Filling cache key templates (`"add:{a}:{b}"`, read by `apiview_grammar::KeyTemplate`,
+//! the grammar `#[cache]` checks at compile time) with escaped parts, and the glob
 //! matching the memory backend needs for `delete_pattern`.
-
-/// A key template split into literal text and placeholder names:
-/// `"add:{a}:{b}"` → literals `["add:", ":", ""]`, names `["a", "b"]`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Template {
-    /// The literal text around the placeholders (one more than the names).
-    pub literals: Vec<String>,
-    /// The placeholder names, in order.
-    pub names: Vec<String>,
-}
-
-impl Template {
-    /// Parses `{name}` placeholders; `{{` and `}}` are literal braces.
-    ///
-    /// ```
-    /// use apiview_core::cache::Template;
-    ///
-    /// let template = Template::parse("add:{a}:{b}").unwrap();
-    /// assert_eq!(template.names, ["a", "b"]);
-    /// assert!(Template::parse("add:{a").is_err());
-    /// ```
-    pub fn parse(template: &str) -> Result<Template, String> {
-        let mut literals = Vec::new();
-        let mut names = Vec::new();
-        let mut literal = String::new();
-        let mut chars = template.chars().peekable();
-        while let Some(c) = chars.next() {
-            match c {
-                '{' if chars.peek() == Some(&'{') => {
-                    chars.next();
-                    literal.push('{');
-                }
-                '}' if chars.peek() == Some(&'}') => {
-                    chars.next();
-                    literal.push('}');
-                }
-                '{' => {
-                    let mut name = String::new();
-                    loop {
-                        match chars.next() {
-                            Some('}') => break,
-                            Some(c) if c.is_alphanumeric() || c == '_' => name.push(c),
-                            Some(c) => {
-                                return Err(format!(
-                                    "`{c}` cannot be part of a placeholder name in `{{{name}`"
-                                ))
-                            }
-                            None => return Err(format!("placeholder `{{{name}` is not closed with `}}`")),
-                        }
-                    }
-                    if name.is_empty() {
-                        return Err("empty placeholder `{}`; name a parameter, like `{id}`".into());
-                    }
-                    literals.push(std::mem::take(&mut literal));
-                    names.push(name);
-                }
-                '}' => return Err("a lone `}`; write `}}` for a literal brace".into()),
-                c => literal.push(c),
-            }
-        }
-        literals.push(literal);
-        Ok(Template { literals, names })
-    }
-
-    /// Fills the template with already escaped parts, one per name.
-    ///
-    /// ```
-    /// use apiview_core::cache::{key_part, Template};
-    ///
-    /// let template = Template::parse("add:{a}:{b}").unwrap();
-    /// assert_eq!(template.fill(&[key_part(&1).unwrap(), key_part(&2).unwrap()]), "add:1:2");
-    /// ```
-    pub fn fill(&self, parts: &[String]) -> String {
-        fill(
-            &self.literals.iter().map(String::as_str).collect::<Vec<_>>(),
-            parts,
-        )
-    }
-}
 
 /// Joins literal text and escaped parts: `literals[0] parts[0] literals[1] …`.
 ///
@@ -146,18 +68,5 @@ fn glob(pattern: &[char], text: &[char]) -> bool {
         }
         '\\' if !rest.is_empty() => !text.is_empty() && text[0] == rest[0] && glob(&rest[1..], &text[1..]),
         c => !text.is_empty() && text[0] == c && glob(rest, &text[1..]),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn templates_reject_malformed_placeholders() {
-        assert!(Template::parse("a:{}").is_err());
-        assert!(Template::parse("a:{x y}").is_err());
-        assert!(Template::parse("a:}").is_err());
-        assert_eq!(Template::parse("a:{{lit}}").unwrap().literals, ["a:{lit}"]);
     }
 }

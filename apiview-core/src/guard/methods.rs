@@ -3,7 +3,7 @@
 
 use poem::http::Method;
 
-use crate::meta::HttpMethod;
+use crate::meta::{poem_method, HttpMethod};
 
 /// The methods an endpoint answers, resolved once when the App is built.
 #[derive(Debug, Clone)]
@@ -13,7 +13,7 @@ impl AllowedMethods {
     /// The endpoint's own list (its `EndpointMeta::methods`), or the settings' default.
     pub(crate) fn resolve(own: Option<&[HttpMethod]>, default: &[Method]) -> Self {
         match own {
-            Some(list) => AllowedMethods(list.iter().copied().map(HttpMethod::to_method).collect()),
+            Some(list) => AllowedMethods(list.iter().copied().map(poem_method).collect()),
             None => AllowedMethods(default.to_vec()),
         }
     }

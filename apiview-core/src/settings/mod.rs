@@ -20,6 +20,7 @@ pub use self::load::{SettingsError, DEFAULT_SETTINGS_FILE, SETTINGS_ENV};
 pub use self::safe::SafeSettings;
 pub use self::swagger::SwaggerSettings;
 use crate::error::Language;
+use crate::meta::{poem_method, HttpMethod};
 
 /// Which HTTP status a packed error is sent with.
 ///
@@ -134,16 +135,7 @@ impl Settings {
 /// assert_eq!(parse_method("fetch"), None);
 /// ```
 pub fn parse_method(name: &str) -> Option<Method> {
-    Some(match name.to_ascii_lowercase().as_str() {
-        "get" => Method::GET,
-        "post" => Method::POST,
-        "put" => Method::PUT,
-        "delete" => Method::DELETE,
-        "patch" => Method::PATCH,
-        "head" => Method::HEAD,
-        "options" => Method::OPTIONS,
-        _ => return None,
-    })
+    HttpMethod::parse(name).map(poem_method)
 }
 
 /// Text that may arrive as a number: the environment's values are parsed, so
