@@ -37,7 +37,7 @@ const LAYERS: &[(&str, &str)] = &[
     ),
     (
         "request",
-        "the request as endpoints see it; holds no cache, knows no App",
+        "the request as endpoints see it, with the App's caches to reach; knows no App",
     ),
     ("coerce", "request values into parameter types"),
     (

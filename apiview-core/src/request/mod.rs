@@ -6,7 +6,6 @@ mod json;
 mod query;
 mod value;
 
-use std::any::Any;
 use std::sync::{Arc, OnceLock};
 
 use poem::http::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, COOKIE};
@@ -16,12 +15,8 @@ use serde_json::{Map, Value};
 pub(crate) use self::body::{read_and_parse, Body, BodyBudget, BodyCharge, BodyLimits};
 use self::query::{find_pairs, group_pairs, parse_query, scan_query, text_pairs, NeedsDecoding, Piece};
 pub use self::value::RawValue;
+use crate::cache::{Cache, Caches};
 pub use crate::meta::Source;
-
-/// What the App serving a request shares with it, opaque here: a request knows
-/// nothing of caches or Apps. The serving layer puts the App's caches in it, for
-/// `ApiRequest::cache`.
-pub(crate) type AppShared = Arc<dyn Any + Send + Sync>;
 
 /// The request seen by an endpoint: method, headers, cookies, the data bag, request
 /// id and remote address. Cheap to clone.
@@ -50,7 +45,8 @@ struct Inner {
     /// A form or JSON object body as a tree, built on first use of the payload.
     payload: OnceLock<Value>,
     remote_ip: OnceLock<Option<String>>,
-    app: AppShared,
+    /// The App's caches, for [`ApiRequest::cache`].
+    caches: Arc<Caches>,
     /// The body's share of `limits.bodies_in_flight_bytes`, held while the request is.
     _charge: Option<BodyCharge>,
 }
@@ -63,7 +59,7 @@ impl ApiRequest {
         request: poem::Request,
         request_id: HeaderValue,
         body: Body,
-        app: AppShared,
+        caches: Arc<Caches>,
         charge: Option<BodyCharge>,
     ) -> Self {
         ApiRequest(Arc::new(Inner {
@@ -73,7 +69,7 @@ impl ApiRequest {
             query: OnceLock::new(),
             payload: OnceLock::new(),
             remote_ip: OnceLock::new(),
-            app,
+            caches,
             _charge: charge,
         }))
     }
@@ -262,9 +258,20 @@ impl ApiRequest {
             .as_deref()
     }
 
-    /// What the App serving this request shares with it (see [`AppShared`]).
-    pub(crate) fn app_shared(&self) -> &(dyn Any + Send + Sync) {
-        &*self.0.app
+    /// The cache named `name` in `[cache] backends`, to read, write or invalidate
+    /// entries from an endpoint.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// async fn forget(request: &ApiRequest, a: i64) -> apiview::Result<u64> {
+    ///     let cache = request.cache("default").expect("the default cache exists");
+    ///     cache.invalidate("add:{a}:*", &[("a", &a)]).await
+    /// }
+    /// ```
+    pub fn cache(&self, name: &str) -> Option<&Cache> {
+        self.0.caches.get(name)
     }
 
     /// A path parameter.

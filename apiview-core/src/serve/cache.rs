@@ -1,6 +1,5 @@
 //! The cache phases of a request (`#[cache]`): the lookup before the function, with
-//! single flight for concurrent misses, and the store after it; and
-//! [`ApiRequest::cache`], the App's caches as an endpoint reaches them.
+//! single flight for concurrent misses, and the store after it.
 
 use std::future::{ready, Future};
 use std::time::Duration;
@@ -10,30 +9,10 @@ use futures_util::future::Either;
 use serde_json::Value;
 
 use super::{Call, Outcome};
-use crate::cache::{fill, key_part, Cache, CacheFailure, Caches, Joined, KeyPartError, Leader};
+use crate::cache::{fill, key_part, Cache, CacheFailure, Joined, KeyPartError, Leader};
 use crate::error::BizError;
 use crate::guard::aclkey::{self, AclKeys};
 use crate::meta::CacheSpec;
-use crate::request::ApiRequest;
-
-impl ApiRequest {
-    /// The cache named `name` in `[cache] backends`, to read, write or invalidate
-    /// entries from an endpoint.
-    ///
-    /// ```
-    /// use apiview::prelude::*;
-    ///
-    /// #[apiview]
-    /// async fn forget(request: &ApiRequest, a: i64) -> apiview::Result<u64> {
-    ///     let cache = request.cache("default").expect("the default cache exists");
-    ///     cache.invalidate("add:{a}:*", &[("a", &a)]).await
-    /// }
-    /// ```
-    pub fn cache(&self, name: &str) -> Option<&Cache> {
-        // The serving layer puts the App's caches there (see `Runtime`).
-        self.app_shared().downcast_ref::<Caches>()?.get(name)
-    }
-}
 
 /// The key of a request, or why its values make none (see [`fill_key`](crate::cache::fill_key)).
 pub type FilledKey = Result<String, KeyPartError>;
