@@ -86,7 +86,7 @@ impl Connection {
         })
     }
 
-    /// Sends the request in one write and reads the whole answer.
+    /// Sends the request and reads the whole answer.
     pub fn send(&mut self, request: &Request) -> Result<Response> {
         let mut bytes = format!(
             "{} {} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nAccept-Encoding: identity\r\n",
@@ -100,10 +100,11 @@ impl Connection {
             bytes.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
         }
         bytes.extend_from_slice(b"\r\n");
-        if let Some(body) = request.body {
-            bytes.extend_from_slice(body);
-        }
+        // The head, then the body: two writes, as http.client makes them.
         self.reader.get_mut().write_all(&bytes)?;
+        if let Some(body) = request.body {
+            self.reader.get_mut().write_all(body)?;
+        }
         self.read_response()
             .with_context(|| format!("{} {} on port {}", request.method, request.path, self.port))
     }

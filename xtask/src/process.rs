@@ -74,23 +74,29 @@ impl Server {
     pub fn start_with_limit(
         name: &str,
         port: u16,
-        mut command: Command,
+        command: Command,
         log: &Path,
         limit: Duration,
     ) -> Result<Server> {
+        let mut server = Server::spawn(name, port, command, log)?;
+        server.wait_for_port(limit)?;
+        Ok(server)
+    }
+
+    /// Starts `command` (from [`command`]) with its stdout and stderr in `log`, without
+    /// waiting for the port.
+    pub fn spawn(name: &str, port: u16, mut command: Command, log: &Path) -> Result<Server> {
         let out = File::create(log).with_context(|| format!("creating {}", log.display()))?;
         command.stdin(Stdio::null()).stdout(out.try_clone()?).stderr(out);
         let child = command
             .spawn()
             .with_context(|| format!("starting {name}: {command:?}"))?;
-        let mut server = Server {
+        Ok(Server {
             name: name.to_owned(),
             port,
             log: log.to_owned(),
             child,
-        };
-        server.wait_for_port(limit)?;
-        Ok(server)
+        })
     }
 
     pub fn pid(&self) -> u32 {

@@ -47,6 +47,9 @@ impl Config {
     }
 }
 
+/// The pause before each request.
+const PACE: Duration = Duration::from_micros(300);
+
 pub fn profile(server: Profiled, path: &str, body: Option<&str>, config: &Config) -> Result<()> {
     process::clear_apiview_env();
     process::need("valgrind", "valgrind")?;
@@ -86,23 +89,30 @@ pub fn profile(server: Profiled, path: &str, body: Option<&str>, config: &Config
         .arg(&binary)
         .args(["--addr", &format!("127.0.0.1:{port}")])
         .env("RUST_LOG", "warn");
-    // Under valgrind the server takes seconds to start.
-    let mut server = process::Server::start_with_limit(
-        name,
-        port,
-        valgrind,
-        &with_suffix(&out, ".log"),
-        Duration::from_secs(60),
-    )?;
+    let mut server = process::Server::spawn(name, port, valgrind, &with_suffix(&out, ".log"))?;
     let pid = server.pid().to_string();
-
-    let mut connection = Connection::open(port)?;
+    // Under valgrind the server takes seconds to start. The first connection that opens
+    // is the one profiled: no probe connection before it.
+    let started = std::time::Instant::now();
+    let mut connection = loop {
+        match Connection::open(port) {
+            Ok(connection) => break connection,
+            Err(_) if server.alive() && started.elapsed() < Duration::from_secs(60) => {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            Err(err) => bail!("the server did not start ({err:#}):\n{}", server.log_tail(20)),
+        }
+    };
     let request = match body {
         Some(body) => Request::post(path, "application/json", body.as_bytes()),
         None => Request::get(path),
     };
     let mut send = |count: usize| -> Result<()> {
         for _ in 0..count {
+            // Each request finds the server idle, its workers parked, as at the pace of
+            // the Python client these counts were first taken with. Back to back, the
+            // count flips between two modes 1 % apart, by which worker wakes for what.
+            std::thread::sleep(PACE);
             let response = connection.send(&request)?;
             if response.status != 200 {
                 bail!("{path} answered status {}", response.status);
@@ -147,7 +157,18 @@ pub fn profile(server: Profiled, path: &str, body: Option<&str>, config: &Config
 }
 
 fn callgrind_control(args: &[&str]) -> Result<()> {
-    process::output(Command::new("callgrind_control").args(args)).map(drop)
+    let out = Command::new("callgrind_control")
+        .args(args)
+        .output()
+        .context("running callgrind_control")?;
+    if !out.status.success() {
+        bail!(
+            "callgrind_control {args:?} failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(())
 }
 
 fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
