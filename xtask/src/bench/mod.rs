@@ -24,17 +24,18 @@
 
 mod report;
 mod selfcheck;
+mod servers;
 mod system;
 mod wrk;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 
-use crate::process::{self, command, free_port, Server};
-use crate::{redis, settings};
+use crate::{process, redis};
+use servers::{Servers, Target};
 use wrk::{Figures, Load};
 
 /// The environment knobs (names and defaults as scripts/bench.sh always had them).
@@ -87,24 +88,9 @@ impl Config {
     }
 }
 
-/// The servers of the benchmark, by the name the runs use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Target {
-    Baseline,
-    /// The control: a second, identical baseline. Its ratio to the first is 1 but for
-    /// the machine's noise, which it measures in the same run as the others.
-    Baseline2,
-    Demo,
-    /// The body-size runs get a demo process of their own: the memory that 1 MB bodies
-    /// take stays with the process, and would otherwise show as the main demo's peak.
-    BodyDemo,
-    RedisDemo,
-    SafeDemo,
-}
-
 /// What wrk sends: GET, or the POST of one of the Lua scripts.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Script {
+pub enum Script {
     Get,
     Echo,
     Body(usize),
@@ -235,119 +221,13 @@ pub fn bench(config: &Config) -> Result<()> {
     process::need("wrk", "wrk")?;
     process::need("redis-server", "redis-server")?;
     let work = process::scratch_dir("bench")?;
-
-    println!("== building the demo, the baseline and the safe example (release)");
-    let demo_bin = process::build(&["--release", "--quiet", "--example", "demo"], "demo")?;
-    let baseline_bin = process::build(
-        &["--release", "--quiet", "-p", "apiview-tools", "--bin", "baseline"],
-        "baseline",
-    )?;
-    // Apart, so that the `client` feature (reqwest) does not change the demo's build.
-    let safe_bin = process::build(
-        &[
-            "--release",
-            "--quiet",
-            "--features",
-            "client",
-            "--example",
-            "safe",
-        ],
-        "safe",
-    )?;
-
-    let repo_settings = std::fs::read_to_string("apiview.toml").context("reading apiview.toml")?;
-    let memory_settings = work.join("memory.toml");
-    std::fs::write(
-        &memory_settings,
-        settings::with_cache_backend(&repo_settings, "memory://"),
-    )?;
-    let scripts = Scripts::write(&work)?;
-
-    let redis = redis::start_private(&work)?;
-    let redis_settings = work.join("redis.toml");
-    let redis_url = format!("redis://127.0.0.1:{}/0", redis.port);
-    std::fs::write(
-        &redis_settings,
-        settings::with_cache_backend(&repo_settings, &redis_url),
-    )?;
-
-    let mut servers = BTreeMap::new();
-    let baseline = |name: &str| -> Result<Server> {
-        let port = free_port()?;
-        let mut server = command(&baseline_bin);
-        server.args(["--addr", &format!("127.0.0.1:{port}")]);
-        Server::start(name, port, server, &work.join(format!("{name}.log")))
-    };
-    servers.insert(Target::Baseline, baseline("baseline")?);
-    servers.insert(Target::Baseline2, baseline("baseline_2")?);
-    let demo = |name: &str, settings: &Path| -> Result<Server> {
-        let port = free_port()?;
-        let mut server = command(&demo_bin);
-        server
-            .env("APIVIEW_SETTINGS", settings)
-            .env("APIVIEW_PACKER", "simple")
-            .env("RUST_LOG", "warn")
-            .args(["--addr", &format!("127.0.0.1:{port}")]);
-        Server::start(name, port, server, &work.join(format!("{name}.log")))
-    };
-    servers.insert(Target::Demo, demo("demo", &memory_settings)?);
-    servers.insert(Target::BodyDemo, demo("body_demo", &memory_settings)?);
-    servers.insert(Target::RedisDemo, demo("redis_demo", &redis_settings)?);
-
-    // Where examples/safe keeps its throw-away keys and writes echo-body.json (relative
-    // to its working directory, the repository, whatever CARGO_TARGET_DIR says).
-    let echo_body_file = Path::new("target/safe-demo-keys/echo-body.json");
-    let _ = std::fs::remove_file(echo_body_file);
-    let port = free_port()?;
-    let mut safe = command(&safe_bin);
-    safe.args(["--serve", &format!("127.0.0.1:{port}")]);
-    let mut safe = Server::start("safe_demo", port, safe, &work.join("safe_demo.log"))?;
-    // It listens, then checks that echo-body.json decrypts to the message (not to an
-    // encrypted error, which the benchmark would otherwise measure), then says so.
-    safe.wait_for_line("safe server on ", Duration::from_secs(10))
-        .context("the safe example did not check its echo body")?;
-    servers.insert(Target::SafeDemo, safe);
-    let safe_echo_body = std::fs::read_to_string(echo_body_file)
-        .with_context(|| format!("reading {}", echo_body_file.display()))?;
-    let scripts = scripts.with_safe_echo(&work, &safe_echo_body)?;
-
+    let mut servers = Servers::start(&work)?;
     let mismatches = selfcheck::run(
-        servers[&Target::Demo].port,
-        servers[&Target::Baseline].port,
+        servers.port(Target::Demo),
+        servers.port(Target::Baseline),
         config.allow_mismatch,
     )?;
-
-    let ports: BTreeMap<Target, u16> = servers
-        .iter()
-        .map(|(target, server)| (*target, server.port))
-        .collect();
-    let urls = |target: Target, path: &str| format!("http://127.0.0.1:{}{path}", ports[&target]);
-    println!("== warm-up: {} of load per endpoint", config.warmup);
-    for run in RUNS {
-        check_answer(
-            run.name,
-            ports[&run.target],
-            run.path,
-            run.script,
-            &safe_echo_body,
-        )?;
-        if let Some((path, script)) = run.background {
-            let name = format!("{} (background)", run.name);
-            check_answer(&name, ports[&run.target], path, script, &safe_echo_body)?;
-        }
-        let load = Load {
-            threads: config.threads,
-            connections: config.connections,
-            duration: &config.warmup,
-            script: scripts.path(run.script),
-            url: urls(run.target, run.path),
-        };
-        load.run(&work.join("warmup.txt"))?;
-    }
-    let keys = redis::integer(redis.port, &["DBSIZE"])?;
-    if keys <= 0 {
-        bail!("redis holds no keys after the warm-up: the redis demo does not cache in Redis");
-    }
+    warm_up(config, &servers, &work)?;
 
     let mut results = Results {
         best: BTreeMap::new(),
@@ -355,7 +235,6 @@ pub fn bench(config: &Config) -> Result<()> {
         round_rps: BTreeMap::new(),
         mismatches,
     };
-    let clock_ticks = system::clock_ticks();
     println!(
         "== {} round(s) of wrk -t{} -c{} -d{}",
         config.rounds, config.threads, config.connections, config.duration
@@ -367,120 +246,19 @@ pub fn bench(config: &Config) -> Result<()> {
             RUNS.iter().collect()
         };
         for run in order {
-            let server = servers.get_mut(&run.target).expect("every target is started");
-            let pid = server.pid();
-            system::reset_peak_rss(pid);
-            let hits_before = match run.target {
-                Target::RedisDemo => redis::stat(redis.port, "keyspace_hits")?,
-                _ => 0,
-            };
-            let background = match run.background {
-                Some((path, script)) => {
-                    let load = Load {
-                        threads: 1,
-                        connections: config.mixed_connections,
-                        duration: &format!("{}s", wrk::seconds_of(&config.duration) + 5),
-                        script: scripts.path(script),
-                        url: urls(run.target, path),
-                    };
-                    Some(load.start(&work.join("background.txt"))?)
-                }
-                None => None,
-            };
-            // The benchmark's own CPU time: the server, redis, this tool and the wrk it
-            // has reaped, and the background wrk, which is still running.
-            let ours = || {
-                system::ticks_of(pid)
-                    + system::ticks_of(redis.pid())
-                    + system::ticks_of(std::process::id())
-                    + background.as_ref().map_or(0, |wrk| system::ticks_of(wrk.pid()))
-            };
-            let (busy0, server0, ours0) = (system::cpu_busy(), system::ticks_of(pid), ours());
-            let started = Instant::now();
-            let load = Load {
-                threads: config.threads,
-                connections: config.connections,
-                duration: &config.duration,
-                script: scripts.path(run.script),
-                url: urls(run.target, run.path),
-            };
-            let figures = load.run(&work.join("run.txt"))?;
-            let elapsed = started.elapsed();
-            let (busy1, server1, ours1) = (system::cpu_busy(), system::ticks_of(pid), ours());
-            let background = match background {
-                Some(wrk) => Some(wrk.stop()?),
-                None => None,
-            };
-            let foreign = (busy1 as f64 - busy0 as f64 - (ours1 as f64 - ours0 as f64))
-                / (elapsed.as_secs_f64() * clock_ticks)
-                * 100.0;
-            let other_cpu = foreign.max(0.0).round() as i64;
-            if !server.alive() {
-                bail!(
-                    "{} exited during {}:\n{}",
-                    server.name,
-                    run.name,
-                    server.log_tail(20)
-                );
-            }
-            let rss = system::peak_rss_kb(pid);
-            let cpu_us = if figures.total > 0 {
-                (server1 - server0) as f64 / clock_ticks * 1e6 / figures.total as f64
-            } else {
-                0.0
-            };
-            println!(
-                "  round {round}  {:<36} {:>7.0} req/s  p50 {:<7} p99 {:<8} other CPU {other_cpu}%",
-                run.name,
-                figures.requests_per_second,
-                wrk::fmt_us(figures.p50_us),
-                wrk::fmt_us(figures.p99_us)
-            );
-            let mut errors = figures.errors.clone();
-            if let (Some(background), Some((path, _))) = (&background, run.background) {
-                let label = format!(
-                    "  + background wrk -c{} {}",
-                    config.mixed_connections,
-                    path.split('?').next().unwrap_or(path)
-                );
-                println!(
-                    "           {label:<36} {:>7.0} req/s  p50 {:<7} p99 {}",
-                    background.requests_per_second,
-                    wrk::fmt_us(background.p50_us),
-                    wrk::fmt_us(background.p99_us)
-                );
-                for error in background.errors.split("; ").filter(|e| !e.is_empty()) {
-                    errors.push_str(&format!("background: {error}; "));
-                }
-            }
-            let redis_per_request = match run.target {
-                Target::RedisDemo if figures.total > 0 => {
-                    let hits = redis::stat(redis.port, "keyspace_hits")? - hits_before;
-                    Some(hits as f64 / figures.total as f64)
-                }
-                _ => None,
-            };
+            let (best, rss_kb) = measure(config, &mut servers, run, round, &work)?;
             results
                 .round_rps
-                .insert((round, run.name), figures.requests_per_second);
+                .insert((round, run.name), best.figures.requests_per_second);
             let better = results
                 .best
                 .get(run.name)
-                .is_none_or(|best| figures.requests_per_second > best.figures.requests_per_second);
+                .is_none_or(|earlier| best.figures.requests_per_second > earlier.figures.requests_per_second);
             if better {
-                results.best.insert(
-                    run.name,
-                    Best {
-                        figures: Figures { errors, ..figures },
-                        other_cpu,
-                        cpu_us,
-                        redis_per_request,
-                        background,
-                    },
-                );
+                results.best.insert(run.name, best);
             }
             let peak = results.rss_kb.entry(run.name).or_insert(0);
-            *peak = (*peak).max(rss);
+            *peak = (*peak).max(rss_kb);
         }
     }
 
@@ -495,63 +273,156 @@ pub fn bench(config: &Config) -> Result<()> {
     Ok(())
 }
 
-/// The Lua scripts wrk runs, written once into the scratch directory.
-struct Scripts {
-    echo: PathBuf,
-    bodies: BTreeMap<usize, PathBuf>,
-    safe_echo: Option<PathBuf>,
-}
-
-impl Scripts {
-    fn write(dir: &Path) -> Result<Scripts> {
-        let echo = dir.join("echo.lua");
-        std::fs::write(&echo, post_script("'{\"msg\":\"hello, benchmark\"}'"))?;
-        // POST /body (the whole JSON body, parsed, answered back) with bodies of 1 kB,
-        // 64 kB and 1 MB: how the cost grows with body size. (/echo refuses a msg over
-        // 4096 chars.)
-        let mut bodies = BTreeMap::new();
-        for size in [1024, 65536, 1048576] {
-            let path = dir.join(format!("body_{size}.lua"));
-            let body = format!(
-                "'{{\"name\":\"' .. string.rep(\"x\", {}) .. '\",\"age\":3}}'",
-                size - 20
-            );
-            std::fs::write(&path, post_script(&body))?;
-            bodies.insert(size, path);
-        }
-        Ok(Scripts {
-            echo,
-            bodies,
-            safe_echo: None,
-        })
-    }
-
-    /// Adds the script that posts the safe example's encrypted body.
-    fn with_safe_echo(mut self, dir: &Path, body: &str) -> Result<Scripts> {
-        if body.contains("]]") || body.contains('\n') {
-            bail!("target/safe-demo-keys/echo-body.json does not fit a Lua long string");
-        }
-        let path = dir.join("safe_echo.lua");
-        std::fs::write(&path, post_script(&format!("[[{body}]]")))?;
-        self.safe_echo = Some(path);
-        Ok(self)
-    }
-
-    fn path(&self, script: Script) -> Option<&Path> {
-        match script {
-            Script::Get => None,
-            Script::Echo => Some(&self.echo),
-            Script::Body(size) => self.bodies.get(&size).map(PathBuf::as_path),
-            Script::SafeEcho => self.safe_echo.as_deref(),
-        }
+/// The wrk command of a run on its server.
+fn load<'a>(
+    config: &'a Config,
+    servers: &'a Servers,
+    target: Target,
+    path: &str,
+    script: Script,
+) -> Load<'a> {
+    Load {
+        threads: config.threads,
+        connections: config.connections,
+        duration: &config.duration,
+        script: servers.scripts.path(script),
+        url: format!("http://127.0.0.1:{}{path}", servers.port(target)),
     }
 }
 
-/// A wrk script that POSTs `body` (a Lua expression) as JSON.
-fn post_script(body: &str) -> String {
-    format!(
-        "wrk.method = \"POST\"\nwrk.body = {body}\nwrk.headers[\"Content-Type\"] = \"application/json\"\n"
-    )
+/// Checks each run's answer, then loads its endpoint for BENCH_WARMUP; the redis demo
+/// must have cached in Redis by then.
+fn warm_up(config: &Config, servers: &Servers, work: &Path) -> Result<()> {
+    println!("== warm-up: {} of load per endpoint", config.warmup);
+    for run in RUNS {
+        let port = servers.port(run.target);
+        check_answer(run.name, port, run.path, run.script, &servers.safe_echo_body)?;
+        if let Some((path, script)) = run.background {
+            let name = format!("{} (background)", run.name);
+            check_answer(&name, port, path, script, &servers.safe_echo_body)?;
+        }
+        let warm = Load {
+            duration: &config.warmup,
+            ..load(config, servers, run.target, run.path, run.script)
+        };
+        warm.run(&work.join("warmup.txt"))?;
+    }
+    let keys = redis::integer(servers.redis.port, &["DBSIZE"])?;
+    if keys <= 0 {
+        bail!("redis holds no keys after the warm-up: the redis demo does not cache in Redis");
+    }
+    Ok(())
+}
+
+/// One measured run of one round: its figures (as a candidate for the best round)
+/// and the server's peak RSS in kB. Prints the round's line.
+fn measure(
+    config: &Config,
+    servers: &mut Servers,
+    run: &Run,
+    round: u32,
+    work: &Path,
+) -> Result<(Best, u64)> {
+    let clock_ticks = system::clock_ticks();
+    let (pid, redis_pid, redis_port) = (
+        servers.get_mut(run.target).pid(),
+        servers.redis.pid(),
+        servers.redis.port,
+    );
+    system::reset_peak_rss(pid);
+    let hits_before = match run.target {
+        Target::RedisDemo => redis::stat(redis_port, "keyspace_hits")?,
+        _ => 0,
+    };
+    let background = match run.background {
+        Some((path, script)) => {
+            let duration = format!("{}s", wrk::seconds_of(&config.duration) + 5);
+            let load = Load {
+                threads: 1,
+                connections: config.mixed_connections,
+                duration: &duration,
+                ..load(config, servers, run.target, path, script)
+            };
+            Some(load.start(&work.join("background.txt"))?)
+        }
+        None => None,
+    };
+    // The benchmark's own CPU time: the server, redis, this tool and the wrk it has
+    // reaped, and the background wrk, which is still running.
+    let ours = || {
+        system::ticks_of(pid)
+            + system::ticks_of(redis_pid)
+            + system::ticks_of(std::process::id())
+            + background.as_ref().map_or(0, |wrk| system::ticks_of(wrk.pid()))
+    };
+    let (busy0, server0, ours0) = (system::cpu_busy(), system::ticks_of(pid), ours());
+    let started = Instant::now();
+    let figures = load(config, servers, run.target, run.path, run.script).run(&work.join("run.txt"))?;
+    let elapsed = started.elapsed();
+    let (busy1, server1, ours1) = (system::cpu_busy(), system::ticks_of(pid), ours());
+    let background = match background {
+        Some(wrk) => Some(wrk.stop()?),
+        None => None,
+    };
+    let foreign = (busy1 as f64 - busy0 as f64 - (ours1 as f64 - ours0 as f64))
+        / (elapsed.as_secs_f64() * clock_ticks)
+        * 100.0;
+    let other_cpu = foreign.max(0.0).round() as i64;
+    let server = servers.get_mut(run.target);
+    if !server.alive() {
+        bail!(
+            "{} exited during {}:\n{}",
+            server.name,
+            run.name,
+            server.log_tail(20)
+        );
+    }
+    let rss_kb = system::peak_rss_kb(pid);
+    // The server's CPU time per answer (with a background load, its requests' share too).
+    let cpu_us = if figures.total > 0 {
+        (server1 - server0) as f64 / clock_ticks * 1e6 / figures.total as f64
+    } else {
+        0.0
+    };
+    println!(
+        "  round {round}  {:<36} {:>7.0} req/s  p50 {:<7} p99 {:<8} other CPU {other_cpu}%",
+        run.name,
+        figures.requests_per_second,
+        wrk::fmt_us(figures.p50_us),
+        wrk::fmt_us(figures.p99_us)
+    );
+    let mut errors = figures.errors.clone();
+    if let (Some(background), Some((path, _))) = (&background, run.background) {
+        let label = format!(
+            "  + background wrk -c{} {}",
+            config.mixed_connections,
+            path.split('?').next().unwrap_or(path)
+        );
+        println!(
+            "           {label:<36} {:>7.0} req/s  p50 {:<7} p99 {}",
+            background.requests_per_second,
+            wrk::fmt_us(background.p50_us),
+            wrk::fmt_us(background.p99_us)
+        );
+        for error in background.errors.split("; ").filter(|e| !e.is_empty()) {
+            errors.push_str(&format!("background: {error}; "));
+        }
+    }
+    let redis_per_request = match run.target {
+        Target::RedisDemo if figures.total > 0 => {
+            let hits = redis::stat(redis_port, "keyspace_hits")? - hits_before;
+            Some(hits as f64 / figures.total as f64)
+        }
+        _ => None,
+    };
+    let best = Best {
+        figures: Figures { errors, ..figures },
+        other_cpu,
+        cpu_us,
+        redis_per_request,
+        background,
+    };
+    Ok((best, rss_kb))
 }
 
 /// Before a run is measured: its answer is a success (encrypted, for `clientId=`).
