@@ -143,15 +143,24 @@ pub fn fuzz_http(config: &Config) -> Result<()> {
 /// Prints the summary of the reports; whether the run was clean (no failing test case,
 /// no error, no 5xx answer).
 fn summary(reports: &Path, openapi: &str) -> Result<bool> {
-    let report: Value = std::fs::read_to_string(reports.join("report.json"))
-        .map_err(anyhow::Error::from)
-        .and_then(|text| Ok(serde_json::from_str(&text)?))
-        .with_context(|| {
-            format!(
-                "no schemathesis report; its output is in {}",
-                reports.join("schemathesis.txt").display()
-            )
-        })?;
+    let text = std::fs::read_to_string(reports.join("report.json")).with_context(|| {
+        format!(
+            "no schemathesis report; its output is in {}",
+            reports.join("schemathesis.txt").display()
+        )
+    })?;
+    let report: Value = serde_json::from_str(&text).context("schemathesis's report.json")?;
+    // The seed is a 128-bit integer: as written, not as the f64 serde_json reads it as.
+    let seed = text
+        .split_once("\"seed\":")
+        .map(|(_, rest)| rest.trim_start())
+        .map(|rest| {
+            rest.chars()
+                .take_while(|c| c.is_ascii_digit())
+                .collect::<String>()
+        })
+        .filter(|digits| !digits.is_empty())
+        .unwrap_or_else(|| report["seed"].to_string());
     let mut statuses: BTreeMap<String, u64> = BTreeMap::new();
     let mut server_errors = 0;
     let events = std::fs::read_to_string(reports.join("events.ndjson")).unwrap_or_default();
@@ -197,7 +206,7 @@ fn summary(reports: &Path, openapi: &str) -> Result<bool> {
     println!(
         "  time               {:.0}s, seed {}",
         report["running_time"].as_f64().unwrap_or(0.0),
-        report["seed"]
+        seed
     );
     println!(
         "  reports            {}/ (report.json, events.ndjson, schemathesis.txt)",

@@ -88,9 +88,11 @@ mod tests {
     fn this_process_is_accounted() {
         let pid = std::process::id();
         assert!(peak_rss_kb(pid) > 0);
+        // Busy until the process has used a clock tick of CPU (a few ms; at most 5 s of
+        // waiting for a core on a busy machine).
         let spin = std::time::Instant::now();
-        while spin.elapsed() < std::time::Duration::from_millis(50) {
-            std::hint::black_box(0);
+        while ticks_of(pid) == 0 && spin.elapsed() < std::time::Duration::from_secs(5) {
+            std::hint::black_box((0..1000).sum::<u64>());
         }
         assert!(ticks_of(pid) > 0 && cpu_busy() > 0);
         assert_eq!(ticks_of(u32::MAX), 0);
