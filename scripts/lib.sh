@@ -1,10 +1,13 @@
-# Shared by the scripts: install a Debian package when a command is missing. Sourced,
-# not run; the sourcing script names itself in `script` for its messages.
+# Shared by the scripts: install what a tool needs (Debian packages, Python tools in a
+# virtual environment). Sourced, not run; the sourcing script names itself in `script`
+# for its messages. Starting servers, ports and stopping them are the Rust tools' part
+# (xtask/src/process.rs), not the scripts'.
 #
 #   script=test.sh
 #   source "$(dirname "$0")/lib.sh"
 #   need redis-server redis-server      # COMMAND DEBIAN-PACKAGE
 #   apt_install python3-venv            # a package without a command to look for
+#   python_venv target/venv cryptography   # DIR PIP-PACKAGE...
 
 apt_updated=0
 apt_install() { # apt_install DEBIAN-PACKAGE: non-interactive, `apt-get update` once
@@ -25,4 +28,18 @@ need() { # need COMMAND DEBIAN-PACKAGE: installs the package when the command is
         echo "${script:-scripts}: installing $2 did not provide $1" >&2
         return 1
     }
+}
+
+python_venv() { # python_venv DIR PACKAGE...: a virtual environment at DIR with these pip packages
+    local dir=$1
+    shift
+    [ -x "$dir/bin/pip" ] && "$dir/bin/pip" show -q "$@" >/dev/null 2>&1 && return 0
+    need python3 python3
+    if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+        echo "${script:-scripts}: installing python3-venv (for python3 -m venv)"
+        apt_install python3-venv
+    fi
+    rm -rf "$dir"
+    python3 -m venv "$dir"
+    "$dir/bin/pip" install --quiet --disable-pip-version-check "$@"
 }

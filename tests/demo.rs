@@ -1,5 +1,6 @@
 //! Every demo endpoint over real HTTP, with each built-in packer (simple, deetr,
-//! dmrs) chosen only in the settings, asserting the exact envelopes.
+//! dmrs) chosen only in the settings, asserting the exact envelopes; and the demo with
+//! no settings at all.
 
 mod common;
 
@@ -462,3 +463,12 @@ macro_rules! demo_tests {
 demo_tests!(simple, Packer::Simple);
 demo_tests!(deetr, Packer::Deetr);
 demo_tests!(dmrs, Packer::Dmrs);
+
+/// The demo's App with no settings at all (every default: the simple packer, no
+/// aclkey) still serves: /ping answers the exact envelope.
+#[tokio::test]
+async fn the_demo_answers_with_default_settings() {
+    let server = common::serve(endpoints::app(common::settings(""))).await;
+    let body = server.get_json("/ping").await;
+    assert_eq!(body, json!({"success": true, "result": "pong"}));
+}

@@ -8,7 +8,7 @@
 //!   configured key, not only the first.
 //!
 //! Timing is not asserted here: a statistical test would be flaky on a shared
-//! machine. `examples/marvin_timing.rs` measures it, and SECURITY.md explains why the
+//! machine. `tools/src/bin/marvin_timing.rs` measures it, and SECURITY.md explains why the
 //! code paths have no early exit.
 //!
 //! Keys are 1024 bits, generated once per test binary: size does not matter here.

@@ -1,5 +1,5 @@
 //! The apiview demo: every feature of the core on one server, and its Swagger UI at
-//! `/apiview/swagger-ui.html`.
+//! `/apiview/swagger-ui.html` (its start-up log says where).
 //!
 //! ```text
 //! cargo run --example demo -- --addr 127.0.0.1:3000
@@ -56,6 +56,11 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // Where `.swagger()` serves the UI and the document (`swagger.mount`, e.g. `/apiview/`).
+    let mount = match settings.swagger.mount.trim().trim_matches('/') {
+        "" => "/".to_owned(),
+        inner => format!("/{inner}/"),
+    };
     let app = endpoints::app(settings);
     let addr = match command {
         Command::PrintOpenapi => {
@@ -71,6 +76,8 @@ async fn main() -> ExitCode {
         )
         .init();
     tracing::info!(%addr, "apiview demo listening");
+    tracing::info!("swagger ui at http://{addr}{mount}swagger-ui.html");
+    tracing::info!("openapi document at http://{addr}{mount}openapi.json");
     // Every `[limits]` setting applies: head, body and idle timeouts, connections, HTTP/2.
     match app.serve(&addr).await {
         Ok(()) => ExitCode::SUCCESS,

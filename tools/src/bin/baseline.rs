@@ -3,7 +3,7 @@
 //! the honest best a user could write without `#[apiview]`.
 //!
 //! ```text
-//! cargo run --release --example baseline -- --addr 127.0.0.1:3001
+//! cargo run --release -p apiview-tools --bin baseline -- --addr 127.0.0.1:3001
 //! ```
 //!
 //! It keeps the demo's contract for these paths: the method allow-lists (`/ping`

@@ -4,8 +4,8 @@
 //! figures.
 //!
 //! ```text
-//! cargo run --release --example marvin_timing
-//! cargo run --release --example marvin_timing -- --samples 1000 --http-samples 300 --bits 2048
+//! cargo run --release -p apiview-tools --bin marvin_timing
+//! cargo run --release -p apiview-tools --bin marvin_timing -- --samples 1000 --http-samples 300 --bits 2048
 //! ```
 //!
 //! Two sections:
@@ -15,12 +15,12 @@
 //!   called directly: the work the server does, without network noise.
 //! - `http`: the same blobs sent over loopback to an App with an `#[rsa_decrypt]`
 //!   and a `#[decode_encrypted_data]` endpoint: what a client on the network sees,
-//!   after the answer-time floor of `apiview_core::decrypt`.
+//!   after the answer-time floor of the decryption phase (`apiview-core` `serve/decrypt.rs`).
 //!
 //! The classes are measured interleaved (one sample of each in turn, in a rotating
 //! order), so a burst of load from elsewhere on the machine hits them all alike. For
 //! each class: mean, median and standard deviation in microseconds, and the median's
-//! difference and ratio to the first (valid) class. This is an example rather than an
+//! difference and ratio to the first (valid) class. This is a program rather than an
 //! `#[ignore]` test because its figures mean something only in a release build and
 //! need reading, not asserting: on a shared machine a threshold would be flaky.
 
