@@ -67,8 +67,10 @@ pub fn read_public_key(path: impl AsRef<Path>) -> Result<RsaPublicKey, CipherErr
 /// A new RSA key of `bits` bits (2048 or more for real use).
 ///
 /// ```
+/// use rsa::traits::PublicKeyParts;
+///
 /// let key = apiview_core::cipher::generate_private_key(1024).unwrap();
-/// # let _ = key;
+/// assert_eq!(key.size() * 8, 1024);
 /// ```
 pub fn generate_private_key(bits: usize) -> Result<RsaPrivateKey, CipherError> {
     RsaPrivateKey::new(&mut OsRng, bits).map_err(|err| fail(format!("cannot generate an RSA key: {err}")))

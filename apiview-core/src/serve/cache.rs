@@ -28,6 +28,20 @@ impl ApiRequest {
     ///     let cache = request.cache("default").expect("the default cache exists");
     ///     cache.invalidate("add:{a}:*", &[("a", &a)]).await
     /// }
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # use poem::{Endpoint, Request};
+    /// let app = App::new(Settings::default()).at("/forget", forget);
+    /// let cache = app.cache("default").unwrap();
+    /// for key in ["add:1:2", "add:1:3", "add:2:2"] {
+    ///     cache.set(key, &0, std::time::Duration::from_secs(60)).await.unwrap();
+    /// }
+    /// let request = Request::builder().uri_str("/forget?a=1").finish();
+    /// let response = app.into_endpoint().get_response(request).await;
+    /// let body: serde_json::Value = response.into_body().into_json().await.unwrap();
+    /// assert_eq!(body["result"], 2);
+    /// assert!(cache.get("add:2:2").await.unwrap().is_some());
+    /// # });
     /// ```
     pub fn cache(&self, name: &str) -> Option<&Cache> {
         // The serving layer puts the App's caches there (see `Runtime`).
