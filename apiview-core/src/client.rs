@@ -64,15 +64,35 @@ impl ClientError {
 
 /// A client of an apiview server.
 ///
-/// ```no_run
+/// ```
 /// use apiview_core::client::ApiviewClient;
 ///
+/// # use apiview::prelude::*;
+/// # #[apiview]
+/// # fn ping() -> &'static str {
+/// #     "pong"
+/// # }
+/// # #[apiview]
+/// # fn add(a: i64, b: i64) -> i64 {
+/// #     a + b
+/// # }
+/// # #[apiview]
+/// # fn echo(msg: String) -> String {
+/// #     msg
+/// # }
 /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
-/// let client = ApiviewClient::new("http://127.0.0.1:3000");
+/// # // The server the example talks to, on a free loopback port.
+/// # use poem::listener::{Acceptor, Listener, TcpListener};
+/// # let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await.unwrap();
+/// # let address = acceptor.local_addr()[0].as_socket_addr().cloned().unwrap();
+/// # let app = App::new(Settings::default()).at("/ping", ping).at("/add", add).at("/echo", echo);
+/// # tokio::spawn(poem::Server::new_with_acceptor(acceptor).run(app.into_endpoint()));
+/// # let base = format!("http://{address}");
+/// let client = ApiviewClient::new(base); // "http://127.0.0.1:3000"
 /// let pong: String = client.get("/ping", &()).await.unwrap();
 /// let sum: i64 = client.get("/add", &[("a", 1), ("b", 2)]).await.unwrap();
 /// let echoed: String = client.post_json("/echo", &serde_json::json!({"msg": "hi"})).await.unwrap();
-/// # let _ = (pong, sum, echoed);
+/// assert_eq!((pong.as_str(), sum, echoed.as_str()), ("pong", 3, "hi"));
 /// # });
 /// ```
 #[derive(Clone)]
