@@ -284,12 +284,26 @@ impl App {
     ///
     /// ```
     /// use std::collections::HashMap;
-    /// use apiview::{App, Settings};
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// fn ping() -> &'static str {
+    ///     "pong"
+    /// }
     ///
     /// let key = apiview::cipher::generate_private_key(1024).unwrap().to_public_key();
     /// let app = App::new(Settings::from_toml_str("packer = 'safe'").unwrap())
-    ///     .client_keys(HashMap::from([("demo".to_owned(), key)]));
-    /// assert!(app.try_into_endpoint().is_ok());
+    ///     .client_keys(HashMap::from([("demo".to_owned(), key)]))
+    ///     .at("/ping", ping)
+    ///     .into_endpoint();
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # use poem::{Endpoint, Request};
+    /// let response = app.get_response(Request::builder().uri_str("/ping?clientId=demo").finish()).await;
+    /// let body: serde_json::Value = response.into_body().into_json().await.unwrap();
+    /// // Encrypted for client "demo", with the key the store gave.
+    /// assert!(body["encryptedPassword"].is_string() && body["encryptedData"].is_string());
+    /// # });
     /// ```
     pub fn client_keys(mut self, store: impl ClientKeyStore) -> Self {
         self.client_keys = Some(Arc::new(store));
@@ -364,7 +378,17 @@ impl App {
     ///     let count = app.endpoints().count();
     ///     vec![("/count".to_owned(), make_sync(move |_| count.to_string()).map_to_response().boxed())]
     /// });
-    /// assert!(app.try_into_endpoint().is_ok());
+    /// # use apiview::prelude::*;
+    /// # #[apiview]
+    /// # fn ping() {}
+    /// // Registered after `with_routes`, still counted:
+    /// let app = app.at("/ping", ping).into_endpoint();
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # use poem::{Endpoint, Request};
+    /// let response = app.get_response(Request::builder().uri_str("/count").finish()).await;
+    /// assert_eq!(response.into_body().into_string().await.unwrap(), "1");
+    /// # });
     /// ```
     pub fn with_routes(mut self, make: impl FnOnce(&App) -> ExtraRoutes + Send + 'static) -> Self {
         self.extra_routes.push(Box::new(make));
