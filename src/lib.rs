@@ -20,8 +20,22 @@
 //! }
 //!
 //! let app = App::new(Settings::default()).at("/echo", echo);
-//! let endpoint = app.into_endpoint(); // serve with poem::Server
-//! # let _ = endpoint;
+//! let endpoint = app.into_endpoint(); // serve with poem::Server, or call it:
+//!
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! use poem::{Endpoint, Request};
+//! let request = Request::builder().method(poem::http::Method::POST).uri_str("/echo");
+//! let request = request.content_type("application/json").body(r#"{"msg":"hi"}"#);
+//! let response = endpoint.get_response(request).await;
+//! let body: serde_json::Value = response.into_body().into_json().await.unwrap();
+//! assert_eq!(body, serde_json::json!({"success": true, "result": "hi"}));
+//!
+//! let request = Request::builder().method(poem::http::Method::POST).uri_str("/echo");
+//! let request = request.content_type("application/x-www-form-urlencoded").body("msg=h");
+//! let response = endpoint.get_response(request).await;
+//! let body: serde_json::Value = response.into_body().into_json().await.unwrap();
+//! assert_eq!(body["error"], serde_json::json!({"code": 1001060004, "message": "String shorter than 2."}));
+//! # });
 //! ```
 //!
 //! See the README for the attribute and settings references and the envelopes of

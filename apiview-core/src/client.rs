@@ -64,15 +64,35 @@ impl ClientError {
 
 /// A client of an apiview server.
 ///
-/// ```no_run
+/// ```
 /// use apiview_core::client::ApiviewClient;
 ///
+/// # use apiview::prelude::*;
+/// # #[apiview]
+/// # fn ping() -> &'static str {
+/// #     "pong"
+/// # }
+/// # #[apiview]
+/// # fn add(a: i64, b: i64) -> i64 {
+/// #     a + b
+/// # }
+/// # #[apiview]
+/// # fn echo(msg: String) -> String {
+/// #     msg
+/// # }
 /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
-/// let client = ApiviewClient::new("http://127.0.0.1:3000");
+/// # // The server the example talks to, on a free loopback port.
+/// # use poem::listener::{Acceptor, Listener, TcpListener};
+/// # let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await.unwrap();
+/// # let address = acceptor.local_addr()[0].as_socket_addr().cloned().unwrap();
+/// # let app = App::new(Settings::default()).at("/ping", ping).at("/add", add).at("/echo", echo);
+/// # tokio::spawn(poem::Server::new_with_acceptor(acceptor).run(app.into_endpoint()));
+/// # let base = format!("http://{address}");
+/// let client = ApiviewClient::new(base); // "http://127.0.0.1:3000"
 /// let pong: String = client.get("/ping", &()).await.unwrap();
 /// let sum: i64 = client.get("/add", &[("a", 1), ("b", 2)]).await.unwrap();
 /// let echoed: String = client.post_json("/echo", &serde_json::json!({"msg": "hi"})).await.unwrap();
-/// # let _ = (pong, sum, echoed);
+/// assert_eq!((pong.as_str(), sum, echoed.as_str()), ("pong", 3, "hi"));
 /// # });
 /// ```
 #[derive(Clone)]
@@ -107,11 +127,31 @@ impl ApiviewClient {
     /// Unpacks with another packer (`DeetrPacker`, `DmrsPacker`, your own).
     ///
     /// ```
+    /// use apiview::prelude::*;
     /// use apiview_core::client::ApiviewClient;
     /// use apiview_core::packer::DeetrPacker;
     ///
-    /// let client = ApiviewClient::new("http://127.0.0.1:3000").packer(DeetrPacker);
-    /// # let _ = client;
+    /// #[apiview(packer = "deetr")]
+    /// fn ping() -> &'static str {
+    ///     "pong"
+    /// }
+    ///
+    /// # // A server on a free loopback port, for the example to talk to.
+    /// # async fn serve(app: apiview::App) -> String {
+    /// #     use poem::listener::{Acceptor, Listener, TcpListener};
+    /// #     let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await.unwrap();
+    /// #     let addr = acceptor.local_addr()[0].as_socket_addr().cloned().unwrap();
+    /// #     tokio::spawn(poem::Server::new_with_acceptor(acceptor).run(app.into_endpoint()));
+    /// #     format!("http://{addr}")
+    /// # }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let base = serve(App::new(Settings::default()).at("/ping", ping)).await;
+    /// let client = ApiviewClient::new(&base).packer(DeetrPacker);
+    /// let pong: String = client.get("/ping", &()).await.unwrap();
+    /// assert_eq!(pong, "pong");
+    /// // The default (simple) packer cannot read a deetr answer.
+    /// assert!(ApiviewClient::new(&base).get::<String>("/ping", &()).await.is_err());
+    /// # });
     /// ```
     pub fn packer(mut self, packer: impl Packer) -> Self {
         self.packer = Arc::new(packer);
@@ -122,11 +162,31 @@ impl ApiviewClient {
     /// every request and decrypts answers with the client's private key.
     ///
     /// ```
+    /// use std::collections::HashMap;
+    /// use apiview::prelude::*;
     /// use apiview_core::client::ApiviewClient;
     ///
+    /// #[apiview(packer = "safe")]
+    /// fn ping() -> &'static str {
+    ///     "pong"
+    /// }
+    ///
+    /// # // A server on a free loopback port, for the example to talk to.
+    /// # async fn serve(app: apiview::App) -> String {
+    /// #     use poem::listener::{Acceptor, Listener, TcpListener};
+    /// #     let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await.unwrap();
+    /// #     let addr = acceptor.local_addr()[0].as_socket_addr().cloned().unwrap();
+    /// #     tokio::spawn(poem::Server::new_with_acceptor(acceptor).run(app.into_endpoint()));
+    /// #     format!("http://{addr}")
+    /// # }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
     /// let key = apiview_core::cipher::generate_private_key(1024).unwrap();
-    /// let client = ApiviewClient::new("http://127.0.0.1:3000").safe("demo", key);
-    /// # let _ = client;
+    /// let keys = HashMap::from([("demo".to_owned(), key.to_public_key())]);
+    /// let base = serve(App::new(Settings::default()).at("/ping", ping).client_keys(keys)).await;
+    /// let client = ApiviewClient::new(&base).safe("demo", key);
+    /// let pong: String = client.get("/ping", &()).await.unwrap();
+    /// assert_eq!(pong, "pong");
+    /// # });
     /// ```
     pub fn safe(self, client_id: impl Into<String>, private: RsaPrivateKey) -> Self {
         self.safe_with_field("clientId", client_id, private)
@@ -157,11 +217,37 @@ impl ApiviewClient {
     /// safe-packed.
     ///
     /// ```
+    /// use apiview::prelude::*;
     /// use apiview_core::client::ApiviewClient;
     ///
-    /// let server = apiview_core::cipher::generate_private_key(1024).unwrap().to_public_key();
-    /// let client = ApiviewClient::new("http://127.0.0.1:3000").encrypt_requests(server);
-    /// # let _ = client;
+    /// #[apiview]
+    /// #[decode_encrypted_data]
+    /// fn transfer(to: String, amount: u64) -> String {
+    ///     format!("{amount} to {to}")
+    /// }
+    ///
+    /// # // A server on a free loopback port, for the example to talk to.
+    /// # async fn serve(app: apiview::App) -> String {
+    /// #     use poem::listener::{Acceptor, Listener, TcpListener};
+    /// #     let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await.unwrap();
+    /// #     let addr = acceptor.local_addr()[0].as_socket_addr().cloned().unwrap();
+    /// #     tokio::spawn(poem::Server::new_with_acceptor(acceptor).run(app.into_endpoint()));
+    /// #     format!("http://{addr}")
+    /// # }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let server = apiview_core::cipher::generate_private_key(1024).unwrap();
+    /// # let pem = std::env::temp_dir().join(format!("apiview-doc-server-{}.pem", std::process::id()));
+    /// # std::fs::write(&pem, apiview_core::cipher::private_key_to_pem(&server).unwrap()).unwrap();
+    /// # let mut settings = Settings::default();
+    /// # settings.safe.server_private_key = pem.display().to_string();
+    /// // `settings.safe.server_private_key` names the server key's PEM file.
+    /// let base = serve(App::new(settings).at("/transfer", transfer)).await;
+    /// let client = ApiviewClient::new(&base).encrypt_requests(server.to_public_key());
+    /// let body = serde_json::json!({"to": "bob", "amount": 5});
+    /// let answer: String = client.post_json("/transfer", &body).await.unwrap();
+    /// assert_eq!(answer, "5 to bob");
+    /// # std::fs::remove_file(pem).unwrap();
+    /// # });
     /// ```
     pub fn encrypt_requests(mut self, server_public: RsaPublicKey) -> Self {
         self.server_key = Some(server_public);
@@ -172,11 +258,19 @@ impl ApiviewClient {
     /// error is never retried.
     ///
     /// ```
-    /// use std::time::Duration;
-    /// use apiview_core::client::ApiviewClient;
+    /// use std::time::{Duration, Instant};
+    /// use apiview_core::client::{ApiviewClient, ClientError};
     ///
-    /// let client = ApiviewClient::new("http://127.0.0.1:3000").retry(5, Duration::from_millis(100));
-    /// # let _ = client;
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// // A loopback port nobody listens on.
+    /// let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    /// let client = ApiviewClient::new(format!("http://127.0.0.1:{port}"));
+    /// let client = client.retry(5, Duration::from_millis(100));
+    /// let start = Instant::now();
+    /// let err = client.get::<String>("/ping", &()).await.unwrap_err();
+    /// assert!(matches!(err, ClientError::Connection(_)));
+    /// assert!(start.elapsed() >= Duration::from_millis(500), "five retries, 100 ms apart");
+    /// # });
     /// ```
     pub fn retry(mut self, limit: u32, sleep: Duration) -> Self {
         self.retry_limit = limit;

@@ -44,10 +44,20 @@ pub fn poem_method(method: HttpMethod) -> Method {
 ///
 /// ```
 /// use apiview::meta::Source;
+/// use apiview::prelude::*;
+/// use apiview::Handler;
 ///
 /// // What `#[cookie_variable(userid, cookie = "uid", default = "guest")]` generates:
 /// let source = Source::Cookie { name: "uid", default: Some("guest") };
-/// # let _ = source;
+///
+/// #[apiview]
+/// #[cookie_variable(userid, cookie = "uid", default = "guest")]
+/// fn whoami(userid: String) -> String {
+///     userid
+/// }
+///
+/// let generated = whoami.meta().params[0].source.unwrap();
+/// assert_eq!(format!("{generated:?}"), format!("{source:?}"));
 /// ```
 #[derive(Debug, Clone, Copy)]
 pub enum Source {

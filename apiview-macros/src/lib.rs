@@ -43,7 +43,15 @@ use crate::ctxt::Ctxt;
 /// }
 ///
 /// let app = App::new(Settings::default()).at("/ping", ping).at("/checksum", checksum);
-/// # let _ = app;
+///
+/// # use apiview::meta::HttpMethod;
+/// # use apiview::Handler;
+/// let meta = ping.meta();
+/// assert_eq!((meta.packer, meta.tag), (Some("dmrs"), Some("health")));
+/// assert_eq!(meta.summary, "Always returns \"pong\".");
+/// assert_eq!(meta.methods, Some(&[HttpMethod::Get][..]));
+/// assert!(checksum.meta().methods.is_none(), "settings' default_allow_methods");
+/// assert!(app.try_into_endpoint().is_ok());
 /// ```
 #[proc_macro_attribute]
 pub fn apiview(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -120,6 +128,15 @@ helpers! {
     /// fn register(a: Option<i64>, phone: Option<String>, email: Option<String>) -> bool {
     ///     a.is_some() && (phone.is_some() || email.is_some())
     /// }
+    ///
+    /// # use apiview::Handler;
+    /// use apiview::meta::CheckMeta;
+    /// let meta = register.meta();
+    /// // `a` is an `Option`, but `requires` makes the request carry it.
+    /// assert!(meta.params[0].required);
+    /// assert!(matches!(meta.checks[0], CheckMeta::Requires { fields: ["phone", "email"], any: true }));
+    /// // A required field need not be a parameter: "token" is only checked for.
+    /// assert!(matches!(meta.checks[1], CheckMeta::Requires { fields: ["a", "token"], any: false }));
     /// ```
     requires => Requires,
     /// `#[choices(op, ["add", "sub"])]`, `#[choices(op, allowed_ops)]`, `allow_none = true`.
@@ -137,6 +154,13 @@ helpers! {
     /// fn pick(op: String, mode: Option<String>) -> String {
     ///     mode.unwrap_or(op)
     /// }
+    ///
+    /// # use apiview::Handler;
+    /// use apiview::meta::CheckMeta;
+    /// let checks = pick.meta().checks;
+    /// assert!(matches!(checks[0], CheckMeta::Choices { field: "op", values: Some(r#"["add","sub"]"#) }));
+    /// // A function's values are known at run time only.
+    /// assert!(matches!(checks[1], CheckMeta::Choices { field: "mode", values: None }));
     /// ```
     choices => Choices,
     /// `#[between(a, 0, 100)]`, `include_min = false`, `include_max = false`, `allow_none = true`.
@@ -154,6 +178,15 @@ helpers! {
     /// fn add(a: i64, b: f64) -> f64 {
     ///     a as f64 + b
     /// }
+    ///
+    /// # use apiview::Handler;
+    /// use apiview::meta::CheckMeta;
+    /// let checks = add.meta().checks;
+    /// assert!(matches!(
+    ///     checks[0],
+    ///     CheckMeta::Between { field: "a", min: Some("0"), max: Some("100"), include_min: true, .. }
+    /// ));
+    /// assert!(matches!(checks[1], CheckMeta::Between { field: "b", max: None, include_min: false, .. }));
     /// ```
     between => Between,
     /// `#[string_length_limit(msg, max_length = 4096, min_length = 2)]`.
@@ -166,6 +199,13 @@ helpers! {
     /// fn echo(msg: String) -> String {
     ///     msg
     /// }
+    ///
+    /// # use apiview::Handler;
+    /// use apiview::meta::CheckMeta;
+    /// assert!(matches!(
+    ///     echo.meta().checks[0],
+    ///     CheckMeta::StringLength { field: "msg", min_length: Some(2), max_length: Some(4096) }
+    /// ));
     /// ```
     string_length_limit => StringLengthLimit,
     /// `#[check_aclkey]`, `(aclkey = "..")`, `(aclkeys = [".."])`, `(aclkey = my_fn)`, `(field = "aclkey")`.
@@ -184,6 +224,9 @@ helpers! {
     /// fn partner() -> &'static str {
     ///     "ok"
     /// }
+    ///
+    /// # use apiview::Handler;
+    /// assert!(secure.meta().checks_aclkey && partner.meta().checks_aclkey);
     /// ```
     check_aclkey => CheckAclkey,
     /// Allows GET.
@@ -196,6 +239,10 @@ helpers! {
     /// fn ping() -> &'static str {
     ///     "pong"
     /// }
+    ///
+    /// # use apiview::Handler;
+    /// use apiview::meta::HttpMethod;
+    /// assert_eq!(ping.meta().methods, Some(&[HttpMethod::Get][..]));
     /// ```
     allow_get => AllowGet,
     /// Allows POST.
@@ -208,6 +255,10 @@ helpers! {
     /// fn create(name: String) -> String {
     ///     name
     /// }
+    ///
+    /// # use apiview::Handler;
+    /// use apiview::meta::HttpMethod;
+    /// assert_eq!(create.meta().methods, Some(&[HttpMethod::Post][..]));
     /// ```
     allow_post => AllowPost,
     /// Allows PUT.
@@ -220,6 +271,10 @@ helpers! {
     /// fn replace(name: String) -> String {
     ///     name
     /// }
+    ///
+    /// # use apiview::Handler;
+    /// use apiview::meta::HttpMethod;
+    /// assert_eq!(replace.meta().methods, Some(&[HttpMethod::Put][..]));
     /// ```
     allow_put => AllowPut,
     /// Allows DELETE.
@@ -232,6 +287,10 @@ helpers! {
     /// fn remove(id: u64) -> u64 {
     ///     id
     /// }
+    ///
+    /// # use apiview::Handler;
+    /// use apiview::meta::HttpMethod;
+    /// assert_eq!(remove.meta().methods, Some(&[HttpMethod::Delete][..]));
     /// ```
     allow_delete => AllowDelete,
     /// Allows PATCH.
@@ -244,6 +303,10 @@ helpers! {
     /// fn rename(id: u64, name: String) -> String {
     ///     format!("{id}: {name}")
     /// }
+    ///
+    /// # use apiview::Handler;
+    /// use apiview::meta::HttpMethod;
+    /// assert_eq!(rename.meta().methods, Some(&[HttpMethod::Patch][..]));
     /// ```
     allow_patch => AllowPatch,
     /// Allows HEAD.
@@ -257,6 +320,10 @@ helpers! {
     /// fn exists() -> bool {
     ///     true
     /// }
+    ///
+    /// # use apiview::Handler;
+    /// use apiview::meta::HttpMethod;
+    /// assert_eq!(exists.meta().methods, Some(&[HttpMethod::Get, HttpMethod::Head][..]));
     /// ```
     allow_head => AllowHead,
     /// Allows OPTIONS.
@@ -267,6 +334,10 @@ helpers! {
     /// #[apiview]
     /// #[allow_options]
     /// fn preflight() {}
+    ///
+    /// # use apiview::Handler;
+    /// use apiview::meta::HttpMethod;
+    /// assert_eq!(preflight.meta().methods, Some(&[HttpMethod::Options][..]));
     /// ```
     allow_options => AllowOptions,
     /// `#[methods(get, post)]`: the method allow-list.
@@ -279,6 +350,10 @@ helpers! {
     /// fn both() -> &'static str {
     ///     "either"
     /// }
+    ///
+    /// # use apiview::Handler;
+    /// use apiview::meta::HttpMethod;
+    /// assert_eq!(both.meta().methods, Some(&[HttpMethod::Get, HttpMethod::Post][..]));
     /// ```
     methods => Methods,
     /// `#[body_alias(user)]`: the whole body as parameter `user`.
@@ -291,6 +366,10 @@ helpers! {
     /// fn show(user: serde_json::Value) -> serde_json::Value {
     ///     user
     /// }
+    ///
+    /// # use apiview::Handler;
+    /// use apiview::meta::Source;
+    /// assert!(matches!(show.meta().params[0].source, Some(Source::Payload)));
     /// ```
     body_alias => BodyAlias,
     /// `#[cookie_variable(uid)]`, `(userid, cookie = "uid", default = "..")`: a cookie as a parameter.
@@ -304,6 +383,13 @@ helpers! {
     /// fn prefs(uid: Option<String>, theme: String) -> String {
     ///     format!("{uid:?} {theme}")
     /// }
+    ///
+    /// # use apiview::Handler;
+    /// use apiview::meta::Source;
+    /// let params = prefs.meta().params;
+    /// assert!(matches!(params[0].source, Some(Source::Cookie { name: "uid", default: None })));
+    /// let theme = Source::Cookie { name: "ui-theme", default: Some("light") };
+    /// assert_eq!(format!("{:?}", params[1].source), format!("{:?}", Some(theme)));
     /// ```
     cookie_variable => CookieVariable,
     /// `#[meta_variable(agent, "HTTP_USER_AGENT")]`: a Django META value as a parameter.
@@ -317,6 +403,13 @@ helpers! {
     /// fn client(agent: Option<String>, ip: Option<String>) -> String {
     ///     format!("{agent:?} {ip:?}")
     /// }
+    ///
+    /// # use apiview::Handler;
+    /// use apiview::meta::Source;
+    /// let params = client.meta().params;
+    /// // A META name that is a header is read as that header.
+    /// assert!(matches!(params[0].source, Some(Source::Header { name: "user-agent" })));
+    /// assert!(matches!(params[1].source, Some(Source::Meta { name: "REMOTE_ADDR" })));
     /// ```
     meta_variable => MetaVariable,
     /// `#[cache(key = "add:{a}:{b}", expire = 60)]`: the result cached under a key
@@ -331,6 +424,11 @@ helpers! {
     /// fn add(a: i64, b: i64) -> i64 {
     ///     a + b
     /// }
+    ///
+    /// # use apiview::Handler;
+    /// let cache = add.meta().cache.unwrap();
+    /// assert_eq!((cache.template, cache.names, cache.expire), ("add:{a}:{b}", &["a", "b"][..], Some(60)));
+    /// assert_eq!(cache.name, "default");
     /// ```
     cache => Cache,
     /// `#[rsa_decrypt(password)]`, `(password, key = "keys/other.pem")`: the field
@@ -347,6 +445,10 @@ helpers! {
     /// fn login(user: String, password: String) -> bool {
     ///     user == "ann" && password == "s3cret"
     /// }
+    ///
+    /// # use apiview::Handler;
+    /// let meta = login.meta();
+    /// assert!(meta.rsa_decrypt_server_key && meta.reads_body);
     /// ```
     rsa_decrypt => RsaDecrypt,
     /// `#[decode_encrypted_data]`: the body is `{encryptedPassword, encryptedData}`,
@@ -362,6 +464,9 @@ helpers! {
     /// fn transfer(to: String, amount: u64) -> String {
     ///     format!("{amount} to {to}")
     /// }
+    ///
+    /// # use apiview::Handler;
+    /// assert!(transfer.meta().decode_encrypted_data);
     /// ```
     decode_encrypted_data => DecodeEncryptedData,
     /// `#[header_variable(agent, "User-Agent")]`: a header as a parameter.
@@ -374,6 +479,11 @@ helpers! {
     /// fn agent(agent: Option<String>) -> Option<String> {
     ///     agent
     /// }
+    ///
+    /// # use apiview::Handler;
+    /// use apiview::meta::Source;
+    /// // HTTP header names are case-insensitive; the macro keeps them in lowercase.
+    /// assert!(matches!(agent.meta().params[0].source, Some(Source::Header { name: "user-agent" })));
     /// ```
     header_variable => HeaderVariable,
 }

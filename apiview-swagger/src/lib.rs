@@ -70,7 +70,35 @@ pub trait SwaggerExt: Sized {
     /// }
     ///
     /// let endpoint = App::new(Settings::default()).swagger().at("/ping", ping).into_endpoint();
-    /// # let _ = endpoint;
+    ///
+    /// # // A runtime-free executor: this crate's examples have no tokio.
+    /// # fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    /// #     struct Unpark(std::thread::Thread);
+    /// #     impl std::task::Wake for Unpark {
+    /// #         fn wake(self: std::sync::Arc<Self>) {
+    /// #             self.0.unpark()
+    /// #         }
+    /// #     }
+    /// #     let waker = std::sync::Arc::new(Unpark(std::thread::current())).into();
+    /// #     let mut cx = std::task::Context::from_waker(&waker);
+    /// #     let mut future = std::pin::pin!(future);
+    /// #     loop {
+    /// #         if let std::task::Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+    /// #             return output;
+    /// #         }
+    /// #         std::thread::park();
+    /// #     }
+    /// # }
+    /// # block_on(async {
+    /// use poem::{Endpoint, Request};
+    /// let request = Request::builder().uri_str("/apiview/openapi.json").finish();
+    /// let response = endpoint.get_response(request).await;
+    /// let document: serde_json::Value = response.into_body().into_json().await.unwrap();
+    /// assert!(document["paths"]["/ping"].is_object());
+    /// let request = Request::builder().uri_str("/apiview/swagger-ui.html").finish();
+    /// let response = endpoint.get_response(request).await;
+    /// assert!(response.into_body().into_string().await.unwrap().contains("swagger-ui"));
+    /// # });
     /// ```
     fn swagger(self) -> Self;
 

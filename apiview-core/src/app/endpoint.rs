@@ -14,11 +14,22 @@ use super::request_log::RequestLog;
 /// future; box it yourself where a `BoxEndpoint` is needed.
 ///
 /// ```
-/// use poem::EndpointExt;
+/// use apiview::prelude::*;
+/// use poem::{Endpoint, EndpointExt, Request};
 ///
-/// let endpoint: apiview::AppEndpoint = apiview::App::new(apiview::Settings::default()).into_endpoint();
-/// let boxed = endpoint.boxed();
-/// # let _ = boxed;
+/// #[apiview]
+/// fn ping() -> &'static str {
+///     "pong"
+/// }
+///
+/// let endpoint: apiview::AppEndpoint = App::new(Settings::default()).at("/ping", ping).into_endpoint();
+/// let boxed: poem::endpoint::BoxEndpoint<'static> = endpoint.boxed();
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let response = boxed.get_response(Request::builder().uri_str("/ping").finish()).await;
+/// let body: serde_json::Value = response.into_body().into_json().await.unwrap();
+/// assert_eq!(body["result"], "pong");
+/// # });
 /// ```
 pub struct AppEndpoint(pub(super) RequestLog);
 

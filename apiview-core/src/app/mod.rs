@@ -47,7 +47,13 @@ struct Entry {
 /// let app = App::new(Settings::default()).at("/ping", ping);
 /// // Serve it alone, or nest it in a route of your own:
 /// let route = poem::Route::new().nest("/api", app.into_endpoint());
-/// # let _ = route;
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// use poem::{Endpoint, Request};
+/// let response = route.get_response(Request::builder().uri_str("/api/ping").finish()).await;
+/// let body: serde_json::Value = response.into_body().into_json().await.unwrap();
+/// assert_eq!(body, serde_json::json!({"success": true, "result": "pong"}));
+/// # });
 /// ```
 pub struct App {
     settings: Settings,
@@ -124,8 +130,15 @@ impl App {
     /// An App with settings read from `path` (missing: defaults) and the `APIVIEW_*`
     /// environment overrides.
     ///
-    /// ```no_run
-    /// let app = apiview::App::from_settings_file("apiview.toml")?;
+    /// ```
+    /// let path = std::env::temp_dir().join(format!("apiview-doc-{}.toml", std::process::id()));
+    /// std::fs::write(&path, "packer = 'dmrs'").unwrap();
+    /// let app = apiview::App::from_settings_file(&path)?;
+    /// assert_eq!(app.settings().packer, "dmrs");
+    ///
+    /// std::fs::remove_file(&path).unwrap();
+    /// let app = apiview::App::from_settings_file(&path)?;
+    /// assert_eq!(app.settings().packer, "simple");
     /// # Ok::<(), apiview::SettingsError>(())
     /// ```
     pub fn from_settings_file(path: impl AsRef<Path>) -> Result<Self, SettingsError> {
@@ -154,7 +167,14 @@ impl App {
     /// }
     ///
     /// let app = App::new(Settings::default()).at("/users/:id", user);
-    /// # let _ = app;
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # use poem::{Endpoint, Request};
+    /// let request = Request::builder().uri_str("/users/42").finish();
+    /// let response = app.into_endpoint().get_response(request).await;
+    /// let body: serde_json::Value = response.into_body().into_json().await.unwrap();
+    /// assert_eq!(body["result"], 42);
+    /// # });
     /// ```
     pub fn at<H: Handler + Clone>(mut self, path: impl Into<String>, handler: H) -> Self {
         let meta = handler.meta();
@@ -174,9 +194,32 @@ impl App {
     /// `#[apiview(packer = "name")]`. A built-in name is replaced.
     ///
     /// ```
-    /// # use apiview::prelude::*;
-    /// let app = App::new(Settings::default()).packer("plain", apiview::packer::SimplePacker);
-    /// # let _ = app;
+    /// use apiview::prelude::*;
+    /// use apiview::packer::{DmrsPacker, SimplePacker};
+    ///
+    /// #[apiview(packer = "plain")]
+    /// fn ping() -> &'static str {
+    ///     "pong"
+    /// }
+    ///
+    /// #[apiview]
+    /// fn pong() -> &'static str {
+    ///     "ping"
+    /// }
+    ///
+    /// let app = App::new(Settings::default()).packer("plain", SimplePacker);
+    /// let app = app.packer("simple", DmrsPacker).at("/ping", ping).at("/pong", pong).into_endpoint();
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # use poem::{Endpoint, Request};
+    /// let response = app.get_response(Request::builder().uri_str("/ping").finish()).await;
+    /// let body: serde_json::Value = response.into_body().into_json().await.unwrap();
+    /// assert_eq!(body, serde_json::json!({"success": true, "result": "pong"}));
+    /// // `simple`, the default packer's name, now packs as dmrs.
+    /// let response = app.get_response(Request::builder().uri_str("/pong").finish()).await;
+    /// let body: serde_json::Value = response.into_body().into_json().await.unwrap();
+    /// assert_eq!(body["returnCode"], 0);
+    /// # });
     /// ```
     pub fn packer(mut self, name: impl Into<String>, packer: impl Packer) -> Self {
         self.packers.insert(name, Arc::new(packer));
@@ -241,12 +284,26 @@ impl App {
     ///
     /// ```
     /// use std::collections::HashMap;
-    /// use apiview::{App, Settings};
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// fn ping() -> &'static str {
+    ///     "pong"
+    /// }
     ///
     /// let key = apiview::cipher::generate_private_key(1024).unwrap().to_public_key();
     /// let app = App::new(Settings::from_toml_str("packer = 'safe'").unwrap())
-    ///     .client_keys(HashMap::from([("demo".to_owned(), key)]));
-    /// assert!(app.try_into_endpoint().is_ok());
+    ///     .client_keys(HashMap::from([("demo".to_owned(), key)]))
+    ///     .at("/ping", ping)
+    ///     .into_endpoint();
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # use poem::{Endpoint, Request};
+    /// let response = app.get_response(Request::builder().uri_str("/ping?clientId=demo").finish()).await;
+    /// let body: serde_json::Value = response.into_body().into_json().await.unwrap();
+    /// // Encrypted for client "demo", with the key the store gave.
+    /// assert!(body["encryptedPassword"].is_string() && body["encryptedData"].is_string());
+    /// # });
     /// ```
     pub fn client_keys(mut self, store: impl ClientKeyStore) -> Self {
         self.client_keys = Some(Arc::new(store));
@@ -321,7 +378,17 @@ impl App {
     ///     let count = app.endpoints().count();
     ///     vec![("/count".to_owned(), make_sync(move |_| count.to_string()).map_to_response().boxed())]
     /// });
-    /// assert!(app.try_into_endpoint().is_ok());
+    /// # use apiview::prelude::*;
+    /// # #[apiview]
+    /// # fn ping() {}
+    /// // Registered after `with_routes`, still counted:
+    /// let app = app.at("/ping", ping).into_endpoint();
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # use poem::{Endpoint, Request};
+    /// let response = app.get_response(Request::builder().uri_str("/count").finish()).await;
+    /// assert_eq!(response.into_body().into_string().await.unwrap(), "1");
+    /// # });
     /// ```
     pub fn with_routes(mut self, make: impl FnOnce(&App) -> ExtraRoutes + Send + 'static) -> Self {
         self.extra_routes.push(Box::new(make));
@@ -332,7 +399,12 @@ impl App {
     ///
     /// ```
     /// let endpoint = apiview::App::new(apiview::Settings::default()).into_endpoint();
-    /// # let _ = endpoint;
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # use poem::{Endpoint, Request};
+    /// let response = endpoint.get_response(Request::builder().uri_str("/nowhere").finish()).await;
+    /// assert_eq!(response.status(), poem::http::StatusCode::NOT_FOUND);
+    /// # });
     /// ```
     ///
     /// # Panics
@@ -352,6 +424,8 @@ impl App {
     ///
     /// An App that cannot be built (see [`App::try_into_endpoint`]) or an address that
     /// cannot be bound is an error, with the reason.
+    ///
+    /// Not run as a test: it serves until Ctrl-C.
     ///
     /// ```no_run
     /// use apiview::prelude::*;

@@ -38,6 +38,18 @@ pub(super) struct Shared {
 ///     let cache = request.cache("default").expect("configured in settings");
 ///     cache.invalidate("note:{name}", &[("name", &name)]).await
 /// }
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// # use poem::{Endpoint, Request};
+/// let app = App::new(Settings::default()).at("/forget_note", forget_note);
+/// let cache = app.cache("default").unwrap();
+/// cache.set("note:groceries", "milk", std::time::Duration::from_secs(60)).await.unwrap();
+/// let request = Request::builder().uri_str("/forget_note?name=groceries").finish();
+/// let response = app.into_endpoint().get_response(request).await;
+/// let body: serde_json::Value = response.into_body().into_json().await.unwrap();
+/// assert_eq!(body["result"], 1);
+/// assert_eq!(cache.get("note:groceries").await.unwrap(), None);
+/// # });
 /// ```
 #[derive(Clone)]
 pub struct Cache(Arc<Shared>);
@@ -147,6 +159,7 @@ impl Cache {
     /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
     /// let cache = Cache::new("a", "memory://", MemoryBackend::new());
     /// cache.set("greeting", &"hello", Duration::from_secs(60)).await.unwrap();
+    /// assert_eq!(cache.get("greeting").await.unwrap(), Some(serde_json::json!("hello")));
     /// # });
     /// ```
     pub async fn set<T: Serialize + ?Sized>(

@@ -17,6 +17,8 @@ const SCAN_COUNT: usize = 500;
 
 /// The backend of `redis://` URLs.
 ///
+/// Not run as a test: it needs a Redis server at that address.
+///
 /// ```no_run
 /// use std::time::Duration;
 /// use apiview_core::cache::{CacheBackend, RedisBackend};
@@ -24,6 +26,7 @@ const SCAN_COUNT: usize = 500;
 /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
 /// let cache = RedisBackend::new("redis://127.0.0.1:6379/0", Duration::from_millis(250)).unwrap();
 /// cache.set("k", "1".into(), Duration::from_secs(60)).await.unwrap();
+/// assert_eq!(cache.get("k").await.unwrap().as_deref(), Some(&b"1"[..]));
 /// # });
 /// ```
 pub struct RedisBackend {

@@ -42,8 +42,19 @@ pub fn public_key_from_pem(pem: &str) -> Result<RsaPublicKey, CipherError> {
 
 /// Reads a PEM private key file; the error names the file.
 ///
-/// ```no_run
-/// let key = apiview_core::cipher::read_private_key("keys/server.pem").unwrap();
+/// ```
+/// use apiview_core::cipher::{generate_private_key, private_key_to_pem, read_private_key};
+///
+/// # let dir = std::env::temp_dir().join(format!("apiview-doc-keys-{}", std::process::id()));
+/// # std::fs::create_dir_all(dir.join("keys")).unwrap();
+/// # std::env::set_current_dir(&dir).unwrap();
+/// # let key = generate_private_key(1024).unwrap();
+/// # std::fs::write("keys/server.pem", private_key_to_pem(&key).unwrap()).unwrap();
+/// let read = read_private_key("keys/server.pem").unwrap();
+/// # assert!(read == key);
+/// let error = read_private_key("keys/missing.pem").unwrap_err();
+/// assert!(error.to_string().contains("keys/missing.pem"), "{error}");
+/// # std::fs::remove_dir_all(&dir).unwrap();
 /// ```
 pub fn read_private_key(path: impl AsRef<Path>) -> Result<RsaPrivateKey, CipherError> {
     let path = path.as_ref();
@@ -54,8 +65,19 @@ pub fn read_private_key(path: impl AsRef<Path>) -> Result<RsaPrivateKey, CipherE
 
 /// Reads a PEM public key file; the error names the file.
 ///
-/// ```no_run
-/// let key = apiview_core::cipher::read_public_key("keys/demo.pub.pem").unwrap();
+/// ```
+/// use apiview_core::cipher::{generate_private_key, public_key_to_pem, read_public_key};
+///
+/// # let dir = std::env::temp_dir().join(format!("apiview-doc-pub-{}", std::process::id()));
+/// # std::fs::create_dir_all(dir.join("keys")).unwrap();
+/// # std::env::set_current_dir(&dir).unwrap();
+/// # let key = generate_private_key(1024).unwrap().to_public_key();
+/// # std::fs::write("keys/demo.pub.pem", public_key_to_pem(&key).unwrap()).unwrap();
+/// let read = read_public_key("keys/demo.pub.pem").unwrap();
+/// # assert!(read == key);
+/// let error = read_public_key("keys/missing.pub.pem").unwrap_err();
+/// assert!(error.to_string().contains("keys/missing.pub.pem"), "{error}");
+/// # std::fs::remove_dir_all(&dir).unwrap();
 /// ```
 pub fn read_public_key(path: impl AsRef<Path>) -> Result<RsaPublicKey, CipherError> {
     let path = path.as_ref();
@@ -67,8 +89,10 @@ pub fn read_public_key(path: impl AsRef<Path>) -> Result<RsaPublicKey, CipherErr
 /// A new RSA key of `bits` bits (2048 or more for real use).
 ///
 /// ```
+/// use rsa::traits::PublicKeyParts;
+///
 /// let key = apiview_core::cipher::generate_private_key(1024).unwrap();
-/// # let _ = key;
+/// assert_eq!(key.size() * 8, 1024);
 /// ```
 pub fn generate_private_key(bits: usize) -> Result<RsaPrivateKey, CipherError> {
     RsaPrivateKey::new(&mut OsRng, bits).map_err(|err| fail(format!("cannot generate an RSA key: {err}")))

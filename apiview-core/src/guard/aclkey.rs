@@ -11,9 +11,34 @@ use crate::request::ApiRequest;
 /// ```
 /// use apiview::__private::AclKeys;
 ///
+/// use apiview::prelude::*;
+///
+/// // What `#[check_aclkey]` and `#[check_aclkey(aclkeys = ["key-1", "key-2"])]` pass on:
 /// let from_settings: AclKeys<[&str; 0]> = AclKeys::Settings;
 /// let given = AclKeys::Given(["key-1", "key-2"]);
 /// # let _ = (from_settings, given);
+///
+/// #[apiview]
+/// #[check_aclkey]
+/// fn settings_key() {}
+///
+/// #[apiview]
+/// #[check_aclkey(aclkeys = ["key-1", "key-2"])]
+/// fn given_keys() {}
+///
+/// let settings = Settings::from_toml_str("aclkey = 's3cret'").unwrap();
+/// let app = App::new(settings).at("/a", settings_key).at("/b", given_keys).into_endpoint();
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// # use poem::{Endpoint, Request};
+/// # async fn get(app: &impl Endpoint, uri: &str) -> serde_json::Value {
+/// #     let response = app.get_response(Request::builder().uri_str(uri).finish()).await;
+/// #     response.into_body().into_json().await.unwrap()
+/// # }
+/// assert_eq!(get(&app, "/a?aclkey=s3cret").await["success"], true);
+/// assert_eq!(get(&app, "/b?aclkey=key-2").await["success"], true);
+/// // The given keys replace the settings' key.
+/// assert_eq!(get(&app, "/b?aclkey=s3cret").await["error"]["code"], 1001040004);
+/// # });
 /// ```
 pub enum AclKeys<I> {
     /// `settings.aclkey` and `settings.aclkeys`.

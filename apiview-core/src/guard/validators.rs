@@ -19,6 +19,19 @@ use crate::request::{ApiRequest, RawValue};
 ///     requires(request, &[("token", Source::Field { name: "token", header: "token" })])?;
 ///     Ok("ok")
 /// }
+///
+/// let app = App::new(Settings::default()).at("/guarded", guarded).into_endpoint();
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// # use poem::{Endpoint, Request};
+/// # async fn get(app: &impl Endpoint, uri: &str) -> serde_json::Value {
+/// #     let response = app.get_response(Request::builder().uri_str(uri).finish()).await;
+/// #     response.into_body().into_json().await.unwrap()
+/// # }
+/// assert_eq!(get(&app, "/guarded?token=t").await["result"], "ok");
+/// let error = &get(&app, "/guarded").await["error"];
+/// assert_eq!(error["code"], 1001060001);
+/// assert_eq!(error["message"], "Missing parameter: token.");
+/// # });
 /// ```
 pub fn requires(request: &ApiRequest, fields: &[(&str, Source)]) -> Result<(), BizError> {
     for (name, source) in fields {
@@ -62,6 +75,18 @@ pub fn require(name: &str, value: &Option<RawValue<'_>>) -> Result<(), BizError>
 ///         ("email", Source::Field { name: "email", header: "email" }),
 ///     ])
 /// }
+///
+/// let app = App::new(Settings::default()).at("/contact", contact).into_endpoint();
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// # use poem::{Endpoint, Request};
+/// # async fn get(app: &impl Endpoint, uri: &str) -> serde_json::Value {
+/// #     let response = app.get_response(Request::builder().uri_str(uri).finish()).await;
+/// #     response.into_body().into_json().await.unwrap()
+/// # }
+/// assert_eq!(get(&app, "/contact?email=ann@example.com").await["success"], true);
+/// // Present but empty is not enough.
+/// assert_eq!(get(&app, "/contact?phone=").await["error"]["code"], 1001060001);
+/// # });
 /// ```
 pub fn requires_any(request: &ApiRequest, fields: &[(&str, Source)]) -> Result<(), BizError> {
     if fields

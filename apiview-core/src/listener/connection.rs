@@ -26,15 +26,18 @@ const FAR_FUTURE: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 /// one read is never timed, and the one timer of a connection is moved only when a
 /// deadline comes earlier than where it stands, or when it fires early.
 ///
-/// ```no_run
+/// ```
 /// use apiview::listener::Limited;
 /// use poem::listener::{Acceptor, Listener, TcpListener};
 ///
 /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
 /// let limits = apiview::Settings::default().limits;
 /// let mut acceptor = Limited::new(TcpListener::bind("127.0.0.1:0"), &limits).into_acceptor().await.unwrap();
+/// # let address = *acceptor.local_addr()[0].as_socket_addr().unwrap();
+/// # let client = std::net::TcpStream::connect(address).unwrap();
 /// let (connection, _local, remote, _scheme) = acceptor.accept().await.unwrap();
-/// println!("{remote}: {connection:?}");
+/// assert_eq!(remote.as_socket_addr(), Some(&client.local_addr().unwrap()));
+/// # drop(connection);
 /// # });
 /// ```
 pub struct LimitedIo<T> {

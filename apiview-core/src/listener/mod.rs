@@ -42,7 +42,8 @@ use crate::settings::Limits;
 ///   yourself (`App::serve` does).
 ///
 /// Put it outermost (after TLS), so that it sees the plain HTTP bytes. `App::serve`
-/// uses it; wrap your own listener when you run poem's server yourself:
+/// uses it; wrap your own listener when you run poem's server yourself (not run as a
+/// test: it serves until stopped):
 ///
 /// ```no_run
 /// use apiview::listener::Limited;

@@ -82,8 +82,11 @@ impl UnpackContext {
     /// An empty context.
     ///
     /// ```
-    /// let cx = apiview_core::packer::UnpackContext::new();
-    /// # let _ = cx;
+    /// use apiview_core::packer::{Packer, SimplePacker, UnpackContext};
+    ///
+    /// let cx = UnpackContext::new();
+    /// let result = SimplePacker.unpack(br#"{"success": true, "result": 3}"#, &cx).unwrap();
+    /// assert_eq!(result, 3);
     /// ```
     pub fn new() -> Self {
         UnpackContext {}
@@ -121,6 +124,29 @@ impl UnpackContext {
 ///         json!({"type": "object", "required": ["ok"]})
 ///     }
 /// }
+///
+/// use apiview::prelude::*;
+///
+/// #[apiview(packer = "ok")]
+/// #[between(n, 1, 9)]
+/// fn square(n: i64) -> i64 {
+///     n * n
+/// }
+///
+/// let app = App::new(Settings::default()).packer("ok", OkPacker).at("/square", square);
+/// let app = app.into_endpoint();
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// # use poem::{Endpoint, Request};
+/// let response = app.get_response(Request::builder().uri_str("/square?n=3").finish()).await;
+/// let body = response.into_body().into_bytes().await.unwrap();
+/// assert_eq!(serde_json::from_slice::<Value>(&body).unwrap(), json!({"ok": true, "payload": 9}));
+/// assert_eq!(OkPacker.unpack(&body, &UnpackContext::new()).unwrap(), 9);
+///
+/// let response = app.get_response(Request::builder().uri_str("/square?n=10").finish()).await;
+/// let body = response.into_body().into_bytes().await.unwrap();
+/// let error = OkPacker.unpack(&body, &UnpackContext::new()).unwrap_err();
+/// assert_eq!(error.code(), 1001060002); // BadParameter: out of [1, 9]
+/// # });
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a packer",

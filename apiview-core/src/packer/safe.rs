@@ -114,9 +114,22 @@ impl SafePacker {
     /// use std::{collections::HashMap, sync::Arc, time::Duration};
     /// use apiview_core::packer::{KeyReuse, SafePacker};
     ///
-    /// let packer = SafePacker::new(Arc::new(HashMap::new()), "clientId")
+    /// let key = apiview_core::cipher::generate_private_key(1024).unwrap();
+    /// let keys = Arc::new(HashMap::from([("demo".to_owned(), key.to_public_key())]));
+    /// let packer = SafePacker::new(keys.clone(), "clientId")
     ///     .key_reuse(KeyReuse { max_age: Duration::from_secs(60), max_answers: 1000 });
-    /// # let _ = packer;
+    /// let answer = serde_json::json!({"success": true, "result": 1});
+    /// let first = packer.pack_for("demo", &answer).unwrap();
+    /// let second = packer.pack_for("demo", &answer).unwrap();
+    /// // The same AES key, so the same RSA-encrypted password, for the second answer...
+    /// assert_eq!(first["encryptedPassword"], second["encryptedPassword"]);
+    ///
+    /// // ...but a new one for each answer when a key serves one answer only.
+    /// let packer = SafePacker::new(keys, "clientId")
+    ///     .key_reuse(KeyReuse { max_age: Duration::from_secs(60), max_answers: 1 });
+    /// let first = packer.pack_for("demo", &answer).unwrap();
+    /// let second = packer.pack_for("demo", &answer).unwrap();
+    /// assert_ne!(first["encryptedPassword"], second["encryptedPassword"]);
     /// ```
     pub fn key_reuse(mut self, reuse: KeyReuse) -> Self {
         self.reuse = reuse;

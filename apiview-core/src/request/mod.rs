@@ -31,6 +31,14 @@ pub use crate::meta::Source;
 /// fn whoami(request: &ApiRequest) -> String {
 ///     format!("{} {} from {}", request.method(), request.path(), request.remote_addr())
 /// }
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// # use poem::{Endpoint, Request};
+/// let app = App::new(Settings::default()).at("/whoami", whoami).into_endpoint();
+/// let request = Request::builder().uri_str("/whoami").finish();
+/// let body: serde_json::Value = app.get_response(request).await.into_body().into_json().await.unwrap();
+/// assert_eq!(body["result"], "GET /whoami from unknown://unknown");
+/// # });
 /// ```
 #[derive(Clone)]
 pub struct ApiRequest(Arc<Inner>);
@@ -120,6 +128,14 @@ impl ApiRequest {
     /// fn show(request: &ApiRequest) -> String {
     ///     request.method().as_str().to_owned()
     /// }
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # use poem::{Endpoint, Request};
+    /// let app = App::new(Settings::default()).at("/show", show).into_endpoint();
+    /// let request = Request::builder().method(poem::http::Method::POST).uri_str("/show").finish();
+    /// let body: serde_json::Value = app.get_response(request).await.into_body().into_json().await.unwrap();
+    /// assert_eq!(body["result"], "POST");
+    /// # });
     /// ```
     pub fn method(&self) -> &Method {
         self.0.request.method()
@@ -134,6 +150,14 @@ impl ApiRequest {
     /// fn show(request: &ApiRequest) -> String {
     ///     request.uri().to_string()
     /// }
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # use poem::{Endpoint, Request};
+    /// let app = App::new(Settings::default()).at("/show", show).into_endpoint();
+    /// let request = Request::builder().uri_str("/show?page=2").finish();
+    /// let body: serde_json::Value = app.get_response(request).await.into_body().into_json().await.unwrap();
+    /// assert_eq!(body["result"], "/show?page=2");
+    /// # });
     /// ```
     pub fn uri(&self) -> &Uri {
         self.0.request.uri()
@@ -148,6 +172,14 @@ impl ApiRequest {
     /// fn show(request: &ApiRequest) -> String {
     ///     request.path().to_owned()
     /// }
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # use poem::{Endpoint, Request};
+    /// let app = App::new(Settings::default()).at("/show", show).into_endpoint();
+    /// let request = Request::builder().uri_str("/show?page=2").finish();
+    /// let body: serde_json::Value = app.get_response(request).await.into_body().into_json().await.unwrap();
+    /// assert_eq!(body["result"], "/show");
+    /// # });
     /// ```
     pub fn path(&self) -> &str {
         self.0.request.uri().path()
@@ -160,8 +192,17 @@ impl ApiRequest {
     ///
     /// #[apiview]
     /// fn show(request: &ApiRequest) -> String {
-    ///     request.headers().len().to_string()
+    ///     request.headers().keys().map(|name| name.as_str()).collect::<Vec<_>>().join(",")
     /// }
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # use poem::{Endpoint, Request};
+    /// let app = App::new(Settings::default()).at("/show", show).into_endpoint();
+    /// let request = Request::builder().uri_str("/show").header("x-a", "1").header("x-b", "2").finish();
+    /// let body: serde_json::Value = app.get_response(request).await.into_body().into_json().await.unwrap();
+    /// // With the request id the App adds when the client sends none.
+    /// assert_eq!(body["result"], "x-a,x-b,x-request-id");
+    /// # });
     /// ```
     pub fn headers(&self) -> &HeaderMap {
         self.0.request.headers()
@@ -176,6 +217,14 @@ impl ApiRequest {
     /// fn show(request: &ApiRequest) -> String {
     ///     request.header("user-agent").unwrap_or("").to_owned()
     /// }
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # use poem::{Endpoint, Request};
+    /// let app = App::new(Settings::default()).at("/show", show).into_endpoint();
+    /// let request = Request::builder().uri_str("/show").header("User-Agent", "curl/8").finish();
+    /// let body: serde_json::Value = app.get_response(request).await.into_body().into_json().await.unwrap();
+    /// assert_eq!(body["result"], "curl/8");
+    /// # });
     /// ```
     pub fn header(&self, name: &str) -> Option<&str> {
         let value = self.0.request.headers().get(name)?;
@@ -191,6 +240,14 @@ impl ApiRequest {
     /// fn show(request: &ApiRequest) -> String {
     ///     request.cookie("uid").unwrap_or("guest").to_owned()
     /// }
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # use poem::{Endpoint, Request};
+    /// let app = App::new(Settings::default()).at("/show", show).into_endpoint();
+    /// let request = Request::builder().uri_str("/show").header("cookie", "theme=dark; uid=42").finish();
+    /// let body: serde_json::Value = app.get_response(request).await.into_body().into_json().await.unwrap();
+    /// assert_eq!(body["result"], "42");
+    /// # });
     /// ```
     pub fn cookie(&self, name: &str) -> Option<&str> {
         self.0
@@ -216,6 +273,16 @@ impl ApiRequest {
     /// fn show(request: &ApiRequest) -> String {
     ///     request.request_id().to_owned()
     /// }
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # use poem::{Endpoint, Request};
+    /// let app = App::new(Settings::default()).at("/show", show).into_endpoint();
+    /// let request = Request::builder().uri_str("/show").header("x-request-id", "abc-123").finish();
+    /// let response = app.get_response(request).await;
+    /// assert_eq!(response.headers()["x-request-id"], "abc-123");
+    /// let body: serde_json::Value = response.into_body().into_json().await.unwrap();
+    /// assert_eq!(body["result"], "abc-123");
+    /// # });
     /// ```
     pub fn request_id(&self) -> &str {
         self.0.request_id.to_str().unwrap_or_default()
@@ -230,6 +297,15 @@ impl ApiRequest {
     /// fn show(request: &ApiRequest) -> String {
     ///     request.remote_addr()
     /// }
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # use poem::{Endpoint, Request};
+    /// let app = App::new(Settings::default()).at("/show", show).into_endpoint();
+    /// let request = Request::builder().uri_str("/show").finish();
+    /// let body: serde_json::Value = app.get_response(request).await.into_body().into_json().await.unwrap();
+    /// // No socket in this example, so no peer.
+    /// assert_eq!(body["result"], "unknown://unknown");
+    /// # });
     /// ```
     pub fn remote_addr(&self) -> String {
         self.0.request.remote_addr().to_string()
@@ -244,6 +320,15 @@ impl ApiRequest {
     /// fn ip(request: &ApiRequest) -> Option<String> {
     ///     request.remote_ip().map(str::to_owned)
     /// }
+    ///
+    /// // Not a TCP peer (no socket in this example): no IP.
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # use poem::{Endpoint, Request};
+    /// let app = App::new(Settings::default()).at("/ip", ip).into_endpoint();
+    /// let request = Request::builder().uri_str("/ip").finish();
+    /// let body: serde_json::Value = app.get_response(request).await.into_body().into_json().await.unwrap();
+    /// assert_eq!(body["result"], serde_json::Value::Null);
+    /// # });
     /// ```
     pub fn remote_ip(&self) -> Option<&str> {
         self.0
@@ -269,6 +354,20 @@ impl ApiRequest {
     ///     let cache = request.cache("default").expect("the default cache exists");
     ///     cache.invalidate("add:{a}:*", &[("a", &a)]).await
     /// }
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # use poem::{Endpoint, Request};
+    /// let app = App::new(Settings::default()).at("/forget", forget);
+    /// let cache = app.cache("default").unwrap();
+    /// for key in ["add:1:2", "add:1:3", "add:2:2"] {
+    ///     cache.set(key, &0, std::time::Duration::from_secs(60)).await.unwrap();
+    /// }
+    /// let request = Request::builder().uri_str("/forget?a=1").finish();
+    /// let response = app.into_endpoint().get_response(request).await;
+    /// let body: serde_json::Value = response.into_body().into_json().await.unwrap();
+    /// assert_eq!(body["result"], 2);
+    /// assert!(cache.get("add:2:2").await.unwrap().is_some());
+    /// # });
     /// ```
     pub fn cache(&self, name: &str) -> Option<&Cache> {
         self.0.caches.get(name)
@@ -283,6 +382,14 @@ impl ApiRequest {
     /// fn show(request: &ApiRequest) -> String {
     ///     request.path_param("id").unwrap_or("").to_owned()
     /// }
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # use poem::{Endpoint, Request};
+    /// let app = App::new(Settings::default()).at("/items/:id", show).into_endpoint();
+    /// let request = Request::builder().uri_str("/items/7").finish();
+    /// let body: serde_json::Value = app.get_response(request).await.into_body().into_json().await.unwrap();
+    /// assert_eq!(body["result"], "7");
+    /// # });
     /// ```
     pub fn path_param(&self, name: &str) -> Option<&str> {
         self.0.request.raw_path_param(name)
@@ -297,6 +404,15 @@ impl ApiRequest {
     /// fn show(request: &ApiRequest) -> String {
     ///     request.payload().to_string()
     /// }
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # use poem::{Endpoint, Request};
+    /// let app = App::new(Settings::default()).at("/show", show).into_endpoint();
+    /// let request = Request::builder().method(poem::http::Method::POST).uri_str("/show")
+    ///     .content_type("application/json").body(r#"{"a":1}"#);
+    /// let body: serde_json::Value = app.get_response(request).await.into_body().into_json().await.unwrap();
+    /// assert_eq!(body["result"], r#"{"a":1}"#);
+    /// # });
     /// ```
     pub fn payload(&self) -> &Value {
         match &self.0.body {
@@ -319,6 +435,14 @@ impl ApiRequest {
     /// fn show(request: &ApiRequest) -> String {
     ///     request.poem_request().uri().to_string()
     /// }
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # use poem::{Endpoint, Request};
+    /// let app = App::new(Settings::default()).at("/show", show).into_endpoint();
+    /// let request = Request::builder().uri_str("/show?x=1").finish();
+    /// let body: serde_json::Value = app.get_response(request).await.into_body().into_json().await.unwrap();
+    /// assert_eq!(body["result"], "/show?x=1");
+    /// # });
     /// ```
     pub fn poem_request(&self) -> &poem::Request {
         &self.0.request
@@ -333,6 +457,14 @@ impl ApiRequest {
     /// fn lookup(request: &ApiRequest) -> bool {
     ///     request.field("token").is_some()
     /// }
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # use poem::{Endpoint, Request};
+    /// let app = App::new(Settings::default()).at("/lookup", lookup).into_endpoint();
+    /// let request = Request::builder().uri_str("/lookup?token=abc").finish();
+    /// let body: serde_json::Value = app.get_response(request).await.into_body().into_json().await.unwrap();
+    /// assert_eq!(body["result"], true);
+    /// # });
     /// ```
     pub fn field(&self, name: &str) -> Option<RawValue<'_>> {
         self.lookup(name, &name.replace('_', "-"))
@@ -377,6 +509,14 @@ impl ApiRequest {
     /// fn show(request: &ApiRequest) -> String {
     ///     format!("{:?}", request.get(&apiview::meta::Source::Header { name: "user-agent" }))
     /// }
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # use poem::{Endpoint, Request};
+    /// let app = App::new(Settings::default()).at("/show", show).into_endpoint();
+    /// let request = Request::builder().uri_str("/show").header("User-Agent", "curl/8").finish();
+    /// let body: serde_json::Value = app.get_response(request).await.into_body().into_json().await.unwrap();
+    /// assert_eq!(body["result"], r#"Some(Text("curl/8"))"#);
+    /// # });
     /// ```
     pub fn get(&self, source: &Source) -> Option<RawValue<'_>> {
         match *source {
@@ -411,6 +551,16 @@ impl ApiRequest {
     /// fn show(request: &ApiRequest) -> String {
     ///     serde_json::Value::Object(request.data()).to_string()
     /// }
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # use poem::{Endpoint, Request};
+    /// let app = App::new(Settings::default()).at("/show", show).into_endpoint();
+    /// let request = Request::builder().uri_str("/show?a=1&b=2").header("b", "header").finish();
+    /// let body: serde_json::Value = app.get_response(request).await.into_body().into_json().await.unwrap();
+    /// let data: serde_json::Value = serde_json::from_str(body["result"].as_str().unwrap()).unwrap();
+    /// // The query string overrides the header of the same name.
+    /// assert_eq!((&data["a"], &data["b"]), (&serde_json::json!("1"), &serde_json::json!("2")));
+    /// # });
     /// ```
     pub fn data(&self) -> Map<String, Value> {
         let mut data = Map::new();

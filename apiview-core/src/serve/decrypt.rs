@@ -394,6 +394,38 @@ fn incomplete(
 ///     rsa_decrypt_field(call, "password", source, None).await
 /// }
 /// # let _ = password;
+///
+/// // Over HTTP, with `safe.server_private_key` naming the server key's PEM file:
+/// use apiview::prelude::*;
+/// use apiview_core::cipher::{encrypt_key_bytes, generate_private_key, private_key_to_pem};
+///
+/// #[apiview]
+/// #[rsa_decrypt(password)]
+/// fn login(password: Option<String>) -> Option<String> {
+///     password
+/// }
+///
+/// let server = generate_private_key(1024).unwrap();
+/// let pem = std::env::temp_dir().join(format!("apiview-doc-rsa-{}.pem", std::process::id()));
+/// std::fs::write(&pem, private_key_to_pem(&server).unwrap()).unwrap();
+/// let mut settings = Settings::default();
+/// settings.safe.server_private_key = pem.display().to_string();
+/// let app = App::new(settings).at("/login", login).into_endpoint();
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// # use poem::{Endpoint, Request};
+/// # async fn post(app: &impl Endpoint, body: serde_json::Value) -> serde_json::Value {
+/// #     let request = Request::builder().method(poem::http::Method::POST).uri_str("/login");
+/// #     let request = request.content_type("application/json").body(body.to_string());
+/// #     app.get_response(request).await.into_body().into_json().await.unwrap()
+/// # }
+/// let blob = encrypt_key_bytes(&server.to_public_key(), b"s3cret").unwrap();
+/// assert_eq!(post(&app, serde_json::json!({"password": blob})).await["result"], "s3cret");
+/// assert_eq!(post(&app, serde_json::json!({})).await["result"], serde_json::Value::Null);
+/// let error = &post(&app, serde_json::json!({"password": "not base64!"})).await["error"];
+/// assert_eq!(error["code"], 1001060002); // BadParameter
+/// assert!(error["message"].as_str().unwrap().contains("cannot be decrypted"));
+/// # });
+/// # std::fs::remove_file(pem).unwrap();
 /// ```
 pub async fn rsa_decrypt_field(
     call: &Call,

@@ -79,6 +79,15 @@ impl Outcome {
 /// fn old_home() -> Raw<Redirect> {
 ///     Raw(Redirect::see_other("/home"))
 /// }
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// # use poem::{Endpoint, Request};
+/// let app = App::new(Settings::default()).at("/old", old_home).into_endpoint();
+/// let response = app.get_response(Request::builder().uri_str("/old").finish()).await;
+/// // The redirect as it is, no envelope.
+/// assert_eq!(response.status(), poem::http::StatusCode::SEE_OTHER);
+/// assert_eq!(response.headers()["location"], "/home");
+/// # });
 /// ```
 #[derive(Debug)]
 pub struct Raw<R>(pub R);

@@ -58,8 +58,18 @@ impl Settings {
     /// A missing `./apiview.toml` means defaults. A file named by `APIVIEW_SETTINGS`
     /// must exist: a typo there should not silently fall back to defaults.
     ///
-    /// ```no_run
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("apiview-doc-load-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// # std::env::set_current_dir(&dir).unwrap();
+    /// // No ./apiview.toml here:
     /// let settings = apiview_core::Settings::load()?;
+    /// assert_eq!(settings.packer, "simple");
+    ///
+    /// std::env::set_var("APIVIEW_SETTINGS", "no-such-file.toml");
+    /// let error = apiview_core::Settings::load().unwrap_err();
+    /// assert!(error.to_string().contains("does not exist"), "{error}");
+    /// # std::fs::remove_dir_all(&dir).unwrap();
     /// # Ok::<(), apiview_core::SettingsError>(())
     /// ```
     pub fn load() -> Result<Settings, SettingsError> {
