@@ -109,7 +109,7 @@ fn a_backend_name_missing_from_settings_fails_at_start_up() {
 
 // ---- values in the cache that are not JSON ------------------------------------------------
 // The memory backend refuses them when they are written, so that no hit needs checking;
-// a Redis value written by someone else is checked on every hit (tests/cache_redis.rs).
+// a Redis value written by someone else is checked on every hit (tests/cache_redis/not_json.rs).
 
 static TOLERANT_CALLS: AtomicUsize = AtomicUsize::new(0);
 
