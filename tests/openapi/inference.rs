@@ -1,0 +1,167 @@
+//! Inference from signatures and validators: query parameters, request bodies,
+//! paths, operation ids, cache errors, models in components, the safe packer.
+
+use super::*;
+
+#[test]
+fn get_parameters_are_inferred_into_the_query() {
+    let document = checked("inference-3.1", inference_app("").openapi());
+    let search = &document["paths"]["/search"]["get"];
+    let names: Vec<&str> = search["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["q", "size", "page", "tags", "label", "ratio", "flag", "extra", "phone", "email"]
+    );
+    assert!(search["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["in"] == "query"));
+    assert_eq!(
+        param(search, "q"),
+        &json!({"name": "q", "in": "query", "required": true, "schema": {"type": "string", "enum": ["a", "b"]}})
+    );
+    assert_eq!(
+        param(search, "size")["schema"],
+        json!({"type": "integer", "format": "int32", "minimum": 1, "exclusiveMaximum": 50})
+    );
+    assert_eq!(param(search, "size")["required"], true);
+    assert_eq!(param(search, "page")["required"], false);
+    assert_eq!(
+        param(search, "page")["schema"],
+        json!({"type": "integer", "format": "int64", "minimum": 0})
+    );
+    assert_eq!(
+        param(search, "tags")["schema"],
+        json!({"type": "array", "items": {"type": "string"}})
+    );
+    assert_eq!(
+        param(search, "label")["schema"],
+        json!({"type": "string", "minLength": 1, "maxLength": 8})
+    );
+    assert_eq!(
+        param(search, "ratio")["schema"],
+        json!({"type": "number", "format": "double"})
+    );
+    assert_eq!(param(search, "flag")["schema"], json!({"type": "boolean"}));
+    assert_eq!(param(search, "extra")["schema"], json!({}));
+    assert_eq!(
+        param(search, "phone")["description"],
+        "At least one of `phone`, `email` is required."
+    );
+    assert_eq!(param(search, "phone")["required"], false);
+    assert_eq!(
+        error_codes(search, "200"),
+        [
+            MISSING_PARAMETER,
+            BAD_PARAMETER_TYPE,
+            BAD_PARAMETER,
+            STRING_TOO_SHORT,
+            STRING_TOO_LONG,
+            NOT_SUPPORTED_HTTP_METHOD,
+            SYS_ERROR,
+            PARSE_JSON_ERROR,
+            TOO_LARGE_REQUEST_ERROR,
+        ]
+        .into()
+    );
+}
+
+#[test]
+fn post_only_fields_are_a_request_body() {
+    let document = checked("inference-body", inference_app("").openapi());
+    let create = &document["paths"]["/create"]["post"];
+    assert_eq!(create["operationId"], "createThing");
+    assert_eq!(create["tags"], json!(["things"]));
+    assert!(create.get("parameters").is_none());
+    let object = json!({
+        "type": "object",
+        "properties": {
+            "name": {"type": "string", "maxLength": 20},
+            "count": {"type": "integer", "format": "int32", "minimum": 0},
+            "profile": {"$ref": "#/components/schemas/Profile"},
+        },
+        "required": ["name", "count"],
+    });
+    assert_eq!(
+        create["requestBody"],
+        json!({"required": true, "content": {
+            "application/json": {"schema": object},
+            "application/x-www-form-urlencoded": {"schema": object},
+        }})
+    );
+    let tags: Vec<&str> = document["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(tags, ["openapi", "things", "openapi::other"]);
+}
+
+#[test]
+fn paths_operation_ids_and_cache_errors() {
+    let document = checked("inference-paths", inference_app("").openapi());
+    let items = &document["paths"]["/items/{id}"];
+    assert_eq!(
+        param(&items["get"], "id"),
+        &json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 0}})
+    );
+    assert_eq!(
+        (&items["get"]["operationId"], &items["delete"]["operationId"]),
+        (&json!("item_get"), &json!("item_delete"))
+    );
+    // Another function named `item`: its id is made unique.
+    assert_eq!(document["paths"]["/other/item"]["get"]["operationId"], "item");
+    assert!(error_codes(&document["paths"]["/strict"]["get"], "200").contains(&CACHE_ERROR));
+    assert!(!error_codes(&document["paths"]["/range"]["get"], "200").contains(&CACHE_ERROR));
+}
+
+#[test]
+fn models_land_in_components() {
+    let document = checked("models-3.1", inference_app("").openapi());
+    let schemas = &document["components"]["schemas"];
+    let profile = &schemas["Profile"];
+    assert_eq!(profile["description"], "A user's profile.");
+    assert_eq!(
+        profile["properties"]["nickname"]["type"],
+        json!(["string", "null"])
+    );
+    assert_eq!(
+        profile["properties"]["address"],
+        json!({"$ref": "#/components/schemas/Address"})
+    );
+    assert_eq!(profile["required"], json!(["age", "address"]));
+    assert_eq!(schemas["Address"]["required"], json!(["city"]));
+    let range = &document["paths"]["/range"]["get"];
+    assert_eq!(
+        param(range, "x")["schema"],
+        json!({"type": "number", "format": "double", "exclusiveMinimum": 0, "exclusiveMaximum": 1})
+    );
+}
+
+#[test]
+fn the_safe_packer_is_documented_without_client_keys() {
+    let document = checked("safe", inference_app("packer = 'safe'").openapi());
+    let schemas = &document["components"]["schemas"];
+    assert_eq!(
+        schemas["SafeEnvelope"]["required"],
+        json!(["encryptedPassword", "encryptedData"])
+    );
+    let examples =
+        &document["paths"]["/search"]["get"]["responses"]["200"]["content"]["application/json"]["examples"];
+    let sys = &examples["SysError"];
+    assert!(
+        sys["summary"]
+            .as_str()
+            .unwrap()
+            .contains("before the packer encrypts it"),
+        "{sys}"
+    );
+    assert_eq!(sys["value"]["error"]["code"], SYS_ERROR);
+}
