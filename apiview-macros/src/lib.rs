@@ -134,9 +134,11 @@ helpers! {
     /// let meta = register.meta();
     /// // `a` is an `Option`, but `requires` makes the request carry it.
     /// assert!(meta.params[0].required);
-    /// assert!(matches!(meta.checks[0], CheckMeta::Requires { fields: ["phone", "email"], any: true }));
+    /// // Checked in written order: `a`, then one of `phone`/`email`, then `token`.
+    /// assert!(matches!(meta.checks[0], CheckMeta::Requires { fields: ["a"], any: false }));
+    /// assert!(matches!(meta.checks[1], CheckMeta::Requires { fields: ["phone", "email"], any: true }));
     /// // A required field need not be a parameter: "token" is only checked for.
-    /// assert!(matches!(meta.checks[1], CheckMeta::Requires { fields: ["a", "token"], any: false }));
+    /// assert!(matches!(meta.checks[2], CheckMeta::Requires { fields: ["token"], any: false }));
     /// ```
     requires => Requires,
     /// `#[choices(op, ["add", "sub"])]`, `#[choices(op, allowed_ops)]`, `allow_none = true`.

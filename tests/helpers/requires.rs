@@ -79,6 +79,12 @@ async fn requires_a_string_literal_names_a_request_field() {
 #[tokio::test]
 async fn requires_mixes_names_and_any() {
     let server = server().await;
+    // Written order: `name` comes before the `any(…)` group, so it is the one named
+    // when nothing is sent (the group used to be checked first).
+    assert_eq!(
+        get(&server, "/requires_mixed").await,
+        err(common::MISSING_PARAMETER, "Missing parameter: name.")
+    );
     assert_eq!(
         get(&server, "/requires_mixed?phone=1").await,
         err(common::MISSING_PARAMETER, "Missing parameter: name.")

@@ -68,6 +68,12 @@ pub fn requires(cx: &Ctxt, attr: &Attribute, args: &Args, helpers: &mut Helpers)
                         "any(..) needs at least two fields; one field is just #[requires(a)]",
                     );
                 }
+                // Fields named before the group are checked before it: written order.
+                if !all.is_empty() {
+                    helpers
+                        .validators
+                        .push(Validator::Requires(std::mem::take(&mut all)));
+                }
                 helpers.validators.push(Validator::RequiresAny(any));
             }
             other => all.extend(field_ref(cx, other, "requires")),
