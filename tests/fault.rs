@@ -201,7 +201,7 @@ async fn recovery(client: &reqwest::Client, base: &str, probe: &mut i64) -> Dura
     start.elapsed()
 }
 
-/// tests/cache_redis.rs covers each fault alone with few clients
+/// tests/cache_redis/faults.rs covers each fault alone with few clients
 /// (`redis_killed_and_restarted_mid_stream_fails_no_request` and the tests before it);
 /// this one chains them under 16 clients and measures the recovery.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

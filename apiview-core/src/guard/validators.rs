@@ -13,7 +13,7 @@ use crate::request::{ApiRequest, RawValue};
 /// use apiview::__private::validators::requires;
 /// use apiview::request::Source;
 ///
-/// // What #[requires("token")] runs; see tests/helpers.rs for it over HTTP.
+/// // What #[requires("token")] runs; see tests/helpers/requires.rs for it over HTTP.
 /// #[apiview]
 /// fn guarded(request: &ApiRequest) -> apiview::Result<&'static str> {
 ///     requires(request, &[("token", Source::Field { name: "token", header: "token" })])?;
