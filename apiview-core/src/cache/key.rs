@@ -115,13 +115,6 @@ pub fn push_key_part<T: Serialize + ?Sized>(key: &mut String, value: &T) -> Resu
     written
 }
 
-/// Escapes raw text for a key (see [`key_part`]).
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    push_escaped(&mut out, text);
-    out
-}
-
 pub(super) fn push_escaped(key: &mut String, text: &str) {
     let start = key.len();
     for byte in text.bytes() {

@@ -22,10 +22,10 @@ use serde::de::IgnoredAny;
 
 pub(crate) use self::flight::{Joined, Leader};
 pub use self::handle::{Cache, Caches, ErasedKeyPart};
-pub use self::key::{escape, fill_key, key_part, push_key_part, KeyPartError};
+pub use self::key::{fill_key, key_part, push_key_part, KeyPartError};
 pub use self::memory::MemoryBackend;
 pub use self::redis::RedisBackend;
-pub use self::template::{fill, glob_match};
+pub(crate) use self::template::{fill, glob_match};
 
 /// A cache backend failed: unreachable, slow, or answering garbage.
 ///

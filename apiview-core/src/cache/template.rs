@@ -3,11 +3,7 @@
 //! matching the memory backend needs for `delete_pattern`.
 
 /// Joins literal text and escaped parts: `literals[0] parts[0] literals[1] …`.
-///
-/// ```
-/// assert_eq!(apiview_core::cache::fill(&["n:", ""], &["7".to_owned()]), "n:7");
-/// ```
-pub fn fill(literals: &[&str], parts: &[String]) -> String {
+pub(crate) fn fill(literals: &[&str], parts: &[String]) -> String {
     let mut key = String::with_capacity(literals.iter().map(|l| l.len()).sum::<usize>() + parts.len() * 8);
     for (index, literal) in literals.iter().enumerate() {
         key.push_str(literal);
@@ -20,15 +16,7 @@ pub fn fill(literals: &[&str], parts: &[String]) -> String {
 
 /// Redis-style glob matching (`*`, `?`, `[abc]`, `[a-z]`, `[^a]`, `\x`), for the
 /// memory backend's `delete_pattern`.
-///
-/// ```
-/// use apiview_core::cache::glob_match;
-///
-/// assert!(glob_match("add:1:*", "add:1:2"));
-/// assert!(!glob_match("add:1:*", "add:12:2"));
-/// assert!(glob_match("n:?", "n:x") && glob_match("n:[a-c]", "n:b") && !glob_match("n:[^a-c]", "n:b"));
-/// ```
-pub fn glob_match(pattern: &str, text: &str) -> bool {
+pub(crate) fn glob_match(pattern: &str, text: &str) -> bool {
     let pattern: Vec<char> = pattern.chars().collect();
     let text: Vec<char> = text.chars().collect();
     glob(&pattern, &text)
@@ -68,5 +56,27 @@ fn glob(pattern: &[char], text: &[char]) -> bool {
         }
         '\\' if !rest.is_empty() => !text.is_empty() && text[0] == rest[0] && glob(&rest[1..], &text[1..]),
         c => !text.is_empty() && text[0] == c && glob(rest, &text[1..]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fill_alternates_literals_and_parts() {
+        assert_eq!(fill(&["n:", ""], &["7".to_owned()]), "n:7");
+        assert_eq!(
+            fill(&["add:", ":", ""], &["1".to_owned(), "2".to_owned()]),
+            "add:1:2"
+        );
+    }
+
+    #[test]
+    fn glob_matches_as_redis_does() {
+        assert!(glob_match("add:1:*", "add:1:2"));
+        assert!(!glob_match("add:1:*", "add:12:2"));
+        assert!(glob_match("n:?", "n:x") && glob_match("n:[a-c]", "n:b") && !glob_match("n:[^a-c]", "n:b"));
+        assert!(glob_match(r"n:\*", "n:*") && !glob_match(r"n:\*", "n:x"));
     }
 }
