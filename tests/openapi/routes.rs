@@ -130,3 +130,29 @@ fn a_path_taken_twice_is_an_error() {
         .unwrap();
     assert!(err.to_string().contains("/apiview/*file"), "{err}");
 }
+
+/// An endpoint below the Swagger mount answered in place of the document: poem
+/// prefers its exact path to the UI's `*file`, and nothing said so.
+#[test]
+fn an_endpoint_under_the_swagger_mount_is_an_error() {
+    #[apiview]
+    fn shadow() {}
+    let err = App::new(Settings::default())
+        .swagger()
+        .at("/apiview/openapi.json", shadow)
+        .try_into_endpoint()
+        .err()
+        .expect("the endpoint would hide the OpenAPI document");
+    let text = err.to_string();
+    assert!(
+        text.contains("`/apiview/openapi.json` (endpoint `shadow`)"),
+        "{text}"
+    );
+    assert!(text.contains("swagger.mount"), "{text}");
+    // Beside the mount is fine: only what lies under `/apiview/` is the UI's.
+    assert!(App::new(Settings::default())
+        .swagger()
+        .at("/apiview-status", shadow)
+        .try_into_endpoint()
+        .is_ok());
+}

@@ -68,6 +68,7 @@ impl App {
                     "path `{path}` is registered twice (App::with_routes)"
                 )));
             }
+            check_not_shadowed(path, &self.entries)?;
         }
         let runtime = Arc::new(Runtime::new(self.settings, caches, keys.server, keys.rsa));
         let mut route = Route::new();
@@ -234,4 +235,23 @@ fn with_cors(route: Route, cors: &CorsSettings) -> Routes {
         .allow_credentials(cors.allow_credentials)
         .max_age(i32::try_from(cors.max_age_s).unwrap_or(i32::MAX));
     Routes::Cors(poem::EndpointExt::with(route, middleware))
+}
+
+/// An extra route ending in a wildcard (`/apiview/*file`, the Swagger UI's files)
+/// owns every path below its prefix: an endpoint there would answer in its place
+/// (poem prefers the exact path), silently hiding a file such as the OpenAPI document.
+fn check_not_shadowed(extra: &str, entries: &[Entry]) -> Result<(), AppError> {
+    let Some((prefix, _)) = extra.rsplit_once("/*") else {
+        return Ok(());
+    };
+    let prefix = format!("{prefix}/");
+    match entries.iter().find(|entry| entry.path.starts_with(&prefix)) {
+        Some(entry) => Err(AppError(format!(
+            "path `{}` (endpoint `{}`) lies under `{extra}`, which App::with_routes serves \
+             (with App::swagger(), the UI and the OpenAPI document): move the endpoint, or the \
+             routes (settings key `swagger.mount`)",
+            entry.path, entry.meta.name
+        ))),
+        None => Ok(()),
+    }
 }

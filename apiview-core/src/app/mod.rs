@@ -367,8 +367,9 @@ impl App {
     /// Serves more poem endpoints beside the `#[apiview]` ones, made by `make` from
     /// the finished App when it becomes an endpoint (after every `at`, `packer` and
     /// `schema`, whatever the call order). `App::swagger()` serves the OpenAPI
-    /// document and the Swagger UI this way. A path that an endpoint already uses is
-    /// an error of [`App::try_into_endpoint`].
+    /// document and the Swagger UI this way. A path that an endpoint already uses, or an
+    /// endpoint below a route ending in a `*name` wildcard (it would answer in the
+    /// wildcard's place), is an error of [`App::try_into_endpoint`].
     ///
     /// ```
     /// use apiview::App;
