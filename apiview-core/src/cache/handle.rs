@@ -1,4 +1,4 @@
-//! The handles: one named cache ([`Cache`]) and every cache of an App ([`Caches`]).
+//! The handles: one named cache ([`Cache`]) and every cache of an App (`Caches`).
 
 use std::collections::HashMap;
 use std::fmt;
@@ -301,7 +301,7 @@ impl<T: Serialize + Sync + ?Sized> ErasedKeyPart for T {
 
 /// Every configured cache, by name; built once with the App.
 #[derive(Clone, Debug, Default)]
-pub struct Caches {
+pub(crate) struct Caches {
     by_name: HashMap<String, Cache>,
     pub(crate) default_expire: u64,
     /// `None` when settings name no valid header (their validation refuses that).
@@ -311,13 +311,7 @@ pub struct Caches {
 
 impl Caches {
     /// The caches of `[cache] backends`.
-    ///
-    /// ```
-    /// let settings = apiview_core::Settings::default();
-    /// let caches = apiview_core::cache::Caches::from_settings(&settings.cache).unwrap();
-    /// assert_eq!(caches.get("default").unwrap().url(), "memory://");
-    /// ```
-    pub fn from_settings(settings: &CacheSettings) -> Result<Caches, CacheFailure> {
+    pub(crate) fn from_settings(settings: &CacheSettings) -> Result<Caches, CacheFailure> {
         let timeout = Duration::from_millis(settings.operation_timeout_ms);
         let mut by_name = HashMap::new();
         for (name, url) in &settings.backends {
@@ -341,25 +335,19 @@ impl Caches {
     }
 
     /// The cache named `name`.
-    ///
-    /// ```
-    /// let caches = apiview_core::cache::Caches::from_settings(&Default::default()).unwrap();
-    /// assert!(caches.get("default").is_some() && caches.get("other").is_none());
-    /// ```
-    pub fn get(&self, name: &str) -> Option<&Cache> {
+    pub(crate) fn get(&self, name: &str) -> Option<&Cache> {
         self.by_name.get(name)
     }
+}
 
-    /// Adds (or replaces) a cache.
-    ///
-    /// ```
-    /// use apiview_core::cache::{Cache, Caches, MemoryBackend};
-    ///
-    /// let mut caches = Caches::from_settings(&Default::default()).unwrap();
-    /// caches.insert(Cache::new("local", "memory://", MemoryBackend::new()));
-    /// assert!(caches.get("local").is_some());
-    /// ```
-    pub fn insert(&mut self, cache: Cache) {
-        self.by_name.insert(cache.name().to_owned(), cache);
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn caches_come_from_settings() {
+        let caches = Caches::from_settings(&CacheSettings::default()).unwrap();
+        assert_eq!(caches.get("default").unwrap().url(), "memory://");
+        assert!(caches.get("local").is_none());
     }
 }

@@ -1,7 +1,7 @@
 //! Result caching (`#[cache]`) below the request: the backend contract
 //! ([`CacheBackend`], with `memory://` and `redis://` built in), the handles that read,
-//! write and invalidate entries ([`Cache`], an App's [`Caches`]), the keys, and the
-//! single-flight table. Nothing here knows a request or an endpoint: the phases that
+//! write and invalidate entries ([`Cache`], one per `[cache] backends` entry of an
+//! App), the keys, and the single-flight table. Nothing here knows a request or an endpoint: the phases that
 //! look results up and store them are the serving layer's.
 
 mod flight;
@@ -21,7 +21,8 @@ use futures_util::future::BoxFuture;
 use serde::de::IgnoredAny;
 
 pub(crate) use self::flight::{Joined, Leader};
-pub use self::handle::{Cache, Caches, ErasedKeyPart};
+pub(crate) use self::handle::Caches;
+pub use self::handle::{Cache, ErasedKeyPart};
 pub use self::key::{fill_key, key_part, push_key_part, KeyPartError};
 pub use self::memory::MemoryBackend;
 pub use self::redis::RedisBackend;

@@ -126,15 +126,8 @@ impl Settings {
     }
 }
 
-/// Parses a method name of the allow-lists (`get`, `POST`, …).
-///
-/// ```
-/// use apiview_core::settings::parse_method;
-///
-/// assert_eq!(parse_method("Post"), Some(poem::http::Method::POST));
-/// assert_eq!(parse_method("fetch"), None);
-/// ```
-pub fn parse_method(name: &str) -> Option<Method> {
+/// Parses a method name of the allow-lists (`get`, `POST`, …) as poem's method type.
+pub(crate) fn parse_method(name: &str) -> Option<Method> {
     HttpMethod::parse(name).map(poem_method)
 }
 
