@@ -1,8 +1,8 @@
 //! Result caching (`#[cache]`) below the request: the backend contract
 //! ([`CacheBackend`], with `memory://` and `redis://` built in), the handles that read,
 //! write and invalidate entries ([`Cache`], one per `[cache] backends` entry of an
-//! App), the keys, and the single-flight table. Nothing here knows a request or an endpoint: the phases that
-//! look results up and store them are the serving layer's.
+//! App), the keys, and the single-flight table. Nothing here knows a request or an
+//! endpoint: the phases that look results up and store them are the serving layer's.
 
 mod flight;
 mod handle;
