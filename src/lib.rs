@@ -84,4 +84,11 @@ pub struct ReadmeDoctests;
 /// What the code `#[apiview]` generates names (`::apiview::__private::…`). Not public
 /// API.
 #[doc(hidden)]
-pub use apiview_core::__private;
+pub mod __private {
+    pub use apiview_core::__private::*;
+
+    /// What the generated code names for the OpenAPI document.
+    pub mod swagger {
+        pub use apiview_swagger::private::*;
+    }
+}

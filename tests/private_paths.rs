@@ -5,6 +5,8 @@
 #[allow(unused_imports)]
 use apiview::__private::cache::{fill_key, key_part, lookup, store, store_batch, CacheSpec, KeyPartError};
 #[allow(unused_imports)]
+use apiview::__private::swagger::{NoSchema, Probe, ResultOk, Schema};
+#[allow(unused_imports)]
 use apiview::__private::validators::{
     choices, out_of_range, range_text, require, requires, requires_any, string_length,
 };
@@ -13,7 +15,7 @@ use apiview::__private::{
     blocking_panicked, check_aclkey, coerce, coerce_param, extract_failed, poem, raw_outcome,
     rsa_decrypt_field, run_blocking, serde_json, serve_standalone, AclKeyList, AclKeys, ApiRequest, BizError,
     Call, CheckMeta, DocParameter, DocResponse, DocSpec, EndpointMeta, FromRequestData, Handler, HttpMethod,
-    Outcome, ParamMeta, Raw, RawResponse, RawValue, Source, TypeShape,
+    Outcome, ParamMeta, Raw, RawResponse, RawValue, ResultSchema, Source, TypeShape,
 };
 
 #[test]
@@ -29,4 +31,7 @@ fn the_generated_code_door_has_every_path() {
     let _ = AclKeyList::into_keys(String::from("k"));
     let _ = BizError::missing_parameter("x");
     let _: fn(&str) -> Result<String, KeyPartError> = |text| key_part(&text);
+    let _: ResultSchema = (&&&Probe::<Result<u8, BizError>>::NEW).result_schema();
+    let _: ResultSchema = (&&&Probe::<u8>::NEW).result_schema();
+    let _: ResultSchema = (&&&Probe::<Call>::NEW).result_schema();
 }

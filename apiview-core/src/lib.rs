@@ -34,7 +34,9 @@ pub mod __private;
 
 pub use app::{App, AppEndpoint, AppError};
 pub use error::{BizError, ErrorClass, ErrorCode, Language, Result, Words};
-pub use meta::{CheckMeta, DocParameter, DocResponse, DocSpec, EndpointMeta, HttpMethod, ParamMeta, Source};
+pub use meta::{
+    CheckMeta, DocParameter, DocResponse, DocSpec, EndpointMeta, HttpMethod, ParamMeta, ResultSchema, Source,
+};
 pub use packer::{PackContext, Packer, UnpackContext};
 pub use request::{ApiRequest, RawValue};
 pub use serve::{Handler, Raw};

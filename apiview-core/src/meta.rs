@@ -335,4 +335,47 @@ pub struct EndpointMeta {
     pub spec: DocSpec,
     /// The validators, in written order.
     pub checks: &'static [CheckMeta],
+    /// The JSON schema of what the function returns, for the success envelope's
+    /// result in the OpenAPI document; `None` for a `Raw` answer, which its
+    /// `@response` blocks describe. Document-time only: never called on a request.
+    pub result: Option<fn() -> ResultSchema>,
+}
+
+/// The JSON schema of an endpoint's result, as `#[apiview]` has the OpenAPI document
+/// build it from the return type through `schemars` (`Result<T, _>` → `T`, `()` →
+/// null). A type that does not implement `schemars::JsonSchema` is `{}` (any value):
+/// the endpoint compiles all the same.
+///
+/// ```
+/// use apiview::prelude::*;
+/// use apiview::Handler;
+///
+/// #[apiview]
+/// fn add(a: i64, b: i64) -> apiview::Result<i64> {
+///     Ok(a + b)
+/// }
+///
+/// struct Opaque;
+/// impl serde::Serialize for Opaque {
+///     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+///         s.serialize_str("opaque")
+///     }
+/// }
+///
+/// #[apiview]
+/// fn opaque() -> Opaque {
+///     Opaque
+/// }
+///
+/// let schema = (add.meta().result.unwrap())();
+/// assert_eq!(schema.schema["type"], "integer");
+/// assert_eq!((opaque.meta().result.unwrap())().schema, serde_json::json!({}));
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResultSchema {
+    /// The schema itself: inline for a scalar or a container of scalars, a `$ref`
+    /// into `#/components/schemas/` for a named model.
+    pub schema: serde_json::Value,
+    /// The named schemas it refers to, for `components/schemas`.
+    pub components: Vec<(String, serde_json::Value)>,
 }

@@ -9,7 +9,8 @@ pub use crate::error::BizError;
 pub use crate::guard::aclkey::{AclKeyList, AclKeys};
 pub use crate::guard::validators;
 pub use crate::meta::{
-    CheckMeta, DocParameter, DocResponse, DocSpec, EndpointMeta, HttpMethod, ParamMeta, Source, TypeShape,
+    CheckMeta, DocParameter, DocResponse, DocSpec, EndpointMeta, HttpMethod, ParamMeta, ResultSchema, Source,
+    TypeShape,
 };
 pub use crate::request::{ApiRequest, RawValue};
 pub use crate::serve::decrypt::rsa_decrypt_field;

@@ -68,8 +68,16 @@ pub fn openapi<'a>(
         }
         let (template, path_params) = openapi_path(path);
         let fields = fields(meta, &model_names);
+        let result = meta.result.map(|result| {
+            let result = result();
+            for (name, schema) in result.components {
+                schemas.entry(name).or_insert(schema);
+            }
+            result.schema
+        });
         let endpoint = Endpoint {
             meta,
+            result: result.as_ref(),
             path_params: &path_params,
             fields: &fields,
             envelope,
@@ -192,10 +200,7 @@ fn envelope(
             .or_insert_with(|| json!(format!("The envelope of the `{name}` packer.")));
     }
     schemas.insert(key.clone(), schema);
-    Envelope {
-        packer,
-        reference: model_ref(&key),
-    }
+    Envelope::new(packer, model_ref(&key))
 }
 
 /// The endpoint's methods: its allow-list, else `settings.default_allow_methods`.

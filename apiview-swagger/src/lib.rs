@@ -41,6 +41,8 @@ mod document;
 mod infer;
 mod models;
 mod operation;
+#[doc(hidden)]
+pub mod private;
 mod responses;
 mod schema;
 mod ui;

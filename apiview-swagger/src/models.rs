@@ -1,5 +1,6 @@
 //! Models: the JSON schemas of `schemars::JsonSchema` types, for `components/schemas`.
 
+use apiview_core::ResultSchema;
 use schemars::generate::SchemaSettings;
 use schemars::JsonSchema;
 use serde_json::{Map, Value};
@@ -26,14 +27,7 @@ use crate::schema::{component_name, for_each_subschema, COMPONENTS};
 /// assert_eq!(schemas[1].0, "Tag");
 /// ```
 pub fn model_schemas<T: JsonSchema + ?Sized>() -> Vec<(String, Value)> {
-    let mut generator = SchemaSettings::draft2020_12()
-        .with(|settings| {
-            settings.definitions_path = "/components/schemas".into();
-            settings.meta_schema = None;
-        })
-        .into_generator();
-    let root = generator.subschema_for::<T>().to_value();
-    let mut definitions: Map<String, Value> = generator.take_definitions(true);
+    let (root, mut definitions) = generate::<T>();
     let own = T::schema_name().into_owned();
     let mut schemas = Vec::with_capacity(definitions.len() + 1);
     match definitions.remove(&own) {
@@ -42,6 +36,35 @@ pub fn model_schemas<T: JsonSchema + ?Sized>() -> Vec<(String, Value)> {
         None => schemas.push((own, root)),
     }
     schemas.extend(definitions);
+    renamed(schemas, None).0
+}
+
+/// The schema of an endpoint's result `T`: inline, or a `$ref` to the component it
+/// needs, with every component it refers to.
+pub(crate) fn result_schema<T: JsonSchema + ?Sized>() -> ResultSchema {
+    let (root, definitions) = generate::<T>();
+    let (components, schema) = renamed(definitions.into_iter().collect(), Some(root));
+    ResultSchema {
+        schema: schema.unwrap_or_default(),
+        components,
+    }
+}
+
+fn generate<T: JsonSchema + ?Sized>() -> (Value, Map<String, Value>) {
+    let mut generator = SchemaSettings::draft2020_12()
+        .with(|settings| {
+            settings.definitions_path = "/components/schemas".into();
+            settings.meta_schema = None;
+        })
+        .into_generator();
+    let root = generator.subschema_for::<T>().to_value();
+    let definitions: Map<String, Value> = generator.take_definitions(true);
+    (root, definitions)
+}
+
+/// `schemas` and `root` with the names OpenAPI does not accept as component keys
+/// renamed.
+fn renamed(schemas: Vec<(String, Value)>, mut root: Option<Value>) -> (Vec<(String, Value)>, Option<Value>) {
     // Names OpenAPI does not accept as component keys (`Page<Note>`) are renamed,
     // and every reference with them.
     let renames: Vec<(String, String)> = schemas
@@ -50,15 +73,19 @@ pub fn model_schemas<T: JsonSchema + ?Sized>() -> Vec<(String, Value)> {
         .filter(|(old, new)| old != new)
         .collect();
     if renames.is_empty() {
-        return schemas;
+        return (schemas, root);
     }
-    schemas
+    if let Some(root) = &mut root {
+        rename_refs(root, &renames);
+    }
+    let schemas = schemas
         .into_iter()
         .map(|(name, mut schema)| {
             rename_refs(&mut schema, &renames);
             (component_name(&name), schema)
         })
-        .collect()
+        .collect();
+    (schemas, root)
 }
 
 fn rename_refs(schema: &mut Value, renames: &[(String, String)]) {

@@ -17,6 +17,8 @@ pub(crate) struct Endpoint<'a> {
     pub path_params: &'a [String],
     pub fields: &'a [Field],
     pub envelope: &'a Envelope,
+    /// The schema of the function's result, `None` for a `Raw` answer.
+    pub result: Option<&'a Value>,
     pub settings: &'a Settings,
     pub tag: &'a str,
 }
@@ -57,6 +59,7 @@ pub(crate) fn operation(endpoint: &Endpoint, method: &str, operation_id: String)
         "responses".into(),
         responses(
             meta,
+            endpoint.result,
             endpoint.fields,
             endpoint.envelope,
             endpoint.settings,

@@ -16,14 +16,81 @@ use crate::infer::Field;
 /// The request id shown in packed examples (the deetr packer's `reqid`).
 const SAMPLE_REQUEST_ID: &str = "67aa6f147d074c2c8bed121c1994f80d";
 
+/// A value no real answer holds, packed to find where a packer puts the result.
+const PROBE_RESULT: &str = "__apiview_result_slot__";
+/// An error code no catalogue uses, packed to find where a packer puts the code.
+const PROBE_CODE: i64 = 7_919_191_919;
+
 /// An endpoint's packer and where the document holds its envelope schema.
 pub(crate) struct Envelope {
     pub packer: Arc<dyn Packer>,
     /// `{"$ref": "#/components/schemas/…Envelope"}`.
     pub reference: Value,
+    /// Where the packer puts the result (`["result"]`, `["data"]`), found by packing
+    /// a probe; `None` when the envelope hides it (the safe packer encrypts it).
+    result_path: Option<Vec<String>>,
+    /// Where it puts an error's code (`["error", "code"]`, `["errcode"]`).
+    code_path: Option<Vec<String>>,
+    /// What a result carries at the code's place, if anything (deetr's `errcode: 0`).
+    success_code: Option<Value>,
 }
 
 impl Envelope {
+    /// The envelope of `packer`, its schema at `reference`. Where the result and the
+    /// code go is found by packing probes, so a user's packer is typed as the
+    /// built-in ones are.
+    pub(crate) fn new(packer: Arc<dyn Packer>, reference: Value) -> Self {
+        let cx = PackContext::detached(SAMPLE_REQUEST_ID);
+        let result = packer.pack_result(json!(PROBE_RESULT), &cx).ok();
+        let error = packer
+            .pack_error(&BizError::new(PROBE_CODE, String::new()), &cx)
+            .ok();
+        let result_path = result
+            .as_ref()
+            .and_then(|packed| find(packed, &json!(PROBE_RESULT)));
+        let code_path = error.as_ref().and_then(|packed| find(packed, &json!(PROBE_CODE)));
+        let success_code = match (&result, &code_path) {
+            (Some(packed), Some(path)) => path.iter().try_fold(packed, |value, key| value.get(key)).cloned(),
+            _ => None,
+        };
+        Envelope {
+            packer,
+            reference,
+            result_path,
+            code_path,
+            success_code,
+        }
+    }
+
+    /// The schema of an answer: the envelope, with the result typed by `result`
+    /// and the code limited to `codes` where the packer lets the document say so.
+    fn schema(&self, ok: bool, result: Option<&Value>, codes: &[i64]) -> Value {
+        let mut overlay = Value::Null;
+        if let (Some(path), Some(result)) = (&self.result_path, result) {
+            if !crate::schema::is_any(result) {
+                place(&mut overlay, path, result.clone());
+            }
+        }
+        if let (Some(path), false) = (&self.code_path, codes.is_empty()) {
+            let mut values: Vec<Value> = Vec::new();
+            if ok {
+                values.extend(self.success_code.clone());
+            }
+            for code in codes {
+                let code = json!(code);
+                if !values.contains(&code) {
+                    values.push(code);
+                }
+            }
+            place(&mut overlay, path, json!({"type": "integer", "enum": values}));
+        }
+        if overlay.is_null() {
+            self.reference.clone()
+        } else {
+            json!({"allOf": [self.reference, overlay]})
+        }
+    }
+
     /// `data` packed as the client would receive it. A packer that cannot pack
     /// without a request (safe: it encrypts for the calling client) shows the simple
     /// envelope it would encrypt; the flag says so.
@@ -47,9 +114,38 @@ impl Envelope {
     }
 }
 
-/// The responses of one operation of `meta`.
+/// Where `needle` sits in `value`, as object keys.
+fn find(value: &Value, needle: &Value) -> Option<Vec<String>> {
+    if value == needle {
+        return Some(Vec::new());
+    }
+    let Value::Object(fields) = value else { return None };
+    fields.iter().find_map(|(key, child)| {
+        find(child, needle).map(|mut path| {
+            path.insert(0, key.clone());
+            path
+        })
+    })
+}
+
+/// `schema` at `path` in an object schema being built.
+fn place(overlay: &mut Value, path: &[String], schema: Value) {
+    let Some((first, rest)) = path.split_first() else {
+        *overlay = schema;
+        return;
+    };
+    if !overlay.is_object() {
+        *overlay = json!({"type": "object", "properties": {}});
+    }
+    let child = &mut overlay["properties"][first];
+    place(child, rest, schema);
+}
+
+/// The responses of one operation of `meta`, its result described by `result`
+/// (`None`: a `Raw` answer, described by its `@response` blocks).
 pub(crate) fn responses(
     meta: &EndpointMeta,
+    result: Option<&Value>,
     fields: &[Field],
     envelope: &Envelope,
     settings: &Settings,
@@ -80,6 +176,7 @@ pub(crate) fn responses(
                 .unwrap_or("")
                 .to_owned();
             documented_codes.insert((code, response.status));
+            status.codes.push(code);
             envelope.pack(Err(&BizError::new(code, message)), settings)
         };
         status.example(name.clone(), name, packed, plaintext);
@@ -108,6 +205,7 @@ pub(crate) fn responses(
         let (packed, plaintext) = envelope.pack(Err(&error), settings);
         let status = statuses.entry(status).or_default();
         status.errors = true;
+        status.codes.push(error.code());
         status.example(name, summary, packed, plaintext);
     }
     statuses.entry(200).or_default();
@@ -128,7 +226,11 @@ pub(crate) fn responses(
                 .to_owned();
         }
         let mut media = Map::new();
-        media.insert("schema".into(), envelope.reference.clone());
+        let ok = code == 200 || status.ok;
+        media.insert(
+            "schema".into(),
+            envelope.schema(ok, result.filter(|_| ok), &status.codes),
+        );
         if !status.examples.is_empty() {
             media.insert("examples".into(), Value::Object(status.examples));
         }
@@ -157,6 +259,8 @@ struct Status {
     ok: bool,
     /// Whether implied errors are.
     errors: bool,
+    /// The codes of the errors answered with it.
+    codes: Vec<i64>,
 }
 
 impl Status {

@@ -23,6 +23,7 @@ mod inference;
 mod responses;
 mod routes;
 mod settings;
+mod typed;
 
 use std::collections::BTreeSet;
 

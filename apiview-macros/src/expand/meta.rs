@@ -2,13 +2,14 @@
 //! read about the endpoint.
 
 use apiview_grammar::Method;
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
-use syn::{Expr, ExprLit, Lit, LitStr};
+use syn::visit_mut::{self, VisitMut};
+use syn::{Expr, ExprLit, Lifetime, Lit, LitStr, TypeReference};
 
 use super::{opt, source_tokens};
 use crate::attrs::{FieldRef, Validator};
-use crate::model::Endpoint;
+use crate::model::{Endpoint, Output};
 
 /// The `EndpointMeta` constant expression.
 pub(super) fn meta(endpoint: &Endpoint) -> TokenStream {
@@ -51,6 +52,7 @@ pub(super) fn meta(endpoint: &Endpoint) -> TokenStream {
         .filter_map(|decrypt| decrypt.key.as_ref())
         .collect();
     let name_ident = endpoint.name();
+    let result = result_schema(&endpoint.output);
     let cache = opt(endpoint
         .helpers
         .cache
@@ -76,7 +78,53 @@ pub(super) fn meta(endpoint: &Endpoint) -> TokenStream {
             rsa_keys: &[#(#rsa_keys),*],
             spec: #spec,
             checks: &[#(#checks),*],
+            result: #result,
         }
+    }
+}
+
+/// The function that gives the OpenAPI document the schema of the return type,
+/// chosen by autoref specialization at the concrete type (see
+/// `apiview_swagger::private`); `None` for `Raw`, which its `@response` blocks
+/// describe.
+fn result_schema(output: &Output) -> TokenStream {
+    let ty = match output {
+        Output::Raw(_) => return quote!(::core::option::Option::None),
+        Output::Unit => quote!(()),
+        Output::Serialize(ty) | Output::Result(ty) => {
+            let mut ty = ty.clone();
+            StaticLifetimes.visit_type_mut(&mut ty);
+            quote!(#ty)
+        }
+    };
+    quote! {
+        ::core::option::Option::Some({
+            fn __apiview_result_schema() -> ::apiview::__private::ResultSchema {
+                #[allow(unused_imports)]
+                use ::apiview::__private::swagger::{NoSchema as _, ResultOk as _, Schema as _};
+                (&&&::apiview::__private::swagger::Probe::<#ty>::NEW).result_schema()
+            }
+            __apiview_result_schema
+        })
+    }
+}
+
+/// Elided and `'_` lifetimes become `'static`, so that the return type can be named
+/// in a function without parameters.
+struct StaticLifetimes;
+
+impl VisitMut for StaticLifetimes {
+    fn visit_lifetime_mut(&mut self, lifetime: &mut Lifetime) {
+        if lifetime.ident == "_" {
+            *lifetime = Lifetime::new("'static", lifetime.span());
+        }
+    }
+
+    fn visit_type_reference_mut(&mut self, reference: &mut TypeReference) {
+        if reference.lifetime.is_none() {
+            reference.lifetime = Some(Lifetime::new("'static", Span::call_site()));
+        }
+        visit_mut::visit_type_reference_mut(self, reference);
     }
 }
 
