@@ -19,6 +19,7 @@ use apiview::__private::{
 };
 
 #[test]
+#[allow(clippy::needless_borrow)] // The autoref probe, as the macro writes it.
 fn the_generated_code_door_has_every_path() {
     // The variants and associated items generated code names.
     let _ = [HttpMethod::Get, HttpMethod::Post];

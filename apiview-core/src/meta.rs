@@ -323,6 +323,21 @@ pub struct EndpointMeta {
     pub reads_body: bool,
     /// Whether the endpoint checks an API key.
     pub checks_aclkey: bool,
+    /// The field `#[check_aclkey]` reads the key from (`aclkey` unless
+    /// `field = ".."` says otherwise), when it checks one: the OpenAPI document's
+    /// `apiKey` security scheme.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    /// use apiview::Handler;
+    ///
+    /// #[apiview]
+    /// #[check_aclkey(field = "api_key")]
+    /// fn guarded() {}
+    ///
+    /// assert_eq!(guarded.meta().aclkey_field, Some("api_key"));
+    /// ```
+    pub aclkey_field: Option<&'static str>,
     /// `#[cache(..)]`.
     pub cache: Option<&'static CacheSpec>,
     /// `#[decode_encrypted_data]`.

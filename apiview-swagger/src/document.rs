@@ -12,7 +12,7 @@ use serde_json::{json, Map, Value};
 
 use crate::convert::to_3_0;
 use crate::infer::fields;
-use crate::operation::{operation, Endpoint};
+use crate::operation::{aclkey_scheme, operation, Endpoint};
 use crate::responses::Envelope;
 use crate::schema::{component_name, model_ref};
 
@@ -57,6 +57,7 @@ pub fn openapi<'a>(
     let mut paths = Map::new();
     let mut tags: Vec<&str> = Vec::new();
     let mut operation_ids = HashSet::new();
+    let mut security_schemes = Map::new();
     for (path, meta) in endpoints {
         let packer_name = meta.packer.unwrap_or(&settings.packer);
         let envelope = envelopes
@@ -67,6 +68,11 @@ pub fn openapi<'a>(
             tags.push(tag);
         }
         let (template, path_params) = openapi_path(path);
+        if let Some(field) = meta.aclkey_field {
+            security_schemes
+                .entry(aclkey_scheme(field))
+                .or_insert_with(|| aclkey_security_scheme(field));
+        }
         let fields = fields(meta, &model_names);
         let result = meta.result.map(|result| {
             let result = result();
@@ -113,7 +119,12 @@ pub fn openapi<'a>(
         Value::Array(tags.iter().map(|tag| json!({"name": tag})).collect()),
     );
     document.insert("paths".into(), Value::Object(paths));
-    document.insert("components".into(), json!({"schemas": schemas}));
+    let mut components = Map::new();
+    components.insert("schemas".into(), Value::Object(schemas));
+    if !security_schemes.is_empty() {
+        components.insert("securitySchemes".into(), Value::Object(security_schemes));
+    }
+    document.insert("components".into(), Value::Object(components));
     let mut document = Value::Object(document);
     if settings.swagger.openapi_version == "3.0" {
         to_3_0(&mut document);
@@ -201,6 +212,22 @@ fn envelope(
     }
     schemas.insert(key.clone(), schema);
     Envelope::new(packer, model_ref(&key))
+}
+
+/// The `apiKey` scheme of an aclkey read from `field`. The server reads the key from
+/// a header, the query string or a plain body field; the scheme declares the header
+/// (the field's name with `-` for `_`, as the data bag maps headers), which keeps
+/// the key out of URLs and logs, and which Swagger UI's *Authorize* button and
+/// generated clients set once for every call.
+fn aclkey_security_scheme(field: &str) -> Value {
+    json!({
+        "type": "apiKey",
+        "in": "header",
+        "name": field.replace('_', "-"),
+        "description": format!(
+            "The API key `#[check_aclkey]` checks. Also accepted as the `{field}` query parameter or body field."
+        ),
+    })
 }
 
 /// The endpoint's methods: its allow-list, else `settings.default_allow_methods`.

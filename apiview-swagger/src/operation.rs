@@ -49,6 +49,9 @@ pub(crate) fn operation(endpoint: &Endpoint, method: &str, operation_id: String)
     if !parameters.is_empty() {
         operation.insert("parameters".into(), Value::Array(parameters));
     }
+    if let Some(field) = meta.aclkey_field {
+        operation.insert("security".into(), json!([{aclkey_scheme(field): []}]));
+    }
     // Body errors are documented wherever the server reads a body, a GET's included
     // (it reads fields from one too): those are statuses it answers.
     let reads_body = body.is_some() || meta.reads_body || meta.decode_encrypted_data;
@@ -96,6 +99,10 @@ fn request(endpoint: &Endpoint, takes_body: bool) -> (Vec<Value>, Option<Value>)
     let mut json_doc: Option<&DocParam> = None;
     let mut form = BodyFields::default();
     for doc in &docs {
+        // The key `#[check_aclkey]` reads is the operation's security scheme.
+        if Some(doc.name) == endpoint.meta.aclkey_field && !matches!(doc.location, "body" | "formData") {
+            continue;
+        }
         let field = field_named(doc.name);
         match doc.location {
             "body" if takes_body => {
@@ -347,4 +354,14 @@ fn inferred_parameter(field: &Field, location: &str) -> Value {
     parameter.insert("required".into(), json!(location == "path" || field.required));
     parameter.insert("schema".into(), field.schema.clone());
     Value::Object(parameter)
+}
+
+/// The name, in `components/securitySchemes`, of the `apiKey` scheme of an aclkey
+/// read from `field`: `aclkey` for the default field.
+pub(crate) fn aclkey_scheme(field: &str) -> String {
+    if field == "aclkey" {
+        field.to_owned()
+    } else {
+        format!("aclkey_{field}")
+    }
 }

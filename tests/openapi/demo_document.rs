@@ -74,7 +74,8 @@ fn documented_parameters_are_completed_from_the_code() {
         param(&paths["/pick"]["get"], "op")["schema"],
         json!({"type": "string", "enum": ["add", "sub"]})
     );
-    assert_eq!(param(&paths["/secure"]["get"], "aclkey")["in"], "header");
+    // The documented aclkey header is the `apiKey` security scheme (DESIGN §17).
+    assert_eq!(paths["/secure"]["get"]["security"], json!([{"aclkey": []}]));
     assert_eq!(param(&paths["/whoami"]["get"], "uid")["in"], "cookie");
     // Not documented: `#[meta_variable(agent, "HTTP_USER_AGENT")]`.
     assert_eq!(

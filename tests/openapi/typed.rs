@@ -218,3 +218,43 @@ fn the_3_0_document_converts_the_typed_parts() {
         "{schema}"
     );
 }
+
+/// A key read from another field.
+#[apiview]
+#[allow_get]
+#[check_aclkey(field = "api_key")]
+fn keyed() -> bool {
+    true
+}
+
+#[tokio::test]
+async fn aclkey_is_a_security_scheme() {
+    let document = served(typed_app(demo_settings()).at("/keyed", keyed)).await;
+    let schemes = &document["components"]["securitySchemes"];
+    assert_eq!(schemes["aclkey"]["type"], "apiKey");
+    assert_eq!(
+        (&schemes["aclkey"]["in"], &schemes["aclkey"]["name"]),
+        (&json!("header"), &json!("aclkey"))
+    );
+    assert_eq!(schemes["aclkey_api_key"]["name"], "api-key");
+    let secure = &document["paths"]["/secure"]["get"];
+    assert_eq!(secure["security"], json!([{"aclkey": []}]));
+    // Not a plain parameter any more, though the doc comment describes it.
+    let parameters = secure["parameters"].as_array().map_or(&[][..], Vec::as_slice);
+    assert!(parameters.iter().all(|p| p["name"] != "aclkey"), "{parameters:?}");
+    assert_eq!(
+        document["paths"]["/keyed"]["get"]["security"],
+        json!([{"aclkey_api_key": []}])
+    );
+    // Only where a key is checked.
+    assert!(document["paths"]["/ping"]["get"].get("security").is_none());
+    let document = demo("typed-security-3.0", |s| s.swagger.openapi_version = "3.0".into());
+    assert_eq!(
+        document["components"]["securitySchemes"]["aclkey"]["type"],
+        "apiKey"
+    );
+    assert_eq!(
+        document["paths"]["/secure"]["get"]["security"],
+        json!([{"aclkey": []}])
+    );
+}

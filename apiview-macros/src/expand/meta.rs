@@ -39,6 +39,7 @@ pub(super) fn meta(endpoint: &Endpoint) -> TokenStream {
     });
     let reads_body = endpoint.reads_body();
     let checks_aclkey = endpoint.helpers.aclkey.is_some();
+    let aclkey_field = opt(endpoint.helpers.aclkey.get().map(|aclkey| aclkey.field.as_str()));
     let decode_encrypted_data = endpoint.helpers.decode_encrypted_data.is_some();
     let rsa_server_key = endpoint
         .helpers
@@ -72,6 +73,7 @@ pub(super) fn meta(endpoint: &Endpoint) -> TokenStream {
             params: &[#(#params),*],
             reads_body: #reads_body,
             checks_aclkey: #checks_aclkey,
+            aclkey_field: #aclkey_field,
             cache: #cache,
             decode_encrypted_data: #decode_encrypted_data,
             rsa_decrypt_server_key: #rsa_server_key,
@@ -99,6 +101,7 @@ fn result_schema(output: &Output) -> TokenStream {
     };
     quote! {
         ::core::option::Option::Some({
+            #[allow(clippy::needless_borrow)]
             fn __apiview_result_schema() -> ::apiview::__private::ResultSchema {
                 #[allow(unused_imports)]
                 use ::apiview::__private::swagger::{NoSchema as _, ResultOk as _, Schema as _};
