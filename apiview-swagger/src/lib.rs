@@ -12,7 +12,12 @@
 //!   → required); for GET, HEAD, DELETE and OPTIONS they are query parameters,
 //!   for POST, PUT and PATCH the fields of a JSON (or form) request body;
 //! - every `@response` example is shown packed by the endpoint's own packer, and
-//!   every error its helpers can raise is listed as a packed example with its code.
+//!   every error its helpers can raise is listed as a packed example with its code;
+//! - the success envelope carries the JSON schema of the return type (`schemars`;
+//!   a struct deriving `JsonSchema` lands in `components/schemas` by itself,
+//!   `Result<T, _>` documents `T`, a type without a schema is `{}`), the error
+//!   envelope an `enum` of the codes each status can carry, and `#[check_aclkey]`
+//!   is an `apiKey` security scheme with `security` on the operations that check it.
 //!
 //! With `use apiview::prelude::*`, [`SwaggerExt`] gives `App` its `swagger()`,
 //! `openapi()` and `model::<T>()` methods.
@@ -32,6 +37,8 @@
 //! let a = &document["paths"]["/add"]["get"]["parameters"][0];
 //! assert_eq!((a["name"].as_str(), a["in"].as_str()), (Some("a"), Some("query")));
 //! assert_eq!(a["schema"]["maximum"], 100);
+//! let ok = &document["paths"]["/add"]["get"]["responses"]["200"]["content"]["application/json"]["schema"];
+//! assert_eq!(ok["allOf"][1]["properties"]["result"]["type"], "integer");
 //! ```
 
 #![warn(missing_docs)]

@@ -89,7 +89,7 @@ fn code_enum(document: &Value, path: &str, method: &str, status: &str) -> BTreeS
         .collect()
 }
 
-async fn served(app: App) -> Value {
+async fn served(name: &str, app: App) -> Value {
     let server = common::serve(app).await;
     let document = server
         .client
@@ -100,7 +100,7 @@ async fn served(app: App) -> Value {
         .json()
         .await
         .unwrap();
-    checked("typed", document)
+    checked(name, document)
 }
 
 fn typed_app(settings: Settings) -> App {
@@ -115,7 +115,7 @@ fn typed_app(settings: Settings) -> App {
 
 #[tokio::test]
 async fn results_are_typed_from_the_return_types() {
-    let document = served(typed_app(demo_settings())).await;
+    let document = served("typed-results", typed_app(demo_settings())).await;
     // apiview::Result<i64> documents i64.
     assert_eq!(result_schema(&document, "/add", "get")["type"], "integer");
     assert_eq!(result_schema(&document, "/ping", "get")["type"], "string");
@@ -145,7 +145,7 @@ async fn results_are_typed_from_the_return_types() {
 
 #[tokio::test]
 async fn error_codes_are_an_enum_per_endpoint() {
-    let document = served(typed_app(demo_settings())).await;
+    let document = served("typed-codes", typed_app(demo_settings())).await;
     assert_eq!(
         code_enum(&document, "/ping", "get", "200"),
         [NOT_SUPPORTED_HTTP_METHOD, SYS_ERROR].into()
@@ -229,7 +229,7 @@ fn keyed() -> bool {
 
 #[tokio::test]
 async fn aclkey_is_a_security_scheme() {
-    let document = served(typed_app(demo_settings()).at("/keyed", keyed)).await;
+    let document = served("typed-security", typed_app(demo_settings()).at("/keyed", keyed)).await;
     let schemes = &document["components"]["securitySchemes"];
     assert_eq!(schemes["aclkey"]["type"], "apiKey");
     assert_eq!(
