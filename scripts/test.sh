@@ -13,12 +13,14 @@ source scripts/lib.sh
 need redis-server redis-server   # the cache tests and the redis_cache check start private servers
 need chromium chromium           # the Swagger UI check
 
-# Python tools in a venv under target/: the OpenAPI validator, and `cryptography`
-# for the test that implements the safe wire format independently.
+# Python tools in a venv under target/: the OpenAPI validator, `cryptography` for
+# the test that implements the safe wire format independently, and
+# openapi-python-client for the test that generates a client from the document.
 venv=target/venv
-python_venv "$venv" openapi-spec-validator cryptography
+python_venv "$venv" openapi-spec-validator cryptography openapi-python-client
 # Not APIVIEW_*: apiview reads every APIVIEW_* variable as a setting and refuses unknown ones.
 export CRYPTO_TEST_PYTHON="$PWD/$venv/bin/python"
+export OPENAPI_CLIENT_VENV="$PWD/$venv"
 
 echo "== cargo test (unit, integration over HTTP, doc and compile-fail tests)"
 cargo test --workspace --all-targets --all-features

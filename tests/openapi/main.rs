@@ -20,6 +20,7 @@ mod endpoints;
 mod bad_docs;
 mod demo_document;
 mod inference;
+mod python_client;
 mod responses;
 mod routes;
 mod settings;
