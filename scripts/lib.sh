@@ -33,7 +33,12 @@ need() { # need COMMAND DEBIAN-PACKAGE: installs the package when the command is
 python_venv() { # python_venv DIR PACKAGE...: a virtual environment at DIR with these pip packages
     local dir=$1
     shift
-    [ -x "$dir/bin/pip" ] && "$dir/bin/pip" show -q "$@" >/dev/null 2>&1 && return 0
+    # `pip show` succeeds when any one of several packages is there: ask for each.
+    local package missing=0
+    for package in "$@"; do
+        [ -x "$dir/bin/pip" ] && "$dir/bin/pip" show -q "$package" >/dev/null 2>&1 || missing=1
+    done
+    [ "$missing" -eq 0 ] && return 0
     need python3 python3
     if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
         echo "${script:-scripts}: installing python3-venv (for python3 -m venv)"
