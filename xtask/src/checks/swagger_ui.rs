@@ -72,6 +72,17 @@ pub fn swagger_ui() -> Result<()> {
         "Swagger UI rendered all {} operations of the demo",
         operations.len()
     );
+    // The demo's /secure checks an aclkey: an apiKey scheme (DESIGN §17), which Swagger
+    // UI offers to fill once through its Authorize button.
+    ensure!(
+        document["components"]["securitySchemes"]["aclkey"]["type"] == "apiKey",
+        "the demo's document declares no `aclkey` apiKey security scheme"
+    );
+    ensure!(
+        dom.contains("btn authorize"),
+        "the document declares a security scheme, but Swagger UI shows no Authorize button"
+    );
+    println!("Swagger UI offers the Authorize button for the aclkey scheme");
 
     let screenshot = std::env::current_dir()?.join("target/swagger-ui.png");
     let _ = std::fs::remove_file(&screenshot);
