@@ -46,6 +46,8 @@ pub enum ParamKind {
     RequestRef,
     RequestOwned,
     Extract,
+    /// `PageRequest`, read by `#[paginate]`.
+    Page,
 }
 
 pub enum Output {
@@ -197,6 +199,8 @@ pub fn parse(cx: &Ctxt, args: TokenStream, item: TokenStream) -> Option<Endpoint
                 }
                 _ => ParamKind::RequestOwned,
             }
+        } else if type_name(&typed.ty).as_deref() == Some("PageRequest") {
+            ParamKind::Page
         } else if let Some(reference) = find_reference(&typed.ty) {
             cx.error_spanned_by(
                 reference,

@@ -41,6 +41,7 @@ mod document;
 mod infer;
 mod models;
 mod operation;
+mod paginate;
 mod responses;
 mod schema;
 mod ui;
