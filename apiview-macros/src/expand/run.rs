@@ -371,7 +371,7 @@ pub(super) fn convert_output(endpoint: &Endpoint) -> TokenStream {
             ::apiview::__private::page_outcome(
                 __apiview_call,
                 &__apiview_page,
-                <#ty as ::apiview::__private::IntoPage>::into_page(__apiview_ret),
+                ::apiview::__private::IntoPage::into_page(__apiview_ret),
             )
         };
     }
