@@ -374,6 +374,13 @@ async fn links_use_api_host_and_never_a_hostile_host_header() {
     let server = serve(app("[swagger]\napi_host = 'https://api.example.com'")).await;
     let page = result(&server, "/pages").await;
     assert_eq!(page["next"], "https://api.example.com/pages?page=2");
+    // The document's server: api_host, then api_basepath.
+    let server = serve(app(
+        "[swagger]\napi_host = 'api.example.com'\napi_basepath = '/v1/'",
+    ))
+    .await;
+    let page = result(&server, "/pages").await;
+    assert_eq!(page["next"], "http://api.example.com/v1/pages?page=2");
 
     let server = serve(app("")).await;
     for host in [
@@ -406,6 +413,24 @@ async fn links_use_api_host_and_never_a_hostile_host_header() {
         .await
         .unwrap();
     assert_eq!(packed["result"]["next"], "http://shop.example:8443/pages?page=2");
+}
+
+#[tokio::test]
+async fn links_of_a_nested_app_keep_its_prefix_and_cursors_still_verify() {
+    let route = poem::Route::new().nest("/api", app("").into_endpoint());
+    let server = common::serve_endpoint(route).await;
+    let page = result(&server, "/api/pages?page=2").await;
+    assert_eq!(page["next"], format!("{}/api/pages?page=3", server.base));
+    let first = result(&server, "/api/cursor").await;
+    let next = first["next"].as_str().unwrap();
+    assert!(
+        next.starts_with(&format!("{}/api/cursor?cursor=", server.base)),
+        "{next}"
+    );
+    assert_eq!(
+        result(&server, next.strip_prefix(&server.base).unwrap()).await["results"][0],
+        10
+    );
 }
 
 #[tokio::test]

@@ -7,10 +7,10 @@
 //! - a page, offset or cursor past the end answers an empty `results` (DRF: 404);
 //! - `page=0`, a negative, non-numeric or overflowing `page`, `page_size`, `limit`
 //!   or `offset`, and a size of 0, are `BadParameter` naming the parameter;
-//! - links are absolute from `swagger.api_host` when it is set; otherwise from the
-//!   request's `Host` header only when that is a plain `host[:port]` (a client
-//!   writes that header: anything else makes the links relative, `/path?query`);
-//!   the scheme is `http` unless `api_host` names one;
+//! - links are absolute from `swagger.api_host` and `api_basepath` when `api_host`
+//!   is set; otherwise from the request's `Host` header only when that is a plain
+//!   `host[:port]` (a client writes that header: anything else makes the links
+//!   relative, `/path?query`); the scheme is `http` unless `api_host` names one;
 //! - the cursor style is forward-only: `previous` is always `null`.
 
 mod cursor;

@@ -28,31 +28,35 @@ pub fn page_request(call: &Call, meta: &PaginateMeta) -> Result<PageRequest, Biz
     )
 }
 
-/// `scheme://host[:port]` for the links: `swagger.api_host` when it is set (with
-/// `http://` when it names no scheme), else the request's `Host` if it is a plain
-/// `host[:port]` (the client writes it), else nothing: relative links.
+/// What goes before the endpoint's path in the links.
+///
+/// With `swagger.api_host` set, the document's server: `api_host` (with `http://`
+/// when it names no scheme) and `api_basepath`, as a client of the document would
+/// write the URL. Without it, the request's `Host` if it is a plain `host[:port]`
+/// (the client writes that header, so nothing else is trusted), and the prefix the
+/// App is nested under (what the original URI has before the endpoint's path);
+/// else no host: relative links.
 fn link_prefix(call: &Call) -> String {
-    let api_host = call
-        .runtime
-        .settings
-        .swagger
-        .api_host
-        .trim()
-        .trim_end_matches('/');
+    let swagger = &call.runtime.settings.swagger;
+    let api_host = swagger.api_host.trim().trim_end_matches('/');
     if !api_host.is_empty() {
-        return if api_host.contains("://") {
-            api_host.to_owned()
+        let base = swagger.api_basepath.trim().trim_matches('/');
+        let scheme = if api_host.contains("://") { "" } else { "http://" };
+        return if base.is_empty() {
+            format!("{scheme}{api_host}")
         } else {
-            format!("http://{api_host}")
+            format!("{scheme}{api_host}/{base}")
         };
     }
     let request = &call.request;
+    let original = request.poem_request().original_uri().path();
+    let mount = original.strip_suffix(request.path()).unwrap_or("");
     let host = request
         .header("host")
         .or_else(|| request.uri().authority().map(|authority| authority.as_str()));
     match host {
-        Some(host) if sane_host(host) => format!("http://{host}"),
-        _ => String::new(),
+        Some(host) if sane_host(host) => format!("http://{host}{mount}"),
+        _ => mount.to_owned(),
     }
 }
 

@@ -12,6 +12,7 @@ use crate::meta::PageStyle;
 /// assert_eq!(settings.pagination.max_page_size, 100);
 /// assert_eq!(settings.pagination.style, "page_number");
 /// assert!(apiview_core::Settings::from_toml_str("[pagination]\nstyle = 'pages'").is_err());
+/// assert!(apiview_core::Settings::from_toml_str("[pagination]\npage_size = 0").is_err());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
