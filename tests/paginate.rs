@@ -68,6 +68,18 @@ fn by_settings(page: PageRequest) -> Page<u64> {
     Page::new(numbers(page.offset(), page.limit()), TOTAL)
 }
 
+/// On the blocking pool, with the request beside the page.
+#[apiview(blocking)]
+#[paginate(style = "limit_offset")]
+fn by_offset_blocking(request: &ApiRequest, page: PageRequest) -> Page<String> {
+    let items = numbers(page.offset(), page.limit())
+        .iter()
+        .map(|n| format!("{n}"))
+        .collect();
+    let _ = request.path();
+    Page::new(items, TOTAL)
+}
+
 fn app(toml: &str) -> App {
     App::new(settings(toml))
         .at("/pages", by_page)
@@ -76,6 +88,7 @@ fn app(toml: &str) -> App {
         .at("/deetr", by_page_deetr)
         .at("/dmrs", by_cursor_dmrs)
         .at("/settings", by_settings)
+        .at("/blocking", by_offset_blocking)
         .swagger()
 }
 
@@ -413,6 +426,17 @@ async fn links_use_api_host_and_never_a_hostile_host_header() {
         .await
         .unwrap();
     assert_eq!(packed["result"]["next"], "http://shop.example:8443/pages?page=2");
+}
+
+#[tokio::test]
+async fn a_blocking_endpoint_paginates_and_a_page_request_alone_reads_no_body() {
+    let server = server().await;
+    let page = result(&server, "/blocking?limit=2&offset=23").await;
+    assert_eq!(page["results"], json!(["23", "24"]));
+    assert_eq!(page["next"], Value::Null);
+    use apiview::Handler;
+    assert!(!by_page.meta().reads_body);
+    assert!(by_offset_blocking.meta().reads_body);
 }
 
 #[tokio::test]

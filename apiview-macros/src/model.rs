@@ -93,7 +93,10 @@ impl Endpoint {
     /// Whether a request to it needs its body read: for parameters, validators,
     /// the aclkey (which may be a body field) or encrypted data.
     pub fn reads_body(&self) -> bool {
-        !self.params.is_empty()
+        // `PageRequest` is read from the query string alone.
+        self.params
+            .iter()
+            .any(|param| !matches!(param.kind, ParamKind::Page))
             || self.helpers.decode_encrypted_data.is_some()
             || self.helpers.aclkey.is_some()
             || !self.helpers.validators.is_empty()
