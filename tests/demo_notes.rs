@@ -1,4 +1,4 @@
-//! The demo's note store (`/note_set`, `/note_get`) is bounded (issue 12, D8): past its
+//! The demo's note store (`/note_set`, `/note_get`, `/note_list`) is bounded (issue 12, D8): past its
 //! bound it forgets the notes written longest ago, and their cached reads with them.
 //!
 //! A file of its own: the store is one per process, and the flood here would forget the
@@ -31,6 +31,24 @@ async fn the_demo_note_store_forgets_the_oldest_notes_past_its_bound() {
     };
 
     assert_eq!(set_note("first".into(), "keep me".into()).await, ok(json!(0)));
+    assert_eq!(set_note("second".into(), "and me".into()).await, ok(json!(0)));
+    // `/note_list` pages through them by name (DESIGN §15).
+    let list = server.get_json("/note_list?page_size=1&q=x").await;
+    assert_eq!(
+        list,
+        ok(json!({
+            "count": 2,
+            "next": format!("{}/note_list?q=x&page=2&page_size=1", server.base),
+            "previous": null,
+            "results": [{"name": "first", "text": "keep me"}],
+        }))
+    );
+    let past = server.get_json("/note_list?page=3").await;
+    assert_eq!(past["result"]["results"], json!([]));
+    assert_eq!(
+        past["result"]["previous"],
+        format!("{}/note_list?page=1", server.base)
+    );
     // Read, so that its answer is cached too.
     assert_eq!(get_note("first").await, ok(json!("keep me")));
 

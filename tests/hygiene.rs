@@ -123,6 +123,13 @@ mod hygiene {
     pub fn nothing() {}
 
     #[::apiview::apiview]
+    #[paginate(style = "cursor", page_size = 5)]
+    pub fn paged(page: ::apiview::PageRequest) -> ::apiview::Page<i64> {
+        let _ = page.cursor();
+        ::apiview::Page::cursor(::std::vec![1], ::std::option::Option::None)
+    }
+
+    #[::apiview::apiview]
     #[cache(key = "cached:{a}", expire = 5)]
     pub async fn cached(a: i64) -> i64 {
         a
@@ -152,6 +159,7 @@ mod hygiene {
             .at("/blocking", blocking)
             .at("/cached", cached)
             .at("/batch", batch)
+            .at("/paged", paged)
     }
 }
 

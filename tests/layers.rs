@@ -41,6 +41,10 @@ const LAYERS: &[(&str, &str)] = &[
     ),
     ("coerce", "request values into parameter types"),
     (
+        "paginate",
+        "PageRequest from a query string, Page<T>, the signed cursor, the links",
+    ),
+    (
         "packer",
         "envelopes around results and errors; reads a request, serves none",
     ),

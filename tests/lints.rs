@@ -76,6 +76,13 @@ pub mod endpoints {
         Ok(a + b.unwrap_or(0) + i64::from(ratio > 0.5))
     }
 
+    /// Pages.
+    #[apiview]
+    #[paginate(style = "cursor", page_size = 5, max_page_size = 10)]
+    pub async fn lint_paged(page: PageRequest) -> apiview::Result<Page<u64>> {
+        Ok(Page::cursor(vec![page.limit()], page.cursor().map(str::to_owned)))
+    }
+
     /// Picks.
     #[apiview(packer = "simple")]
     #[choices(op, ["add", "sub"])]
@@ -142,6 +149,7 @@ pub mod endpoints {
             .at("/blocking", blocking)
             .at("/private", private)
             .at("/lint_cached", lint_cached)
+            .at("/lint_paged", lint_paged)
     }
 }
 

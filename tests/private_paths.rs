@@ -12,10 +12,11 @@ use apiview::__private::validators::{
 };
 #[allow(unused_imports)]
 use apiview::__private::{
-    blocking_panicked, check_aclkey, coerce, coerce_param, extract_failed, poem, raw_outcome,
-    rsa_decrypt_field, run_blocking, serde_json, serve_standalone, AclKeyList, AclKeys, ApiRequest, BizError,
-    Call, CheckMeta, DocParameter, DocResponse, DocSpec, EndpointMeta, FromRequestData, Handler, HttpMethod,
-    Outcome, ParamMeta, Raw, RawResponse, RawValue, ResultSchema, Source, TypeShape,
+    blocking_panicked, check_aclkey, coerce, coerce_param, extract_failed, page_outcome, page_request, poem,
+    raw_outcome, rsa_decrypt_field, run_blocking, serde_json, serve_standalone, AclKeyList, AclKeys,
+    ApiRequest, BizError, Call, CheckMeta, DocParameter, DocResponse, DocSpec, EndpointMeta, FromRequestData,
+    Handler, HttpMethod, IntoPage, Outcome, Page, PageRequest, PageStyle, PaginateMeta, ParamMeta, Raw,
+    RawResponse, RawValue, ResultSchema, Source, TypeShape,
 };
 
 #[test]
@@ -35,4 +36,13 @@ fn the_generated_code_door_has_every_path() {
     let _: ResultSchema = (&&&Probe::<Result<u8, BizError>>::NEW).result_schema();
     let _: ResultSchema = (&&&Probe::<u8>::NEW).result_schema();
     let _: ResultSchema = (&&&Probe::<Call>::NEW).result_schema();
+    let _ = [PageStyle::PageNumber, PageStyle::LimitOffset, PageStyle::Cursor];
+    let _ = PaginateMeta {
+        style: None,
+        page_size: Some(1),
+        max_page_size: None,
+    };
+    let page: Result<Page<u8>, BizError> = IntoPage::into_page(Page::new(vec![1], 1));
+    assert!(page.is_ok());
+    let _ = page_outcome::<u8>;
 }

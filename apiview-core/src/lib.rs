@@ -17,6 +17,7 @@ pub mod listener;
 
 pub mod cache;
 pub(crate) mod coerce;
+pub mod paginate;
 pub mod request;
 
 pub(crate) mod guard;
@@ -38,6 +39,7 @@ pub use meta::{
     CheckMeta, DocParameter, DocResponse, DocSpec, EndpointMeta, HttpMethod, ParamMeta, ResultSchema, Source,
 };
 pub use packer::{PackContext, Packer, UnpackContext};
+pub use paginate::{Page, PageRequest};
 pub use request::{ApiRequest, RawValue};
 pub use serve::{Handler, Raw};
-pub use settings::{HttpStatusMode, Limits, Settings, SettingsError};
+pub use settings::{HttpStatusMode, Limits, PaginationSettings, Settings, SettingsError};

@@ -354,6 +354,84 @@ pub struct EndpointMeta {
     /// result in the OpenAPI document; `None` for a `Raw` answer, which its
     /// `@response` blocks describe. Document-time only: never called on a request.
     pub result: Option<fn() -> ResultSchema>,
+    /// `#[paginate(..)]`.
+    pub paginate: Option<PaginateMeta>,
+}
+
+/// How `#[paginate]` pages: the query parameters it reads and the links it writes.
+///
+/// ```
+/// use apiview_core::meta::PageStyle;
+///
+/// assert_eq!(PageStyle::parse("limit_offset"), Some(PageStyle::LimitOffset));
+/// assert_eq!(PageStyle::Cursor.name(), "cursor");
+/// assert_eq!(PageStyle::PageNumber.query_params(), ["page", "page_size"]);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PageStyle {
+    /// `?page=2&page_size=20`.
+    #[default]
+    PageNumber,
+    /// `?limit=20&offset=40`.
+    LimitOffset,
+    /// `?cursor=..&page_size=20`: an opaque, signed position.
+    Cursor,
+}
+
+impl PageStyle {
+    /// Every style, in the order the settings reference lists them.
+    pub const ALL: [PageStyle; 3] = [PageStyle::PageNumber, PageStyle::LimitOffset, PageStyle::Cursor];
+
+    /// The style named `name` (`page_number`, `limit_offset`, `cursor`).
+    pub fn parse(name: &str) -> Option<PageStyle> {
+        PageStyle::ALL.into_iter().find(|style| style.name() == name)
+    }
+
+    /// The style's name, as `#[paginate(style = "..")]` and settings write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            PageStyle::PageNumber => "page_number",
+            PageStyle::LimitOffset => "limit_offset",
+            PageStyle::Cursor => "cursor",
+        }
+    }
+
+    /// The query parameters the style reads, the position first.
+    pub fn query_params(self) -> [&'static str; 2] {
+        match self {
+            PageStyle::PageNumber => ["page", "page_size"],
+            PageStyle::LimitOffset => ["offset", "limit"],
+            PageStyle::Cursor => ["cursor", "page_size"],
+        }
+    }
+}
+
+/// What `#[paginate(style = "..", page_size = N, max_page_size = N)]` wrote; `None`
+/// is settings' `[pagination]` value.
+///
+/// ```
+/// use apiview::prelude::*;
+/// use apiview::Handler;
+/// use apiview::meta::PageStyle;
+///
+/// #[apiview]
+/// #[paginate(style = "limit_offset", max_page_size = 50)]
+/// fn numbers(page: PageRequest) -> Page<u64> {
+///     Page::new((page.offset()..page.offset() + page.limit()).collect(), 1000)
+/// }
+///
+/// let paginate = numbers.meta().paginate.unwrap();
+/// assert_eq!(paginate.style, Some(PageStyle::LimitOffset));
+/// assert_eq!((paginate.page_size, paginate.max_page_size), (None, Some(50)));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PaginateMeta {
+    /// `style = ".."`.
+    pub style: Option<PageStyle>,
+    /// `page_size = N`: the size when the request names none.
+    pub page_size: Option<u64>,
+    /// `max_page_size = N`: larger requested sizes are clamped to it.
+    pub max_page_size: Option<u64>,
 }
 
 /// The JSON schema of an endpoint's result, as `#[apiview]` has the OpenAPI document

@@ -12,8 +12,10 @@ pub use crate::meta::{
     CheckMeta, DocParameter, DocResponse, DocSpec, EndpointMeta, HttpMethod, ParamMeta, ResultSchema, Source,
     TypeShape,
 };
+pub use crate::paginate::{Page, PageRequest, PageStyle, PaginateMeta};
 pub use crate::request::{ApiRequest, RawValue};
 pub use crate::serve::decrypt::rsa_decrypt_field;
+pub use crate::serve::page::{page_outcome, page_request};
 pub use crate::serve::panics::run_blocking;
 pub use crate::serve::{serve_standalone, Call, Handler, Outcome, Raw};
 pub use {poem, serde_json};
@@ -84,4 +86,31 @@ pub fn blocking_panicked(call: &Call, panic: &str) -> BizError {
 pub fn extract_failed(name: &str, err: poem::Error) -> BizError {
     tracing::debug!(parameter = name, %err, "#[extract] failed");
     BizError::bad_parameter_because(name, err)
+}
+
+/// What a `#[paginate]` endpoint returns: `Page<T>` or `Result<Page<T>, E>`.
+#[diagnostic::on_unimplemented(
+    message = "a `#[paginate]` endpoint returns `Page<T>` or `Result<Page<T>, E>`, not `{Self}`",
+    label = "not a `Page<T>`",
+    note = "build the page with `Page::new(items, total)` or `Page::cursor(items, next_cursor)`"
+)]
+pub trait IntoPage {
+    /// The items' type.
+    type Item: serde::Serialize;
+    /// The page, or the endpoint's error.
+    fn into_page(self) -> Result<Page<Self::Item>, BizError>;
+}
+
+impl<T: serde::Serialize> IntoPage for Page<T> {
+    type Item = T;
+    fn into_page(self) -> Result<Page<T>, BizError> {
+        Ok(self)
+    }
+}
+
+impl<T: serde::Serialize, E: Into<BizError>> IntoPage for Result<Page<T>, E> {
+    type Item = T;
+    fn into_page(self) -> Result<Page<T>, BizError> {
+        self.map_err(Into::into)
+    }
 }

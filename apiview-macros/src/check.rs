@@ -16,6 +16,7 @@ pub fn check(cx: &Ctxt, endpoint: &Endpoint) {
     check_cache_output(cx, endpoint);
     check_doc_methods(cx, endpoint);
     check_blocking(cx, endpoint);
+    check_paginate(cx, endpoint);
 }
 
 /// apiview must know every parameter's type and call the function plainly: no
@@ -219,5 +220,34 @@ fn named_param(cx: &Ctxt, endpoint: &Endpoint, ident: &Ident, helper: &str) {
                 ),
             );
         }
+    }
+}
+
+/// `#[paginate]` and a `PageRequest` parameter go together: one needs the other.
+/// The return type (`Page<T>`) is checked by the compiler, through `IntoPage`. A
+/// paginated answer holds links to this request, so it is not `#[cache]`d.
+fn check_paginate(cx: &Ctxt, endpoint: &Endpoint) {
+    let pages: Vec<_> = endpoint
+        .params
+        .iter()
+        .filter(|param| matches!(param.kind, ParamKind::Page))
+        .collect();
+    match (endpoint.helpers.paginate.get(), pages.as_slice()) {
+        (Some(paginate), []) => cx.error_at(
+            paginate.span,
+            "#[paginate] needs a `PageRequest` parameter, like `page: PageRequest`, to know which page to return",
+        ),
+        (None, [page, ..]) => cx.error_spanned_by(
+            &page.ty,
+            "a `PageRequest` parameter needs `#[paginate]` on the endpoint",
+        ),
+        (Some(_), [_, extra, ..]) => cx.error_spanned_by(&extra.ty, "an endpoint takes one `PageRequest`"),
+        _ => {}
+    }
+    if let (Some(paginate), Some(_)) = (endpoint.helpers.paginate.get(), endpoint.helpers.cache.get()) {
+        cx.error_at(
+            paginate.span,
+            "#[paginate] and #[cache] do not go together: a page holds links to its request; cache the query inside the function",
+        );
     }
 }

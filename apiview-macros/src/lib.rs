@@ -488,4 +488,27 @@ helpers! {
     /// assert!(matches!(agent.meta().params[0].source, Some(Source::Header { name: "user-agent" })));
     /// ```
     header_variable => HeaderVariable,
+    /// `#[paginate]`, `(style = "page_number" | "limit_offset" | "cursor", page_size = N,
+    /// max_page_size = N)`: the endpoint takes a `PageRequest` and returns a `Page<T>`
+    /// (or `Result<Page<T>, E>`), answered in Django REST framework's shape
+    /// `{"count", "next", "previous", "results"}` inside the packer's envelope. An
+    /// option not written is settings' `[pagination]` value.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// #[paginate(style = "cursor", page_size = 10)]
+    /// fn feed(page: PageRequest) -> Page<u64> {
+    ///     let from: u64 = page.cursor().and_then(|c| c.parse().ok()).unwrap_or(0);
+    ///     let items: Vec<u64> = (from..from + page.limit()).collect();
+    ///     Page::cursor(items, Some((from + page.limit()).to_string()))
+    /// }
+    ///
+    /// # use apiview::Handler;
+    /// use apiview::meta::PageStyle;
+    /// let paginate = feed.meta().paginate.unwrap();
+    /// assert_eq!((paginate.style, paginate.page_size), (Some(PageStyle::Cursor), Some(10)));
+    /// ```
+    paginate => Paginate,
 }

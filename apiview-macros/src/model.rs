@@ -46,6 +46,8 @@ pub enum ParamKind {
     RequestRef,
     RequestOwned,
     Extract,
+    /// `PageRequest`, read by `#[paginate]`.
+    Page,
 }
 
 pub enum Output {
@@ -91,7 +93,10 @@ impl Endpoint {
     /// Whether a request to it needs its body read: for parameters, validators,
     /// the aclkey (which may be a body field) or encrypted data.
     pub fn reads_body(&self) -> bool {
-        !self.params.is_empty()
+        // `PageRequest` is read from the query string alone.
+        self.params
+            .iter()
+            .any(|param| !matches!(param.kind, ParamKind::Page))
             || self.helpers.decode_encrypted_data.is_some()
             || self.helpers.aclkey.is_some()
             || !self.helpers.validators.is_empty()
@@ -197,6 +202,8 @@ pub fn parse(cx: &Ctxt, args: TokenStream, item: TokenStream) -> Option<Endpoint
                 }
                 _ => ParamKind::RequestOwned,
             }
+        } else if type_name(&typed.ty).as_deref() == Some("PageRequest") {
+            ParamKind::Page
         } else if let Some(reference) = find_reference(&typed.ty) {
             cx.error_spanned_by(
                 reference,

@@ -48,6 +48,7 @@ mod document;
 mod infer;
 mod models;
 mod operation;
+mod paginate;
 #[doc(hidden)]
 pub mod private;
 mod responses;

@@ -36,7 +36,8 @@ pub(crate) fn operation(endpoint: &Endpoint, method: &str, operation_id: String)
     // Methods with a defined request body get one; for the others the fields are
     // query parameters (the server reads a field from either).
     let takes_body = Method::parse(method).is_some_and(Method::takes_body);
-    let (parameters, body) = request(endpoint, takes_body);
+    let (mut parameters, body) = request(endpoint, takes_body);
+    parameters.extend(crate::paginate::page_parameters(meta, endpoint.settings));
     let mut operation = Map::new();
     operation.insert("tags".into(), json!([endpoint.tag]));
     if !meta.summary.is_empty() {

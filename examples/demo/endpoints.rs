@@ -322,6 +322,35 @@ pub async fn note_set(request: &ApiRequest, name: String, text: String) -> apivi
     Ok(removed)
 }
 
+/// The notes, by name, a page at a time: `{"count", "next", "previous", "results"}`
+/// with links that keep the other query parameters.
+///
+/// --------
+/// @response: 200 OK "a page of notes, by name" {{{
+///     count: 12
+///     next: "http://localhost:3000/note_list?page=3"
+///     previous: "http://localhost:3000/note_list?page=1"
+///     results:
+///       - name: "todo"
+///         text: "buy milk"
+/// }}}
+#[apiview]
+#[allow_get]
+#[paginate(page_size = 10, max_page_size = 50)]
+pub fn note_list(page: PageRequest) -> Page<Value> {
+    let notes = NOTES.lock().unwrap_or_else(|e| e.into_inner());
+    let skip = usize::try_from(page.offset()).unwrap_or(usize::MAX);
+    let take = usize::try_from(page.limit()).unwrap_or(usize::MAX);
+    let items = notes
+        .by_name
+        .iter()
+        .skip(skip)
+        .take(take)
+        .map(|(name, (_, text))| json!({"name": name, "text": text}))
+        .collect();
+    Page::new(items, notes.by_name.len() as u64)
+}
+
 /// Every demo endpoint, at its path, with the Swagger UI under `/apiview/`.
 pub fn app(settings: Settings) -> App {
     App::new(settings)
@@ -339,4 +368,5 @@ pub fn app(settings: Settings) -> App {
         .at("/cached_add", cached_add)
         .at("/note_get", note_get)
         .at("/note_set", note_set)
+        .at("/note_list", note_list)
 }

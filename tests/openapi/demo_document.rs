@@ -33,6 +33,7 @@ fn demo_operations_follow_the_allow_lists() {
         ("/cached_add", both()),
         ("/note_get", vec!["get".to_owned()]),
         ("/note_set", vec!["post".to_owned()]),
+        ("/note_list", vec!["get".to_owned()]),
     ]
     .into_iter()
     .map(|(path, methods)| (path.to_owned(), methods))
@@ -86,6 +87,12 @@ fn documented_parameters_are_completed_from_the_code() {
         param(&paths["/note_get"]["get"], "name"),
         &json!({"name": "name", "in": "query", "required": true, "schema": {"type": "string"}})
     );
+    // #[paginate]'s query parameters, with the endpoint's sizes.
+    assert_eq!(
+        param(&paths["/note_list"]["get"], "page_size")["schema"],
+        json!({"type": "integer", "minimum": 1, "maximum": 50, "default": 10})
+    );
+    assert_eq!(param(&paths["/note_list"]["get"], "page")["in"], "query");
 }
 
 #[test]

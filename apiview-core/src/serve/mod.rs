@@ -21,6 +21,7 @@ pub(crate) mod decrypt;
 mod handler;
 mod outcome;
 mod pack;
+pub(crate) mod page;
 pub(crate) mod panics;
 pub(crate) mod request_id;
 mod runtime;

@@ -10,6 +10,7 @@ use rsa::RsaPrivateKey;
 use crate::cache::Caches;
 use crate::error::Language;
 use crate::guard::aclkey::AclKeyDigest;
+use crate::paginate::CursorKey;
 use crate::request::{BodyBudget, BodyLimits};
 use crate::settings::Settings;
 
@@ -24,6 +25,8 @@ pub(crate) struct Runtime {
     pub(crate) body_timeout: Duration,
     pub(crate) body_limits: BodyLimits,
     pub(crate) body_budget: BodyBudget,
+    /// Signs `#[paginate(style = "cursor")]` cursors: drawn once per App.
+    pub(crate) cursor_key: CursorKey,
 }
 
 impl Runtime {
@@ -41,10 +44,12 @@ impl Runtime {
         let body_timeout = Duration::from_millis(settings.limits.body_timeout_ms);
         let body_limits = BodyLimits::of(&settings);
         let body_budget = BodyBudget::new(settings.limits.bodies_in_flight_bytes);
+        let cursor_key = CursorKey::new(&settings.pagination.cursor_secret);
         Runtime {
             body_timeout,
             body_limits,
             body_budget,
+            cursor_key,
             settings,
             caches,
             server_key,

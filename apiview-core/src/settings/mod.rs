@@ -6,6 +6,7 @@ mod cache;
 mod cors;
 mod limits;
 mod load;
+mod pagination;
 mod safe;
 mod swagger;
 mod validate;
@@ -17,6 +18,7 @@ pub use self::cache::CacheSettings;
 pub use self::cors::CorsSettings;
 pub use self::limits::Limits;
 pub use self::load::{SettingsError, DEFAULT_SETTINGS_FILE, SETTINGS_ENV};
+pub use self::pagination::PaginationSettings;
 pub use self::safe::SafeSettings;
 pub use self::swagger::SwaggerSettings;
 use crate::error::Language;
@@ -89,6 +91,8 @@ pub struct Settings {
     pub limits: Limits,
     /// `[cors]`: which other origins browsers may call the API from.
     pub cors: CorsSettings,
+    /// `[pagination]`: the defaults of `#[paginate]`.
+    pub pagination: PaginationSettings,
 }
 
 impl Default for Settings {
@@ -107,6 +111,7 @@ impl Default for Settings {
             swagger: SwaggerSettings::default(),
             limits: Limits::default(),
             cors: CorsSettings::default(),
+            pagination: PaginationSettings::default(),
         }
     }
 }

@@ -19,6 +19,22 @@ impl Settings {
                 );
             }
         }
+        let pagination = &self.pagination;
+        if crate::meta::PageStyle::parse(&pagination.style).is_none() {
+            return fail(
+                "pagination.style",
+                format!(
+                    "`{}` is not a style; use page_number, limit_offset or cursor",
+                    pagination.style
+                ),
+            );
+        }
+        if pagination.page_size == 0 || pagination.max_page_size == 0 {
+            return fail(
+                "pagination.page_size",
+                "page_size and max_page_size must be at least 1".into(),
+            );
+        }
         if self.body_limit == 0 {
             return fail("body_limit", "must be at least 1 byte".into());
         }

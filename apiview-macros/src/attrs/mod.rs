@@ -7,6 +7,7 @@ mod auth;
 mod cache;
 pub mod cipher;
 mod methods;
+pub mod paginate;
 mod transform;
 mod validators;
 
@@ -92,6 +93,7 @@ pub struct Helpers {
     /// Keyed by the decrypted parameter.
     pub rsa_decrypt: Attrs<Ident, cipher::RsaDecrypt>,
     pub decode_encrypted_data: Attr<Span>,
+    pub paginate: Attr<paginate::Paginate>,
 }
 
 impl Helper {
@@ -122,6 +124,7 @@ pub fn parse_helper(cx: &Ctxt, helper: Helper, attr: &Attribute, helpers: &mut H
         Helper::Cache => cache::cache(cx, attr, &args, helpers),
         Helper::RsaDecrypt => cipher::rsa_decrypt(cx, attr, &args, helpers),
         Helper::DecodeEncryptedData => cipher::decode_encrypted_data(cx, attr, &args, helpers),
+        Helper::Paginate => paginate::paginate(cx, attr, &args, helpers),
         Helper::BodyAlias => transform::transform(cx, attr, transform::Kind::BodyAlias, &args, helpers),
         Helper::CookieVariable => {
             transform::transform(cx, attr, transform::Kind::CookieVariable, &args, helpers)

@@ -52,6 +52,7 @@ pub(super) fn meta(endpoint: &Endpoint) -> TokenStream {
         .values()
         .filter_map(|decrypt| decrypt.key.as_ref())
         .collect();
+    let paginate = opt(endpoint.helpers.paginate.is_some().then(|| paginate(endpoint)));
     let name_ident = endpoint.name();
     let result = result_schema(&endpoint.output);
     let cache = opt(endpoint
@@ -81,6 +82,38 @@ pub(super) fn meta(endpoint: &Endpoint) -> TokenStream {
             spec: #spec,
             checks: &[#(#checks),*],
             result: #result,
+            paginate: #paginate,
+        }
+    }
+}
+
+/// `#[paginate]`'s options, as a `PaginateMeta` constant expression.
+pub(super) fn paginate(endpoint: &Endpoint) -> TokenStream {
+    let Some(paginate) = endpoint.helpers.paginate.get() else {
+        return quote!(::apiview::__private::PaginateMeta {
+            style: ::core::option::Option::None,
+            page_size: ::core::option::Option::None,
+            max_page_size: ::core::option::Option::None
+        });
+    };
+    let style = opt(paginate.style.as_deref().map(|style| {
+        let variant = format_ident!(
+            "{}",
+            match style {
+                "limit_offset" => "LimitOffset",
+                "cursor" => "Cursor",
+                _ => "PageNumber",
+            }
+        );
+        quote!(::apiview::__private::PageStyle::#variant)
+    }));
+    let page_size = opt(paginate.page_size);
+    let max_page_size = opt(paginate.max_page_size);
+    quote! {
+        ::apiview::__private::PaginateMeta {
+            style: #style,
+            page_size: #page_size,
+            max_page_size: #max_page_size,
         }
     }
 }

@@ -100,7 +100,7 @@ pub fn expand(endpoint: &Endpoint) -> TokenStream {
         }
     });
     let call = run::call_function(endpoint);
-    let convert = run::convert_output(&endpoint.output);
+    let convert = run::convert_output(endpoint);
     let (cache_spec, finish) = cache::cache(endpoint, call, convert);
     let meta = meta::meta(endpoint);
     let description = lit(&format!("The `{name}` endpoint, made by `#[apiview]`."));

@@ -74,6 +74,15 @@ impl Phases<'_> {
             ParamKind::RequestOwned => quote! {
                 let #var: ::apiview::__private::ApiRequest = ::core::clone::Clone::clone(&__apiview_call.request);
             },
+            // The request's copy is kept for the links of the answer.
+            ParamKind::Page => {
+                let meta = super::meta::paginate(self.endpoint);
+                quote_spanned! {ty.span()=>
+                    let __apiview_page: ::apiview::__private::PageRequest =
+                        ::apiview::__private::page_request(__apiview_call, &#meta)?;
+                    let #var: #ty = ::core::clone::Clone::clone(&__apiview_page);
+                }
+            }
             // Called directly rather than through a generic helper, which trips
             // rust-lang/rust#100013 for extractors that borrow (`Data<&T>`).
             ParamKind::Extract => quote_spanned! {ty.span()=>
@@ -351,7 +360,21 @@ pub(super) fn call_function(endpoint: &Endpoint) -> TokenStream {
     }
 }
 
-pub(super) fn convert_output(output: &Output) -> TokenStream {
+pub(super) fn convert_output(endpoint: &Endpoint) -> TokenStream {
+    let output = &endpoint.output;
+    if endpoint.helpers.paginate.is_some() {
+        let ty = match output {
+            Output::Serialize(ty) | Output::Result(ty) | Output::Raw(ty) => quote!(#ty),
+            Output::Unit => quote!(()),
+        };
+        return quote_spanned! {ty.span()=>
+            ::apiview::__private::page_outcome(
+                __apiview_call,
+                &__apiview_page,
+                ::apiview::__private::IntoPage::into_page(__apiview_ret),
+            )
+        };
+    }
     match output {
         Output::Unit => quote!(::apiview::__private::Outcome::from_serialize(&__apiview_ret)),
         Output::Serialize(ty) => quote_spanned! {ty.span()=>

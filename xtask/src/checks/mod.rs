@@ -274,6 +274,7 @@ pub fn openapi(dir: &Path) -> Result<()> {
             "/cached_add",
             "/note_get",
             "/note_set",
+            "/note_list",
         ];
         let missing: Vec<&str> = contract
             .into_iter()

@@ -1,0 +1,10 @@
+use apiview::prelude::*;
+
+#[apiview]
+#[paginate]
+#[cache(key = "notes")]
+fn notes(page: PageRequest) -> Page<u64> {
+    Page::new(vec![page.offset()], 1)
+}
+
+fn main() {}
