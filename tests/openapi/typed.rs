@@ -258,3 +258,43 @@ async fn aclkey_is_a_security_scheme() {
         json!([{"aclkey": []}])
     );
 }
+
+/// A page of stored notes, paginated.
+#[apiview]
+#[allow_get]
+#[paginate]
+fn stored_pages(page: PageRequest) -> Result<Page<Stored>, BizError> {
+    Ok(Page::new(Vec::new(), page.offset()))
+}
+
+/// `Page<T>` and `Result<Page<T>, E>` document the answer's DRF shape with `T` typed
+/// (it was `{}` before: `Page` had no schema).
+#[tokio::test]
+async fn pages_are_typed_in_the_drf_shape() {
+    let document = served(
+        "typed-pages",
+        typed_app(demo_settings()).at("/stored-pages", stored_pages),
+    )
+    .await;
+    let page_of = |path: &str| {
+        let reference = result_schema(&document, path, "get")["$ref"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{path}: no $ref to a page schema"))
+            .to_owned();
+        let name = reference.trim_start_matches("#/components/schemas/").to_owned();
+        document["components"]["schemas"][&name].clone()
+    };
+    let page = page_of("/stored-pages");
+    assert_eq!(page["required"], json!(["next", "previous", "results"]));
+    assert_eq!(page["properties"]["count"]["type"], "integer");
+    assert_eq!(page["properties"]["next"]["type"], json!(["string", "null"]));
+    assert_eq!(
+        page["properties"]["results"]["items"]["$ref"],
+        "#/components/schemas/Stored"
+    );
+    // The demo's /note_list (Page<Value>): any item, the same shape.
+    let notes = page_of("/note_list");
+    assert_eq!(notes["properties"]["results"]["type"], "array");
+    assert_eq!(notes["properties"]["results"]["items"], json!({}));
+    assert_eq!(notes["required"], json!(["next", "previous", "results"]));
+}

@@ -44,6 +44,50 @@ pub struct Page<T> {
     next_cursor: Option<String>,
 }
 
+/// The answer's shape in the OpenAPI document (DESIGN §17): an endpoint returning
+/// `Page<T>` or `Result<Page<T>, E>` documents `{"count", "next", "previous",
+/// "results": [T]}` with `T`'s schema (`count` absent in the cursor style).
+///
+/// ```
+/// use apiview_core::paginate::Page;
+///
+/// let schema = schemars::schema_for!(Page<u32>).to_value();
+/// assert_eq!(schema["properties"]["results"]["items"]["type"], "integer");
+/// assert_eq!(schema["required"], serde_json::json!(["next", "previous", "results"]));
+/// ```
+impl<T: schemars::JsonSchema> schemars::JsonSchema for Page<T> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        format!("Page_{}", T::schema_name()).into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        // Any item (`serde_json::Value`) is schemars' `true`, which some OpenAPI tools
+        // (openapi-python-client) refuse: `{}` says the same.
+        let items = match generator.subschema_for::<T>() {
+            any if any.as_bool() == Some(true) => schemars::json_schema!({}),
+            items => items,
+        };
+        let link = schemars::json_schema!({
+            "type": ["string", "null"],
+            "description": "the URL of the neighbouring page, or null at either end"
+        });
+        schemars::json_schema!({
+            "type": "object",
+            "properties": {
+                "count": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "the number of items in all (not in the cursor style)"
+                },
+                "next": link.clone(),
+                "previous": link,
+                "results": { "type": "array", "items": items }
+            },
+            "required": ["next", "previous", "results"]
+        })
+    }
+}
+
 impl<T> Page<T> {
     /// A page of a counted collection (`page_number` and `limit_offset` styles):
     /// `total` items in all.
