@@ -44,15 +44,7 @@ async fn a_generated_python_client_is_typed_and_sets_the_key_once() {
         return;
     };
     let server = common::serve(endpoints::app(demo_settings())).await;
-    let document: Value = server
-        .client
-        .get(server.url("/apiview/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let document: Value = server.get_json("/apiview/openapi.json").await;
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("demo.json"), document.to_string()).unwrap();
     run(

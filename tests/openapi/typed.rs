@@ -91,15 +91,7 @@ fn code_enum(document: &Value, path: &str, method: &str, status: &str) -> BTreeS
 
 async fn served(name: &str, app: App) -> Value {
     let server = common::serve(app).await;
-    let document = server
-        .client
-        .get(server.url("/apiview/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let document = server.get_json("/apiview/openapi.json").await;
     checked(name, document)
 }
 
