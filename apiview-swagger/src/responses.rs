@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
+use apiview_core::meta::PageStyle;
 use apiview_core::packer::{PackContext, Packer, SimplePacker};
 use apiview_core::settings::HttpStatusMode;
 use apiview_core::{BizError, ErrorClass, Settings};
@@ -182,7 +183,10 @@ pub(crate) fn responses(
         status.example(name.clone(), name, packed, plaintext);
     }
     let semantic = settings.http_status == HttpStatusMode::Semantic;
-    for (error, field) in implied_errors(meta, fields, takes_body, settings.body_limit) {
+    let page_style = meta
+        .paginate
+        .map(|paginate| paginate.style.unwrap_or_else(|| settings.pagination.page_style()));
+    for (error, field) in implied_errors(meta, fields, takes_body, settings.body_limit, page_style) {
         let status = if semantic {
             semantic_status(error.class())
         } else {
@@ -287,6 +291,7 @@ fn implied_errors(
     fields: &[Field],
     takes_body: bool,
     body_limit: u64,
+    page_style: Option<PageStyle>,
 ) -> Vec<(BizError, Option<String>)> {
     let mut errors = Vec::new();
     if let Some(field) = fields.iter().find(|f| f.required) {
@@ -322,6 +327,11 @@ fn implied_errors(
             }
             CheckMeta::Requires { .. } => {}
         }
+    }
+    // `#[paginate]`: a bad page, size, offset or cursor (found by scripts/fuzz-http.sh).
+    if let Some(style) = page_style {
+        let position = style.query_params()[0];
+        errors.push((BizError::bad_parameter(position), Some(position.to_owned())));
     }
     if meta.checks_aclkey {
         errors.push((BizError::app_auth_failed(), None));
