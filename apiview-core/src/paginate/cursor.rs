@@ -25,9 +25,10 @@ pub const MAX_POSITION_BYTES: usize = 256;
 /// Anything longer is refused before it is decoded.
 pub(crate) const MAX_CURSOR_CHARS: usize = (MAX_POSITION_BYTES + TAG_LEN).div_ceil(3) * 4;
 
-/// The key cursors are signed with.
+/// The key cursors are signed with: the HMAC already keyed (and the domain label
+/// fed), so a request's cursor costs a clone of that state, not the key schedule.
 #[derive(Clone)]
-pub struct CursorKey(Vec<u8>);
+pub struct CursorKey(HmacSha256);
 
 impl std::fmt::Debug for CursorKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -49,16 +50,20 @@ impl CursorKey {
     /// assert!(CursorKey::new("").verify("/notes", &cursor).is_err());
     /// ```
     pub fn new(secret: &str) -> CursorKey {
-        if secret.is_empty() {
-            CursorKey(rand::random::<[u8; 32]>().to_vec())
+        let random;
+        let key = if secret.is_empty() {
+            random = rand::random::<[u8; 32]>();
+            &random[..]
         } else {
-            CursorKey(secret.as_bytes().to_vec())
-        }
+            secret.as_bytes()
+        };
+        let mut mac = HmacSha256::new_from_slice(key).expect("HMAC takes a key of any length");
+        mac.update(DOMAIN);
+        CursorKey(mac)
     }
 
     fn mac(&self, path: &str, position: &[u8]) -> HmacSha256 {
-        let mut mac = HmacSha256::new_from_slice(&self.0).expect("HMAC takes a key of any length");
-        mac.update(DOMAIN);
+        let mut mac = self.0.clone();
         mac.update(path.as_bytes());
         mac.update(b"\0");
         mac.update(position);
