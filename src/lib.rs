@@ -47,7 +47,7 @@ pub use apiview_core::{
     app, cache, cipher, error, listener, meta, packer, paginate, request, settings, ApiRequest, App,
     AppEndpoint, AppError, BizError, EndpointMeta, ErrorClass, ErrorCode, Handler, Language, Limits,
     PackContext, Packer, Page, PageRequest, Raw, RawValue, Result, Settings, SettingsError, UnpackContext,
-    Words,
+    Upload, Words,
 };
 
 /// The OpenAPI document and the Swagger UI (`App::swagger()`, `App::openapi()`,
@@ -65,7 +65,7 @@ pub use apiview_macros::{
 };
 
 /// `use apiview::prelude::*;` brings the attribute, its helpers, `App`, `Settings`,
-/// `ApiRequest`, `BizError`, `Raw`, `Page`, `PageRequest` and `SwaggerExt` (`App::swagger()`,
+/// `ApiRequest`, `BizError`, `Raw`, `Page`, `PageRequest`, `Upload` and `SwaggerExt` (`App::swagger()`,
 /// `App::openapi()`, `App::model::<T>()`); `apiview::Result` stays qualified, so
 /// that it never shadows the standard `Result`.
 pub mod prelude {
@@ -73,7 +73,7 @@ pub mod prelude {
         allow_delete, allow_get, allow_head, allow_options, allow_patch, allow_post, allow_put, apiview,
         between, body_alias, cache, check_aclkey, choices, cookie_variable, decode_encrypted_data,
         header_variable, meta_variable, methods, paginate, requires, rsa_decrypt, string_length_limit,
-        ApiRequest, App, BizError, Page, PageRequest, Raw, Settings, SwaggerExt,
+        ApiRequest, App, BizError, Page, PageRequest, Raw, Settings, SwaggerExt, Upload,
     };
 }
 

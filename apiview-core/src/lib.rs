@@ -40,6 +40,6 @@ pub use meta::{
 };
 pub use packer::{PackContext, Packer, UnpackContext};
 pub use paginate::{Page, PageRequest};
-pub use request::{ApiRequest, RawValue};
+pub use request::{ApiRequest, RawValue, Upload};
 pub use serve::{Handler, Raw};
 pub use settings::{HttpStatusMode, Limits, PaginationSettings, Settings, SettingsError};

@@ -167,6 +167,8 @@ pub enum TypeShape {
     Object,
     /// A tuple.
     Tuple(&'static [TypeShape]),
+    /// An uploaded file: `Upload` (DESIGN §12), a multipart file part.
+    File,
     /// Another named type (its last path segment), which may be a registered model.
     Named(&'static str),
     /// `serde_json::Value`, or a type the code says nothing about.
@@ -356,6 +358,21 @@ pub struct EndpointMeta {
     pub result: Option<fn() -> ResultSchema>,
     /// `#[paginate(..)]`.
     pub paginate: Option<PaginateMeta>,
+    /// `#[apiview(body_limit = N)]`: the largest body this endpoint accepts, in bytes,
+    /// instead of the settings' `body_limit` (an upload endpoint raises it).
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    /// use apiview::Handler;
+    ///
+    /// #[apiview(body_limit = 20_971_520)]
+    /// async fn attach(file: Upload) -> u64 {
+    ///     file.size()
+    /// }
+    ///
+    /// assert_eq!(attach.meta().body_limit, Some(20_971_520));
+    /// ```
+    pub body_limit: Option<u64>,
 }
 
 /// How `#[paginate]` pages: the query parameters it reads and the links it writes.

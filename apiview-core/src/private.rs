@@ -13,7 +13,7 @@ pub use crate::meta::{
     TypeShape,
 };
 pub use crate::paginate::{Page, PageRequest, PageStyle, PaginateMeta};
-pub use crate::request::{ApiRequest, RawValue};
+pub use crate::request::{ApiRequest, FromUploads, RawValue};
 pub use crate::serve::decrypt::rsa_decrypt_field;
 pub use crate::serve::page::{page_outcome, page_request};
 pub use crate::serve::panics::run_blocking;
@@ -54,6 +54,12 @@ impl<T: serde::de::DeserializeOwned> FromRequestData for T {}
 #[inline(always)]
 pub fn coerce_param<T: FromRequestData>(name: &str, raw: Option<RawValue<'_>>) -> Result<T, BizError> {
     coerce::<T>(name, raw)
+}
+
+/// An `Upload`, `Option<Upload>` or `Vec<Upload>` parameter: the file parts of its
+/// name, taken from the request.
+pub fn upload_param<T: FromUploads>(call: &Call, name: &str) -> Result<T, BizError> {
+    T::from_uploads(name, call.request.take_uploads(name))
 }
 
 /// What `Raw<R>` wraps: a poem response. Its `#[diagnostic::on_unimplemented]`

@@ -189,6 +189,14 @@ fn check_blocking(cx: &Ctxt, endpoint: &Endpoint) {
 fn named_param(cx: &Ctxt, endpoint: &Endpoint, ident: &Ident, helper: &str) {
     match endpoint.param(ident).map(|param| &param.kind) {
         Some(ParamKind::Named(_)) => {}
+        Some(ParamKind::Upload) => cx.error_spanned_by(
+            ident,
+            format!(
+                "`{ident}` is an uploaded file, and #[{helper}] reads request fields; an `Upload` is \
+                 required by its type (take `Option<Upload>` to make it optional) and bounded by \
+                 limits.max_upload_bytes"
+            ),
+        ),
         Some(_) => cx.error_spanned_by(
             ident,
             format!("#[{helper}] needs a parameter filled from request data; `{ident}` is injected by type"),

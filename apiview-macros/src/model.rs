@@ -48,6 +48,9 @@ pub enum ParamKind {
     Extract,
     /// `PageRequest`, read by `#[paginate]`.
     Page,
+    /// `Upload`, `Option<Upload>` or `Vec<Upload>`: the multipart file parts of its
+    /// name.
+    Upload,
 }
 
 pub enum Output {
@@ -114,20 +117,35 @@ pub fn type_name(ty: &Type) -> Option<String> {
     }
 }
 
+/// `Upload`, `Option<Upload>` or `Vec<Upload>`.
+fn is_upload(ty: &Type) -> bool {
+    let inner = match type_name(ty).as_deref() {
+        Some("Upload") => return true,
+        Some("Option" | "Vec") => generic_arg(ty),
+        _ => None,
+    };
+    inner.is_some_and(|inner| type_name(inner).as_deref() == Some("Upload"))
+}
+
+/// The first type argument of a path type (`T` of `Vec<T>`).
+fn generic_arg(ty: &Type) -> Option<&Type> {
+    let Type::Path(path) = ty else { return None };
+    match &path.path.segments.last()?.arguments {
+        syn::PathArguments::AngleBracketed(args) => args.args.iter().find_map(|arg| match arg {
+            syn::GenericArgument::Type(inner) => Some(inner),
+            _ => None,
+        }),
+        _ => None,
+    }
+}
+
 /// `T` of `Option<T>`.
 pub fn option_inner(ty: &Type) -> Option<&Type> {
     let Type::Path(path) = ty else { return None };
-    let segment = path.path.segments.last()?;
-    if segment.ident != "Option" {
+    if path.path.segments.last()?.ident != "Option" {
         return None;
     }
-    match &segment.arguments {
-        syn::PathArguments::AngleBracketed(args) => match args.args.first()? {
-            syn::GenericArgument::Type(inner) => Some(inner),
-            _ => None,
-        },
-        _ => None,
-    }
+    generic_arg(ty)
 }
 
 pub fn parse(cx: &Ctxt, args: TokenStream, item: TokenStream) -> Option<Endpoint> {
@@ -204,6 +222,14 @@ pub fn parse(cx: &Ctxt, args: TokenStream, item: TokenStream) -> Option<Endpoint
             }
         } else if type_name(&typed.ty).as_deref() == Some("PageRequest") {
             ParamKind::Page
+        } else if is_upload(&typed.ty) {
+            ParamKind::Upload
+        } else if Shape::of(&typed.ty).has_file() {
+            cx.error_spanned_by(
+                &typed.ty,
+                "files are taken as `Upload` (exactly one), `Option<Upload>` or `Vec<Upload>`",
+            );
+            continue;
         } else if let Some(reference) = find_reference(&typed.ty) {
             cx.error_spanned_by(
                 reference,
@@ -280,8 +306,14 @@ fn mark_required(helpers: &Helpers, params: &mut [Param]) {
         .flatten()
         .collect();
     for param in params {
-        param.required = param.source().is_some()
-            && (!param.is_option() || required_by_helpers.contains(&param.ident.to_string()));
+        param.required = match param.kind {
+            // One file part: `Upload`; `Option<Upload>` and `Vec<Upload>` may have none.
+            ParamKind::Upload => type_name(&param.ty).as_deref() == Some("Upload"),
+            _ => {
+                param.source().is_some()
+                    && (!param.is_option() || required_by_helpers.contains(&param.ident.to_string()))
+            }
+        };
     }
 }
 

@@ -31,6 +31,8 @@ pub enum Shape {
     /// `serde_json::Map`.
     Object,
     Tuple(Vec<Shape>),
+    /// `Upload`: a multipart file part.
+    File,
     /// Another named type (its last path segment), which may be a registered model.
     Named(String),
     /// `serde_json::Value`, `impl Trait`, `dyn Trait`, or nothing the code can say.
@@ -94,7 +96,18 @@ impl Shape {
             "HashMap" | "BTreeMap" | "IndexMap" => Shape::Dictionary(Box::new(arg(1))),
             "Map" => Shape::Object,
             "Value" => Shape::Unknown,
+            "Upload" => Shape::File,
             other => Shape::Named(other.to_owned()),
+        }
+    }
+
+    /// Whether `Upload` is anywhere in it.
+    pub fn has_file(&self) -> bool {
+        match self {
+            Shape::File => true,
+            Shape::List(inner) | Shape::UniqueList(inner) | Shape::Dictionary(inner) => inner.has_file(),
+            Shape::Tuple(items) => items.iter().any(Shape::has_file),
+            _ => false,
         }
     }
 
@@ -118,6 +131,7 @@ impl ToTokens for Shape {
             Shape::UniqueList(item) => quote!(#shape::UniqueList(&#item)),
             Shape::Dictionary(value) => quote!(#shape::Dictionary(&#value)),
             Shape::Object => quote!(#shape::Object),
+            Shape::File => quote!(#shape::File),
             Shape::Tuple(items) => quote!(#shape::Tuple(&[#(#items),*])),
             Shape::Named(name) => quote!(#shape::Named(#name)),
             Shape::Unknown => quote!(#shape::Unknown),

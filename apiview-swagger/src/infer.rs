@@ -48,6 +48,12 @@ impl Field {
             FieldKind::Named | FieldKind::Payload => !is_any(&self.schema),
         }
     }
+
+    /// Whether it is an uploaded file (or a list of them): a multipart body's part.
+    pub fn is_file(&self) -> bool {
+        let binary = |schema: &Value| schema.get("format") == Some(&json!("binary"));
+        binary(&self.schema) || self.schema.get("items").is_some_and(binary)
+    }
 }
 
 /// The fields of an endpoint: its parameters filled from the request, then the
@@ -211,6 +217,7 @@ pub(crate) fn type_schema(shape: &TypeShape, models: &[&str]) -> Value {
             json!({"type": "object", "additionalProperties": type_schema(value, models)})
         }
         TypeShape::Object => json!({"type": "object"}),
+        TypeShape::File => json!({"type": "string", "format": "binary"}),
         TypeShape::Tuple(items) => json!({
             "type": "array",
             "prefixItems": items.iter().map(|t| type_schema(t, models)).collect::<Vec<_>>(),

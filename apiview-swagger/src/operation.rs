@@ -126,6 +126,8 @@ fn request(endpoint: &Endpoint, takes_body: bool) -> (Vec<Value>, Option<Value>)
                 parameters.push(inferred_parameter(field, "path"));
             }
             FieldKind::Named if takes_body => inferred.add_inferred(field),
+            // A file is sent in a multipart body, which this method has none of.
+            FieldKind::Named if field.is_file() => {}
             FieldKind::Named => parameters.push(inferred_parameter(field, "query")),
             FieldKind::Payload if takes_body => payload = Some(field),
             FieldKind::Payload => {}
@@ -169,7 +171,8 @@ fn request(endpoint: &Endpoint, takes_body: bool) -> (Vec<Value>, Option<Value>)
         description = doc.spec.get("description").filter(|d| d.is_string()).cloned();
     } else if let Some(payload) = payload {
         content.insert("application/json".into(), json!({"schema": payload.schema}));
-    } else if let (Some(object), true) = (&inferred_object, form.properties.is_empty()) {
+    } else if let (Some(object), true, false) = (&inferred_object, form.properties.is_empty(), inferred.files)
+    {
         content.insert("application/json".into(), json!({"schema": object}));
     }
     if !form.properties.is_empty() || (json_doc.is_none() && payload.is_none() && inferred_object.is_some()) {
@@ -226,6 +229,7 @@ impl BodyFields {
     }
 
     fn add_inferred(&mut self, field: &Field) {
+        self.files |= field.is_file();
         let mut schema = field.schema.clone();
         if let (Value::Object(fields), false) = (&mut schema, field.notes.is_empty()) {
             fields.insert("description".into(), json!(field.notes.join(" ")));

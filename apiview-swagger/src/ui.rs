@@ -25,12 +25,15 @@ pub(crate) fn routes(app: &App) -> ExtraRoutes {
     let mount = mount(&swagger.mount);
     let document = serde_json::to_vec(&app.openapi()).unwrap_or_default();
     // Swagger UI's configuration (it loads it from `configUrl`). The document's URL
-    // is relative, so the UI finds it wherever the App is nested.
+    // is relative, so the UI finds it wherever the App is nested. Its forms open ready
+    // to send (a file field is a file picker), as Django REST framework's browsable
+    // API offers them.
     let meta = json!({
         "url": "openapi.json",
         "title": swagger.title,
         "deepLinking": true,
         "displayRequestDuration": true,
+        "tryItOutEnabled": true,
     });
     let files = Files {
         document: document.into(),

@@ -8,6 +8,9 @@ use apiview::prelude::*;
 use apiview::schemars::JsonSchema;
 use serde_json::{json, Value};
 
+#[path = "uploads.rs"]
+pub mod uploads;
+
 /// Always returns "pong".
 ///
 /// --------
@@ -369,4 +372,6 @@ pub fn app(settings: Settings) -> App {
         .at("/note_get", note_get)
         .at("/note_set", note_set)
         .at("/note_list", note_list)
+        .at("/upload", uploads::upload)
+        .at("/upload_many", uploads::upload_many)
 }

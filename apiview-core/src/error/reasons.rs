@@ -42,3 +42,7 @@ pub(crate) const BAD_NONCE: Words = Words::fixed(
     "必须是 16 到 128 个随机字符组成的字符串，每个请求各不相同",
 );
 pub(crate) const UNIX_SECONDS: Words = Words::fixed("Unix seconds (an integer)", "Unix 秒数（整数）");
+pub(crate) const ONE_FILE: Words = Words::fixed(
+    "send one file part of this name, not several",
+    "此名称只能上传一个文件",
+);

@@ -11,7 +11,9 @@ use poem::http::header::CONTENT_LENGTH;
 use serde_json::Value;
 
 use super::json;
+use super::multipart::{self, UploadLimits};
 use super::query::{decode_form_text, pieces, UNDECODABLE};
+use super::upload::Upload;
 use crate::error::{reasons, BizError};
 use crate::settings::Settings;
 
@@ -75,28 +77,75 @@ impl BodyBudget {
 /// bodies does not hold the async workers other requests need.
 const PARSE_OFF_WORKERS: usize = 256 * 1024;
 
+/// How one request's body is read: the App's limits and budget, and what its
+/// endpoint takes.
+pub(crate) struct Reading<'a> {
+    /// The largest body: `body_limit`, or the endpoint's `#[apiview(body_limit)]`.
+    pub(crate) limit: u64,
+    pub(crate) timeout: std::time::Duration,
+    pub(crate) limits: BodyLimits,
+    pub(crate) budget: &'a BodyBudget,
+    pub(crate) uploads: &'a UploadLimits,
+    /// The names of the endpoint's `Upload` parameters.
+    pub(crate) upload_names: &'a [&'static str],
+}
+
+/// What a request holds of its body besides the parsed fields: its share of the
+/// budget and its uploaded files, kept as long as the request is.
+#[derive(Default)]
+pub(crate) struct Held {
+    pub(crate) charge: Option<BodyCharge>,
+    pub(crate) uploads: Vec<(String, Upload)>,
+}
+
 /// Reads a request's body within `limits.body_timeout_ms`, then parses it charged to
-/// the budget, waiting for its share within `limits.body_timeout_ms` too.
+/// the budget, waiting for its share within `limits.body_timeout_ms` too. A multipart
+/// body is parsed as it arrives (its files may be larger than memory should hold),
+/// and charged for what it keeps in memory.
 pub(crate) async fn read_and_parse(
     request: &poem::Request,
     body: poem::Body,
-    limit: u64,
-    timeout: std::time::Duration,
-    limits: BodyLimits,
-    budget: &BodyBudget,
-) -> Result<(Body, Option<BodyCharge>), BizError> {
+    reading: Reading<'_>,
+) -> Result<(Body, Held), BizError> {
+    let Reading {
+        limit,
+        timeout,
+        limits,
+        budget,
+        ..
+    } = reading;
     let declared = declared_length(request);
     if let Some(length) = declared {
         if length > limit {
             return Err(BizError::too_large_request(length, limit));
         }
     }
-    let bytes = within(timeout, collect_body(body, limit, declared)).await??;
     let charge = |bytes| within(timeout, budget.take(bytes));
-    let (body, charge) = match BodyKind::of(request.content_type(), limits) {
+    let kind = BodyKind::of(request.content_type(), limits);
+    if kind == BodyKind::Multipart {
+        let rules = multipart::MultipartRules {
+            limit,
+            max_parts: limits.max_form_fields,
+            uploads: reading.uploads,
+            upload_names: reading.upload_names,
+        };
+        let content_type = request.content_type().unwrap_or_default();
+        // Boxed: its future is large, and would otherwise enlarge every request's.
+        let read = within(timeout, Box::pin(multipart::read(content_type, body, rules))).await??;
+        // The fields are charged twice, as an urlencoded body's are: the pairs, and the
+        // payload tree built from them on demand.
+        let charge = charge(2 * read.in_memory).await?;
+        let held = Held {
+            charge: Some(charge),
+            uploads: read.uploads,
+        };
+        return Ok((Body::Form(read.fields), held));
+    }
+    let bytes = within(timeout, collect_body(body, limit, declared)).await??;
+    let (body, charge) = match kind {
         BodyKind::Json { declared } => match parse_json(bytes.clone(), limits.json, charge).await? {
             Ok(parsed) => parsed,
-            Err(json::Refusal::Invalid(_)) if !declared => return Ok((Body::None, None)),
+            Err(json::Refusal::Invalid(_)) if !declared => return Ok((Body::None, Held::default())),
             Err(refusal) => return Err(refused(refusal, &bytes)),
         },
         BodyKind::Form => {
@@ -107,16 +156,13 @@ pub(crate) async fn read_and_parse(
                 charge,
             )
         }
-        BodyKind::Multipart => {
-            let charge = charge(2 * bytes.len()).await?;
-            let content_type = request.content_type().unwrap_or_default();
-            // Boxed: its future is large, and would otherwise enlarge every request's.
-            let parsed = Box::pin(parse_multipart(content_type, bytes, limits.max_form_fields)).await?;
-            (parsed, charge)
-        }
-        BodyKind::Ignored => return Ok((Body::None, None)),
+        BodyKind::Multipart | BodyKind::Ignored => return Ok((Body::None, Held::default())),
     };
-    Ok((body, Some(charge)))
+    let held = Held {
+        charge: Some(charge),
+        uploads: Vec::new(),
+    };
+    Ok((body, held))
 }
 
 /// Parses a JSON body with its share of the budget taken before any tree is built: a
@@ -316,42 +362,4 @@ fn parse_form(bytes: &[u8], max_fields: usize) -> Result<Vec<(String, String)>, 
         pairs.push((decoded(key), decoded(value)));
     }
     Ok(pairs)
-}
-
-async fn parse_multipart(content_type: &str, bytes: Bytes, max_parts: usize) -> Result<Body, BizError> {
-    let malformed = |detail: &str| {
-        tracing::debug!(detail, "malformed multipart body");
-        BizError::bad_parameter_for("_payload", reasons::MULTIPART_MALFORMED)
-    };
-    let boundary = multer::parse_boundary(content_type).map_err(|err| malformed(&err.to_string()))?;
-    let stream = futures_util::stream::once(async move { Ok::<Bytes, std::io::Error>(bytes) });
-    let mut multipart = multer::Multipart::new(stream, boundary);
-    let mut pairs = Vec::new();
-    let mut parts = 0;
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|err| malformed(&err.to_string()))?
-    {
-        parts += 1;
-        if parts > max_parts {
-            return Err(BizError::bad_parameter_for(
-                "_payload",
-                reasons::TOO_MANY_FORM_FIELDS,
-            ));
-        }
-        let is_file = field.file_name().is_some();
-        let name = field.name().map(str::to_owned);
-        // File parts are not parameters; read them to move on to the next part.
-        let text = if is_file {
-            field.bytes().await.map(|_| None)
-        } else {
-            field.text().await.map(Some)
-        }
-        .map_err(|err| malformed(&err.to_string()))?;
-        if let (Some(name), Some(text)) = (name, text) {
-            pairs.push((name, text));
-        }
-    }
-    Ok(Body::Form(pairs))
 }

@@ -4,17 +4,21 @@
 mod body;
 mod data;
 mod json;
+mod multipart;
 mod query;
+mod upload;
 mod value;
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use poem::http::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, COOKIE};
 use poem::http::{HeaderMap, Method, Uri};
 use serde_json::Value;
 
-pub(crate) use self::body::{read_and_parse, Body, BodyBudget, BodyCharge, BodyLimits};
+pub(crate) use self::body::{read_and_parse, Body, BodyBudget, BodyLimits, Held, Reading};
+pub(crate) use self::multipart::UploadLimits;
 use self::query::{find_pairs, parse_query, scan_query, NeedsDecoding, Piece};
+pub use self::upload::{FromUploads, Upload};
 pub use self::value::RawValue;
 use crate::cache::{Cache, Caches};
 pub use crate::meta::Source;
@@ -56,8 +60,11 @@ struct Inner {
     remote_ip: OnceLock<Option<String>>,
     /// The App's caches, for [`ApiRequest::cache`].
     caches: Arc<Caches>,
+    /// The uploaded files the endpoint takes, by parameter name, until its
+    /// parameters take them.
+    uploads: Mutex<Vec<(String, Upload)>>,
     /// The body's share of `limits.bodies_in_flight_bytes`, held while the request is.
-    _charge: Option<BodyCharge>,
+    _charge: Option<body::BodyCharge>,
 }
 
 static NULL: Value = Value::Null;
@@ -69,7 +76,7 @@ impl ApiRequest {
         request_id: HeaderValue,
         body: Body,
         caches: Arc<Caches>,
-        charge: Option<BodyCharge>,
+        held: Held,
     ) -> Self {
         ApiRequest(Arc::new(Inner {
             request,
@@ -79,8 +86,27 @@ impl ApiRequest {
             payload: OnceLock::new(),
             remote_ip: OnceLock::new(),
             caches,
-            _charge: charge,
+            uploads: Mutex::new(held.uploads),
+            _charge: held.charge,
         }))
+    }
+
+    /// Takes the uploaded files of parameter `name` (each is taken once: an `Upload`
+    /// owns its temporary file).
+    pub(crate) fn take_uploads(&self, name: &str) -> Vec<Upload> {
+        let mut uploads = self
+            .0
+            .uploads
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if uploads.is_empty() {
+            return Vec::new();
+        }
+        let (taken, kept) = std::mem::take(&mut *uploads)
+            .into_iter()
+            .partition(|(part, _)| part == name);
+        *uploads = kept;
+        taken.into_iter().map(|(_, upload)| upload).collect()
     }
 
     /// The parsed body, as it arrived (or as decryption left it).

@@ -19,8 +19,9 @@ use super::{Call, Handler, Outcome, Runtime};
 use crate::cache::{Cache, Caches};
 use crate::error::BizError;
 use crate::guard::methods::AllowedMethods;
+use crate::meta::TypeShape;
 use crate::packer::{Packer, Packers, SimplePacker};
-use crate::request::{self, ApiRequest, Body};
+use crate::request::{self, ApiRequest, Body, Held, Reading};
 use crate::settings::{HttpStatusMode, Settings};
 
 /// A handler bound to an App: its packer and allowed methods resolved.
@@ -33,6 +34,10 @@ pub(crate) struct Bound<H> {
     pub(crate) decode: Decode,
     /// The backend of the handler's `#[cache]`, found once.
     cache: Option<Cache>,
+    /// The largest body: `#[apiview(body_limit)]`, else `body_limit`.
+    body_limit: u64,
+    /// The parameters that take uploaded files: the file parts kept.
+    upload_names: Box<[&'static str]>,
     /// Whether answers get the `X-Request-Id` header here; inside an App, its request
     /// log sets it on every answer, this one's included.
     echo_request_id: bool,
@@ -45,6 +50,14 @@ impl<H: Handler> Bound<H> {
             .meta()
             .cache
             .and_then(|spec| runtime.caches.get(spec.name).cloned());
+        let body_limit = handler.meta().body_limit.unwrap_or(runtime.settings.body_limit);
+        let upload_names = handler
+            .meta()
+            .params
+            .iter()
+            .filter(|param| matches!(param.shape, TypeShape::File | TypeShape::List(&TypeShape::File)))
+            .map(|param| param.name)
+            .collect();
         Bound {
             handler,
             runtime,
@@ -52,6 +65,8 @@ impl<H: Handler> Bound<H> {
             methods,
             decode,
             cache,
+            body_limit,
+            upload_names,
             echo_request_id: false,
         }
     }
@@ -80,7 +95,13 @@ impl<H: Handler> Bound<H> {
         // An explicit `#[decode_encrypted_data]` refuses a missing body.
         let decodes_nothing = !(decodes && meta.decode_encrypted_data);
         if !(meta.reads_body || decodes) || (body_is_empty(&mut req) && decodes_nothing) {
-            let request = ApiRequest::new(req, request_id, Body::None, self.runtime.caches.clone(), None);
+            let request = ApiRequest::new(
+                req,
+                request_id,
+                Body::None,
+                self.runtime.caches.clone(),
+                Held::default(),
+            );
             return Either::Right(Either::Left(self.run(request, false)));
         }
         Either::Right(Either::Right(Box::pin(self.serve_body(req, request_id))))
@@ -91,24 +112,23 @@ impl<H: Handler> Bound<H> {
     async fn serve_body(&self, mut req: Request, request_id: HeaderValue) -> Response {
         let runtime = &self.runtime;
         let payload = req.take_body();
-        let (body, charge) = if payload.is_empty() {
-            (Body::None, None)
+        let (body, held) = if payload.is_empty() {
+            (Body::None, Held::default())
         } else {
-            let limit = runtime.settings.body_limit;
-            let read = request::read_and_parse(
-                &req,
-                payload,
-                limit,
-                runtime.body_timeout,
-                runtime.body_limits,
-                &runtime.body_budget,
-            );
-            match read.await {
+            let reading = Reading {
+                limit: self.body_limit,
+                timeout: runtime.body_timeout,
+                limits: runtime.body_limits,
+                budget: &runtime.body_budget,
+                uploads: &runtime.upload_limits,
+                upload_names: &self.upload_names,
+            };
+            match request::read_and_parse(&req, payload, reading).await {
                 Ok(read) => read,
                 Err(err) => return self.pack_early(req, request_id, Body::None, Outcome::Error(err)),
             }
         };
-        let request = ApiRequest::new(req, request_id, body, runtime.caches.clone(), charge);
+        let request = ApiRequest::new(req, request_id, body, runtime.caches.clone(), held);
         let Some(key) = runtime.server_key.clone() else {
             return self.run(request, false).await;
         };
@@ -196,7 +216,13 @@ impl<H: Handler> Bound<H> {
     /// read so far), so that a packer that needs the request (safe: the client id)
     /// still finds it.
     fn pack_early(&self, req: Request, request_id: HeaderValue, body: Body, outcome: Outcome) -> Response {
-        let request = ApiRequest::new(req, request_id, body, self.runtime.caches.clone(), None);
+        let request = ApiRequest::new(
+            req,
+            request_id,
+            body,
+            self.runtime.caches.clone(),
+            Held::default(),
+        );
         self.pack(&request, outcome)
     }
 

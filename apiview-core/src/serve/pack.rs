@@ -11,7 +11,7 @@ use super::request_id::request_id_of;
 use super::{Outcome, Runtime};
 use crate::error::{BizError, ErrorClass};
 use crate::packer::{self, PackContext, Packer, SimplePacker};
-use crate::request::{ApiRequest, Body};
+use crate::request::{ApiRequest, Body, Held};
 use crate::settings::HttpStatusMode;
 
 const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
@@ -91,7 +91,13 @@ impl Endpoint for NoRoute {
 
     async fn call(&self, req: Request) -> poem::Result<Response> {
         let request_id = request_id_of(&req);
-        let request = ApiRequest::new(req, request_id, Body::None, self.runtime.caches.clone(), None);
+        let request = ApiRequest::new(
+            req,
+            request_id,
+            Body::None,
+            self.runtime.caches.clone(),
+            Held::default(),
+        );
         let outcome = Outcome::Error(BizError::no_matching_route_found());
         let mut response = pack(&self.runtime, &*self.packer, &request, outcome);
         response.set_status(StatusCode::NOT_FOUND);

@@ -11,7 +11,7 @@ use crate::cache::Caches;
 use crate::error::Language;
 use crate::guard::aclkey::AclKeyDigest;
 use crate::paginate::CursorKey;
-use crate::request::{BodyBudget, BodyLimits};
+use crate::request::{BodyBudget, BodyLimits, UploadLimits};
 use crate::settings::Settings;
 
 /// Settings and what is derived from them, built once per App.
@@ -25,6 +25,7 @@ pub(crate) struct Runtime {
     pub(crate) body_timeout: Duration,
     pub(crate) body_limits: BodyLimits,
     pub(crate) body_budget: BodyBudget,
+    pub(crate) upload_limits: UploadLimits,
     /// Signs `#[paginate(style = "cursor")]` cursors: drawn once per App.
     pub(crate) cursor_key: CursorKey,
 }
@@ -44,11 +45,13 @@ impl Runtime {
         let body_timeout = Duration::from_millis(settings.limits.body_timeout_ms);
         let body_limits = BodyLimits::of(&settings);
         let body_budget = BodyBudget::new(settings.limits.bodies_in_flight_bytes);
+        let upload_limits = UploadLimits::of(&settings);
         let cursor_key = CursorKey::new(&settings.pagination.cursor_secret);
         Runtime {
             body_timeout,
             body_limits,
             body_budget,
+            upload_limits,
             cursor_key,
             settings,
             caches,

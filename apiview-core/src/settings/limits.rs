@@ -43,6 +43,15 @@ pub struct Limits {
     /// arrived), all requests together, the trees parsed from them included; beyond it
     /// a request waits its turn, for `body_timeout_ms` at most.
     pub bodies_in_flight_bytes: u64,
+    /// An uploaded file part (DESIGN §12) larger than this is spooled to a temporary
+    /// file as it arrives, instead of being held in memory.
+    pub upload_memory_bytes: u64,
+    /// The largest uploaded file part; larger is `TooLargeRequestError`. The body as a
+    /// whole is bounded by `body_limit` (or the endpoint's `#[apiview(body_limit)]`).
+    pub max_upload_bytes: u64,
+    /// The folder spooled uploads are written to; empty: the system's temporary folder
+    /// (`TMPDIR`). Each file is removed when its `Upload` is dropped.
+    pub upload_dir: String,
 }
 
 impl Default for Limits {
@@ -58,6 +67,9 @@ impl Default for Limits {
             max_json_depth: 128,
             max_json_values: 100_000,
             bodies_in_flight_bytes: 16 * 1024 * 1024,
+            upload_memory_bytes: 1024 * 1024,
+            max_upload_bytes: 10 * 1024 * 1024,
+            upload_dir: String::new(),
         }
     }
 }

@@ -109,6 +109,7 @@ impl Settings {
             ("limits.max_json_depth", limits.max_json_depth),
             ("limits.max_json_values", limits.max_json_values),
             ("limits.bodies_in_flight_bytes", limits.bodies_in_flight_bytes),
+            ("limits.max_upload_bytes", limits.max_upload_bytes),
         ] {
             if value == 0 {
                 return fail(
@@ -133,6 +134,16 @@ impl Settings {
                     "{} is less than body_limit ({}): a body of the limit could never be read; \
                      raise it or lower body_limit",
                     limits.bodies_in_flight_bytes, self.body_limit
+                ),
+            );
+        }
+        if !limits.upload_dir.is_empty() && !std::path::Path::new(&limits.upload_dir).is_dir() {
+            return fail(
+                "limits.upload_dir",
+                format!(
+                    "`{}` is not a folder; create it, or leave the key out to spool uploads to the \
+                     system's temporary folder",
+                    limits.upload_dir
                 ),
             );
         }

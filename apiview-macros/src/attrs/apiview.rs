@@ -1,11 +1,11 @@
-//! `#[apiview(packer = "..", tag = "..", operation_id = "..", blocking)]`.
+//! `#[apiview(packer = "..", tag = "..", operation_id = "..", body_limit = N, blocking)]`.
 
 use proc_macro2::TokenStream;
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
-use syn::{Expr, LitStr, Token};
+use syn::{Expr, LitInt, LitStr, Token};
 
-use super::args::{ident_of, lit_str};
+use super::args::{ident_of, lit_str, lit_usize};
 use crate::attr::Attr;
 use crate::ctxt::Ctxt;
 
@@ -15,17 +15,20 @@ pub struct ApiviewArgs {
     pub tag: Option<LitStr>,
     pub operation_id: Option<LitStr>,
     pub blocking: Option<proc_macro2::Span>,
+    /// The endpoint's largest body, in bytes.
+    pub body_limit: Option<u64>,
 }
 
 #[derive(Default)]
 struct Given {
+    body_limit: Attr<LitInt>,
     packer: Attr<LitStr>,
     tag: Attr<LitStr>,
     operation_id: Attr<LitStr>,
     blocking: Attr<proc_macro2::Span>,
 }
 
-const OPTIONS: &str = "packer = \"..\", tag = \"..\", operation_id = \"..\", blocking";
+const OPTIONS: &str = "packer = \"..\", tag = \"..\", operation_id = \"..\", body_limit = N, blocking";
 
 pub fn parse(cx: &Ctxt, tokens: TokenStream) -> ApiviewArgs {
     let mut args = Given::default();
@@ -56,6 +59,16 @@ pub fn parse(cx: &Ctxt, tokens: TokenStream) -> ApiviewArgs {
             cx.error_spanned_by(&assign.left, format!("expected one of: {OPTIONS}"));
             continue;
         };
+        if key == "body_limit" {
+            match lit_usize(cx, &assign.right, "`body_limit` (bytes)") {
+                Some(lit) if lit.base10_parse::<u64>().is_ok_and(|bytes| bytes > 0) => {
+                    args.body_limit.set(cx, "option `body_limit`", key, lit);
+                }
+                Some(lit) => cx.error_spanned_by(lit, "`body_limit` must be at least 1 byte"),
+                None => {}
+            }
+            continue;
+        }
         let slot = match key.to_string().as_str() {
             "packer" => &mut args.packer,
             "tag" => &mut args.tag,
@@ -80,5 +93,9 @@ pub fn parse(cx: &Ctxt, tokens: TokenStream) -> ApiviewArgs {
         tag: args.tag.into_inner(),
         operation_id: args.operation_id.into_inner(),
         blocking: args.blocking.into_inner(),
+        body_limit: args
+            .body_limit
+            .into_inner()
+            .and_then(|lit| lit.base10_parse().ok()),
     }
 }

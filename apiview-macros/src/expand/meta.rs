@@ -9,7 +9,7 @@ use syn::{Expr, ExprLit, Lifetime, Lit, LitStr, TypeReference};
 
 use super::{opt, source_tokens};
 use crate::attrs::{FieldRef, Validator};
-use crate::model::{Endpoint, Output};
+use crate::model::{Endpoint, Output, ParamKind, Source};
 
 /// The `EndpointMeta` constant expression.
 pub(super) fn meta(endpoint: &Endpoint) -> TokenStream {
@@ -30,7 +30,12 @@ pub(super) fn meta(endpoint: &Endpoint) -> TokenStream {
     let operation_id = opt(endpoint.args.operation_id.as_ref());
     let params = endpoint.params.iter().map(|param| {
         let name = param.ident.to_string();
-        let source = opt(param.source().map(|source| source_tokens(&name, source)));
+        // An upload is a form field of the multipart body, for the document.
+        let source = match param.kind {
+            ParamKind::Upload => Some(source_tokens(&name, &Source::Field)),
+            _ => param.source().map(|source| source_tokens(&name, source)),
+        };
+        let source = opt(source);
         let shape = &param.shape;
         let required = param.required;
         quote! {
@@ -52,6 +57,7 @@ pub(super) fn meta(endpoint: &Endpoint) -> TokenStream {
         .values()
         .filter_map(|decrypt| decrypt.key.as_ref())
         .collect();
+    let body_limit = opt(endpoint.args.body_limit);
     let paginate = opt(endpoint.helpers.paginate.is_some().then(|| paginate(endpoint)));
     let name_ident = endpoint.name();
     let result = result_schema(&endpoint.output);
@@ -83,6 +89,7 @@ pub(super) fn meta(endpoint: &Endpoint) -> TokenStream {
             checks: &[#(#checks),*],
             result: #result,
             paginate: #paginate,
+            body_limit: #body_limit,
         }
     }
 }

@@ -83,6 +83,9 @@ impl Phases<'_> {
                     let #var: #ty = ::core::clone::Clone::clone(&__apiview_page);
                 }
             }
+            ParamKind::Upload => quote_spanned! {ty.span()=>
+                let #var: #ty = ::apiview::__private::upload_param::<#ty>(__apiview_call, #name)?;
+            },
             // Called directly rather than through a generic helper, which trips
             // rust-lang/rust#100013 for extractors that borrow (`Data<&T>`).
             ParamKind::Extract => quote_spanned! {ty.span()=>

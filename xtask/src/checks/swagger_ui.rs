@@ -83,6 +83,19 @@ pub fn swagger_ui() -> Result<()> {
         "the document declares a security scheme, but Swagger UI shows no Authorize button"
     );
     println!("Swagger UI offers the Authorize button for the aclkey scheme");
+    // The demo's /upload takes a file (DESIGN §12): opened by its deep link, its form
+    // offers a file picker for the multipart body's `format: binary` field.
+    let upload = &document["paths"]["/upload"]["post"];
+    let tag = upload["tags"][0].as_str().context("/upload has no tag")?;
+    let operation = upload["operationId"]
+        .as_str()
+        .context("/upload has no operationId")?;
+    let dom = chromium(&work, &["--dump-dom", &format!("{ui}#/{tag}/{operation}")])?;
+    ensure!(
+        dom.contains("type=\"file\""),
+        "the demo's /upload takes a file, but its Swagger UI form shows no file picker"
+    );
+    println!("Swagger UI offers a file picker for /upload's file");
 
     let screenshot = std::env::current_dir()?.join("target/swagger-ui.png");
     let _ = std::fs::remove_file(&screenshot);
