@@ -138,3 +138,16 @@ async fn bad_cors_settings_stop_start_up_naming_the_key() {
         assert!(err.to_string().contains(key), "{toml}: {err}");
     }
 }
+
+/// Regression: the fallback route `/*…` took `/` from an endpoint registered at `/`
+/// (poem's router prefers a catch-all to the empty path), so `App::at("/", ..)` was
+/// never reached.
+#[tokio::test]
+async fn an_endpoint_at_the_root_is_reached_and_other_paths_still_fall_back() {
+    let server = common::serve(App::new(Settings::default()).at("/", ping)).await;
+    assert_eq!(server.get_json("/").await, common::ok(serde_json::json!("pong")));
+    assert_eq!(
+        server.get_json("/nope").await,
+        common::err(1001010004, "No matching route found.")
+    );
+}

@@ -4,9 +4,9 @@
 use std::time::Duration;
 
 use apiview::prelude::*;
-use poem::http::{header, Method};
+use poem::http::header;
 use poem::web::{Data, Html};
-use poem::{Body, Endpoint, EndpointExt, IntoResponse, Response};
+use poem::{Body, Endpoint, EndpointExt, Response};
 
 use crate::streams::{self, LiveStreams, BOUNDARY};
 
@@ -82,26 +82,24 @@ fn streaming(content_type: &str, body: Body) -> Response {
         .body(body)
 }
 
+/// The page showing both streams.
+#[apiview]
+#[allow_get]
+pub fn page() -> Raw<Html<&'static str>> {
+    Raw(Html(PAGE))
+}
+
 /// Every endpoint at its path. Serve it through [`endpoint`], which gives the
 /// endpoints the [`LiveStreams`] they count on.
 pub fn app(settings: Settings) -> App {
     App::new(settings)
+        .at("/", page)
         .at("/events", events)
         .at("/screen", screen)
         .at("/live", live)
 }
 
-/// The App as a poem endpoint, with the [`LiveStreams`] its endpoints count on, and
-/// [`PAGE`] at `/`.
+/// The App as a poem endpoint, with the [`LiveStreams`] its endpoints count on.
 pub fn endpoint(settings: Settings, live_streams: LiveStreams) -> impl Endpoint + 'static {
-    // The page is served in front of the App, not as an endpoint of it: an App cannot
-    // route `/` (its not-found catch-all `/*` shadows it, as poem's router prefers a
-    // catch-all to a route that ends where the path does).
-    let app = app(settings).into_endpoint().data(live_streams);
-    app.around(|app, req| async move {
-        if req.uri().path() == "/" && req.method() == Method::GET {
-            return Ok(Html(PAGE).into_response());
-        }
-        app.call(req).await
-    })
+    app(settings).into_endpoint().data(live_streams)
 }

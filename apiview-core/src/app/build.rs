@@ -72,17 +72,33 @@ impl App {
         }
         let runtime = Arc::new(Runtime::new(self.settings, caches, keys.server, keys.rsa));
         let mut route = Route::new();
+        // The endpoint at `/`, if any, is routed apart: see `with_no_route`.
+        let mut root = None;
         for (entry, (packer, decode)) in self.entries.into_iter().zip(plans) {
-            route = (entry.make)(route, entry.path, runtime.clone(), packer, decode);
+            if is_root(&entry.path) {
+                root = Some((entry.make)(
+                    Route::new(),
+                    entry.path,
+                    runtime.clone(),
+                    packer,
+                    decode,
+                ));
+            } else {
+                route = (entry.make)(route, entry.path, runtime.clone(), packer, decode);
+            }
         }
         for (path, endpoint) in extra_routes {
-            route = route.at(path, endpoint);
+            if is_root(&path) {
+                root = Some(Route::new().at(path, endpoint));
+            } else {
+                route = route.at(path, endpoint);
+            }
         }
         let no_route = NoRoute {
             runtime: runtime.clone(),
             packer: default_packer,
         };
-        let route = with_no_route(route, &paths, no_route);
+        let route = with_no_route(route, root, &paths, no_route);
         Ok(AppEndpoint(RequestLog(with_cors(route, &runtime.settings.cors))))
     }
 
@@ -211,15 +227,42 @@ impl Signed<'_> {
 }
 
 /// Every path no route takes answers `NoMatchingRouteFound`: poem tries static and
-/// parameter segments first.
-fn with_no_route(mut route: Route, paths: &HashSet<String>, no_route: NoRoute) -> Route {
-    if !paths.contains("/") {
-        route = route.at("/", no_route.clone());
+/// parameter segments first. Its router gives `/` to a catch-all `/*…` rather than to
+/// a route at `/`, so the endpoint at `/` (`root`) is reached through the catch-all.
+fn with_no_route(route: Route, root: Option<Route>, paths: &HashSet<String>, no_route: NoRoute) -> Route {
+    if paths.iter().any(|path| path.starts_with("/*")) {
+        // The user's own catch-all takes what no other route does (and `/`, as poem
+        // routes it).
+        return match root {
+            Some(root) => route.at("/", root),
+            None => route,
+        };
     }
-    if !paths.iter().any(|path| path.starts_with("/*")) {
-        route = route.at("/*__apiview_no_route", no_route);
+    let root = root.unwrap_or_else(|| Route::new().at("/", no_route.clone()));
+    route.at("/*__apiview_no_route", RootOr { root, no_route })
+}
+
+fn is_root(path: &str) -> bool {
+    path.chars().all(|c| c == '/')
+}
+
+/// The catch-all route: the endpoint at `/` for `/`, `NoMatchingRouteFound` for the
+/// rest.
+struct RootOr {
+    root: Route,
+    no_route: NoRoute,
+}
+
+impl poem::Endpoint for RootOr {
+    type Output = poem::Response;
+
+    async fn call(&self, req: poem::Request) -> poem::Result<poem::Response> {
+        if req.uri().path() == "/" {
+            self.root.call(req).await
+        } else {
+            self.no_route.call(req).await
+        }
     }
-    route
 }
 
 /// The routes behind poem's CORS middleware, when `[cors]` allows origins.
