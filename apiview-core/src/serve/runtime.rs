@@ -10,6 +10,7 @@ use rsa::RsaPrivateKey;
 use crate::cache::Caches;
 use crate::error::Language;
 use crate::guard::aclkey::AclKeyDigest;
+use crate::guard::version::Versioning;
 use crate::paginate::CursorKey;
 use crate::request::{BodyBudget, BodyLimits};
 use crate::settings::Settings;
@@ -27,6 +28,8 @@ pub(crate) struct Runtime {
     pub(crate) body_budget: BodyBudget,
     /// Signs `#[paginate(style = "cursor")]` cursors: drawn once per App.
     pub(crate) cursor_key: CursorKey,
+    /// `[versioning]`, resolved once; `None` with the scheme `none`.
+    pub(crate) versioning: Option<Arc<Versioning>>,
 }
 
 impl Runtime {
@@ -45,7 +48,9 @@ impl Runtime {
         let body_limits = BodyLimits::of(&settings);
         let body_budget = BodyBudget::new(settings.limits.bodies_in_flight_bytes);
         let cursor_key = CursorKey::new(&settings.pagination.cursor_secret);
+        let versioning = Versioning::new(&settings.versioning);
         Runtime {
+            versioning,
             body_timeout,
             body_limits,
             body_budget,
