@@ -65,14 +65,27 @@ fn assert_refused(answer: &Value, message: &str) {
 #[tokio::test]
 async fn query_scheme_reads_the_query_parameter() {
     let server = serve(app(versioned("query"))).await;
-    assert_eq!(get(&server, "/which?version=v2", &[]).await, common::ok(json!("v2")));
-    assert_eq!(get(&server, "/which?a=%41&version=v3", &[]).await, common::ok(json!("v3")));
+    assert_eq!(
+        get(&server, "/which?version=v2", &[]).await,
+        common::ok(json!("v2"))
+    );
+    assert_eq!(
+        get(&server, "/which?a=%41&version=v3", &[]).await,
+        common::ok(json!("v3"))
+    );
     // None named: the default; a header is not this scheme's place.
-    assert_eq!(get(&server, "/which", &[("Accept-Version", "v2")]).await, common::ok(json!("v1")));
-    let not_allowed = "Bad parameter: version. the query parameter `version` names no allowed version (v1, v2, v3).";
+    assert_eq!(
+        get(&server, "/which", &[("Accept-Version", "v2")]).await,
+        common::ok(json!("v1"))
+    );
+    let not_allowed =
+        "Bad parameter: version. the query parameter `version` names no allowed version (v1, v2, v3).";
     assert_refused(&get(&server, "/which?version=v9", &[]).await, not_allowed);
     assert_refused(&get(&server, "/which?version=", &[]).await, not_allowed);
-    assert_refused(&get(&server, "/which?version=v1&version=v2", &[]).await, not_allowed);
+    assert_refused(
+        &get(&server, "/which?version=v1&version=v2", &[]).await,
+        not_allowed,
+    );
 }
 
 #[tokio::test]
@@ -81,19 +94,37 @@ async fn query_scheme_reads_the_param_named_in_settings() {
     settings.versioning.param = "api".into();
     let server = serve(app(settings)).await;
     assert_eq!(get(&server, "/which?api=v3", &[]).await, common::ok(json!("v3")));
-    assert_eq!(get(&server, "/which?version=v3", &[]).await, common::ok(json!("v1")));
+    assert_eq!(
+        get(&server, "/which?version=v3", &[]).await,
+        common::ok(json!("v1"))
+    );
     let answer = get(&server, "/which?api=v4", &[]).await;
-    assert_refused(&answer, "Bad parameter: api. the query parameter `api` names no allowed version (v1, v2, v3).");
+    assert_refused(
+        &answer,
+        "Bad parameter: api. the query parameter `api` names no allowed version (v1, v2, v3).",
+    );
 }
 
 #[tokio::test]
 async fn header_scheme_reads_accept_version() {
     let server = serve(app(versioned("header"))).await;
-    assert_eq!(get(&server, "/which", &[("Accept-Version", "v2")]).await, common::ok(json!("v2")));
-    assert_eq!(get(&server, "/which", &[("accept-version", " v3 ")]).await, common::ok(json!("v3")));
-    assert_eq!(get(&server, "/which?version=v2", &[]).await, common::ok(json!("v1")));
+    assert_eq!(
+        get(&server, "/which", &[("Accept-Version", "v2")]).await,
+        common::ok(json!("v2"))
+    );
+    assert_eq!(
+        get(&server, "/which", &[("accept-version", " v3 ")]).await,
+        common::ok(json!("v3"))
+    );
+    assert_eq!(
+        get(&server, "/which?version=v2", &[]).await,
+        common::ok(json!("v1"))
+    );
     let answer = get(&server, "/which", &[("Accept-Version", "2")]).await;
-    assert_refused(&answer, "Bad parameter: version. the Accept-Version header names no allowed version (v1, v2, v3).");
+    assert_refused(
+        &answer,
+        "Bad parameter: version. the Accept-Version header names no allowed version (v1, v2, v3).",
+    );
 }
 
 #[tokio::test]
@@ -105,10 +136,18 @@ async fn accept_scheme_reads_the_media_type_parameter() {
         common::ok(json!("v2"))
     );
     assert_eq!(
-        get(&server, "/which", &accept("text/html, application/json;q=0.9;Version=\"v3\"")).await,
+        get(
+            &server,
+            "/which",
+            &accept("text/html, application/json;q=0.9;Version=\"v3\"")
+        )
+        .await,
         common::ok(json!("v3"))
     );
-    assert_eq!(get(&server, "/which", &accept("application/json")).await, common::ok(json!("v1")));
+    assert_eq!(
+        get(&server, "/which", &accept("application/json")).await,
+        common::ok(json!("v1"))
+    );
     assert_eq!(get(&server, "/which", &[]).await, common::ok(json!("v1")));
     let answer = get(&server, "/which", &accept("application/json; version=v7")).await;
     assert_refused(
@@ -125,13 +164,19 @@ async fn url_path_scheme_reads_the_path_segment() {
         .at("/api/:version<v\\d+>/segment", segment);
     let server = serve(app).await;
     assert_eq!(get(&server, "/v2/which", &[]).await, common::ok(json!("v2")));
-    assert_eq!(get(&server, "/v1/which?version=v3", &[]).await, common::ok(json!("v1")));
+    assert_eq!(
+        get(&server, "/v1/which?version=v3", &[]).await,
+        common::ok(json!("v1"))
+    );
     assert_refused(
         &get(&server, "/v9/which", &[]).await,
         "Bad parameter: version. the path names no allowed version (v1, v2, v3).",
     );
     // A parameter named like the segment is filled from it, as any path parameter.
-    assert_eq!(get(&server, "/api/v3/segment", &[]).await, common::ok(json!(["v3", "v3"])));
+    assert_eq!(
+        get(&server, "/api/v3/segment", &[]).await,
+        common::ok(json!(["v3", "v3"]))
+    );
     assert_refused(
         &get(&server, "/v1/fresh", &[]).await,
         "Bad parameter: version. this endpoint exists in v2, v3 only, not in v1.",
@@ -142,21 +187,37 @@ async fn url_path_scheme_reads_the_path_segment() {
 #[tokio::test]
 async fn an_endpoint_exists_in_its_versions_only() {
     let server = serve(app(versioned("header"))).await;
-    assert_eq!(get(&server, "/fresh", &[("Accept-Version", "v2")]).await, common::ok(json!("v2")));
+    assert_eq!(
+        get(&server, "/fresh", &[("Accept-Version", "v2")]).await,
+        common::ok(json!("v2"))
+    );
     let not_here = "Bad parameter: version. this endpoint exists in v2, v3 only, not in v1.";
-    assert_refused(&get(&server, "/fresh", &[("Accept-Version", "v1")]).await, not_here);
+    assert_refused(
+        &get(&server, "/fresh", &[("Accept-Version", "v1")]).await,
+        not_here,
+    );
     // No version named: the default, v1, in which it does not exist.
     assert_refused(&get(&server, "/fresh", &[]).await, not_here);
     // Not allowed at all: that is what is said.
     let answer = get(&server, "/fresh", &[("Accept-Version", "v9")]).await;
-    assert_refused(&answer, "Bad parameter: version. the Accept-Version header names no allowed version (v1, v2, v3).");
+    assert_refused(
+        &answer,
+        "Bad parameter: version. the Accept-Version header names no allowed version (v1, v2, v3).",
+    );
 }
 
 #[tokio::test]
 async fn without_a_scheme_there_is_no_version() {
     let server = serve(App::new(Settings::default()).at("/which", which)).await;
-    for headers in [&[][..], &[("Accept-Version", "v9")][..], &[("Accept", "application/json; version=v9")][..]] {
-        assert_eq!(get(&server, "/which?version=v9", headers).await, common::ok(Value::Null));
+    for headers in [
+        &[][..],
+        &[("Accept-Version", "v9")][..],
+        &[("Accept", "application/json; version=v9")][..],
+    ] {
+        assert_eq!(
+            get(&server, "/which?version=v9", headers).await,
+            common::ok(Value::Null)
+        );
     }
 }
 
@@ -176,8 +237,19 @@ async fn the_version_is_checked_before_the_body_is_read() {
     let answer = send(post("v2")).await;
     assert_eq!(code_of(&answer.json), common::PARSE_JSON_ERROR, "{}", answer.json);
     // The method check comes first.
-    let answer = send(server.client.put(server.url("/posted")).header("Accept-Version", "v9")).await;
-    assert_eq!(code_of(&answer.json), common::NOT_SUPPORTED_HTTP_METHOD, "{}", answer.json);
+    let answer = send(
+        server
+            .client
+            .put(server.url("/posted"))
+            .header("Accept-Version", "v9"),
+    )
+    .await;
+    assert_eq!(
+        code_of(&answer.json),
+        common::NOT_SUPPORTED_HTTP_METHOD,
+        "{}",
+        answer.json
+    );
 }
 
 #[tokio::test]
@@ -188,7 +260,10 @@ async fn a_refused_version_is_a_400_in_semantic_mode_and_speaks_chinese() {
     let server = serve(app(settings)).await;
     let answer = send(server.client.get(server.url("/fresh?version=v1"))).await;
     assert_eq!(answer.status, 400);
-    assert_eq!(message_of(&answer.json), "参数值有误：version。本接口仅存在于版本 v2、v3，不存在于 v1。");
+    assert_eq!(
+        message_of(&answer.json),
+        "参数值有误：version。本接口仅存在于版本 v2、v3，不存在于 v1。"
+    );
     let answer = send(server.client.get(server.url("/which?version=x"))).await;
     assert_eq!(answer.status, 400);
     assert_eq!(
@@ -198,7 +273,12 @@ async fn a_refused_version_is_a_400_in_semantic_mode_and_speaks_chinese() {
 }
 
 fn paths(document: &Value) -> Vec<&str> {
-    document["paths"].as_object().unwrap().keys().map(String::as_str).collect()
+    document["paths"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect()
 }
 
 #[tokio::test]
@@ -213,15 +293,25 @@ async fn each_version_has_its_document() {
     let header = &v2["paths"]["/fresh"]["get"]["parameters"][0];
     assert_eq!(
         (&header["name"], &header["in"], &header["schema"]),
-        (&json!("Accept-Version"), &json!("header"), &json!({"type": "string", "enum": ["v2"], "default": "v2"}))
+        (
+            &json!("Accept-Version"),
+            &json!("header"),
+            &json!({"type": "string", "enum": ["v2"], "default": "v2"})
+        )
     );
     // Every operation may answer BadParameter(version).
     let ok = &v2["paths"]["/which"]["get"]["responses"]["200"]["content"]["application/json"];
     assert!(ok["examples"]["BadParameter (version)"].is_object(), "{ok}");
     // django-apiview's name for the document, per version too.
-    assert_eq!(server.get_json("/apiview/swagger-ui-meta.json?version=v2").await, v2);
+    assert_eq!(
+        server.get_json("/apiview/swagger-ui-meta.json?version=v2").await,
+        v2
+    );
     // A version that does not exist has no document (not another version's).
-    for path in ["/apiview/openapi.json?version=v9", "/apiview/swagger-ui-meta.json?version="] {
+    for path in [
+        "/apiview/openapi.json?version=v9",
+        "/apiview/swagger-ui-meta.json?version=",
+    ] {
         let response = server.client.get(server.url(path)).send().await.unwrap();
         assert_eq!(response.status(), 404, "{path}");
     }
@@ -240,14 +330,26 @@ async fn swagger_ui_selects_among_the_versions() {
         ])
     );
     assert_eq!(config["urls.primaryName"], "v1");
-    let page = server.client.get(server.url("/apiview/swagger-ui.html")).send().await.unwrap();
+    let page = server
+        .client
+        .get(server.url("/apiview/swagger-ui.html"))
+        .send()
+        .await
+        .unwrap();
     let page = page.text().await.unwrap();
     assert!(page.contains("StandaloneLayout") && page.contains("swagger-ui-standalone-preset.js"));
-    let preset = server.client.get(server.url("/apiview/swagger-ui-standalone-preset.js")).send().await.unwrap();
+    let preset = server
+        .client
+        .get(server.url("/apiview/swagger-ui-standalone-preset.js"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(preset.status(), 200);
 
     // Without versioning: one document whatever the query, and no selector.
-    let unversioned = App::new(Settings::default()).at("/which", which).at("/posted", posted);
+    let unversioned = App::new(Settings::default())
+        .at("/which", which)
+        .at("/posted", posted);
     let server = serve(unversioned.swagger()).await;
     let config = server.get_json("/apiview/swagger-ui-config.json").await;
     assert!(config.get("urls").is_none(), "{config}");
@@ -281,14 +383,23 @@ async fn url_path_documents_write_the_version_into_the_paths() {
 fn accept_and_query_documents_say_how_to_ask() {
     let accept = app(versioned("accept")).openapi_for_version("v2").unwrap();
     let description = accept["info"]["description"].as_str().unwrap();
-    assert!(description.contains("Accept: application/json; version=v2"), "{description}");
+    assert!(
+        description.contains("Accept: application/json; version=v2"),
+        "{description}"
+    );
     assert!(accept["paths"]["/which"]["get"].get("parameters").is_none());
     let query = app(versioned("query")).openapi_for_version("v3").unwrap();
     let parameter = &query["paths"]["/which"]["get"]["parameters"][0];
-    assert_eq!((&parameter["name"], &parameter["in"]), (&json!("version"), &json!("query")));
+    assert_eq!(
+        (&parameter["name"], &parameter["in"]),
+        (&json!("version"), &json!("query"))
+    );
     assert_eq!(parameter["schema"]["enum"], json!(["v3"]));
     assert!(app(versioned("query")).openapi_for_version("v4").is_none());
-    assert!(App::new(Settings::default()).at("/which", which).openapi_for_version("v1").is_none());
+    assert!(App::new(Settings::default())
+        .at("/which", which)
+        .openapi_for_version("v1")
+        .is_none());
 }
 
 fn settings_error(toml: &str) -> String {
@@ -298,24 +409,66 @@ fn settings_error(toml: &str) -> String {
 #[test]
 fn bad_settings_name_the_key() {
     let cases = [
-        ("[versioning]\nscheme = 'namespace'", "versioning.scheme", "namespace"),
-        ("[versioning]\nscheme = 'query'", "versioning.allowed", "needs the versions"),
-        ("[versioning]\nscheme = 'query'\nallowed = ['v1']", "versioning.default", "is not set"),
-        ("[versioning]\nscheme = 'header'\nallowed = ['v1']\ndefault = 'v2'", "versioning.default", "`v2` is not one of"),
-        ("[versioning]\nallowed = ['v1']\ndefault = 'v2'", "versioning.default", "`v2` is not one of"),
-        ("[versioning]\nallowed = ['v 1']", "versioning.allowed", "`v 1` is not a version"),
-        ("[versioning]\nallowed = ['v1', 'v1']", "versioning.allowed", "listed twice"),
-        ("[versioning]\nparam = 'api-version'", "versioning.param", "not a parameter name"),
-        ("[versioning]\nparam = ''", "versioning.param", "not a parameter name"),
+        (
+            "[versioning]\nscheme = 'namespace'",
+            "versioning.scheme",
+            "namespace",
+        ),
+        (
+            "[versioning]\nscheme = 'query'",
+            "versioning.allowed",
+            "needs the versions",
+        ),
+        (
+            "[versioning]\nscheme = 'query'\nallowed = ['v1']",
+            "versioning.default",
+            "is not set",
+        ),
+        (
+            "[versioning]\nscheme = 'header'\nallowed = ['v1']\ndefault = 'v2'",
+            "versioning.default",
+            "`v2` is not one of",
+        ),
+        (
+            "[versioning]\nallowed = ['v1']\ndefault = 'v2'",
+            "versioning.default",
+            "`v2` is not one of",
+        ),
+        (
+            "[versioning]\nallowed = ['v 1']",
+            "versioning.allowed",
+            "`v 1` is not a version",
+        ),
+        (
+            "[versioning]\nallowed = ['v1', 'v1']",
+            "versioning.allowed",
+            "listed twice",
+        ),
+        (
+            "[versioning]\nparam = 'api-version'",
+            "versioning.param",
+            "not a parameter name",
+        ),
+        (
+            "[versioning]\nparam = ''",
+            "versioning.param",
+            "not a parameter name",
+        ),
         ("[versioning]\nheader = 'X-Version'", "header", "unknown field"),
     ];
     for (toml, key, problem) in cases {
         let message = settings_error(toml);
-        assert!(message.contains(key) && message.contains(problem), "{toml}: {message}");
+        assert!(
+            message.contains(key) && message.contains(problem),
+            "{toml}: {message}"
+        );
     }
     // Numbers in the file are versions' text.
     let settings = settings("[versioning]\nscheme = 'query'\nallowed = [1, 2.0]\ndefault = 1");
-    assert_eq!((settings.versioning.allowed, settings.versioning.default), (vec!["1".into(), "2.0".into()], "1".into()));
+    assert_eq!(
+        (settings.versioning.allowed, settings.versioning.default),
+        (vec!["1".into(), "2.0".into()], "1".into())
+    );
 }
 
 /// The environment overrides `[versioning]` as every other section; the only test
@@ -342,14 +495,20 @@ fn environment_overrides_versioning() {
     let versioning = settings.unwrap().versioning;
     assert_eq!(versioning.scheme, "query");
     assert_eq!(versioning.allowed, ["v1", "1.10"]);
-    assert_eq!((versioning.default.as_str(), versioning.param.as_str()), ("1.10", "api"));
+    assert_eq!(
+        (versioning.default.as_str(), versioning.param.as_str()),
+        ("1.10", "api")
+    );
     // Default 1.10 is not among v1, v2.
     assert!(split.unwrap_err().to_string().contains("versioning.default"));
     assert!(bad.unwrap_err().to_string().contains("versioning.scheme"));
 }
 
 fn startup_error(app: App) -> String {
-    app.try_into_endpoint().err().expect("a start-up error").to_string()
+    app.try_into_endpoint()
+        .err()
+        .expect("a start-up error")
+        .to_string()
 }
 
 #[test]
@@ -368,7 +527,11 @@ fn startup_refuses_what_cannot_be_served() {
         "{message}"
     );
     // url_path: a path without the segment.
-    let message = startup_error(App::new(versioned("url_path")).at("/:version/which", which).at("/posted", posted));
+    let message = startup_error(
+        App::new(versioned("url_path"))
+            .at("/:version/which", which)
+            .at("/posted", posted),
+    );
     assert!(
         message.contains("`/posted`") && message.contains("`posted`") && message.contains("url_path"),
         "{message}"
@@ -379,5 +542,9 @@ fn startup_refuses_what_cannot_be_served() {
     let message = startup_error(App::new(settings).at("/:version/which", which));
     assert!(message.contains("`:api`"), "{message}");
     // The App's own routes (the Swagger UI) need no segment.
-    assert!(App::new(versioned("url_path")).at("/:version/which", which).swagger().try_into_endpoint().is_ok());
+    assert!(App::new(versioned("url_path"))
+        .at("/:version/which", which)
+        .swagger()
+        .try_into_endpoint()
+        .is_ok());
 }

@@ -49,7 +49,13 @@ pub fn openapi<'a>(
     settings: &Settings,
     models: &[(String, Value)],
 ) -> Value {
-    document(endpoints, packers, settings, models, DocVersion::of(settings, None))
+    document(
+        endpoints,
+        packers,
+        settings,
+        models,
+        DocVersion::of(settings, None),
+    )
 }
 
 /// The document of one API version (DESIGN §16): the endpoints that exist in it

@@ -184,7 +184,13 @@ impl SwaggerExt for App {
     }
 
     fn openapi_for_version(&self, version: &str) -> Option<Value> {
-        openapi_of_version(self.endpoints(), self.packers(), self.settings(), self.schemas(), version)
+        openapi_of_version(
+            self.endpoints(),
+            self.packers(),
+            self.settings(),
+            self.schemas(),
+            version,
+        )
     }
 
     fn model<T: schemars::JsonSchema + ?Sized>(self) -> Self {

@@ -187,7 +187,14 @@ pub(crate) fn responses(
     let page_style = meta
         .paginate
         .map(|paginate| paginate.style.unwrap_or_else(|| settings.pagination.page_style()));
-    let implied = implied_errors(meta, fields, takes_body, settings.body_limit, page_style, version_param);
+    let implied = implied_errors(
+        meta,
+        fields,
+        takes_body,
+        settings.body_limit,
+        page_style,
+        version_param,
+    );
     for (error, field) in implied {
         let status = if semantic {
             semantic_status(error.class())

@@ -37,7 +37,10 @@ pub(crate) fn routes(app: &App) -> ExtraRoutes {
             .iter()
             .filter_map(|version| {
                 let document = app.openapi_for_version(version)?;
-                Some((version.clone(), serde_json::to_vec(&document).unwrap_or_default().into()))
+                Some((
+                    version.clone(),
+                    serde_json::to_vec(&document).unwrap_or_default().into(),
+                ))
             })
             .collect()
     } else {

@@ -34,7 +34,8 @@ impl<'a> DocVersion<'a> {
 
     /// Whether the endpoint exists in this version (no `versions`: in every one).
     pub fn includes(&self, meta: &EndpointMeta) -> bool {
-        meta.versions.is_none_or(|versions| versions.contains(&self.version))
+        meta.versions
+            .is_none_or(|versions| versions.contains(&self.version))
     }
 
     /// The endpoint's path in this version: with `url_path`, the `:version` segment
@@ -45,7 +46,9 @@ impl<'a> DocVersion<'a> {
         }
         path.split('/')
             .map(|segment| {
-                let name = segment.strip_prefix(':').map(|name| name.split('<').next().unwrap_or(name));
+                let name = segment
+                    .strip_prefix(':')
+                    .map(|name| name.split('<').next().unwrap_or(name));
                 if name == Some(self.param) {
                     self.version
                 } else {

@@ -35,7 +35,11 @@ fn every_scheme_documents_each_version() {
             for version in ["v1", "v2"] {
                 let name = format!("versioning-{scheme}-{openapi}-{version}");
                 let document = checked(&name, app.openapi_for_version(version).unwrap());
-                let base = if scheme == "url_path" { format!("/{version}") } else { String::new() };
+                let base = if scheme == "url_path" {
+                    format!("/{version}")
+                } else {
+                    String::new()
+                };
                 let listed: Vec<&String> = document["paths"].as_object().unwrap().keys().collect();
                 let mut expected = vec![format!("{base}/things")];
                 if version == "v2" {

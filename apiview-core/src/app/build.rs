@@ -188,7 +188,10 @@ fn check_versions(entries: &[Entry], versioning: &VersioningSettings) -> Result<
                     versions.join(", ")
                 )));
             }
-            if let Some(unknown) = versions.iter().find(|v| !versioning.allowed.iter().any(|a| a == *v)) {
+            if let Some(unknown) = versions
+                .iter()
+                .find(|v| !versioning.allowed.iter().any(|a| a == *v))
+            {
                 return Err(AppError(format!(
                     "endpoint `{name}` (path `{}`) exists in version `{unknown}` (#[apiview(versions = [..])]), which \
                      settings key `versioning.allowed` ({}) does not list",

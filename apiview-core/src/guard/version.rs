@@ -42,8 +42,14 @@ impl Versioning {
         let param = settings.param.clone();
         let (en, zh) = match scheme {
             VersionScheme::UrlPath => ("the path".to_owned(), "路径".to_owned()),
-            VersionScheme::Query => (format!("the query parameter `{param}`"), format!("查询参数 {param} ")),
-            VersionScheme::Header => (format!("the {VERSION_HEADER} header"), format!("请求头 {VERSION_HEADER} ")),
+            VersionScheme::Query => (
+                format!("the query parameter `{param}`"),
+                format!("查询参数 {param} "),
+            ),
+            VersionScheme::Header => (
+                format!("the {VERSION_HEADER} header"),
+                format!("请求头 {VERSION_HEADER} "),
+            ),
             VersionScheme::Accept => (
                 format!("the Accept header's `{param}` parameter"),
                 format!("Accept 请求头的 {param} 参数"),
@@ -71,10 +77,14 @@ impl Versioning {
     /// allowed (or names it twice).
     fn resolve(&self, request: &poem::Request) -> Result<&Arc<str>, BizError> {
         let named: Option<Result<Cow<'_, str>, NotOneText>> = match self.scheme {
-            VersionScheme::UrlPath => request.raw_path_param(&self.param).map(|text| Ok(Cow::Borrowed(text))),
+            VersionScheme::UrlPath => request
+                .raw_path_param(&self.param)
+                .map(|text| Ok(Cow::Borrowed(text))),
             VersionScheme::Query => query_text(request.uri().query().unwrap_or(""), &self.param),
             VersionScheme::Header => header_text(request.headers()),
-            VersionScheme::Accept => accept_param(request.headers(), &self.param).map(|found| found.map(Cow::Borrowed)),
+            VersionScheme::Accept => {
+                accept_param(request.headers(), &self.param).map(|found| found.map(Cow::Borrowed))
+            }
             VersionScheme::None => None,
         };
         match named {
@@ -122,7 +132,10 @@ impl VersionCheck {
         let versioning = &*self.versioning;
         let version = versioning.resolve(request)?;
         if let Some(exists_in) = &self.exists_in {
-            if !exists_in.iter().any(|at| Arc::ptr_eq(&versioning.allowed[*at], version)) {
+            if !exists_in
+                .iter()
+                .any(|at| Arc::ptr_eq(&versioning.allowed[*at], version))
+            {
                 return Err(self.not_here(version));
             }
         }
@@ -139,7 +152,10 @@ impl VersionCheck {
             .map(|at| &*versioning.allowed[*at])
             .collect();
         let reason = Words::new(
-            format!("this endpoint exists in {} only, not in {version}", listed.join(", ")),
+            format!(
+                "this endpoint exists in {} only, not in {version}",
+                listed.join(", ")
+            ),
             format!("本接口仅存在于版本 {}，不存在于 {version}", listed.join("、")),
         );
         BizError::bad_parameter_for(&versioning.param, reason)
@@ -154,7 +170,12 @@ fn header_text(headers: &HeaderMap) -> Option<Result<Cow<'_, str>, NotOneText>> 
     if values.next().is_some() {
         return Some(Err(NotOneText));
     }
-    Some(first.to_str().map(|text| Cow::Borrowed(text.trim())).map_err(|_| NotOneText))
+    Some(
+        first
+            .to_str()
+            .map(|text| Cow::Borrowed(text.trim()))
+            .map_err(|_| NotOneText),
+    )
 }
 
 /// The `param` parameter of the `Accept` header's media types (`application/json;
@@ -226,7 +247,12 @@ mod tests {
         assert!(resolve(&query, get("/x?version=")).is_err());
 
         let header = VersionCheck::new(versioning("header"), None);
-        let with = |name: &str, value: &str| poem::Request::builder().uri_str("/x").header(name, value).finish();
+        let with = |name: &str, value: &str| {
+            poem::Request::builder()
+                .uri_str("/x")
+                .header(name, value)
+                .finish()
+        };
         assert_eq!(resolve(&header, with("accept-version", " v3 ")), Ok("v3".into()));
         assert_eq!(resolve(&header, get("/x?version=v2")), Ok("v1".into()));
 
@@ -236,10 +262,16 @@ mod tests {
             Ok("v2".into())
         );
         assert_eq!(
-            resolve(&accept, with("accept", "text/html, application/json;q=0.9;version=v3")),
+            resolve(
+                &accept,
+                with("accept", "text/html, application/json;q=0.9;version=v3")
+            ),
             Ok("v3".into())
         );
-        assert_eq!(resolve(&accept, with("accept", "application/json")), Ok("v1".into()));
+        assert_eq!(
+            resolve(&accept, with("accept", "application/json")),
+            Ok("v1".into())
+        );
         assert!(resolve(&accept, with("accept", "application/json; version=2")).is_err());
     }
 

@@ -505,7 +505,9 @@ pub(crate) fn query_text<'a>(
         Err(NeedsDecoding) => {
             let pairs = parse_query(query);
             let found = find_pairs(
-                pairs.iter().map(|(key, value)| (key.text(query), value.text(query))),
+                pairs
+                    .iter()
+                    .map(|(key, value)| (key.text(query), value.text(query))),
                 name,
             )?;
             Some(match found {

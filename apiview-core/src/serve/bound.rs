@@ -109,7 +109,12 @@ impl<H: Handler> Bound<H> {
 
     /// Reads and parses the body; when the endpoint decrypts bodies, runs the guard
     /// (the aclkey) on the plain request first, then decrypts; then runs the endpoint.
-    async fn serve_body(&self, mut req: Request, request_id: HeaderValue, version: Option<Arc<str>>) -> Response {
+    async fn serve_body(
+        &self,
+        mut req: Request,
+        request_id: HeaderValue,
+        version: Option<Arc<str>>,
+    ) -> Response {
         let runtime = &self.runtime;
         let payload = req.take_body();
         let (body, charge) = if payload.is_empty() {

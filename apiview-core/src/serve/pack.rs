@@ -91,7 +91,14 @@ impl Endpoint for NoRoute {
 
     async fn call(&self, req: Request) -> poem::Result<Response> {
         let request_id = request_id_of(&req);
-        let request = ApiRequest::new(req, request_id, Body::None, self.runtime.caches.clone(), None, None);
+        let request = ApiRequest::new(
+            req,
+            request_id,
+            Body::None,
+            self.runtime.caches.clone(),
+            None,
+            None,
+        );
         let outcome = Outcome::Error(BizError::no_matching_route_found());
         let mut response = pack(&self.runtime, &*self.packer, &request, outcome);
         response.set_status(StatusCode::NOT_FOUND);

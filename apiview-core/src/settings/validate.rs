@@ -252,7 +252,10 @@ impl Settings {
             let problem = if versioning.default.is_empty() {
                 format!("is not set; name the version of a request that names none, one of versioning.allowed ({allowed})")
             } else {
-                format!("`{}` is not one of versioning.allowed ({allowed})", versioning.default)
+                format!(
+                    "`{}` is not one of versioning.allowed ({allowed})",
+                    versioning.default
+                )
             };
             return fail("versioning.default", problem);
         }

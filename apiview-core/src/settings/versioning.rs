@@ -16,7 +16,7 @@ use super::lenient_text;
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum VersionScheme {
-    /// No versioning: [`ApiRequest::version`](crate::request::ApiRequest::version) is
+    /// No versioning: `ApiRequest::version()` is
     /// `None` and nothing is read.
     #[default]
     None,
@@ -44,7 +44,9 @@ impl VersionScheme {
 
     /// The scheme named `name`, as settings write it.
     pub fn parse(name: &str) -> Option<VersionScheme> {
-        VersionScheme::ALL.into_iter().find(|scheme| scheme.name() == name)
+        VersionScheme::ALL
+            .into_iter()
+            .find(|scheme| scheme.name() == name)
     }
 
     /// The scheme's name in settings.

@@ -53,7 +53,11 @@ pub(super) fn meta(endpoint: &Endpoint) -> TokenStream {
         .filter_map(|decrypt| decrypt.key.as_ref())
         .collect();
     let paginate = opt(endpoint.helpers.paginate.is_some().then(|| paginate(endpoint)));
-    let versions = opt(endpoint.args.versions.as_ref().map(|versions| quote!(&[#(#versions),*])));
+    let versions = opt(endpoint
+        .args
+        .versions
+        .as_ref()
+        .map(|versions| quote!(&[#(#versions),*])));
     let name_ident = endpoint.name();
     let result = result_schema(&endpoint.output);
     let cache = opt(endpoint
