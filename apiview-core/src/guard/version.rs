@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use poem::http::header::ACCEPT;
+use poem::http::header::{HeaderName, ACCEPT};
 use poem::http::HeaderMap;
 
 use crate::error::{BizError, Words};
@@ -162,10 +162,13 @@ impl VersionCheck {
     }
 }
 
+/// `Accept-Version`, parsed once rather than per lookup.
+const ACCEPT_VERSION: HeaderName = HeaderName::from_static("accept-version");
+
 /// The `Accept-Version` header's text, trimmed; given twice or not visible ASCII: an
 /// error.
 fn header_text(headers: &HeaderMap) -> Option<Result<Cow<'_, str>, NotOneText>> {
-    let mut values = headers.get_all(VERSION_HEADER).iter();
+    let mut values = headers.get_all(ACCEPT_VERSION).iter();
     let first = values.next()?;
     if values.next().is_some() {
         return Some(Err(NotOneText));
@@ -229,6 +232,7 @@ mod tests {
     #[test]
     fn no_scheme_builds_nothing() {
         assert!(Versioning::new(&VersioningSettings::default()).is_none());
+        assert_eq!(ACCEPT_VERSION.as_str(), VERSION_HEADER.to_ascii_lowercase());
     }
 
     #[test]
