@@ -148,6 +148,12 @@ mod hygiene {
         msg
     }
 
+    /// Not in `app()`: its default settings version nothing (a start-up error).
+    #[::apiview::apiview(versions = ["v2", "2024-01-01"])]
+    pub fn versioned(req: &::apiview::ApiRequest) -> ::std::option::Option<::std::string::String> {
+        req.version().map(::std::borrow::ToOwned::to_owned)
+    }
+
     pub fn app() -> ::apiview::App {
         ::apiview::App::new(::core::default::Default::default())
             .at("/ping", ping)
@@ -169,4 +175,8 @@ fn endpoints_compile_without_the_prelude() {
     let _endpoint = app.into_endpoint();
     assert_eq!(apiview::Handler::meta(&hygiene::pick).name, "pick");
     assert_eq!(apiview::Handler::meta(&hygiene::ping).tag, Some("hygiene"));
+    assert_eq!(
+        apiview::Handler::meta(&hygiene::versioned).versions,
+        Some(&["v2", "2024-01-01"][..])
+    );
 }

@@ -373,6 +373,23 @@ pub struct EndpointMeta {
     /// assert_eq!(attach.meta().body_limit, Some(20_971_520));
     /// ```
     pub body_limit: Option<u64>,
+    /// `#[apiview(versions = [..])]`: the API versions the endpoint exists in
+    /// (DESIGN §16); `None`: every version of `versioning.allowed`.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    /// use apiview::Handler;
+    ///
+    /// #[apiview(versions = ["v2", "v3"])]
+    /// fn fresh() {}
+    ///
+    /// #[apiview]
+    /// fn always() {}
+    ///
+    /// assert_eq!(fresh.meta().versions, Some(&["v2", "v3"][..]));
+    /// assert_eq!(always.meta().versions, None);
+    /// ```
+    pub versions: Option<&'static [&'static str]>,
 }
 
 /// How `#[paginate]` pages: the query parameters it reads and the links it writes.

@@ -1,6 +1,7 @@
 //! The small grammars that both `#[apiview]` (at compile time) and the runtime read,
 //! in one place so that they cannot drift apart: the HTTP method names of the
-//! allow-lists ([`Method`]) and cache-key templates ([`KeyTemplate`]).
+//! allow-lists ([`Method`]), cache-key templates ([`KeyTemplate`]) and API versions
+//! ([`check_version`]).
 //!
 //! Only `std`: the macro crate and the core both depend on it.
 //!
@@ -17,6 +18,8 @@
 
 mod key;
 mod method;
+mod version;
 
 pub use key::{can_be_in_a_part, KeyTemplate, KeyTemplateError};
 pub use method::{Method, UnknownMethod};
+pub use version::{check_version, VersionError, MAX_VERSION_LEN};

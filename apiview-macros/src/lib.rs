@@ -24,7 +24,8 @@ use crate::ctxt::Ctxt;
 /// that `App::at` serves, with parameters filled by name from the request and
 /// answers wrapped by the packer.
 ///
-/// Options: `packer = ".."`, `tag = ".."`, `operation_id = ".."`, `blocking`. Helper
+/// Options: `packer = ".."`, `tag = ".."`, `operation_id = ".."`, `versions = [".."]`
+/// (the API versions it exists in, DESIGN §16), `blocking`. Helper
 /// attributes go below it. See the `apiview` crate's README for the reference.
 ///
 /// ```

@@ -15,6 +15,7 @@ use crate::infer::fields;
 use crate::operation::{aclkey_scheme, operation, Endpoint};
 use crate::responses::Envelope;
 use crate::schema::{component_name, model_ref};
+use crate::versions::DocVersion;
 
 /// The OpenAPI document of these endpoints (`(path, meta)`, paths in poem's syntax:
 /// `/users/:id`), answered through `packers`, described by `settings` (`[swagger]`,
@@ -22,7 +23,8 @@ use crate::schema::{component_name, model_ref};
 /// `models` (name, JSON schema) in `components/schemas`.
 ///
 /// OpenAPI 3.1.0, or 3.0.3 when `swagger.openapi_version = "3.0"`. [`crate::SwaggerExt::openapi`]
-/// calls it with an App's parts.
+/// calls it with an App's parts. With `[versioning]` on, it is the document of
+/// `versioning.default` (see [`openapi_of_version`]).
 ///
 /// ```
 /// use apiview::prelude::*;
@@ -47,6 +49,63 @@ pub fn openapi<'a>(
     settings: &Settings,
     models: &[(String, Value)],
 ) -> Value {
+    document(
+        endpoints,
+        packers,
+        settings,
+        models,
+        DocVersion::of(settings, None),
+    )
+}
+
+/// The document of one API version (DESIGN §16): the endpoints that exist in it
+/// (those without `#[apiview(versions = [..])]` exist in every version), each
+/// telling how to ask for it — the version written into `url_path` paths, the
+/// `query` parameter or `Accept-Version` header with it as its only value, and for
+/// `accept` the `info.description` — and `info.version` naming it. `None` when
+/// `[versioning]` is off or does not allow `version`.
+///
+/// ```
+/// use apiview::prelude::*;
+/// use apiview::Handler;
+///
+/// #[apiview]
+/// fn things() {}
+///
+/// #[apiview(versions = ["v2"])]
+/// fn gadgets() {}
+///
+/// let settings = Settings::from_toml_str(
+///     "[versioning]\nscheme = 'url_path'\nallowed = ['v1', 'v2']\ndefault = 'v1'",
+/// )
+/// .unwrap();
+/// let packers = apiview::packer::Packers::default();
+/// let endpoints = [("/:version/things", things.meta()), ("/:version/gadgets", gadgets.meta())];
+/// let v2 = apiview_swagger::openapi_of_version(endpoints, &packers, &settings, &[], "v2").unwrap();
+/// assert!(v2["paths"]["/v2/things"].is_object() && v2["paths"]["/v2/gadgets"].is_object());
+/// assert_eq!(v2["info"]["version"], "0.1.0 (v2)");
+/// let v1 = apiview_swagger::openapi(endpoints, &packers, &settings, &[]);
+/// assert!(v1["paths"]["/v1/things"].is_object() && v1["paths"].get("/v1/gadgets").is_none());
+/// assert!(apiview_swagger::openapi_of_version(endpoints, &packers, &settings, &[], "v3").is_none());
+/// ```
+pub fn openapi_of_version<'a>(
+    endpoints: impl IntoIterator<Item = (&'a str, &'static EndpointMeta)>,
+    packers: &Packers,
+    settings: &Settings,
+    models: &[(String, Value)],
+    version: &str,
+) -> Option<Value> {
+    let version = DocVersion::of(settings, Some(version))?;
+    Some(document(endpoints, packers, settings, models, Some(version)))
+}
+
+fn document<'a>(
+    endpoints: impl IntoIterator<Item = (&'a str, &'static EndpointMeta)>,
+    packers: &Packers,
+    settings: &Settings,
+    models: &[(String, Value)],
+    version: Option<DocVersion<'_>>,
+) -> Value {
     let mut schemas = Map::new();
     for (name, schema) in models {
         schemas.insert(component_name(name), schema.clone());
@@ -59,6 +118,10 @@ pub fn openapi<'a>(
     let mut operation_ids = HashSet::new();
     let mut security_schemes = Map::new();
     for (path, meta) in endpoints {
+        if version.is_some_and(|version| !version.includes(meta)) {
+            continue;
+        }
+        let path = &version.map_or_else(|| path.to_owned(), |version| version.path(path));
         let packer_name = meta.packer.unwrap_or(&settings.packer);
         let envelope = envelopes
             .entry(packer_name.to_owned())
@@ -73,7 +136,10 @@ pub fn openapi<'a>(
                 .entry(aclkey_scheme(field))
                 .or_insert_with(|| aclkey_security_scheme(field));
         }
-        let fields = fields(meta, &model_names);
+        let mut fields = fields(meta, &model_names);
+        if let Some(version) = version {
+            fields.retain(|field| !version.is_version_field(&field.name));
+        }
         let result = meta.result.map(|result| {
             let result = result();
             for (name, schema) in result.components {
@@ -89,6 +155,7 @@ pub fn openapi<'a>(
             envelope,
             settings,
             tag,
+            version,
         };
         let methods = methods(meta, settings);
         let base_id = meta.operation_id.unwrap_or(meta.name);
@@ -112,7 +179,7 @@ pub fn openapi<'a>(
     }
     let mut document = Map::new();
     document.insert("openapi".into(), json!("3.1.0"));
-    document.insert("info".into(), info(settings));
+    document.insert("info".into(), info(settings, version));
     document.insert("servers".into(), json!([{"url": server_url(settings)}]));
     document.insert(
         "tags".into(),
@@ -132,12 +199,17 @@ pub fn openapi<'a>(
     document
 }
 
-fn info(settings: &Settings) -> Value {
+fn info(settings: &Settings, version: Option<DocVersion<'_>>) -> Value {
     let swagger = &settings.swagger;
     let mut info = Map::new();
     info.insert("title".into(), json!(swagger.title));
-    if !swagger.description.is_empty() {
-        info.insert("description".into(), json!(swagger.description));
+    let description = match version {
+        Some(version) if swagger.description.is_empty() => version.note(),
+        Some(version) => format!("{}\n\n{}", swagger.description, version.note()),
+        None => swagger.description.clone(),
+    };
+    if !description.is_empty() {
+        info.insert("description".into(), json!(description));
     }
     if !swagger.terms_of_service.is_empty() {
         info.insert("termsOfService".into(), json!(swagger.terms_of_service));
@@ -145,7 +217,12 @@ fn info(settings: &Settings) -> Value {
     if !swagger.contact_email.is_empty() {
         info.insert("contact".into(), json!({"email": swagger.contact_email}));
     }
-    info.insert("version".into(), json!(swagger.version));
+    // As drf-spectacular writes a versioned schema's.
+    let document_version = match version {
+        Some(version) => format!("{} ({})", swagger.version, version.version),
+        None => swagger.version.clone(),
+    };
+    info.insert("version".into(), json!(document_version));
     Value::Object(info)
 }
 

@@ -54,11 +54,12 @@ pub mod private;
 mod responses;
 mod schema;
 mod ui;
+mod versions;
 
 use apiview_core::App;
 use serde_json::Value;
 
-pub use document::openapi;
+pub use document::{openapi, openapi_of_version};
 pub use models::model_schemas;
 pub use schemars;
 
@@ -124,6 +125,35 @@ pub trait SwaggerExt: Sized {
     /// ```
     fn openapi(&self) -> Value;
 
+    /// The OpenAPI document of one API version (DESIGN §16; `openapi.json?version=v2`
+    /// serves it): the endpoints that exist in it, each telling how to ask for it.
+    /// `None` when `[versioning]` is off or does not allow `version`. [`SwaggerExt::openapi`]
+    /// is `versioning.default`'s.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// fn greeting() {}
+    ///
+    /// #[apiview(versions = ["v2"])]
+    /// fn farewell() {}
+    ///
+    /// let settings = Settings::from_toml_str(
+    ///     "[versioning]\nscheme = 'header'\nallowed = ['v1', 'v2']\ndefault = 'v1'",
+    /// )
+    /// .unwrap();
+    /// let app = App::new(settings).at("/greeting", greeting).at("/farewell", farewell);
+    /// let v2 = app.openapi_for_version("v2").unwrap();
+    /// assert!(v2["paths"]["/farewell"].is_object());
+    /// let header = &v2["paths"]["/greeting"]["get"]["parameters"][0];
+    /// assert_eq!((header["name"].as_str(), header["in"].as_str()), (Some("Accept-Version"), Some("header")));
+    /// assert_eq!(header["schema"]["enum"], serde_json::json!(["v2"]));
+    /// assert!(app.openapi()["paths"].get("/farewell").is_none()); // v1, the default
+    /// assert!(app.openapi_for_version("v3").is_none());
+    /// ```
+    fn openapi_for_version(&self, version: &str) -> Option<Value>;
+
     /// Adds the JSON schema of `T` (and of the types it uses) to the document's
     /// `components/schemas` (django-apiview's `DJANGO_APIVIEW_SWAGGER_EXPORT_MODELS`),
     /// for `schema: {$ref: Name}` in doc comments and for parameters of type `T`.
@@ -151,6 +181,16 @@ impl SwaggerExt for App {
 
     fn openapi(&self) -> Value {
         document::openapi(self.endpoints(), self.packers(), self.settings(), self.schemas())
+    }
+
+    fn openapi_for_version(&self, version: &str) -> Option<Value> {
+        openapi_of_version(
+            self.endpoints(),
+            self.packers(),
+            self.settings(),
+            self.schemas(),
+            version,
+        )
     }
 
     fn model<T: schemars::JsonSchema + ?Sized>(self) -> Self {

@@ -9,6 +9,7 @@ use serde_json::{json, Map, Value};
 use crate::infer::{Field, FieldKind};
 use crate::responses::{responses, Envelope};
 use crate::schema::{enrich, from_doc, is_any, VALUE_KEYS};
+use crate::versions::DocVersion;
 
 /// What every operation of one endpoint shares.
 pub(crate) struct Endpoint<'a> {
@@ -21,6 +22,8 @@ pub(crate) struct Endpoint<'a> {
     pub result: Option<&'a Value>,
     pub settings: &'a Settings,
     pub tag: &'a str,
+    /// The API version the document describes (DESIGN §16), when versioning is on.
+    pub version: Option<DocVersion<'a>>,
 }
 
 /// A `@parameter` block: its name, `in:` and YAML fields.
@@ -38,6 +41,11 @@ pub(crate) fn operation(endpoint: &Endpoint, method: &str, operation_id: String)
     let takes_body = Method::parse(method).is_some_and(Method::takes_body);
     let (mut parameters, body) = request(endpoint, takes_body);
     parameters.extend(crate::paginate::page_parameters(meta, endpoint.settings));
+    if let Some(version) = endpoint.version.as_ref().and_then(DocVersion::parameter) {
+        // The version's own parameter replaces one the code or the doc gave the same name.
+        parameters.retain(|p| !(p["name"] == version["name"] && p["in"] == version["in"]));
+        parameters.push(version);
+    }
     let mut operation = Map::new();
     operation.insert("tags".into(), json!([endpoint.tag]));
     if !meta.summary.is_empty() {
@@ -68,6 +76,7 @@ pub(crate) fn operation(endpoint: &Endpoint, method: &str, operation_id: String)
             endpoint.envelope,
             endpoint.settings,
             reads_body,
+            endpoint.version.map(|version| version.param),
         ),
     );
     Value::Object(operation)

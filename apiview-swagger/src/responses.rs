@@ -151,6 +151,7 @@ pub(crate) fn responses(
     envelope: &Envelope,
     settings: &Settings,
     takes_body: bool,
+    version_param: Option<&str>,
 ) -> Value {
     let mut statuses: BTreeMap<u16, Status> = BTreeMap::new();
     let mut documented_codes = HashSet::new();
@@ -186,7 +187,15 @@ pub(crate) fn responses(
     let page_style = meta
         .paginate
         .map(|paginate| paginate.style.unwrap_or_else(|| settings.pagination.page_style()));
-    for (error, field) in implied_errors(meta, fields, takes_body, settings.body_limit, page_style) {
+    let implied = implied_errors(
+        meta,
+        fields,
+        takes_body,
+        settings.body_limit,
+        page_style,
+        version_param,
+    );
+    for (error, field) in implied {
         let status = if semantic {
             semantic_status(error.class())
         } else {
@@ -292,6 +301,7 @@ fn implied_errors(
     takes_body: bool,
     body_limit: u64,
     page_style: Option<PageStyle>,
+    version_param: Option<&str>,
 ) -> Vec<(BizError, Option<String>)> {
     let mut errors = Vec::new();
     if let Some(field) = fields.iter().find(|f| f.required) {
@@ -332,6 +342,10 @@ fn implied_errors(
     if let Some(style) = page_style {
         let position = style.query_params()[0];
         errors.push((BizError::bad_parameter(position), Some(position.to_owned())));
+    }
+    // `[versioning]`: a version not allowed, or one the endpoint does not exist in.
+    if let Some(param) = version_param {
+        errors.push((BizError::bad_parameter(param), Some(param.to_owned())));
     }
     if meta.checks_aclkey {
         errors.push((BizError::app_auth_failed(), None));

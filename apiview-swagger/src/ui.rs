@@ -2,6 +2,12 @@
 //! `swagger-ui-meta.json` (the name django-apiview serves it under, which existing
 //! tooling fetches), `swagger-ui-config.json` (the UI's own configuration) and
 //! `swagger-ui.html` with the Swagger UI files it loads, all served from the binary.
+//!
+//! With `[versioning]` on (DESIGN §16) there is one document per version:
+//! `openapi.json?version=v2`, `versioning.default`'s without `?version=`, and a 404
+//! for a version that does not exist (a client generated from another version's
+//! document would be wrong without a word). The UI then lists the versions in its
+//! top bar.
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -24,21 +30,47 @@ pub(crate) fn routes(app: &App) -> ExtraRoutes {
     let swagger = &app.settings().swagger;
     let mount = mount(&swagger.mount);
     let document = serde_json::to_vec(&app.openapi()).unwrap_or_default();
+    let versioning = &app.settings().versioning;
+    let versions: Vec<(String, Bytes)> = if versioning.is_on() {
+        versioning
+            .allowed
+            .iter()
+            .filter_map(|version| {
+                let document = app.openapi_for_version(version)?;
+                Some((
+                    version.clone(),
+                    serde_json::to_vec(&document).unwrap_or_default().into(),
+                ))
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     // Swagger UI's configuration (it loads it from `configUrl`). The document's URL
     // is relative, so the UI finds it wherever the App is nested. Its forms open ready
     // to send (a file field is a file picker), as Django REST framework's browsable
     // API offers them.
-    let meta = json!({
+    let mut meta = json!({
         "url": "openapi.json",
         "title": swagger.title,
         "deepLinking": true,
         "displayRequestDuration": true,
         "tryItOutEnabled": true,
     });
+    if !versions.is_empty() {
+        // The top bar's selector: one document per version, the default first shown.
+        let urls: Vec<_> = versions
+            .iter()
+            .map(|(version, _)| json!({"url": format!("openapi.json?version={version}"), "name": version}))
+            .collect();
+        meta["urls"] = json!(urls);
+        meta["urls.primaryName"] = json!(versioning.default);
+    }
     let files = Files {
         document: document.into(),
+        page: page(&swagger.title, !versions.is_empty()).into(),
+        versions,
         meta: serde_json::to_vec(&meta).unwrap_or_default().into(),
-        page: page(&swagger.title).into(),
         config: Arc::new(Config::default()),
     };
     let mut routes = vec![(format!("{mount}*file"), files.boxed())];
@@ -75,7 +107,10 @@ fn mount(mount: &str) -> String {
 }
 
 struct Files {
+    /// The document (`versioning.default`'s when versioning is on).
     document: Bytes,
+    /// Each version's document; empty when versioning is off.
+    versions: Vec<(String, Bytes)>,
     meta: Bytes,
     page: Bytes,
     config: Arc<Config<'static>>,
@@ -99,7 +134,10 @@ impl Endpoint for Files {
         };
         Ok(match file {
             // django-apiview's name for the document (DESIGN §6).
-            "openapi.json" | "swagger-ui-meta.json" => answer(JSON, &self.document),
+            "openapi.json" | "swagger-ui-meta.json" => match self.document_of(req.uri().query()) {
+                Some(document) => answer(JSON, document),
+                None => not_found(),
+            },
             "swagger-ui-config.json" => answer(JSON, &self.meta),
             "swagger-ui.html" => answer("text/html; charset=utf-8", &self.page),
             "" => Response::builder()
@@ -128,6 +166,25 @@ impl Endpoint for Files {
     }
 }
 
+impl Files {
+    /// The document `?version=` asks for: with versioning off there is one, whatever
+    /// the query; on, the default's without `?version=`, none for an unknown version.
+    fn document_of(&self, query: Option<&str>) -> Option<&Bytes> {
+        let asked = query
+            .unwrap_or("")
+            .split('&')
+            .find_map(|pair| pair.strip_prefix("version="));
+        match (asked, self.versions.is_empty()) {
+            (None, _) | (_, true) => Some(&self.document),
+            (Some(asked), false) => self
+                .versions
+                .iter()
+                .find(|(version, _)| version == asked)
+                .map(|(_, document)| document),
+        }
+    }
+}
+
 fn is_asset(file: &str) -> bool {
     !file.contains('/')
         && file != "swagger-initializer.js"
@@ -138,8 +195,18 @@ fn not_found() -> Response {
     Response::builder().status(StatusCode::NOT_FOUND).finish()
 }
 
-/// The page: Swagger UI, configured by `swagger-ui-config.json`.
-fn page(title: &str) -> String {
+/// The page: Swagger UI, configured by `swagger-ui-config.json`; with versions, in
+/// the standalone layout, whose top bar selects among the configuration's `urls`.
+fn page(title: &str, versioned: bool) -> String {
+    let (preset_script, presets, layout) = if versioned {
+        (
+            "\n  <script src=\"swagger-ui-standalone-preset.js\"></script>",
+            "SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset",
+            "StandaloneLayout",
+        )
+    } else {
+        ("", "SwaggerUIBundle.presets.apis", "BaseLayout")
+    };
     let title = title
         .replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -157,14 +224,14 @@ fn page(title: &str) -> String {
 </head>
 <body>
   <div id="swagger-ui"></div>
-  <script src="swagger-ui-bundle.js"></script>
+  <script src="swagger-ui-bundle.js"></script>{preset_script}
   <script>
     window.ui = SwaggerUIBundle({{
       configUrl: "swagger-ui-config.json",
       dom_id: "#swagger-ui",
-      presets: [SwaggerUIBundle.presets.apis],
+      presets: [{presets}],
       plugins: [SwaggerUIBundle.plugins.DownloadUrl],
-      layout: "BaseLayout"
+      layout: "{layout}"
     }});
   </script>
 </body>
@@ -188,6 +255,8 @@ mod tests {
 
     #[test]
     fn the_title_is_escaped() {
-        assert!(page("<script>&").contains("<title>&lt;script&gt;&amp;</title>"));
+        assert!(page("<script>&", false).contains("<title>&lt;script&gt;&amp;</title>"));
+        assert!(!page("t", false).contains("StandaloneLayout"));
+        assert!(page("t", true).contains("swagger-ui-standalone-preset.js"));
     }
 }

@@ -354,9 +354,57 @@ pub fn note_list(page: PageRequest) -> Page<Value> {
     Page::new(items, notes.by_name.len() as u64)
 }
 
-/// Every demo endpoint, at its path, with the Swagger UI under `/apiview/`.
+/// A greeting, by API version (DESIGN §16; the demo reads it from the
+/// `Accept-Version` header): v1 answers a word, v2 an object.
+///
+/// --------
+/// @response: 200 OK "v1" {{{
+///     "hello"
+/// }}}
+/// @response: 200 OK "v2" {{{
+///     greeting: "hello"
+///     version: "v2"
+/// }}}
+#[apiview]
+#[allow_get]
+pub fn greeting(request: &ApiRequest) -> Value {
+    match request.version() {
+        Some("v1") | None => json!("hello"),
+        Some(version) => json!({"greeting": "hello", "version": version}),
+    }
+}
+
+/// A greeting that exists in v2 only: asked in v1 (or with no version, v1 being the
+/// default), it answers `BadParameter(version)`.
+///
+/// --------
+/// @response: 200 OK "v2" {{{
+///     greeting: "hello from v2"
+///     version: "v2"
+/// }}}
+#[apiview(versions = ["v2"])]
+#[allow_get]
+pub fn greeting_v2_only(request: &ApiRequest) -> Value {
+    json!({"greeting": "hello from v2", "version": request.version()})
+}
+
+/// The demo's `[versioning]`: `Accept-Version`, v1 (the default) and v2. Settings
+/// with a scheme of their own keep it.
+fn versioned(mut settings: Settings) -> Settings {
+    let versioning = &mut settings.versioning;
+    if !versioning.is_on() {
+        versioning.scheme = "header".into();
+        versioning.allowed = vec!["v1".into(), "v2".into()];
+        versioning.default = "v1".into();
+    }
+    settings
+}
+
+/// Every demo endpoint, at its path, with the Swagger UI under `/apiview/`. The API
+/// is versioned by the `Accept-Version` header unless the settings choose another
+/// `[versioning]` scheme.
 pub fn app(settings: Settings) -> App {
-    App::new(settings)
+    App::new(versioned(settings))
         .swagger()
         .model::<Note>()
         .at("/ping", ping)
@@ -374,4 +422,6 @@ pub fn app(settings: Settings) -> App {
         .at("/note_list", note_list)
         .at("/upload", uploads::upload)
         .at("/upload_many", uploads::upload_many)
+        .at("/greeting", greeting)
+        .at("/greeting_v2_only", greeting_v2_only)
 }

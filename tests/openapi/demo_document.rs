@@ -36,6 +36,8 @@ fn demo_operations_follow_the_allow_lists() {
         ("/note_list", vec!["get".to_owned()]),
         ("/upload", vec!["post".to_owned()]),
         ("/upload_many", vec!["post".to_owned()]),
+        // `/greeting_v2_only` is in v2's document only (DESIGN §16).
+        ("/greeting", vec!["get".to_owned()]),
     ]
     .into_iter()
     .map(|(path, methods)| (path.to_owned(), methods))
@@ -45,7 +47,14 @@ fn demo_operations_follow_the_allow_lists() {
     assert_eq!(ping["operationId"], "ping");
     assert_eq!(ping["summary"], "Always returns \"pong\".");
     assert_eq!(ping["tags"], json!(["openapi::endpoints"]));
-    assert!(ping.get("parameters").is_none() && ping.get("requestBody").is_none());
+    assert!(ping.get("requestBody").is_none());
+    // Its one parameter: the API version, this document's (DESIGN §16).
+    assert_eq!(
+        ping["parameters"],
+        json!([{"name": "Accept-Version", "in": "header", "required": false,
+                "description": "The API version. This document describes `v1`, the version a request without it gets too.",
+                "schema": {"type": "string", "enum": ["v1"], "default": "v1"}}])
+    );
     let add = &document["paths"]["/add"];
     assert_eq!(
         (&add["get"]["operationId"], &add["post"]["operationId"]),
@@ -59,7 +68,7 @@ fn demo_operations_follow_the_allow_lists() {
         document["tags"],
         json!([{"name": "openapi::endpoints"}, {"name": "uploads"}])
     );
-    assert_eq!(document["info"], json!({"title": "apiview", "version": "0.1.0"}));
+    assert_eq!(document["info"]["version"], "0.1.0 (v1)");
     assert_eq!(document["servers"], json!([{"url": "/"}]));
 }
 

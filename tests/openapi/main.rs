@@ -25,6 +25,7 @@ mod responses;
 mod routes;
 mod settings;
 mod typed;
+mod versioning;
 
 use std::collections::BTreeSet;
 

@@ -63,7 +63,8 @@ fn every_error_the_helpers_raise_is_an_example_with_its_code() {
     const BODY_ERRORS: [i64; 3] = [PARSE_JSON_ERROR, BAD_PARAMETER, TOO_LARGE_REQUEST_ERROR];
     let document = demo("demo-errors", |_| {});
     let paths = &document["paths"];
-    let always = [NOT_SUPPORTED_HTTP_METHOD, SYS_ERROR];
+    // BadParameter too: the API version the demo reads from `Accept-Version` (DESIGN §16).
+    let always = [BAD_PARAMETER, NOT_SUPPORTED_HTTP_METHOD, SYS_ERROR];
     let with = |codes: &[i64]| codes.iter().chain(&always).copied().collect::<BTreeSet<_>>();
     assert_eq!(error_codes(&paths["/ping"]["get"], "200"), with(&[]));
     assert_eq!(
@@ -122,8 +123,8 @@ fn every_error_the_helpers_raise_is_an_example_with_its_code() {
             BODY_ERRORS[2],
         ])
     );
-    // The documented SysError is not repeated.
-    assert_eq!(examples(&paths["/boom"]["get"], "200").len(), 2);
+    // The documented SysError is not repeated (the other: BadParameter(version)).
+    assert_eq!(examples(&paths["/boom"]["get"], "200").len(), 3);
     let echo = &paths["/echo"]["post"]["responses"]["200"]["content"]["application/json"]["examples"];
     assert_eq!(
         echo["StringTooShort (msg)"],

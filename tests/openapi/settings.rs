@@ -45,8 +45,9 @@ fn info_and_servers_from_settings() {
     });
     assert_eq!(
         document["info"],
-        json!({"title": "Demo API", "description": "Every feature.", "termsOfService": "https://example.invalid/terms",
-               "contact": {"email": "api@example.invalid"}, "version": "2.1.0"})
+        json!({"title": "Demo API", "termsOfService": "https://example.invalid/terms",
+               "description": "Every feature.\n\nAPI version `v1`: ask for it with the header `Accept-Version: v1`.",
+               "contact": {"email": "api@example.invalid"}, "version": "2.1.0 (v1)"})
     );
     assert_eq!(
         document["servers"],
@@ -61,7 +62,12 @@ fn a_settings_file_without_swagger_section() {
     std::fs::write(&path, "packer = \"dmrs\"\n").unwrap();
     let app = endpoints::app(Settings::from_file(&path).unwrap());
     let document = checked("no-swagger-section", app.openapi());
-    assert_eq!(document["info"], json!({"title": "apiview", "version": "0.1.0"}));
+    // The demo's API versions (DESIGN §16): the default's document.
+    let description = "API version `v1`: ask for it with the header `Accept-Version: v1`.";
+    assert_eq!(
+        document["info"],
+        json!({"title": "apiview", "description": description, "version": "0.1.0 (v1)"})
+    );
     assert!(document["components"]["schemas"]["DmrsEnvelope"].is_object());
 }
 

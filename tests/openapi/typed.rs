@@ -138,9 +138,10 @@ async fn results_are_typed_from_the_return_types() {
 #[tokio::test]
 async fn error_codes_are_an_enum_per_endpoint() {
     let document = served("typed-codes", typed_app(demo_settings())).await;
+    // BadParameter: the API version the demo reads from `Accept-Version` (DESIGN §16).
     assert_eq!(
         code_enum(&document, "/ping", "get", "200"),
-        [NOT_SUPPORTED_HTTP_METHOD, SYS_ERROR].into()
+        [BAD_PARAMETER, NOT_SUPPORTED_HTTP_METHOD, SYS_ERROR].into()
     );
     assert_eq!(
         code_enum(&document, "/add", "get", "200"),

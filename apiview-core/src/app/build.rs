@@ -16,7 +16,7 @@ use crate::cache::Caches;
 use crate::packer::{ClientKeyStore, KeyReuse, Packer, SafePacker};
 use crate::serve::decrypt::{Decode, SignedRequests};
 use crate::serve::{panics, NoRoute, Runtime};
-use crate::settings::{parse_method, CorsSettings, SafeSettings};
+use crate::settings::{parse_method, CorsSettings, SafeSettings, VersionScheme, VersioningSettings};
 
 impl App {
     /// Builds the poem endpoint, or says what is wrong with the App.
@@ -45,6 +45,7 @@ impl App {
             .clone()
             .map_err(|failure| AppError(format!("settings key `cache.backends`: {failure}")))?;
         check_cache_names(&self.entries, &caches)?;
+        check_versions(&self.entries, &self.settings.versioning)?;
         let mut signed = Signed {
             made: None,
             settings: &self.settings.safe,
@@ -185,6 +186,58 @@ fn check_cache_names(entries: &[Entry], caches: &Caches) -> Result<(), AppError>
         }
     }
     Ok(())
+}
+
+/// DESIGN §16: every `#[apiview(versions = [..])]` names allowed versions of a
+/// scheme that is on, and with `url_path` every endpoint's path has the version's
+/// segment (`/:version/things`).
+fn check_versions(entries: &[Entry], versioning: &VersioningSettings) -> Result<(), AppError> {
+    let scheme = versioning.version_scheme();
+    for entry in entries {
+        let name = entry.meta.name;
+        if let Some(versions) = entry.meta.versions {
+            if scheme == VersionScheme::None {
+                return Err(AppError(format!(
+                    "endpoint `{name}` (path `{}`) exists in versions {} (#[apiview(versions = [..])]), but settings \
+                     key `versioning.scheme` is `none`: turn versioning on in `[versioning]`, or drop the option",
+                    entry.path,
+                    versions.join(", ")
+                )));
+            }
+            if let Some(unknown) = versions
+                .iter()
+                .find(|v| !versioning.allowed.iter().any(|a| a == *v))
+            {
+                return Err(AppError(format!(
+                    "endpoint `{name}` (path `{}`) exists in version `{unknown}` (#[apiview(versions = [..])]), which \
+                     settings key `versioning.allowed` ({}) does not list",
+                    entry.path,
+                    versioning.allowed.join(", ")
+                )));
+            }
+        }
+        if scheme == VersionScheme::UrlPath && !has_param_segment(&entry.path, &versioning.param) {
+            return Err(AppError(format!(
+                "path `{}` (endpoint `{name}`) has no `:{param}` segment, and settings key `versioning.scheme` is \
+                 `url_path`: the version is read from that segment; register the endpoint at a path such as \
+                 `/:{param}{}`",
+                entry.path,
+                if entry.path.starts_with('/') { entry.path.clone() } else { format!("/{}", entry.path) },
+                param = versioning.param,
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Whether a poem path has the segment `:param` (or `:param<regex>`).
+fn has_param_segment(path: &str, param: &str) -> bool {
+    path.split('/').any(|segment| {
+        segment
+            .strip_prefix(':')
+            .map(|name| name.split('<').next().unwrap_or(name))
+            .is_some_and(|name| name == param)
+    })
 }
 
 /// What checks the requests to safe endpoints (DESIGN §19): made on first need, then

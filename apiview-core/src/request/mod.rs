@@ -65,6 +65,9 @@ struct Inner {
     uploads: Mutex<Vec<(String, Upload)>>,
     /// The body's share of `limits.bodies_in_flight_bytes`, held while the request is.
     _charge: Option<body::BodyCharge>,
+    /// The API version, resolved before the request was made (`None`: no scheme).
+    /// Shared with the App's list of versions: a clone, not an allocation.
+    version: Option<Arc<str>>,
 }
 
 static NULL: Value = Value::Null;
@@ -77,6 +80,7 @@ impl ApiRequest {
         body: Body,
         caches: Arc<Caches>,
         held: Held,
+        version: Option<Arc<str>>,
     ) -> Self {
         ApiRequest(Arc::new(Inner {
             request,
@@ -88,6 +92,7 @@ impl ApiRequest {
             caches,
             uploads: Mutex::new(held.uploads),
             _charge: held.charge,
+            version,
         }))
     }
 
@@ -422,6 +427,56 @@ impl ApiRequest {
         self.0.request.raw_path_param(name)
     }
 
+    /// The API version the request asks for (DESIGN §16): `None` when
+    /// `versioning.scheme` is `none`; otherwise the version the request names (in
+    /// the path, the query, the `Accept-Version` header or the `Accept` header, as the
+    /// scheme says), or `versioning.default` when it names none. A version not in
+    /// `versioning.allowed`, or one the endpoint's `#[apiview(versions = [..])]` leaves
+    /// out, never reaches the endpoint: it is answered `BadParameter(version)`.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// fn greeting(request: &ApiRequest) -> String {
+    ///     match request.version() {
+    ///         Some("v2") => "hello, v2".to_owned(),
+    ///         Some(other) => format!("hello from {other}"),
+    ///         None => "hello, unversioned".to_owned(),
+    ///     }
+    /// }
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # use poem::{Endpoint, Request};
+    /// let versioning = "[versioning]\nscheme = 'header'\nallowed = ['v1', 'v2']\ndefault = 'v1'";
+    /// let settings = Settings::from_toml_str(versioning).unwrap();
+    /// let app = App::new(settings).at("/greeting", greeting).into_endpoint();
+    /// let ask = |version: Option<&str>| {
+    ///     let request = Request::builder().uri_str("/greeting");
+    ///     match version {
+    ///         Some(version) => request.header("Accept-Version", version).finish(),
+    ///         None => request.finish(),
+    ///     }
+    /// };
+    /// let body: serde_json::Value = app.get_response(ask(Some("v2"))).await.into_body().into_json().await.unwrap();
+    /// assert_eq!(body["result"], "hello, v2");
+    /// // No version named: the default.
+    /// let body: serde_json::Value = app.get_response(ask(None)).await.into_body().into_json().await.unwrap();
+    /// assert_eq!(body["result"], "hello from v1");
+    /// // Not allowed: the endpoint does not run.
+    /// let body: serde_json::Value = app.get_response(ask(Some("v9"))).await.into_body().into_json().await.unwrap();
+    /// assert_eq!(body["error"]["code"], 1001060002);
+    ///
+    /// // Without a scheme, no version.
+    /// let app = App::new(Settings::default()).at("/greeting", greeting).into_endpoint();
+    /// let body: serde_json::Value = app.get_response(ask(Some("v2"))).await.into_body().into_json().await.unwrap();
+    /// assert_eq!(body["result"], "hello, unversioned");
+    /// # });
+    /// ```
+    pub fn version(&self) -> Option<&str> {
+        self.0.version.as_deref()
+    }
+
     /// The underlying poem request (its body already read), for `FromRequest`.
     ///
     /// ```
@@ -453,6 +508,38 @@ impl ApiRequest {
             "CONTENT_TYPE" => self.header(CONTENT_TYPE.as_str()),
             "CONTENT_LENGTH" => self.header(CONTENT_LENGTH.as_str()),
             _ => None,
+        }
+    }
+}
+
+/// A query parameter given more than once, or whose text does not percent-decode.
+#[derive(Debug)]
+pub(crate) struct NotOneText;
+
+/// One query parameter's text, found as the data bag finds it (percent-decoded):
+/// borrowed from the URI, with no allocation, unless the query needs decoding.
+pub(crate) fn query_text<'a>(
+    query: &'a str,
+    name: &str,
+) -> Option<Result<std::borrow::Cow<'a, str>, NotOneText>> {
+    use std::borrow::Cow;
+    match scan_query(query, name) {
+        Ok(found) => found.map(|value| match value {
+            RawValue::Text(text) => Ok(Cow::Borrowed(text)),
+            _ => Err(NotOneText),
+        }),
+        Err(NeedsDecoding) => {
+            let pairs = parse_query(query);
+            let found = find_pairs(
+                pairs
+                    .iter()
+                    .map(|(key, value)| (key.text(query), value.text(query))),
+                name,
+            )?;
+            Some(match found {
+                RawValue::Text(text) => Ok(Cow::Owned(text.to_owned())),
+                _ => Err(NotOneText),
+            })
         }
     }
 }

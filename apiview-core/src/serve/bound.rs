@@ -19,6 +19,7 @@ use super::{Call, Handler, Outcome, Runtime};
 use crate::cache::{Cache, Caches};
 use crate::error::BizError;
 use crate::guard::methods::AllowedMethods;
+use crate::guard::version::VersionCheck;
 use crate::meta::TypeShape;
 use crate::packer::{Packer, Packers, SimplePacker};
 use crate::request::{self, ApiRequest, Body, Held, Reading};
@@ -38,6 +39,9 @@ pub(crate) struct Bound<H> {
     body_limit: u64,
     /// The parameters that take uploaded files: the file parts kept.
     upload_names: Box<[&'static str]>,
+    /// The API version check (DESIGN §16); `None` with `versioning.scheme = "none"`,
+    /// when a request reads nothing for it.
+    version: Option<VersionCheck>,
     /// Whether answers get the `X-Request-Id` header here; inside an App, its request
     /// log sets it on every answer, this one's included.
     echo_request_id: bool,
@@ -58,7 +62,12 @@ impl<H: Handler> Bound<H> {
             .filter(|param| matches!(param.shape, TypeShape::File | TypeShape::List(&TypeShape::File)))
             .map(|param| param.name)
             .collect();
+        let version = runtime
+            .versioning
+            .clone()
+            .map(|versioning| VersionCheck::new(versioning, handler.meta().versions));
         Bound {
+            version,
             handler,
             runtime,
             packer,
@@ -90,26 +99,37 @@ impl<H: Handler> Bound<H> {
             }
             return Either::Left(std::future::ready(response));
         }
+        // DESIGN §16: after the method check, before the body is read.
+        let version = match &self.version {
+            None => None,
+            Some(check) => match check.version_of(&req) {
+                Ok(version) => Some(version),
+                Err(err) => {
+                    let refused = self.pack_early(req, request_id, Body::None, Outcome::Error(err));
+                    return Either::Left(std::future::ready(refused));
+                }
+            },
+        };
         let meta = self.handler.meta();
         let decodes = !matches!(self.decode, Decode::Off) && self.runtime.server_key.is_some();
         // An explicit `#[decode_encrypted_data]` refuses a missing body.
         let decodes_nothing = !(decodes && meta.decode_encrypted_data);
         if !(meta.reads_body || decodes) || (body_is_empty(&mut req) && decodes_nothing) {
-            let request = ApiRequest::new(
-                req,
-                request_id,
-                Body::None,
-                self.runtime.caches.clone(),
-                Held::default(),
-            );
+            let caches = self.runtime.caches.clone();
+            let request = ApiRequest::new(req, request_id, Body::None, caches, Held::default(), version);
             return Either::Right(Either::Left(self.run(request, false)));
         }
-        Either::Right(Either::Right(Box::pin(self.serve_body(req, request_id))))
+        Either::Right(Either::Right(Box::pin(self.serve_body(req, request_id, version))))
     }
 
     /// Reads and parses the body; when the endpoint decrypts bodies, runs the guard
     /// (the aclkey) on the plain request first, then decrypts; then runs the endpoint.
-    async fn serve_body(&self, mut req: Request, request_id: HeaderValue) -> Response {
+    async fn serve_body(
+        &self,
+        mut req: Request,
+        request_id: HeaderValue,
+        version: Option<Arc<str>>,
+    ) -> Response {
         let runtime = &self.runtime;
         let payload = req.take_body();
         let (body, held) = if payload.is_empty() {
@@ -128,7 +148,7 @@ impl<H: Handler> Bound<H> {
                 Err(err) => return self.pack_early(req, request_id, Body::None, Outcome::Error(err)),
             }
         };
-        let request = ApiRequest::new(req, request_id, body, runtime.caches.clone(), held);
+        let request = ApiRequest::new(req, request_id, body, runtime.caches.clone(), held, version);
         let Some(key) = runtime.server_key.clone() else {
             return self.run(request, false).await;
         };
@@ -216,13 +236,8 @@ impl<H: Handler> Bound<H> {
     /// read so far), so that a packer that needs the request (safe: the client id)
     /// still finds it.
     fn pack_early(&self, req: Request, request_id: HeaderValue, body: Body, outcome: Outcome) -> Response {
-        let request = ApiRequest::new(
-            req,
-            request_id,
-            body,
-            self.runtime.caches.clone(),
-            Held::default(),
-        );
+        let caches = self.runtime.caches.clone();
+        let request = ApiRequest::new(req, request_id, body, caches, Held::default(), None);
         self.pack(&request, outcome)
     }
 

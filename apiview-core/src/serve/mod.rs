@@ -3,7 +3,8 @@
 //!
 //! The phases of a request, in this fixed order (DESIGN §2):
 //!
-//! 1. the method check against the endpoint's allow-list ([`Bound`]);
+//! 1. the method check against the endpoint's allow-list ([`Bound`]), then, with
+//!    `[versioning]` on, the request's API version (DESIGN §16);
 //! 2. the body, read and parsed within its limits (only when a phase reads it);
 //! 3. the guard, [`Handler::guard`]: `#[check_aclkey]`, on the plain request, before
 //!    any private-key work;

@@ -97,6 +97,7 @@ impl Endpoint for NoRoute {
             Body::None,
             self.runtime.caches.clone(),
             Held::default(),
+            None,
         );
         let outcome = Outcome::Error(BizError::no_matching_route_found());
         let mut response = pack(&self.runtime, &*self.packer, &request, outcome);

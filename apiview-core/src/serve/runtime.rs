@@ -10,6 +10,7 @@ use rsa::RsaPrivateKey;
 use crate::cache::Caches;
 use crate::error::Language;
 use crate::guard::aclkey::AclKeyDigest;
+use crate::guard::version::Versioning;
 use crate::paginate::CursorKey;
 use crate::request::{BodyBudget, BodyLimits, UploadLimits};
 use crate::settings::Settings;
@@ -28,6 +29,8 @@ pub(crate) struct Runtime {
     pub(crate) upload_limits: UploadLimits,
     /// Signs `#[paginate(style = "cursor")]` cursors: drawn once per App.
     pub(crate) cursor_key: CursorKey,
+    /// `[versioning]`, resolved once; `None` with the scheme `none`.
+    pub(crate) versioning: Option<Arc<Versioning>>,
 }
 
 impl Runtime {
@@ -47,7 +50,9 @@ impl Runtime {
         let body_budget = BodyBudget::new(settings.limits.bodies_in_flight_bytes);
         let upload_limits = UploadLimits::of(&settings);
         let cursor_key = CursorKey::new(&settings.pagination.cursor_secret);
+        let versioning = Versioning::new(&settings.versioning);
         Runtime {
+            versioning,
             body_timeout,
             body_limits,
             body_budget,

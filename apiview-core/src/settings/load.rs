@@ -165,6 +165,11 @@ const TEXT_KEYS: &[&str] = &[
     "safe.client_id_field",
     "safe.client_public_keys.",
     "swagger.",
+    "versioning.scheme",
+    "versioning.default",
+    "versioning.param",
+    // A list, split by `VersioningSettings` itself: `[v1, 1.10]` keeps `1.10`.
+    "versioning.allowed",
 ];
 
 impl figment::Provider for EnvOverrides {

@@ -10,6 +10,7 @@ mod pagination;
 mod safe;
 mod swagger;
 mod validate;
+mod versioning;
 
 use poem::http::Method;
 use serde::{Deserialize, Serialize};
@@ -21,6 +22,7 @@ pub use self::load::{SettingsError, DEFAULT_SETTINGS_FILE, SETTINGS_ENV};
 pub use self::pagination::PaginationSettings;
 pub use self::safe::SafeSettings;
 pub use self::swagger::SwaggerSettings;
+pub use self::versioning::{VersionScheme, VersioningSettings, VERSION_HEADER};
 use crate::error::Language;
 use crate::meta::{poem_method, HttpMethod};
 
@@ -93,6 +95,8 @@ pub struct Settings {
     pub cors: CorsSettings,
     /// `[pagination]`: the defaults of `#[paginate]`.
     pub pagination: PaginationSettings,
+    /// `[versioning]`: which API version a request asks for (DESIGN §16).
+    pub versioning: VersioningSettings,
 }
 
 impl Default for Settings {
@@ -112,6 +116,7 @@ impl Default for Settings {
             limits: Limits::default(),
             cors: CorsSettings::default(),
             pagination: PaginationSettings::default(),
+            versioning: VersioningSettings::default(),
         }
     }
 }

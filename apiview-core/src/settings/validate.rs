@@ -1,6 +1,6 @@
 //! The checks settings pass when they load: every problem named by its key.
 
-use super::{parse_method, Settings, SettingsError};
+use super::{parse_method, Settings, SettingsError, VersionScheme};
 
 impl Settings {
     pub(super) fn validate(&self, origin: &str) -> Result<(), SettingsError> {
@@ -35,6 +35,7 @@ impl Settings {
                 "page_size and max_page_size must be at least 1".into(),
             );
         }
+        self.validate_versioning(&fail)?;
         if self.body_limit == 0 {
             return fail("body_limit", "must be at least 1 byte".into());
         }
@@ -190,6 +191,84 @@ impl Settings {
                     self.swagger.openapi_version
                 ),
             );
+        }
+        Ok(())
+    }
+
+    /// `[versioning]`: a known scheme; with one on, versions to allow and a default
+    /// among them; every version and the param name in their grammar.
+    fn validate_versioning(
+        &self,
+        fail: &dyn Fn(&str, String) -> Result<(), SettingsError>,
+    ) -> Result<(), SettingsError> {
+        let versioning = &self.versioning;
+        let Some(scheme) = VersionScheme::parse(&versioning.scheme) else {
+            return fail(
+                "versioning.scheme",
+                format!(
+                    "`{}` is not a scheme; use none, url_path, header, query or accept",
+                    versioning.scheme
+                ),
+            );
+        };
+        for (at, version) in versioning.allowed.iter().enumerate() {
+            if let Err(err) = apiview_grammar::check_version(version) {
+                return fail("versioning.allowed", err.to_string());
+            }
+            if versioning.allowed[..at].contains(version) {
+                return fail("versioning.allowed", format!("`{version}` is listed twice"));
+            }
+        }
+        let param = &versioning.param;
+        let identifier = param.len() <= 64
+            && param.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && param.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if !identifier {
+            return fail(
+                "versioning.param",
+                format!(
+                    "`{param}` is not a parameter name: use letters, digits and `_`, starting with a letter, \
+                     like \"version\" (it names the path segment, the query parameter or the Accept \
+                     media type parameter)"
+                ),
+            );
+        }
+        if scheme == VersionScheme::None {
+            if !versioning.default.is_empty()
+                && !versioning.allowed.is_empty()
+                && !versioning.allowed.contains(&versioning.default)
+            {
+                return fail(
+                    "versioning.default",
+                    format!(
+                        "`{}` is not one of versioning.allowed ({})",
+                        versioning.default,
+                        versioning.allowed.join(", ")
+                    ),
+                );
+            }
+            return Ok(());
+        }
+        if versioning.allowed.is_empty() {
+            return fail(
+                "versioning.allowed",
+                format!(
+                    "scheme `{}` needs the versions requests may name, like allowed = [\"v1\", \"v2\"]",
+                    scheme.name()
+                ),
+            );
+        }
+        if !versioning.allowed.contains(&versioning.default) {
+            let allowed = versioning.allowed.join(", ");
+            let problem = if versioning.default.is_empty() {
+                format!("is not set; name the version of a request that names none, one of versioning.allowed ({allowed})")
+            } else {
+                format!(
+                    "`{}` is not one of versioning.allowed ({allowed})",
+                    versioning.default
+                )
+            };
+            return fail("versioning.default", problem);
         }
         Ok(())
     }

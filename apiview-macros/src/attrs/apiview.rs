@@ -1,4 +1,4 @@
-//! `#[apiview(packer = "..", tag = "..", operation_id = "..", body_limit = N, blocking)]`.
+//! `#[apiview(packer = "..", tag = "..", operation_id = "..", body_limit = N, versions = [".."], blocking)]`.
 
 use proc_macro2::TokenStream;
 use syn::parse::Parser;
@@ -17,6 +17,8 @@ pub struct ApiviewArgs {
     pub blocking: Option<proc_macro2::Span>,
     /// The endpoint's largest body, in bytes.
     pub body_limit: Option<u64>,
+    /// `versions = ["v1", "v2"]`: checked, in written order.
+    pub versions: Option<Vec<LitStr>>,
 }
 
 #[derive(Default)]
@@ -26,9 +28,11 @@ struct Given {
     tag: Attr<LitStr>,
     operation_id: Attr<LitStr>,
     blocking: Attr<proc_macro2::Span>,
+    versions: Attr<Vec<LitStr>>,
 }
 
-const OPTIONS: &str = "packer = \"..\", tag = \"..\", operation_id = \"..\", body_limit = N, blocking";
+const OPTIONS: &str =
+    "packer = \"..\", tag = \"..\", operation_id = \"..\", body_limit = N, versions = [\"..\"], blocking";
 
 pub fn parse(cx: &Ctxt, tokens: TokenStream) -> ApiviewArgs {
     let mut args = Given::default();
@@ -69,6 +73,12 @@ pub fn parse(cx: &Ctxt, tokens: TokenStream) -> ApiviewArgs {
             }
             continue;
         }
+        if key == "versions" {
+            if let Some(versions) = versions(cx, &assign.right) {
+                args.versions.set(cx, "option `versions`", key, versions);
+            }
+            continue;
+        }
         let slot = match key.to_string().as_str() {
             "packer" => &mut args.packer,
             "tag" => &mut args.tag,
@@ -97,5 +107,45 @@ pub fn parse(cx: &Ctxt, tokens: TokenStream) -> ApiviewArgs {
             .body_limit
             .into_inner()
             .and_then(|lit| lit.base10_parse().ok()),
+        versions: args.versions.into_inner(),
     }
+}
+
+/// `["v1", "v2"]`: a non-empty list of distinct string literals, each a version's
+/// text (the grammar settings' `versioning.allowed` checks too). `None` after an
+/// error, reported at the token at fault.
+fn versions(cx: &Ctxt, expr: &Expr) -> Option<Vec<LitStr>> {
+    let Expr::Array(array) = expr else {
+        cx.error_spanned_by(
+            expr,
+            "versions must be a list of string literals, like versions = [\"v1\", \"v2\"]",
+        );
+        return None;
+    };
+    if array.elems.is_empty() {
+        cx.error_spanned_by(
+            array,
+            "versions is empty: the endpoint would exist in no version; list at least one, or drop the option \
+             to have it in every version",
+        );
+        return None;
+    }
+    let mut versions: Vec<LitStr> = Vec::new();
+    let mut valid = true;
+    for elem in &array.elems {
+        let Some(lit) = lit_str(cx, elem, "each of versions") else {
+            valid = false;
+            continue;
+        };
+        let text = lit.value();
+        if let Err(err) = apiview_grammar::check_version(&text) {
+            cx.error_spanned_by(&lit, err.to_string());
+            valid = false;
+        } else if versions.iter().any(|seen| seen.value() == text) {
+            cx.error_spanned_by(&lit, format!("version `{text}` is listed twice"));
+            valid = false;
+        }
+        versions.push(lit);
+    }
+    valid.then_some(versions)
 }

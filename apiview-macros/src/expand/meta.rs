@@ -59,6 +59,11 @@ pub(super) fn meta(endpoint: &Endpoint) -> TokenStream {
         .collect();
     let body_limit = opt(endpoint.args.body_limit);
     let paginate = opt(endpoint.helpers.paginate.is_some().then(|| paginate(endpoint)));
+    let versions = opt(endpoint
+        .args
+        .versions
+        .as_ref()
+        .map(|versions| quote!(&[#(#versions),*])));
     let name_ident = endpoint.name();
     let result = result_schema(&endpoint.output);
     let cache = opt(endpoint
@@ -90,6 +95,7 @@ pub(super) fn meta(endpoint: &Endpoint) -> TokenStream {
             result: #result,
             paginate: #paginate,
             body_limit: #body_limit,
+            versions: #versions,
         }
     }
 }

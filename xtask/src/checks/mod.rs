@@ -22,7 +22,7 @@ const SYS_ERROR: i64 = 1001000000;
 const BAD_PARAMETER: i64 = 1001060002;
 const BAD_ACLKEY: i64 = 1001040004;
 
-/// The demo binary once per packer (simple, deetr, dmrs): nine answers each, an
+/// The demo binary once per packer (simple, deetr, dmrs): twelve answers each, an
 /// X-Request-Id on each, and a log with one short line for the caught panic.
 pub fn demo() -> Result<()> {
     let demo = process::build(&["--example", "demo"], "demo")?;
@@ -75,6 +75,16 @@ fn demo_answers(port: u16, packer: &str) -> Result<usize> {
             (Value::Null, Some(BAD_ACLKEY)),
         ),
         (Request::get("/boom"), (Value::Null, Some(SYS_ERROR))),
+        // Versioned by Accept-Version (DESIGN §16), v1 by default.
+        (Request::get("/greeting"), (json!("hello"), None)),
+        (
+            Request::get("/greeting").header("Accept-Version", "v2"),
+            (json!({"greeting": "hello", "version": "v2"}), None),
+        ),
+        (
+            Request::get("/greeting_v2_only"),
+            (Value::Null, Some(BAD_PARAMETER)),
+        ),
         (Request::get("/ping"), (json!("pong"), None)),
     ];
     for (request, expected) in &checks {
@@ -275,6 +285,7 @@ pub fn openapi(dir: &Path) -> Result<()> {
             "/note_get",
             "/note_set",
             "/note_list",
+            "/greeting",
         ];
         let missing: Vec<&str> = contract
             .into_iter()

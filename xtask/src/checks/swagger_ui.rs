@@ -96,6 +96,23 @@ pub fn swagger_ui() -> Result<()> {
         "the demo's /upload takes a file, but its Swagger UI form shows no file picker"
     );
     println!("Swagger UI offers a file picker for /upload's file");
+    // The demo is versioned (DESIGN §16): one document per version, and the UI's top
+    // bar selects among them, the default (v1) shown first.
+    let versions = version_options(&dom);
+    ensure!(
+        versions == ["v1", "v2"],
+        "Swagger UI's version selector lists {versions:?}, not the demo's versions v1 and v2"
+    );
+    let v2 = http::send(
+        port,
+        &Request::get(&format!("{}?version=v2", &document_url[origin.len() - 1..])),
+    )?
+    .json()?;
+    ensure!(
+        v2["paths"]["/greeting_v2_only"].is_object() && document["paths"].get("/greeting_v2_only").is_none(),
+        "/greeting_v2_only is not in v2's document only"
+    );
+    println!("Swagger UI selects among the API versions {versions:?}");
 
     let screenshot = std::env::current_dir()?.join("target/swagger-ui.png");
     let _ = std::fs::remove_file(&screenshot);
@@ -192,6 +209,28 @@ fn rendered_summaries(dom: &str) -> Vec<String> {
     shown
 }
 
+/// The names in the top bar's definition selector (`urls` of the UI's
+/// configuration): the text of each `<option>` of the `<select>` after "Select a
+/// definition".
+fn version_options(dom: &str) -> Vec<String> {
+    let Some(at) = dom.find("Select a definition") else {
+        return Vec::new();
+    };
+    let rest = &dom[at..];
+    let select = &rest[..rest.find("</select>").unwrap_or(rest.len())];
+    let mut names = Vec::new();
+    let mut rest = select;
+    while let Some(at) = rest.find("<option") {
+        rest = &rest[at..];
+        let Some(open) = rest.find('>') else { break };
+        let text = &rest[open + 1..];
+        let Some(close) = text.find('<') else { break };
+        names.push(unescape(&text[..close]));
+        rest = &text[close..];
+    }
+    names
+}
+
 /// HTML character references: the named five and numeric ones.
 fn unescape(text: &str) -> String {
     let mut out = String::new();
@@ -242,5 +281,10 @@ mod tests {
             <div class="opblock-summary-description">Echo &#39;it&#x27;</div>"#;
         assert_eq!(rendered_summaries(dom), ["Adds & checks", "", "Echo 'it'"]);
         assert_eq!(unescape("a &lt;b&gt; &unknown; &"), "a <b> &unknown; &");
+        let topbar = r#"<label class="select-label"><span>Select a definition</span><select id="select">
+            <option value="openapi.json?version=v1">v1</option><option value="openapi.json?version=v2">v2</option>
+            </select></label><select><option>other</option></select>"#;
+        assert_eq!(version_options(topbar), ["v1", "v2"]);
+        assert!(version_options("<select><option>x</option></select>").is_empty());
     }
 }

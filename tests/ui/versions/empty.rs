@@ -1,0 +1,8 @@
+use apiview::prelude::*;
+
+#[apiview(versions = [])]
+fn greeting() -> &'static str {
+    "hello"
+}
+
+fn main() {}
