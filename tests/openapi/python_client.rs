@@ -11,14 +11,17 @@ fn venv() -> Option<std::path::PathBuf> {
 }
 
 const USE_THE_CLIENT: &str = r#"
-import importlib, pkgutil, sys
+import importlib, importlib.util, pkgutil, sys
 import demo_client
 from demo_client import AuthenticatedClient, Client
 import demo_client.api
 
 base = sys.argv[1]
-(package,) = [m.name for m in pkgutil.iter_modules(demo_client.api.__path__)]
-api = lambda name: importlib.import_module(f"demo_client.api.{package}.{name}")
+# One package per tag: the operation's module is in one of them.
+packages = [m.name for m in pkgutil.iter_modules(demo_client.api.__path__)]
+def api(name):
+    (found,) = [p for p in packages if importlib.util.find_spec(f"demo_client.api.{p}.{name}")]
+    return importlib.import_module(f"demo_client.api.{found}.{name}")
 
 answer = api("add_get").sync(client=Client(base_url=base), a=1, b=2)
 assert answer.success is True and answer.result == 3 and type(answer.result) is int, answer
