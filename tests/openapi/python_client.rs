@@ -1,6 +1,7 @@
 //! DESIGN §17 from a client's side: openapi-python-client generates a client from
 //! the served document, and the client is used against the server: typed results,
-//! error codes, the API key set once on the client.
+//! error codes, the API key set once on the client, a typed page (§15), a file sent
+//! as multipart (§12) and the default version (§16).
 
 use super::*;
 
@@ -37,6 +38,26 @@ assert answer.success is True and answer.result == "ok", answer
 unkeyed = AuthenticatedClient(base_url=base, token="wrong", prefix="", auth_header_name="aclkey")
 answer = api("secure_get").sync(client=unkeyed)
 assert answer.success is False and answer.error.code == 1001040004, answer
+
+# A page (DESIGN §15): DRF's shape, typed.
+api("note_set").sync(client=Client(base_url=base), body=api("note_set").Note(name="py", text="from python"))
+page = api("note_list").sync(client=Client(base_url=base), page=1, page_size=50)
+assert page.success is True and type(page.result.count) is int and page.result.count >= 1, page
+assert any(note["name"] == "py" for note in page.result.results), page
+
+# A file (DESIGN §12): the body is multipart, the file a `File`.
+import io
+from demo_client.types import File
+upload = api("upload")
+body = upload.UploadBody(file=File(payload=io.BytesIO(b"hello"), file_name="h.txt"), note="py")
+answer = upload.sync(client=Client(base_url=base), body=body)
+assert answer.success is True, answer
+assert (answer.result.filename, answer.result.size, answer.result.note) == ("h.txt", 5, "py"), answer
+assert answer.result.sha256 == "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824", answer
+
+# A version (DESIGN §16): the default, v1, when the client names none.
+answer = api("greeting").sync(client=Client(base_url=base))
+assert answer.success is True and answer.result == "hello", answer
 print("ok")
 "#;
 
