@@ -512,4 +512,38 @@ helpers! {
     /// assert_eq!((paginate.style, paginate.page_size), (Some(PageStyle::Cursor), Some(10)));
     /// ```
     paginate => Paginate,
+    /// `#[throttle(rate = "10/m", scope = "login", key = "{aclkey}")]`: at most N
+    /// requests per second, minute, hour or day (`N/s|m|h|d`), counted per `key`
+    /// (default `{ip}`, the client address) under `scope` (default the endpoint's
+    /// name), in settings' `throttle.backend`. Over it: `TooManyRequests`
+    /// (1001010007) with `Retry-After`. Key names are parameters, the
+    /// `#[check_aclkey]` field or `{ip}`, read raw before validation. Several may be
+    /// stacked: a request passes when every one admits it. Checked after the method
+    /// and version, before the aclkey and any decryption, whatever the order written.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// #[throttle(rate = "1/m", key = "{user}")]
+    /// fn login(user: String) -> String {
+    ///     user
+    /// }
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # use poem::{Endpoint, Request};
+    /// let app = App::new(Settings::default()).at("/login", login).into_endpoint();
+    /// let ask = |user: &str| Request::builder().uri_str(&format!("/login?user={user}")).finish();
+    /// let body: serde_json::Value = app.get_response(ask("ann")).await.into_body().into_json().await.unwrap();
+    /// assert_eq!(body["result"], "ann");
+    /// let refused = app.get_response(ask("ann")).await;
+    /// assert_eq!(refused.headers()["retry-after"], "60");
+    /// let body: serde_json::Value = refused.into_body().into_json().await.unwrap();
+    /// assert_eq!(body["error"]["code"], 1001010007);
+    /// // Another user has a counter of their own.
+    /// let body: serde_json::Value = app.get_response(ask("bob")).await.into_body().into_json().await.unwrap();
+    /// assert_eq!(body["result"], "bob");
+    /// # });
+    /// ```
+    throttle => Throttle,
 }

@@ -375,6 +375,7 @@ fn semantic_status(class: ErrorClass) -> u16 {
         ErrorClass::NotFound => 404,
         ErrorClass::Method => 405,
         ErrorClass::TooLarge => 413,
+        ErrorClass::TooManyRequests => 429,
         ErrorClass::System => 500,
         ErrorClass::Business => 200,
     }
