@@ -185,3 +185,4 @@ mod not_json;
 mod reads_and_writes;
 mod several_backends;
 mod single_flight;
+mod throttle;
