@@ -3,7 +3,6 @@
 
 use apiview_grammar::{check_scope, KeyTemplate, Rate};
 use proc_macro2::Span;
-use syn::spanned::Spanned;
 use syn::{Attribute, LitStr};
 
 use super::args::{lit_str, Args};
@@ -18,6 +17,7 @@ pub struct Throttle {
     pub key: Option<LitStr>,
     pub literals: Vec<String>,
     pub names: Vec<String>,
+    /// The rate literal's.
     pub span: Span,
 }
 
@@ -34,7 +34,7 @@ pub fn throttle(cx: &Ctxt, attr: &Attribute, args: &Args, helpers: &mut Helpers)
             None
         }
         Some(expr) => lit_str(cx, expr, "rate").and_then(|lit| match Rate::parse(&lit.value()) {
-            Ok(rate) => Some(rate),
+            Ok(rate) => Some((rate, lit.span())),
             Err(err) => {
                 cx.error_spanned_by(&lit, err);
                 None
@@ -65,7 +65,7 @@ pub fn throttle(cx: &Ctxt, attr: &Attribute, args: &Args, helpers: &mut Helpers)
             }
         },
     };
-    let (Some(rate), Some(template)) = (rate, template) else {
+    let (Some((rate, span)), Some(template)) = (rate, template) else {
         return;
     };
     helpers.throttles.push(Throttle {
@@ -74,6 +74,6 @@ pub fn throttle(cx: &Ctxt, attr: &Attribute, args: &Args, helpers: &mut Helpers)
         key,
         literals: template.literals,
         names: template.names,
-        span: attr.span(),
+        span,
     });
 }
