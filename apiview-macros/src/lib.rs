@@ -525,25 +525,20 @@ helpers! {
     /// use apiview::prelude::*;
     ///
     /// #[apiview]
-    /// #[throttle(rate = "1/m", key = "{user}")]
+    /// #[throttle(rate = "5/m", scope = "login", key = "{user}")]
+    /// #[throttle(rate = "100/d", scope = "login")]
     /// fn login(user: String) -> String {
     ///     user
     /// }
     ///
-    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
-    /// # use poem::{Endpoint, Request};
-    /// let app = App::new(Settings::default()).at("/login", login).into_endpoint();
-    /// let ask = |user: &str| Request::builder().uri_str(&format!("/login?user={user}")).finish();
-    /// let body: serde_json::Value = app.get_response(ask("ann")).await.into_body().into_json().await.unwrap();
-    /// assert_eq!(body["result"], "ann");
-    /// let refused = app.get_response(ask("ann")).await;
-    /// assert_eq!(refused.headers()["retry-after"], "60");
-    /// let body: serde_json::Value = refused.into_body().into_json().await.unwrap();
-    /// assert_eq!(body["error"]["code"], 1001010007);
-    /// // Another user has a counter of their own.
-    /// let body: serde_json::Value = app.get_response(ask("bob")).await.into_body().into_json().await.unwrap();
-    /// assert_eq!(body["result"], "bob");
-    /// # });
+    /// # use apiview::Handler;
+    /// use apiview::meta::{Source, ThrottleValue};
+    /// let [per_user, per_address] = login.meta().throttles else { unreachable!() };
+    /// assert_eq!((per_user.rate, per_user.scope, per_user.key), ("5/m", "login", "{user}"));
+    /// assert!(matches!(per_user.values, [ThrottleValue::Request(Source::Field { name: "user", .. })]));
+    /// // The default key: the client address.
+    /// assert_eq!((per_address.rate, per_address.key), ("100/d", "{ip}"));
+    /// assert!(matches!(per_address.values, [ThrottleValue::ClientIp]));
     /// ```
     throttle => Throttle,
 }

@@ -37,6 +37,13 @@ fn redis_settings(redis: &RedisServer, extra: &str) -> Settings {
     ))
 }
 
+/// The binary's one log subscriber (a global one can be installed once), shared by
+/// the tests that read warnings; lines are told apart by request id or key.
+fn log() -> &'static common::LogBuffer {
+    static LOG: std::sync::OnceLock<common::LogBuffer> = std::sync::OnceLock::new();
+    LOG.get_or_init(|| common::LogBuffer::install(tracing::Level::INFO))
+}
+
 fn calls(counter: &AtomicUsize) -> usize {
     counter.load(Ordering::SeqCst)
 }

@@ -110,7 +110,7 @@ async fn redis_stopped_fails_open_counted_and_logged() {
     assert!(passed(&get(&server, "/limited").await));
     assert_eq!(cache.throttle_failures(), 0);
 
-    let log = common::LogBuffer::install(tracing::Level::INFO);
+    let log = log();
     redis.stop();
     let stopped = Instant::now();
     for round in 1..=15 {
