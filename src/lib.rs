@@ -61,7 +61,7 @@ pub use apiview_swagger::SwaggerExt;
 pub use apiview_macros::{
     allow_delete, allow_get, allow_head, allow_options, allow_patch, allow_post, allow_put, apiview, between,
     body_alias, cache, check_aclkey, choices, cookie_variable, decode_encrypted_data, header_variable,
-    meta_variable, methods, paginate, requires, rsa_decrypt, string_length_limit,
+    meta_variable, methods, paginate, requires, rsa_decrypt, string_length_limit, throttle,
 };
 
 /// `use apiview::prelude::*;` brings the attribute, its helpers, `App`, `Settings`,
@@ -73,7 +73,7 @@ pub mod prelude {
         allow_delete, allow_get, allow_head, allow_options, allow_patch, allow_post, allow_put, apiview,
         between, body_alias, cache, check_aclkey, choices, cookie_variable, decode_encrypted_data,
         header_variable, meta_variable, methods, paginate, requires, rsa_decrypt, string_length_limit,
-        ApiRequest, App, BizError, Page, PageRequest, Raw, Settings, SwaggerExt, Upload,
+        throttle, ApiRequest, App, BizError, Page, PageRequest, Raw, Settings, SwaggerExt, Upload,
     };
 }
 

@@ -444,6 +444,21 @@ macro_rules! demo_tests {
             }
 
             #[tokio::test]
+            async fn throttled_answers_five_a_minute_then_too_many_requests() {
+                let demo = demo().await;
+                for _ in 0..5 {
+                    demo.expect(demo.get("/throttled"), Expect::Ok(json!("ok"))).await;
+                }
+                let answer = common::send(demo.get("/throttled")).await;
+                assert_eq!(answer.header("retry-after"), "12");
+                demo.check(
+                    &answer,
+                    Expect::Err(1001010007, "Too many requests. Retry after 12 seconds."),
+                    None,
+                );
+            }
+
+            #[tokio::test]
             async fn non_ascii_is_sent_unescaped() {
                 let demo = demo().await;
                 let response = demo

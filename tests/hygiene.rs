@@ -148,6 +148,14 @@ mod hygiene {
         msg
     }
 
+    #[::apiview::apiview]
+    #[check_aclkey]
+    #[throttle(rate = "10/m", key = "{ip}:{user}:{aclkey}")]
+    #[throttle(rate = "100/d", scope = "hygiene")]
+    pub fn throttled(user: ::core::option::Option<::std::string::String>) {
+        let _ = user;
+    }
+
     /// Not in `app()`: its default settings version nothing (a start-up error).
     #[::apiview::apiview(versions = ["v2", "2024-01-01"])]
     pub fn versioned(req: &::apiview::ApiRequest) -> ::std::option::Option<::std::string::String> {
@@ -166,6 +174,7 @@ mod hygiene {
             .at("/cached", cached)
             .at("/batch", batch)
             .at("/paged", paged)
+            .at("/throttled", throttled)
     }
 }
 
@@ -178,5 +187,9 @@ fn endpoints_compile_without_the_prelude() {
     assert_eq!(
         apiview::Handler::meta(&hygiene::versioned).versions,
         Some(&["v2", "2024-01-01"][..])
+    );
+    assert_eq!(
+        apiview::Handler::meta(&hygiene::throttled).throttles[1].scope,
+        "hygiene"
     );
 }

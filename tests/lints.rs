@@ -60,6 +60,12 @@ pub mod endpoints {
     /// Adds.
     /// Cached.
     #[apiview]
+    #[throttle(rate = "5/s", key = "{ip}:{a}")]
+    pub async fn lint_throttled(a: i64) -> i64 {
+        a
+    }
+
+    #[apiview]
     #[cache(key = "lint:{a}", expire = 5)]
     pub async fn lint_cached(a: i64) -> i64 {
         a
@@ -149,6 +155,7 @@ pub mod endpoints {
             .at("/blocking", blocking)
             .at("/private", private)
             .at("/lint_cached", lint_cached)
+            .at("/lint_throttled", lint_throttled)
             .at("/lint_paged", lint_paged)
     }
 }

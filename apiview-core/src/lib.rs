@@ -37,6 +37,7 @@ pub use app::{App, AppEndpoint, AppError};
 pub use error::{BizError, ErrorClass, ErrorCode, Language, Result, Words};
 pub use meta::{
     CheckMeta, DocParameter, DocResponse, DocSpec, EndpointMeta, HttpMethod, ParamMeta, ResultSchema, Source,
+    ThrottleSpec,
 };
 pub use packer::{PackContext, Packer, UnpackContext};
 pub use paginate::{Page, PageRequest};

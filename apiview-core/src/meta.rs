@@ -280,6 +280,66 @@ pub struct CacheSpec {
     pub aclkey_checked: bool,
 }
 
+/// Where a value of a `#[throttle]` key comes from (DESIGN §13).
+///
+/// ```
+/// use apiview::meta::ThrottleValue;
+/// use apiview::prelude::*;
+/// use apiview::Handler;
+///
+/// #[apiview]
+/// #[throttle(rate = "5/m", key = "{ip}:{user}")]
+/// fn login(user: String) {}
+///
+/// let values = login.meta().throttles[0].values;
+/// assert!(matches!(values[0], ThrottleValue::ClientIp));
+/// assert!(matches!(values[1], ThrottleValue::Request(apiview::meta::Source::Field { name: "user", .. })));
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub enum ThrottleValue {
+    /// `{ip}`: the client address, as `throttle.trusted_proxies` decides.
+    ClientIp,
+    /// A parameter or the `#[check_aclkey]` field: its raw request value, before
+    /// validation and coercion.
+    Request(Source),
+}
+
+/// One `#[throttle(rate = "..", scope = "..", key = "..")]`, as generated code hands
+/// it to the runtime.
+///
+/// ```
+/// use apiview::prelude::*;
+/// use apiview::Handler;
+///
+/// #[apiview]
+/// #[throttle(rate = "10/m", scope = "login")]
+/// #[throttle(rate = "100/d")]
+/// fn login() {}
+///
+/// let [burst, daily] = login.meta().throttles else { unreachable!() };
+/// assert_eq!((burst.rate, burst.count, burst.period_s, burst.scope), ("10/m", 10, 60, "login"));
+/// assert_eq!((daily.rate, daily.scope, daily.key), ("100/d", "login", "{ip}"));
+/// ```
+#[derive(Debug)]
+pub struct ThrottleSpec {
+    /// The rate, written canonically (`10/m`).
+    pub rate: &'static str,
+    /// Requests allowed per period.
+    pub count: u64,
+    /// The period, in seconds.
+    pub period_s: u64,
+    /// The counter's name: `scope = ".."`, else the endpoint's name.
+    pub scope: &'static str,
+    /// The key template as written (`{ip}` when none is).
+    pub key: &'static str,
+    /// The template's literal text around its placeholders.
+    pub literals: &'static [&'static str],
+    /// The placeholder names.
+    pub names: &'static [&'static str],
+    /// Where each placeholder's value comes from.
+    pub values: &'static [ThrottleValue],
+}
+
 /// What `#[apiview]` knows about an endpoint at compile time: for the App (methods,
 /// packer) and for the OpenAPI document.
 ///
@@ -390,6 +450,9 @@ pub struct EndpointMeta {
     /// assert_eq!(always.meta().versions, None);
     /// ```
     pub versions: Option<&'static [&'static str]>,
+    /// The `#[throttle]` attributes, in written order (DESIGN §13); empty: the
+    /// endpoint is throttled by `throttle.default_rate` only, if set.
+    pub throttles: &'static [ThrottleSpec],
 }
 
 /// How `#[paginate]` pages: the query parameters it reads and the links it writes.

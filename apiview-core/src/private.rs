@@ -10,7 +10,7 @@ pub use crate::guard::aclkey::{AclKeyList, AclKeys};
 pub use crate::guard::validators;
 pub use crate::meta::{
     CheckMeta, DocParameter, DocResponse, DocSpec, EndpointMeta, HttpMethod, ParamMeta, ResultSchema, Source,
-    TypeShape,
+    ThrottleSpec, ThrottleValue, TypeShape,
 };
 pub use crate::paginate::{Page, PageRequest, PageStyle, PaginateMeta};
 pub use crate::request::{ApiRequest, FromUploads, RawValue};

@@ -17,6 +17,65 @@ pub fn check(cx: &Ctxt, endpoint: &Endpoint) {
     check_doc_methods(cx, endpoint);
     check_blocking(cx, endpoint);
     check_paginate(cx, endpoint);
+    check_throttle_key_names(cx, endpoint);
+    check_throttle_repeats(cx, endpoint);
+}
+
+/// Two `#[throttle]`s with the same rate, scope and key would be one counter
+/// counting each request twice.
+fn check_throttle_repeats(cx: &Ctxt, endpoint: &Endpoint) {
+    let throttles = &endpoint.helpers.throttles;
+    for (at, throttle) in throttles.iter().enumerate() {
+        let same = |other: &&crate::attrs::throttle::Throttle| {
+            other.rate == throttle.rate
+                && other.scope == throttle.scope
+                && other.literals == throttle.literals
+                && other.names == throttle.names
+        };
+        if throttles[..at].iter().any(|other| same(&other)) {
+            cx.error_at(
+                throttle.span,
+                format!(
+                    "#[throttle(rate = \"{}\")] is given twice with the same scope and key: one counter would \
+                     count each request twice",
+                    throttle.rate
+                ),
+            );
+        }
+    }
+}
+
+/// Each `{name}` of a `#[throttle]` key template is `{ip}`, a parameter filled
+/// from the request, or the field `#[check_aclkey]` reads.
+fn check_throttle_key_names(cx: &Ctxt, endpoint: &Endpoint) {
+    for throttle in &endpoint.helpers.throttles {
+        let Some(key) = &throttle.key else { continue };
+        for name in &throttle.names {
+            if endpoint.throttle_name(name).is_some() {
+                continue;
+            }
+            let mut known = vec!["`{ip}` (the client address)".to_owned()];
+            known.extend(
+                endpoint
+                    .params
+                    .iter()
+                    .filter(|param| matches!(param.kind, ParamKind::Named(_)))
+                    .map(|param| format!("`{{{}}}`", param.ident)),
+            );
+            if let Some(aclkey) = endpoint.helpers.aclkey.get() {
+                known.push(format!("`{{{}}}` (the #[check_aclkey] field)", aclkey.field));
+            }
+            cx.error_spanned_by(
+                key,
+                format!(
+                    "`{{{name}}}` in the throttle key is not a parameter of `{}`, the #[check_aclkey] field or \
+                     a built-in; use {}",
+                    endpoint.name(),
+                    known.join(", ")
+                ),
+            );
+        }
+    }
 }
 
 /// apiview must know every parameter's type and call the function plainly: no

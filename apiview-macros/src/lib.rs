@@ -512,4 +512,33 @@ helpers! {
     /// assert_eq!((paginate.style, paginate.page_size), (Some(PageStyle::Cursor), Some(10)));
     /// ```
     paginate => Paginate,
+    /// `#[throttle(rate = "10/m", scope = "login", key = "{aclkey}")]`: at most N
+    /// requests per second, minute, hour or day (`N/s|m|h|d`), counted per `key`
+    /// (default `{ip}`, the client address) under `scope` (default the endpoint's
+    /// name), in settings' `throttle.backend`. Over it: `TooManyRequests`
+    /// (1001010007) with `Retry-After`. Key names are parameters, the
+    /// `#[check_aclkey]` field or `{ip}`, read raw before validation. Several may be
+    /// stacked: a request passes when every one admits it. Checked after the method
+    /// and version, before the aclkey and any decryption, whatever the order written.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// #[throttle(rate = "5/m", scope = "login", key = "{user}")]
+    /// #[throttle(rate = "100/d", scope = "login")]
+    /// fn login(user: String) -> String {
+    ///     user
+    /// }
+    ///
+    /// # use apiview::Handler;
+    /// use apiview::meta::{Source, ThrottleValue};
+    /// let [per_user, per_address] = login.meta().throttles else { unreachable!() };
+    /// assert_eq!((per_user.rate, per_user.scope, per_user.key), ("5/m", "login", "{user}"));
+    /// assert!(matches!(per_user.values, [ThrottleValue::Request(Source::Field { name: "user", .. })]));
+    /// // The default key: the client address.
+    /// assert_eq!((per_address.rate, per_address.key), ("100/d", "{ip}"));
+    /// assert!(matches!(per_address.values, [ThrottleValue::ClientIp]));
+    /// ```
+    throttle => Throttle,
 }

@@ -80,7 +80,34 @@ impl Param {
     }
 }
 
+/// What a name in a `#[throttle]` key template reads.
+pub enum ThrottleName<'a> {
+    /// `{ip}`: the client address (a parameter of that name does not change it).
+    ClientIp,
+    /// A parameter filled from request data, from its source.
+    Param(&'a Param, &'a Source),
+    /// The `#[check_aclkey]` field, looked up by name.
+    AclKey(&'a str),
+}
+
 impl Endpoint {
+    /// What `name` in a `#[throttle]` key reads, if it names anything.
+    pub fn throttle_name(&self, name: &str) -> Option<ThrottleName<'_>> {
+        if name == "ip" {
+            return Some(ThrottleName::ClientIp);
+        }
+        if let Some(param) = self.params.iter().find(|param| param.ident == name) {
+            if let ParamKind::Named(source) = &param.kind {
+                return Some(ThrottleName::Param(param, source));
+            }
+        }
+        self.helpers
+            .aclkey
+            .get()
+            .filter(|aclkey| aclkey.field == name)
+            .map(|aclkey| ThrottleName::AclKey(&aclkey.field))
+    }
+
     pub fn param(&self, ident: &Ident) -> Option<&Param> {
         self.params.iter().find(|param| param.ident == *ident)
     }

@@ -7,7 +7,7 @@ use apiview_grammar::Method;
 use serde_json::{json, Map, Value};
 
 use crate::infer::{Field, FieldKind};
-use crate::responses::{responses, Envelope};
+use crate::responses::{responses, throttle_note, Envelope};
 use crate::schema::{enrich, from_doc, is_any, VALUE_KEYS};
 use crate::versions::DocVersion;
 
@@ -51,8 +51,13 @@ pub(crate) fn operation(endpoint: &Endpoint, method: &str, operation_id: String)
     if !meta.summary.is_empty() {
         operation.insert("summary".into(), json!(meta.summary));
     }
-    if !meta.description.is_empty() {
-        operation.insert("description".into(), json!(meta.description));
+    let description = match throttle_note(meta, endpoint.settings) {
+        Some(note) if meta.description.is_empty() => note,
+        Some(note) => format!("{}\n\n{note}", meta.description),
+        None => meta.description.to_owned(),
+    };
+    if !description.is_empty() {
+        operation.insert("description".into(), json!(description));
     }
     operation.insert("operationId".into(), json!(operation_id));
     if !parameters.is_empty() {

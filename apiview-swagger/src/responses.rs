@@ -194,6 +194,7 @@ pub(crate) fn responses(
         settings.body_limit,
         page_style,
         version_param,
+        throttle_note(meta, settings).is_some(),
     );
     for (error, field) in implied {
         let status = if semantic {
@@ -302,6 +303,7 @@ fn implied_errors(
     body_limit: u64,
     page_style: Option<PageStyle>,
     version_param: Option<&str>,
+    throttled: bool,
 ) -> Vec<(BizError, Option<String>)> {
     let mut errors = Vec::new();
     if let Some(field) = fields.iter().find(|f| f.required) {
@@ -351,6 +353,10 @@ fn implied_errors(
         errors.push((BizError::app_auth_failed(), None));
     }
     errors.push((BizError::not_supported_http_method(), None));
+    // `#[throttle]` or `throttle.default_rate` (DESIGN §13).
+    if throttled {
+        errors.push((BizError::too_many_requests(60), None));
+    }
     if meta.cache.is_some_and(|cache| !cache.ignore_errors) {
         errors.push((BizError::cache_error(), None));
     }
@@ -367,6 +373,39 @@ fn implied_errors(
     errors
 }
 
+/// What the operation's description says of its throttle (DESIGN §13): its rates
+/// and what each counts by (`Throttled: 10/m per client address.`); `None` when it
+/// is not throttled.
+pub(crate) fn throttle_note(meta: &EndpointMeta, settings: &Settings) -> Option<String> {
+    let per = |key: &str| {
+        if key == "{ip}" {
+            "per client address".to_owned()
+        } else {
+            format!("per `{key}`")
+        }
+    };
+    let rates: Vec<String> = if meta.throttles.is_empty() {
+        let rate = apiview_grammar::Rate::parse(&settings.throttle.default_rate).ok()?;
+        vec![format!("{rate} {}", per("{ip}"))]
+    } else {
+        meta.throttles
+            .iter()
+            .map(|throttle| {
+                let scope = if throttle.scope == meta.name {
+                    String::new()
+                } else {
+                    format!(" (shared scope `{}`)", throttle.scope)
+                };
+                format!("{} {}{scope}", throttle.rate, per(throttle.key))
+            })
+            .collect()
+    };
+    Some(format!(
+        "Throttled: {}. Over it: TooManyRequests (1001010007) with a Retry-After header.",
+        rates.join("; ")
+    ))
+}
+
 /// The HTTP status of an error with `http_status = "semantic"` (the runtime's mapping).
 fn semantic_status(class: ErrorClass) -> u16 {
     match class {
@@ -375,6 +414,7 @@ fn semantic_status(class: ErrorClass) -> u16 {
         ErrorClass::NotFound => 404,
         ErrorClass::Method => 405,
         ErrorClass::TooLarge => 413,
+        ErrorClass::TooManyRequests => 429,
         ErrorClass::System => 500,
         ErrorClass::Business => 200,
     }

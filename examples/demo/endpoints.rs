@@ -388,6 +388,20 @@ pub fn greeting_v2_only(request: &ApiRequest) -> Value {
     json!({"greeting": "hello from v2", "version": request.version()})
 }
 
+/// Throttled: five calls a minute per client address (DESIGN §13); the sixth is
+/// answered `TooManyRequests` with `Retry-After`.
+///
+/// --------
+/// @response: 200 OK "ok" {{{
+///     "ok"
+/// }}}
+#[apiview]
+#[allow_get]
+#[throttle(rate = "5/m")]
+pub fn throttled() -> &'static str {
+    "ok"
+}
+
 /// The demo's `[versioning]`: `Accept-Version`, v1 (the default) and v2. Settings
 /// with a scheme of their own keep it.
 fn versioned(mut settings: Settings) -> Settings {
@@ -424,4 +438,5 @@ pub fn app(settings: Settings) -> App {
         .at("/upload_many", uploads::upload_many)
         .at("/greeting", greeting)
         .at("/greeting_v2_only", greeting_v2_only)
+        .at("/throttled", throttled)
 }

@@ -23,7 +23,7 @@ async fn redis_stopped_means_misses_and_caching_resumes_when_it_is_back() {
     assert_eq!(get(&server, "/add?a=1&b=1").await, ok(json!(2)));
     assert_eq!(calls(&STOP_ADD_CALLS), 1);
 
-    let log = common::LogBuffer::install(tracing::Level::INFO);
+    let log = log();
     redis.stop();
     for round in 1..=3 {
         let request_id = format!("redis-stopped-{round}");

@@ -37,6 +37,13 @@ fn redis_settings(redis: &RedisServer, extra: &str) -> Settings {
     ))
 }
 
+/// The binary's one log subscriber (a global one can be installed once), shared by
+/// the tests that read warnings; lines are told apart by request id or key.
+fn log() -> &'static common::LogBuffer {
+    static LOG: std::sync::OnceLock<common::LogBuffer> = std::sync::OnceLock::new();
+    LOG.get_or_init(|| common::LogBuffer::install(tracing::Level::INFO))
+}
+
 fn calls(counter: &AtomicUsize) -> usize {
     counter.load(Ordering::SeqCst)
 }
@@ -185,3 +192,4 @@ mod not_json;
 mod reads_and_writes;
 mod several_backends;
 mod single_flight;
+mod throttle;

@@ -24,6 +24,7 @@ mod python_client;
 mod responses;
 mod routes;
 mod settings;
+mod throttle;
 mod typed;
 mod versioning;
 

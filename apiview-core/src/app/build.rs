@@ -16,7 +16,9 @@ use crate::cache::Caches;
 use crate::packer::{ClientKeyStore, KeyReuse, Packer, SafePacker};
 use crate::serve::decrypt::{Decode, SignedRequests};
 use crate::serve::{panics, NoRoute, Runtime};
-use crate::settings::{parse_method, CorsSettings, SafeSettings, VersionScheme, VersioningSettings};
+use crate::settings::{
+    parse_method, CorsSettings, SafeSettings, Settings, VersionScheme, VersioningSettings,
+};
 
 impl App {
     /// Builds the poem endpoint, or says what is wrong with the App.
@@ -45,6 +47,7 @@ impl App {
             .clone()
             .map_err(|failure| AppError(format!("settings key `cache.backends`: {failure}")))?;
         check_cache_names(&self.entries, &caches)?;
+        check_throttle_backend(&self.entries, &self.settings, &caches)?;
         check_versions(&self.entries, &self.settings.versioning)?;
         let mut signed = Signed {
             made: None,
@@ -186,6 +189,22 @@ fn check_cache_names(entries: &[Entry], caches: &Caches) -> Result<(), AppError>
         }
     }
     Ok(())
+}
+
+/// DESIGN §13: with an endpoint throttled, `throttle.backend` names a configured
+/// backend (settings check it themselves when `throttle.default_rate` is set).
+fn check_throttle_backend(entries: &[Entry], settings: &Settings, caches: &Caches) -> Result<(), AppError> {
+    if caches.get(&settings.throttle.backend).is_some() {
+        return Ok(());
+    }
+    match entries.iter().find(|entry| !entry.meta.throttles.is_empty()) {
+        Some(entry) => Err(AppError(format!(
+            "endpoint `{}` has #[throttle], and settings key `throttle.backend`: {}",
+            entry.meta.name,
+            settings.unknown_throttle_backend()
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// DESIGN §16: every `#[apiview(versions = [..])]` names allowed versions of a

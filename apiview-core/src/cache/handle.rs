@@ -2,8 +2,9 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use apiview_grammar::KeyTemplate;
 use bytes::Bytes;
@@ -14,7 +15,7 @@ use serde_json::Value;
 use super::flight::Flights;
 use super::key::{key_part, push_key_part, KeyPartError};
 use super::template::fill;
-use super::{is_json, CacheBackend, CacheFailure, MemoryBackend, RedisBackend};
+use super::{is_json, Admission, CacheBackend, CacheFailure, MemoryBackend, RedisBackend, ThrottleCounter};
 use crate::error::BizError;
 use crate::settings::CacheSettings;
 
@@ -23,6 +24,52 @@ pub(super) struct Shared {
     url: String,
     backend: Box<dyn CacheBackend>,
     pub(super) flights: Flights,
+    throttle_failures: FailureLog,
+}
+
+/// Failed throttle checks: counted, and logged at most once a second with how many
+/// failed since, so that an outage under load does not flood the log.
+struct FailureLog {
+    count: AtomicU64,
+    /// The count when it was last logged.
+    logged: AtomicU64,
+    /// Milliseconds from `epoch` when it was last logged (0: never).
+    logged_at_ms: AtomicU64,
+    epoch: Instant,
+}
+
+impl FailureLog {
+    fn new() -> Self {
+        FailureLog {
+            count: AtomicU64::new(0),
+            logged: AtomicU64::new(0),
+            logged_at_ms: AtomicU64::new(0),
+            epoch: Instant::now(),
+        }
+    }
+
+    fn record(&self, cache: &str, key: &str, failure: &CacheFailure) {
+        let count = self.count.fetch_add(1, Ordering::Relaxed) + 1;
+        let now_ms = u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX) + 1;
+        let last = self.logged_at_ms.load(Ordering::Relaxed);
+        let due = last == 0 || now_ms.saturating_sub(last) >= 1_000;
+        if due
+            && self
+                .logged_at_ms
+                .compare_exchange(last, now_ms, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            let since = count - self.logged.swap(count, Ordering::Relaxed);
+            tracing::warn!(
+                cache,
+                key,
+                %failure,
+                failures = count,
+                since_last_logged = since,
+                "throttle check failed (logged at most once a second)"
+            );
+        }
+    }
 }
 
 /// A named cache: its backend plus single flight. Cheap to clone.
@@ -78,6 +125,7 @@ impl Cache {
             url: url.into(),
             backend: Box::new(backend),
             flights: Flights::default(),
+            throttle_failures: FailureLog::new(),
         }))
     }
 
@@ -266,6 +314,53 @@ impl Cache {
         } else {
             self.delete(&pattern).await.map(u64::from)
         }
+    }
+
+    /// Counts a request against throttle counters ([`CacheBackend::throttle`]),
+    /// waiting at most `timeout` for the backend. A failure is counted
+    /// ([`Cache::throttle_failures`]) and logged, at most once a second.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use apiview_core::cache::{Admission, Cache, Limit, MemoryBackend, ThrottleCounter};
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let cache = Cache::new("a", "memory://", MemoryBackend::new());
+    /// let once = [ThrottleCounter { key: "t:k", limit: Limit::new(1, Duration::from_secs(3600)) }];
+    /// let timeout = Duration::from_millis(250);
+    /// assert_eq!(cache.throttle(&once, timeout).await.unwrap(), Admission::Admitted);
+    /// assert_eq!(cache.throttle(&once, timeout).await.unwrap().retry_after_seconds(), Some(3600));
+    /// assert_eq!(cache.throttle_failures(), 0);
+    /// # });
+    /// ```
+    pub async fn throttle(
+        &self,
+        counters: &[ThrottleCounter<'_>],
+        timeout: Duration,
+    ) -> Result<Admission, CacheFailure> {
+        let checked = match tokio::time::timeout(timeout, self.0.backend.throttle(counters)).await {
+            Ok(checked) => checked,
+            Err(_) => Err(CacheFailure::new(format!(
+                "the throttle check did not finish within {timeout:?}"
+            ))),
+        };
+        if let Err(failure) = &checked {
+            let key = counters.first().map_or("", |counter| counter.key);
+            self.0.throttle_failures.record(self.name(), key, failure);
+        }
+        checked
+    }
+
+    /// How many throttle checks of this cache failed (backend unreachable, slow or
+    /// unable), since it was made.
+    ///
+    /// ```
+    /// use apiview_core::cache::{Cache, MemoryBackend};
+    ///
+    /// assert_eq!(Cache::new("a", "memory://", MemoryBackend::new()).throttle_failures(), 0);
+    /// ```
+    pub fn throttle_failures(&self) -> u64 {
+        self.0.throttle_failures.count.load(Ordering::Relaxed)
     }
 
     pub(crate) fn failed(&self, operation: &str, key: &str, failure: CacheFailure) -> BizError {

@@ -8,13 +8,16 @@
 //! bookkeeping made a hit under 32 concurrent connections slower than an uncached
 //! endpoint.)
 
+use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures_util::future::BoxFuture;
 
-use super::{glob_match, CacheBackend, CacheFailure};
+use super::throttle::gcra_all;
+use super::{glob_match, Admission, CacheBackend, CacheFailure, ThrottleCounter};
 
 /// `cache.memory_max_bytes` by default: 64 MiB (settings/cache.rs says the same).
 const DEFAULT_MAX_BYTES: u64 = 64 * 1024 * 1024;
@@ -27,6 +30,33 @@ const SHARDS: usize = 16;
 /// the two allocations' headers, rounded up. Also what keeps a flood of tiny entries
 /// bounded.
 const ENTRY_OVERHEAD: u64 = 128;
+
+/// Locks over throttle counters, a key's lock picked by its hash: a check reads,
+/// decides and writes its counters under their locks, so that concurrent checks of
+/// one counter are counted one after the other.
+const THROTTLE_LOCKS: usize = 64;
+
+/// What makes a throttle check's read, decision and write one step.
+struct ThrottleLocks {
+    locks: Box<[Mutex<()>]>,
+    hasher: std::collections::hash_map::RandomState,
+    /// The clock throttle counters are kept on.
+    epoch: Instant,
+}
+
+impl ThrottleLocks {
+    fn new() -> Self {
+        ThrottleLocks {
+            locks: (0..THROTTLE_LOCKS).map(|_| Mutex::new(())).collect(),
+            hasher: Default::default(),
+            epoch: Instant::now(),
+        }
+    }
+
+    fn now_us(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_micros()).unwrap_or(u64::MAX)
+    }
+}
 
 #[derive(Clone)]
 struct Entry {
@@ -81,6 +111,7 @@ impl quick_cache::Weighter<String, Entry> for Weigh {
 /// ```
 pub struct MemoryBackend {
     entries: quick_cache::sync::Cache<String, Entry, Weigh, quick_cache::DefaultHashBuilder, Pins>,
+    throttle: ThrottleLocks,
 }
 
 impl MemoryBackend {
@@ -123,6 +154,7 @@ impl MemoryBackend {
                 Default::default(),
                 Default::default(),
             ),
+            throttle: ThrottleLocks::new(),
         }
     }
 
@@ -154,6 +186,7 @@ impl MemoryBackend {
                 Default::default(),
                 Default::default(),
             ),
+            throttle: ThrottleLocks::new(),
         }
     }
 
@@ -192,6 +225,52 @@ impl MemoryBackend {
         self.entries
             .remove_if(key, |entry| entry.expires <= Instant::now());
         None
+    }
+}
+
+impl MemoryBackend {
+    /// GCRA over `counters` under their locks (taken in one order, so that two checks
+    /// never wait on each other). A counter is an ordinary entry holding its TAT as
+    /// decimal microseconds, living until the TAT: a full memory backend may evict
+    /// it early, which forgets that client's count (the bound wins over the count).
+    fn count(&self, counters: &[ThrottleCounter<'_>]) -> Admission {
+        let locks = &self.throttle;
+        let mut held: Vec<usize> = counters
+            .iter()
+            .map(|counter| (locks.hasher.hash_one(counter.key) % THROTTLE_LOCKS as u64) as usize)
+            .collect();
+        held.sort_unstable();
+        held.dedup();
+        let _guards: Vec<_> = held
+            .iter()
+            .map(|at| locks.locks[*at].lock().unwrap_or_else(PoisonError::into_inner))
+            .collect();
+        let now = locks.now_us();
+        let tats: Vec<Option<u64>> = counters
+            .iter()
+            .map(|counter| {
+                self.lookup(counter.key)
+                    .and_then(|value| std::str::from_utf8(&value).ok()?.parse().ok())
+            })
+            .collect();
+        let limits: Vec<_> = counters.iter().map(|counter| counter.limit).collect();
+        match gcra_all(&tats, now, &limits) {
+            Err(retry_after) => Admission::Refused { retry_after },
+            Ok(next) => {
+                let at = Instant::now();
+                for (counter, tat) in counters.iter().zip(next) {
+                    self.entries.insert(
+                        counter.key.to_owned(),
+                        Entry {
+                            value: Bytes::from(tat.to_string()),
+                            expires: at + Duration::from_micros(tat - now),
+                            pinned: false,
+                        },
+                    );
+                }
+                Admission::Admitted
+            }
+        }
     }
 }
 
@@ -271,6 +350,14 @@ impl CacheBackend for MemoryBackend {
 
     fn stores_only_json(&self) -> bool {
         true
+    }
+
+    fn throttle<'a>(
+        &'a self,
+        counters: &'a [ThrottleCounter<'a>],
+    ) -> BoxFuture<'a, Result<Admission, CacheFailure>> {
+        let admission = self.count(counters);
+        Box::pin(async move { Ok(admission) })
     }
 
     fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<bool, CacheFailure>> {

@@ -11,6 +11,7 @@ mod key_writer;
 mod memory;
 mod redis;
 mod template;
+mod throttle;
 
 use std::fmt;
 use std::future::ready;
@@ -27,6 +28,7 @@ pub use self::key::{fill_key, key_part, push_key_part, KeyPartError};
 pub use self::memory::MemoryBackend;
 pub use self::redis::RedisBackend;
 pub(crate) use self::template::{fill, glob_match};
+pub use self::throttle::{gcra, Admission, Limit, ThrottleCounter};
 
 /// A cache backend failed: unreachable, slow, or answering garbage.
 ///
@@ -133,6 +135,39 @@ pub trait CacheBackend: Send + Sync + 'static {
     fn get_now(&self, key: &str) -> Option<Result<Option<Bytes>, CacheFailure>> {
         let _ = key;
         None
+    }
+
+    /// Counts a request against throttle counters (DESIGN §13), atomically: the
+    /// request is admitted when every counter admits it, and then each counts it; a
+    /// refusal counts it in none, so that a request refused by a daily rate does not
+    /// use up a burst rate's allowance. Of concurrent checks of one counter (from any
+    /// instance sharing the backend), exactly its allowance is admitted. Each
+    /// counter is one value per key ([`gcra`]), kept no longer than it matters.
+    ///
+    /// The default fails, naming the first key: `throttle.fail_closed` then
+    /// decides whether requests pass.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use apiview_core::cache::{Admission, CacheBackend, Limit, MemoryBackend, ThrottleCounter};
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let backend = MemoryBackend::new();
+    /// let counter = [ThrottleCounter { key: "t:ip:1.2.3.4", limit: Limit::new(2, Duration::from_secs(60)) }];
+    /// assert_eq!(backend.throttle(&counter).await.unwrap(), Admission::Admitted);
+    /// assert_eq!(backend.throttle(&counter).await.unwrap(), Admission::Admitted);
+    /// let refused = backend.throttle(&counter).await.unwrap();
+    /// assert_eq!(refused.retry_after_seconds(), Some(30));
+    /// # });
+    /// ```
+    fn throttle<'a>(
+        &'a self,
+        counters: &'a [ThrottleCounter<'a>],
+    ) -> BoxFuture<'a, Result<Admission, CacheFailure>> {
+        let key = counters.first().map_or("", |counter| counter.key);
+        Box::pin(ready(Err(CacheFailure::new(format!(
+            "this backend cannot count `{key}` for a throttle (implement CacheBackend::throttle)"
+        )))))
     }
 
     /// Whether every value this backend answers is well-formed JSON because its

@@ -10,10 +10,54 @@ use futures_util::future::BoxFuture;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::sync::OnceCell;
 
-use super::{CacheBackend, CacheFailure};
+use super::{Admission, CacheBackend, CacheFailure, ThrottleCounter};
 
 /// Keys asked per SCAN round of `delete_pattern`.
 const SCAN_COUNT: usize = 500;
+
+/// GCRA over every counter of a throttle check (KEYS; ARGV: interval and count per
+/// key), on Redis's own clock so that every instance sharing it agrees: one round
+/// trip, atomic as every script is. Admitted: `{0, 0}`, each counter moved on and
+/// kept until its TAT; refused: `{1, wait_us}`, none moved. TATs are written with
+/// `%d`: `tostring` would round them to 14 digits.
+const THROTTLE_SCRIPT: &str = r#"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local next = {}
+local wait = -1
+for i = 1, #KEYS do
+  local interval = tonumber(ARGV[2 * i - 1])
+  local count = tonumber(ARGV[2 * i])
+  local tat = tonumber(redis.call('GET', KEYS[i]) or '') or now
+  if tat < now then tat = now end
+  local new_tat = tat + interval
+  local allowed_at = new_tat - interval * count
+  if allowed_at > now then
+    if allowed_at - now > wait then wait = allowed_at - now end
+  end
+  next[i] = new_tat
+end
+if wait >= 0 then return {1, wait} end
+for i = 1, #KEYS do
+  local ttl = math.ceil((next[i] - now) / 1000)
+  if ttl < 1 then ttl = 1 end
+  redis.call('SET', KEYS[i], string.format('%d', next[i]), 'PX', ttl)
+end
+return {0, 0}
+"#;
+
+/// The script's SHA-1, for EVALSHA: the script travels once per Redis (after a
+/// restart, the first check sends it again).
+fn throttle_script_sha() -> &'static str {
+    static SHA: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SHA.get_or_init(|| {
+        use sha1::Digest;
+        sha1::Sha1::digest(THROTTLE_SCRIPT.as_bytes())
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect()
+    })
+}
 
 /// The backend of `redis://` URLs.
 ///
@@ -64,10 +108,22 @@ impl RedisBackend {
     }
 
     async fn query<T: redis::FromRedisValue>(&self, command: &redis::Cmd) -> Result<T, CacheFailure> {
+        match self.try_query(command).await? {
+            Ok(value) => Ok(value),
+            Err(err) => Err(CacheFailure::new(format!("Redis failed: {err}"))),
+        }
+    }
+
+    /// A command's answer, or Redis's error as it came (the caller may handle
+    /// some); a connection that fails or a Redis that does not answer in time is a
+    /// failure.
+    async fn try_query<T: redis::FromRedisValue>(
+        &self,
+        command: &redis::Cmd,
+    ) -> Result<redis::RedisResult<T>, CacheFailure> {
         let mut connection = self.connection().await?;
         match tokio::time::timeout(self.timeout, command.query_async::<T>(&mut connection)).await {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(err)) => Err(CacheFailure::new(format!("Redis failed: {err}"))),
+            Ok(answer) => Ok(answer),
             Err(_) => Err(CacheFailure::new(format!(
                 "Redis did not answer within {:?}",
                 self.timeout
@@ -118,6 +174,41 @@ impl CacheBackend for RedisBackend {
                 )
                 .await?;
             Ok(stored.is_some())
+        })
+    }
+
+    fn throttle<'a>(
+        &'a self,
+        counters: &'a [ThrottleCounter<'a>],
+    ) -> BoxFuture<'a, Result<Admission, CacheFailure>> {
+        Box::pin(async move {
+            let command = |call: &str, script: &str| {
+                let mut command = redis::cmd(call);
+                command.arg(script).arg(counters.len());
+                for counter in counters {
+                    command.arg(counter.key);
+                }
+                for counter in counters {
+                    command.arg(counter.limit.interval_us()).arg(counter.limit.count);
+                }
+                command
+            };
+            let answer: redis::RedisResult<(u8, u64)> =
+                self.try_query(&command("EVALSHA", throttle_script_sha())).await?;
+            let (refused, wait_us) = match answer {
+                Err(err) if err.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript) => {
+                    self.query(&command("EVAL", THROTTLE_SCRIPT)).await?
+                }
+                Err(err) => return Err(CacheFailure::new(format!("Redis failed: {err}"))),
+                Ok(answer) => answer,
+            };
+            Ok(if refused == 0 {
+                Admission::Admitted
+            } else {
+                Admission::Refused {
+                    retry_after: Duration::from_micros(wait_us),
+                }
+            })
         })
     }
 

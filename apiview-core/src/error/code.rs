@@ -23,6 +23,8 @@ pub enum ErrorClass {
     Method,
     /// The request body is too large (413).
     TooLarge,
+    /// The client is over a throttle rate (429).
+    TooManyRequests,
     /// Something broke inside the server (500).
     System,
     /// No route matches the request's path (404).

@@ -36,6 +36,25 @@ pub const NO_MATCHING_ROUTE_FOUND: ErrorCode =
     ErrorCode::new(1001010004, "NoMatchingRouteFound", "No matching route found.")
         .zh_hans("未找到匹配的路由！")
         .class(ErrorClass::NotFound);
+/// Over an endpoint's `#[throttle]` rate (or `throttle.default_rate`): apiview's own
+/// code, since the bizerror catalogue has none (DESIGN §13). Answered with a
+/// `Retry-After` header, and HTTP 429 in semantic mode.
+///
+/// ```
+/// use apiview_core::error::codes::TOO_MANY_REQUESTS;
+///
+/// assert_eq!(TOO_MANY_REQUESTS.code, 1001010007);
+/// let err = TOO_MANY_REQUESTS.with("retry_after", 12);
+/// assert_eq!(err.message(), "Too many requests. Retry after 12 seconds.");
+/// assert_eq!(err.message_in(apiview_core::Language::ZhHans), "请求过于频繁，请12秒后重试。");
+/// ```
+pub const TOO_MANY_REQUESTS: ErrorCode = ErrorCode::new(
+    1001010007,
+    "TooManyRequests",
+    "Too many requests. Retry after {retry_after} seconds.",
+)
+.zh_hans("请求过于频繁，请{retry_after}秒后重试。")
+.class(ErrorClass::TooManyRequests);
 /// A request to a safe endpoint whose `ts` lies outside `safe.replay_window_s`
 /// of the server's clock (DESIGN §19).
 ///
@@ -161,13 +180,14 @@ pub(crate) const BAD_PARAMETER_RANGE: ErrorCode = ErrorCode::new(
 /// Every catalogue entry, for documentation and tests.
 ///
 /// ```
-/// assert_eq!(apiview_core::error::codes::ALL.len(), 13);
+/// assert_eq!(apiview_core::error::codes::ALL.len(), 14);
 /// ```
 pub const ALL: &[ErrorCode] = &[
     SYS_ERROR,
     CACHE_ERROR,
     REQUEST_EXPIRED,
     NOT_SUPPORTED_HTTP_METHOD,
+    TOO_MANY_REQUESTS,
     APP_AUTH_FAILED,
     REQID_DUPLICATE_ERROR,
     PARSE_JSON_ERROR,

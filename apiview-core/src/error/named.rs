@@ -51,6 +51,19 @@ impl BizError {
     pub fn no_matching_route_found() -> Self {
         codes::NO_MATCHING_ROUTE_FOUND.error()
     }
+    /// `TooManyRequests`: over a throttle rate; the client may retry after
+    /// `retry_after` seconds (also sent as the `Retry-After` header).
+    ///
+    /// ```
+    /// use apiview_core::BizError;
+    ///
+    /// let err = BizError::too_many_requests(30);
+    /// assert_eq!((err.code(), err.message().as_str()), (1001010007, "Too many requests. Retry after 30 seconds."));
+    /// assert_eq!(err.value("retry_after"), Some("30"));
+    /// ```
+    pub fn too_many_requests(retry_after: u64) -> Self {
+        codes::TOO_MANY_REQUESTS.with("retry_after", retry_after)
+    }
     /// `RequestExpired`: a request to a safe endpoint outside the replay window.
     ///
     /// ```

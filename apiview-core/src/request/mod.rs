@@ -282,17 +282,7 @@ impl ApiRequest {
     /// # });
     /// ```
     pub fn cookie(&self, name: &str) -> Option<&str> {
-        self.0
-            .request
-            .headers()
-            .get_all(COOKIE)
-            .iter()
-            .filter_map(|value| std::str::from_utf8(value.as_bytes()).ok())
-            .flat_map(|line| line.split(';'))
-            .find_map(|pair| {
-                let (key, value) = pair.split_once('=')?;
-                (key.trim() == name).then(|| value.trim().trim_matches('"'))
-            })
+        cookie_in(self.0.request.headers(), name)
     }
 
     /// The request id (the `X-Request-Id` header, or a new 32-hex id); echoed in the
@@ -502,13 +492,60 @@ impl ApiRequest {
     fn meta(&self, name: &str) -> Option<&str> {
         match name {
             "REMOTE_ADDR" => self.remote_ip(),
-            "REQUEST_METHOD" => Some(self.method().as_str()),
-            "PATH_INFO" => Some(self.path()),
-            "QUERY_STRING" => Some(self.uri().query().unwrap_or("")),
-            "CONTENT_TYPE" => self.header(CONTENT_TYPE.as_str()),
-            "CONTENT_LENGTH" => self.header(CONTENT_LENGTH.as_str()),
-            _ => None,
+            _ => plain_meta(&self.0.request, name),
         }
+    }
+}
+
+/// A cookie's value, from the `Cookie` headers.
+fn cookie_in<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|value| std::str::from_utf8(value.as_bytes()).ok())
+        .flat_map(|line| line.split(';'))
+        .find_map(|pair| {
+            let (key, value) = pair.split_once('=')?;
+            (key.trim() == name).then(|| value.trim().trim_matches('"'))
+        })
+}
+
+/// A Django `META` value other than `REMOTE_ADDR`.
+fn plain_meta<'a>(request: &'a poem::Request, name: &str) -> Option<&'a str> {
+    let header = |name: &str| {
+        let value = request.headers().get(name)?;
+        std::str::from_utf8(value.as_bytes()).ok()
+    };
+    match name {
+        "REQUEST_METHOD" => Some(request.method().as_str()),
+        "PATH_INFO" => Some(request.uri().path()),
+        "QUERY_STRING" => Some(request.uri().query().unwrap_or("")),
+        "CONTENT_TYPE" => header(CONTENT_TYPE.as_str()),
+        "CONTENT_LENGTH" => header(CONTENT_LENGTH.as_str()),
+        _ => None,
+    }
+}
+
+/// A header, cookie or `META` value of a request whose body is not read yet (the
+/// throttle of DESIGN §13 reads them before the body); `None` for a field or the
+/// payload, which the body may hold.
+pub(crate) fn read_before_body<'a>(
+    request: &'a poem::Request,
+    source: &Source,
+) -> Option<std::borrow::Cow<'a, str>> {
+    use std::borrow::Cow;
+    match *source {
+        Source::Header { name } => {
+            let value = request.headers().get(name)?;
+            std::str::from_utf8(value.as_bytes()).ok().map(Cow::Borrowed)
+        }
+        Source::Cookie { name, default } => cookie_in(request.headers(), name).or(default).map(Cow::Borrowed),
+        Source::Meta { name: "REMOTE_ADDR" } => request
+            .remote_addr()
+            .as_socket_addr()
+            .map(|addr| Cow::Owned(addr.ip().to_string())),
+        Source::Meta { name } => plain_meta(request, name).map(Cow::Borrowed),
+        Source::Field { .. } | Source::Payload => None,
     }
 }
 

@@ -19,6 +19,7 @@ use super::{Call, Handler, Outcome, Runtime};
 use crate::cache::{Cache, Caches};
 use crate::error::BizError;
 use crate::guard::methods::AllowedMethods;
+use crate::guard::throttle::ThrottleCheck;
 use crate::guard::version::VersionCheck;
 use crate::meta::TypeShape;
 use crate::packer::{Packer, Packers, SimplePacker};
@@ -42,6 +43,9 @@ pub(crate) struct Bound<H> {
     /// The API version check (DESIGN §16); `None` with `versioning.scheme = "none"`,
     /// when a request reads nothing for it.
     version: Option<VersionCheck>,
+    /// The throttle (DESIGN §13); `None` for an endpoint without `#[throttle]` when
+    /// `throttle.default_rate` is empty, when a request reads nothing for it.
+    throttle: Option<ThrottleCheck>,
     /// Whether answers get the `X-Request-Id` header here; inside an App, its request
     /// log sets it on every answer, this one's included.
     echo_request_id: bool,
@@ -66,8 +70,10 @@ impl<H: Handler> Bound<H> {
             .versioning
             .clone()
             .map(|versioning| VersionCheck::new(versioning, handler.meta().versions));
+        let throttle = ThrottleCheck::new(runtime.throttling.as_ref(), handler.meta());
         Bound {
             version,
+            throttle,
             handler,
             runtime,
             packer,
@@ -97,7 +103,7 @@ impl<H: Handler> Bound<H> {
                     response.headers_mut().insert(ALLOW, value);
                 }
             }
-            return Either::Left(std::future::ready(response));
+            return Either::Left(Either::Left(std::future::ready(response)));
         }
         // DESIGN §16: after the method check, before the body is read.
         let version = match &self.version {
@@ -106,29 +112,75 @@ impl<H: Handler> Bound<H> {
                 Ok(version) => Some(version),
                 Err(err) => {
                     let refused = self.pack_early(req, request_id, Body::None, Outcome::Error(err));
-                    return Either::Left(std::future::ready(refused));
+                    return Either::Left(Either::Left(std::future::ready(refused)));
                 }
             },
         };
-        let meta = self.handler.meta();
-        let decodes = !matches!(self.decode, Decode::Off) && self.runtime.server_key.is_some();
-        // An explicit `#[decode_encrypted_data]` refuses a missing body.
-        let decodes_nothing = !(decodes && meta.decode_encrypted_data);
-        if !(meta.reads_body || decodes) || (body_is_empty(&mut req) && decodes_nothing) {
+        // DESIGN §13: after the version, before the aclkey and any decryption.
+        if let Some(throttle) = &self.throttle {
+            let throttled = self.serve_throttled(throttle, req, request_id, version);
+            return Either::Left(Either::Right(Box::pin(throttled)));
+        }
+        if self.reads_no_body(&mut req) {
             let caches = self.runtime.caches.clone();
             let request = ApiRequest::new(req, request_id, Body::None, caches, Held::default(), version);
             return Either::Right(Either::Left(self.run(request, false)));
         }
-        Either::Right(Either::Right(Box::pin(self.serve_body(req, request_id, version))))
+        Either::Right(Either::Right(Box::pin(
+            self.serve_body(req, request_id, version, None),
+        )))
     }
 
-    /// Reads and parses the body; when the endpoint decrypts bodies, runs the guard
-    /// (the aclkey) on the plain request first, then decrypts; then runs the endpoint.
+    /// Whether the request is served without reading a body: its endpoint reads
+    /// none, or it has none (and nothing requires one).
+    fn reads_no_body(&self, req: &mut Request) -> bool {
+        let meta = self.handler.meta();
+        let decodes = !matches!(self.decode, Decode::Off) && self.runtime.server_key.is_some();
+        // An explicit `#[decode_encrypted_data]` refuses a missing body.
+        let decodes_nothing = !(decodes && meta.decode_encrypted_data);
+        !(meta.reads_body || decodes) || (body_is_empty(req) && decodes_nothing)
+    }
+
+    /// A throttled endpoint's request (DESIGN §13): counted before the body is read
+    /// when its keys need nothing from the body, so that a throttled client costs no
+    /// body parsing; else right after the body, before the aclkey.
+    async fn serve_throttled(
+        &self,
+        throttle: &ThrottleCheck,
+        mut req: Request,
+        request_id: HeaderValue,
+        version: Option<Arc<str>>,
+    ) -> Response {
+        let after_body = if throttle.before_body() {
+            if let Err(err) = throttle.check(&req, None).await {
+                return self.pack_early(req, request_id, Body::None, Outcome::Error(err));
+            }
+            None
+        } else {
+            Some(throttle)
+        };
+        if self.reads_no_body(&mut req) {
+            let caches = self.runtime.caches.clone();
+            let request = ApiRequest::new(req, request_id, Body::None, caches, Held::default(), version);
+            if let Some(throttle) = after_body {
+                if let Err(err) = throttle.check(request.poem_request(), Some(&request)).await {
+                    return self.pack(&request, Outcome::Error(err));
+                }
+            }
+            return self.run(request, false).await;
+        }
+        self.serve_body(req, request_id, version, after_body).await
+    }
+
+    /// Reads and parses the body; counts the request against `throttle`, if given;
+    /// when the endpoint decrypts bodies, runs the guard (the aclkey) on the plain
+    /// request first, then decrypts; then runs the endpoint.
     async fn serve_body(
         &self,
         mut req: Request,
         request_id: HeaderValue,
         version: Option<Arc<str>>,
+        throttle: Option<&ThrottleCheck>,
     ) -> Response {
         let runtime = &self.runtime;
         let payload = req.take_body();
@@ -149,6 +201,11 @@ impl<H: Handler> Bound<H> {
             }
         };
         let request = ApiRequest::new(req, request_id, body, runtime.caches.clone(), held, version);
+        if let Some(throttle) = throttle {
+            if let Err(err) = throttle.check(request.poem_request(), Some(&request)).await {
+                return self.pack(&request, Outcome::Error(err));
+            }
+        }
         let Some(key) = runtime.server_key.clone() else {
             return self.run(request, false).await;
         };

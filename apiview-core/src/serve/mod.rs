@@ -5,7 +5,9 @@
 //!
 //! 1. the method check against the endpoint's allow-list ([`Bound`]), then, with
 //!    `[versioning]` on, the request's API version (DESIGN §16);
-//! 2. the body, read and parsed within its limits (only when a phase reads it);
+//! 2. the body, read and parsed within its limits (only when a phase reads it), with
+//!    the throttle (DESIGN §13) before it when its keys need nothing from the body,
+//!    else right after it;
 //! 3. the guard, [`Handler::guard`]: `#[check_aclkey]`, on the plain request, before
 //!    any private-key work;
 //! 4. the body's decryption (`#[decode_encrypted_data]`, the signed requests of safe

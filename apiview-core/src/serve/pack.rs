@@ -3,13 +3,13 @@
 
 use std::sync::Arc;
 
-use poem::http::header::{HeaderValue, CONTENT_TYPE};
+use poem::http::header::{HeaderValue, CONTENT_TYPE, RETRY_AFTER};
 use poem::http::StatusCode;
 use poem::{Endpoint, Request, Response};
 
 use super::request_id::request_id_of;
 use super::{Outcome, Runtime};
-use crate::error::{BizError, ErrorClass};
+use crate::error::{codes, BizError, ErrorClass};
 use crate::packer::{self, PackContext, Packer, SimplePacker};
 use crate::request::{ApiRequest, Body, Held};
 use crate::settings::HttpStatusMode;
@@ -59,6 +59,15 @@ pub(crate) fn pack(
         .header(CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE))
         .body(body);
     if let Some(err) = error {
+        // DESIGN §13: a throttled client is told when to come back, in both modes.
+        if err.code() == codes::TOO_MANY_REQUESTS.code {
+            if let Some(seconds) = err
+                .value("retry_after")
+                .and_then(|s| HeaderValue::from_str(s).ok())
+            {
+                response.headers_mut().insert(RETRY_AFTER, seconds);
+            }
+        }
         response.extensions_mut().insert(BusinessCode(err.code()));
     }
     response
@@ -112,6 +121,7 @@ fn semantic_status(class: ErrorClass) -> StatusCode {
         ErrorClass::Auth => StatusCode::FORBIDDEN,
         ErrorClass::Method => StatusCode::METHOD_NOT_ALLOWED,
         ErrorClass::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorClass::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
         ErrorClass::NotFound => StatusCode::NOT_FOUND,
         ErrorClass::System => StatusCode::INTERNAL_SERVER_ERROR,
         ErrorClass::Business => StatusCode::OK,

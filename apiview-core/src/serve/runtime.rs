@@ -10,6 +10,7 @@ use rsa::RsaPrivateKey;
 use crate::cache::Caches;
 use crate::error::Language;
 use crate::guard::aclkey::AclKeyDigest;
+use crate::guard::throttle::Throttling;
 use crate::guard::version::Versioning;
 use crate::paginate::CursorKey;
 use crate::request::{BodyBudget, BodyLimits, UploadLimits};
@@ -31,6 +32,8 @@ pub(crate) struct Runtime {
     pub(crate) cursor_key: CursorKey,
     /// `[versioning]`, resolved once; `None` with the scheme `none`.
     pub(crate) versioning: Option<Arc<Versioning>>,
+    /// `[throttle]`, resolved once; `None` when its backend is not configured.
+    pub(crate) throttling: Option<Arc<Throttling>>,
 }
 
 impl Runtime {
@@ -51,7 +54,9 @@ impl Runtime {
         let upload_limits = UploadLimits::of(&settings);
         let cursor_key = CursorKey::new(&settings.pagination.cursor_secret);
         let versioning = Versioning::new(&settings.versioning);
+        let throttling = Throttling::new(&settings, &caches);
         Runtime {
+            throttling,
             versioning,
             body_timeout,
             body_limits,

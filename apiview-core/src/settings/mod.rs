@@ -9,6 +9,7 @@ mod load;
 mod pagination;
 mod safe;
 mod swagger;
+mod throttle;
 mod validate;
 mod versioning;
 
@@ -22,6 +23,7 @@ pub use self::load::{SettingsError, DEFAULT_SETTINGS_FILE, SETTINGS_ENV};
 pub use self::pagination::PaginationSettings;
 pub use self::safe::SafeSettings;
 pub use self::swagger::SwaggerSettings;
+pub use self::throttle::{IpBlock, ThrottleSettings};
 pub use self::versioning::{VersionScheme, VersioningSettings, VERSION_HEADER};
 use crate::error::Language;
 use crate::meta::{poem_method, HttpMethod};
@@ -40,7 +42,8 @@ pub enum HttpStatusMode {
     /// Always 200, the code in the envelope tells (django-apiview's rule).
     #[default]
     Business,
-    /// 400 for parameter errors, 403 auth, 405 method, 413 body size, 500 system.
+    /// 400 for parameter errors, 403 auth, 405 method, 413 body size, 429 throttled,
+    /// 500 system.
     Semantic,
 }
 
@@ -97,6 +100,8 @@ pub struct Settings {
     pub pagination: PaginationSettings,
     /// `[versioning]`: which API version a request asks for (DESIGN §16).
     pub versioning: VersioningSettings,
+    /// `[throttle]`: throttle counters and the client address (DESIGN §13).
+    pub throttle: ThrottleSettings,
 }
 
 impl Default for Settings {
@@ -117,6 +122,7 @@ impl Default for Settings {
             cors: CorsSettings::default(),
             pagination: PaginationSettings::default(),
             versioning: VersioningSettings::default(),
+            throttle: ThrottleSettings::default(),
         }
     }
 }

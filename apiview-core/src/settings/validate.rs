@@ -1,6 +1,6 @@
 //! The checks settings pass when they load: every problem named by its key.
 
-use super::{parse_method, Settings, SettingsError, VersionScheme};
+use super::{parse_method, IpBlock, Settings, SettingsError, VersionScheme};
 
 impl Settings {
     pub(super) fn validate(&self, origin: &str) -> Result<(), SettingsError> {
@@ -36,6 +36,7 @@ impl Settings {
             );
         }
         self.validate_versioning(&fail)?;
+        self.validate_throttle(&fail)?;
         if self.body_limit == 0 {
             return fail("body_limit", "must be at least 1 byte".into());
         }
@@ -193,6 +194,58 @@ impl Settings {
             );
         }
         Ok(())
+    }
+
+    /// `[throttle]`: a rate in its grammar, proxies that are addresses or blocks, and,
+    /// with a default rate, a backend that `[cache] backends` configures (with none,
+    /// the App checks the backend when an endpoint has `#[throttle]`).
+    fn validate_throttle(
+        &self,
+        fail: &dyn Fn(&str, String) -> Result<(), SettingsError>,
+    ) -> Result<(), SettingsError> {
+        let throttle = &self.throttle;
+        if !throttle.default_rate.trim().is_empty() {
+            if let Err(err) = apiview_grammar::Rate::parse(&throttle.default_rate) {
+                return fail(
+                    "throttle.default_rate",
+                    format!("{err}; or leave it empty for none"),
+                );
+            }
+            if !self.cache.backends.contains_key(&throttle.backend) {
+                return fail("throttle.backend", self.unknown_throttle_backend());
+            }
+        }
+        if throttle.backend.is_empty() {
+            return fail(
+                "throttle.backend",
+                "must name a cache backend of `[cache] backends`, like \"default\"".into(),
+            );
+        }
+        for proxy in &throttle.trusted_proxies {
+            if IpBlock::parse(proxy).is_none() {
+                return fail(
+                    "throttle.trusted_proxies",
+                    format!(
+                        "`{proxy}` is not an IP address or CIDR block, like \"10.0.0.1\" or \"10.0.0.0/8\""
+                    ),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Why `throttle.backend` is refused: it names no configured backend.
+    pub(crate) fn unknown_throttle_backend(&self) -> String {
+        let known: Vec<&str> = self.cache.backends.keys().map(String::as_str).collect();
+        format!(
+            "`{}` is not a backend of `[cache] backends` (configured: {})",
+            self.throttle.backend,
+            if known.is_empty() {
+                "none".to_owned()
+            } else {
+                known.join(", ")
+            }
+        )
     }
 
     /// `[versioning]`: a known scheme; with one on, versions to allow and a default

@@ -8,6 +8,7 @@ mod cache;
 pub mod cipher;
 mod methods;
 pub mod paginate;
+pub mod throttle;
 mod transform;
 mod validators;
 
@@ -94,6 +95,8 @@ pub struct Helpers {
     pub rsa_decrypt: Attrs<Ident, cipher::RsaDecrypt>,
     pub decode_encrypted_data: Attr<Span>,
     pub paginate: Attr<paginate::Paginate>,
+    /// In written order; several may be stacked.
+    pub throttles: Vec<throttle::Throttle>,
 }
 
 impl Helper {
@@ -125,6 +128,7 @@ pub fn parse_helper(cx: &Ctxt, helper: Helper, attr: &Attribute, helpers: &mut H
         Helper::RsaDecrypt => cipher::rsa_decrypt(cx, attr, &args, helpers),
         Helper::DecodeEncryptedData => cipher::decode_encrypted_data(cx, attr, &args, helpers),
         Helper::Paginate => paginate::paginate(cx, attr, &args, helpers),
+        Helper::Throttle => throttle::throttle(cx, attr, &args, helpers),
         Helper::BodyAlias => transform::transform(cx, attr, transform::Kind::BodyAlias, &args, helpers),
         Helper::CookieVariable => {
             transform::transform(cx, attr, transform::Kind::CookieVariable, &args, helpers)

@@ -9,7 +9,7 @@ use syn::{Expr, ExprLit, Lifetime, Lit, LitStr, TypeReference};
 
 use super::{opt, source_tokens};
 use crate::attrs::{FieldRef, Validator};
-use crate::model::{Endpoint, Output, ParamKind, Source};
+use crate::model::{Endpoint, Output, ParamKind, Source, ThrottleName};
 
 /// The `EndpointMeta` constant expression.
 pub(super) fn meta(endpoint: &Endpoint) -> TokenStream {
@@ -71,6 +71,7 @@ pub(super) fn meta(endpoint: &Endpoint) -> TokenStream {
         .cache
         .is_some()
         .then(|| quote!(&#name_ident::__APIVIEW_CACHE)));
+    let throttles = throttles(endpoint);
     quote! {
         ::apiview::__private::EndpointMeta {
             name: #name,
@@ -96,8 +97,60 @@ pub(super) fn meta(endpoint: &Endpoint) -> TokenStream {
             paginate: #paginate,
             body_limit: #body_limit,
             versions: #versions,
+            throttles: &[#(#throttles),*],
         }
     }
+}
+
+/// The `#[throttle]` attributes, as `ThrottleSpec` constant expressions.
+fn throttles(endpoint: &Endpoint) -> Vec<TokenStream> {
+    let endpoint_name = endpoint.name().to_string();
+    endpoint
+        .helpers
+        .throttles
+        .iter()
+        .map(|throttle| {
+            let rate = throttle.rate.to_string();
+            let count = throttle.rate.count;
+            let period_s = throttle.rate.period_seconds();
+            let scope = throttle.scope.clone().unwrap_or_else(|| endpoint_name.clone());
+            let key = throttle
+                .key
+                .as_ref()
+                .map_or_else(|| "{ip}".to_owned(), LitStr::value);
+            let literals = &throttle.literals;
+            let names = &throttle.names;
+            let values = throttle
+                .names
+                .iter()
+                .map(|name| match endpoint.throttle_name(name) {
+                    Some(ThrottleName::Param(param, source)) => {
+                        let source = source_tokens(&param.ident.to_string(), source);
+                        quote!(::apiview::__private::ThrottleValue::Request(#source))
+                    }
+                    Some(ThrottleName::AclKey(field)) => {
+                        let source = source_tokens(field, &Source::Field);
+                        quote!(::apiview::__private::ThrottleValue::Request(#source))
+                    }
+                    // `check` reported any other name.
+                    Some(ThrottleName::ClientIp) | None => {
+                        quote!(::apiview::__private::ThrottleValue::ClientIp)
+                    }
+                });
+            quote! {
+                ::apiview::__private::ThrottleSpec {
+                    rate: #rate,
+                    count: #count,
+                    period_s: #period_s,
+                    scope: #scope,
+                    key: #key,
+                    literals: &[#(#literals),*],
+                    names: &[#(#names),*],
+                    values: &[#(#values),*],
+                }
+            }
+        })
+        .collect()
 }
 
 /// `#[paginate]`'s options, as a `PaginateMeta` constant expression.

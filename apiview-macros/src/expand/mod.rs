@@ -3,7 +3,8 @@
 //! the static metadata, `cache.rs` the cache phases and spec; `fallback.rs` what is
 //! emitted instead when the macro reported errors.
 //!
-//! The phases run in a fixed order: the aclkey check (`Handler::guard`, before any
+//! The phases run in a fixed order: the throttle (`#[throttle]`, by the runtime from
+//! the metadata, after the method and version checks) → the aclkey check (`Handler::guard`, before any
 //! decryption) → `#[decode_encrypted_data]` (by the runtime, before `run`) →
 //! `rsa_decrypt` → validators in written order, each injecting the parameters it
 //! checks → remaining injections → the cache lookup → the function → the cache store.

@@ -21,8 +21,9 @@ use crate::{redis, settings};
 const SYS_ERROR: i64 = 1001000000;
 const BAD_PARAMETER: i64 = 1001060002;
 const BAD_ACLKEY: i64 = 1001040004;
+const TOO_MANY_REQUESTS: i64 = 1001010007;
 
-/// The demo binary once per packer (simple, deetr, dmrs): twelve answers each, an
+/// The demo binary once per packer (simple, deetr, dmrs): eighteen answers each, an
 /// X-Request-Id on each, and a log with one short line for the caught panic.
 pub fn demo() -> Result<()> {
     let demo = process::build(&["--example", "demo"], "demo")?;
@@ -85,6 +86,13 @@ fn demo_answers(port: u16, packer: &str) -> Result<usize> {
             Request::get("/greeting_v2_only"),
             (Value::Null, Some(BAD_PARAMETER)),
         ),
+        // Five a minute per client address (DESIGN §13): the sixth is refused.
+        (Request::get("/throttled"), (json!("ok"), None)),
+        (Request::get("/throttled"), (json!("ok"), None)),
+        (Request::get("/throttled"), (json!("ok"), None)),
+        (Request::get("/throttled"), (json!("ok"), None)),
+        (Request::get("/throttled"), (json!("ok"), None)),
+        (Request::get("/throttled"), (Value::Null, Some(TOO_MANY_REQUESTS))),
         (Request::get("/ping"), (json!("pong"), None)),
     ];
     for (request, expected) in &checks {

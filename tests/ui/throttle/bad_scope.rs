@@ -1,0 +1,7 @@
+use apiview::prelude::*;
+
+#[apiview]
+#[throttle(rate = "10/m", scope = "log in")]
+fn spaced() {}
+
+fn main() {}

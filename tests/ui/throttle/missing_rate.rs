@@ -1,0 +1,7 @@
+use apiview::prelude::*;
+
+#[apiview]
+#[throttle(scope = "login")]
+fn unrated() {}
+
+fn main() {}
