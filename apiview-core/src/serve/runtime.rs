@@ -7,6 +7,7 @@ use std::time::Duration;
 use poem::http::Method;
 use rsa::RsaPrivateKey;
 
+use crate::auth::{BearerJwt, DynAuthenticate};
 use crate::cache::Caches;
 use crate::error::Language;
 use crate::guard::aclkey::AclKeyDigest;
@@ -31,6 +32,11 @@ pub(crate) struct Runtime {
     pub(crate) cursor_key: CursorKey,
     /// `[versioning]`, resolved once; `None` with the scheme `none`.
     pub(crate) versioning: Option<Arc<Versioning>>,
+    /// How requests become identities (DESIGN §14): `App::authenticator`, else
+    /// `[auth.jwt]`'s `BearerJwt`; run only for endpoints that authenticate.
+    pub(crate) authenticator: Option<Arc<dyn DynAuthenticate>>,
+    /// What `BearerJwt` parameters get: the App's `BearerJwt`.
+    pub(crate) jwt: Option<BearerJwt>,
 }
 
 impl Runtime {
@@ -64,7 +70,20 @@ impl Runtime {
             rsa_keys,
             aclkeys,
             default_methods,
+            authenticator: None,
+            jwt: None,
         }
+    }
+
+    /// With the App's authenticator and `BearerJwt` (DESIGN §14).
+    pub(crate) fn with_auth(
+        mut self,
+        authenticator: Option<Arc<dyn DynAuthenticate>>,
+        jwt: Option<BearerJwt>,
+    ) -> Self {
+        self.authenticator = authenticator;
+        self.jwt = jwt;
+        self
     }
 
     pub(crate) fn language(&self) -> Language {

@@ -2,6 +2,7 @@
 //! key overridable from the environment (`APIVIEW_PACKER=deetr`,
 //! `APIVIEW_CACHE__DEFAULT_EXPIRE=60`).
 
+mod auth;
 mod cache;
 mod cors;
 mod limits;
@@ -15,6 +16,7 @@ mod versioning;
 use poem::http::Method;
 use serde::{Deserialize, Serialize};
 
+pub use self::auth::{AuthSettings, JwtSettings};
 pub use self::cache::CacheSettings;
 pub use self::cors::CorsSettings;
 pub use self::limits::Limits;
@@ -97,6 +99,8 @@ pub struct Settings {
     pub pagination: PaginationSettings,
     /// `[versioning]`: which API version a request asks for (DESIGN §16).
     pub versioning: VersioningSettings,
+    /// `[auth]`: who sends a request (DESIGN §14).
+    pub auth: AuthSettings,
 }
 
 impl Default for Settings {
@@ -117,6 +121,7 @@ impl Default for Settings {
             cors: CorsSettings::default(),
             pagination: PaginationSettings::default(),
             versioning: VersioningSettings::default(),
+            auth: AuthSettings::default(),
         }
     }
 }
