@@ -38,6 +38,9 @@ fn demo_operations_follow_the_allow_lists() {
         ("/upload_many", vec!["post".to_owned()]),
         // `/greeting_v2_only` is in v2's document only (DESIGN §16).
         ("/greeting", vec!["get".to_owned()]),
+        ("/token", vec!["post".to_owned()]),
+        ("/me", vec!["get".to_owned()]),
+        ("/note_owned_set", vec!["post".to_owned()]),
     ]
     .into_iter()
     .map(|(path, methods)| (path.to_owned(), methods))

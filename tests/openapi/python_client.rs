@@ -1,6 +1,6 @@
 //! DESIGN §17 from a client's side: openapi-python-client generates a client from
 //! the served document, and the client is used against the server: typed results,
-//! error codes, the API key set once on the client.
+//! error codes, the API key and a bearer token set once on the client.
 
 use super::*;
 
@@ -11,14 +11,19 @@ fn venv() -> Option<std::path::PathBuf> {
 }
 
 const USE_THE_CLIENT: &str = r#"
-import importlib, pkgutil, sys
+import importlib, importlib.util, pkgutil, sys
 import demo_client
 from demo_client import AuthenticatedClient, Client
 import demo_client.api
 
 base = sys.argv[1]
-(package,) = [m.name for m in pkgutil.iter_modules(demo_client.api.__path__)]
-api = lambda name: importlib.import_module(f"demo_client.api.{package}.{name}")
+# One package per tag (the demo's uploads have a tag of their own).
+packages = [m.name for m in pkgutil.iter_modules(demo_client.api.__path__)]
+def api(name):
+    for package in packages:
+        if importlib.util.find_spec(f"demo_client.api.{package}.{name}"):
+            return importlib.import_module(f"demo_client.api.{package}.{name}")
+    raise ModuleNotFoundError(name)
 
 answer = api("add_get").sync(client=Client(base_url=base), a=1, b=2)
 assert answer.success is True and answer.result == 3 and type(answer.result) is int, answer
@@ -34,6 +39,12 @@ assert answer.success is True and answer.result == "ok", answer
 unkeyed = AuthenticatedClient(base_url=base, token="wrong", prefix="", auth_header_name="aclkey")
 answer = api("secure_get").sync(client=unkeyed)
 assert answer.success is False and answer.error.code == 1001040004, answer
+
+# A bearer token, set once on the client (the bearer scheme: `Authorization: Bearer ..`).
+me = api("current_user").sync(client=AuthenticatedClient(base_url=base, token=sys.argv[2]))
+assert me.success is True and me.result.id == "ann", me
+anonymous = api("current_user").sync(client=Client(base_url=base))
+assert anonymous.success is False and anonymous.error.code == 1001040009, anonymous
 print("ok")
 "#;
 
@@ -61,10 +72,19 @@ async fn a_generated_python_client_is_typed_and_sets_the_key_once() {
         ],
     );
     let base = server.url("");
+    // A token of the demo's settings, as its POST /token signs them.
+    let jwt = apiview::BearerJwt::from_settings(demo_settings().auth.jwt.as_ref().unwrap()).unwrap();
+    let token = jwt
+        .issue("ann", std::time::Duration::from_secs(60), Value::Null)
+        .unwrap();
     // The request blocks the Python process, not this runtime: the server answers.
     let cwd = dir.path().to_owned();
     let output = tokio::task::spawn_blocking(move || {
-        run(cwd, venv.join("bin/python"), &["-c", USE_THE_CLIENT, &base])
+        run(
+            cwd,
+            venv.join("bin/python"),
+            &["-c", USE_THE_CLIENT, &base, &token],
+        )
     })
     .await
     .unwrap();

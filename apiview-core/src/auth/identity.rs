@@ -92,3 +92,23 @@ impl serde::Serialize for Identity {
         out.end()
     }
 }
+
+/// `{"id": string, "claims": object}`: the OpenAPI document types an endpoint that
+/// answers its caller (DESIGN §17).
+impl schemars::JsonSchema for Identity {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Identity".into()
+    }
+
+    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "object",
+            "description": "Who sent the request: `id` is the bearer token's `sub`, `claims` its payload.",
+            "properties": {
+                "id": {"type": "string"},
+                "claims": {"type": "object"},
+            },
+            "required": ["id", "claims"],
+        })
+    }
+}
