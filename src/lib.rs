@@ -44,10 +44,10 @@
 #[cfg(feature = "client")]
 pub use apiview_core::client;
 pub use apiview_core::{
-    app, cache, cipher, error, listener, meta, packer, paginate, request, settings, ApiRequest, App,
-    AppEndpoint, AppError, BizError, EndpointMeta, ErrorClass, ErrorCode, Handler, Language, Limits,
-    PackContext, Packer, Page, PageRequest, Raw, RawValue, Result, Settings, SettingsError, UnpackContext,
-    Upload, Words,
+    app, auth, cache, cipher, error, listener, meta, packer, paginate, request, settings, ApiRequest, App,
+    AppEndpoint, AppError, AuthUse, Authenticate, BearerJwt, BizError, EndpointMeta, ErrorClass, ErrorCode,
+    Handler, Identity, Language, Limits, PackContext, Packer, Page, PageRequest, Raw, RawValue, Result,
+    Settings, SettingsError, UnpackContext, Upload, Words,
 };
 
 /// The OpenAPI document and the Swagger UI (`App::swagger()`, `App::openapi()`,
@@ -61,19 +61,22 @@ pub use apiview_swagger::SwaggerExt;
 pub use apiview_macros::{
     allow_delete, allow_get, allow_head, allow_options, allow_patch, allow_post, allow_put, apiview, between,
     body_alias, cache, check_aclkey, choices, cookie_variable, decode_encrypted_data, header_variable,
-    meta_variable, methods, paginate, requires, rsa_decrypt, string_length_limit, throttle,
+    login_required, meta_variable, methods, paginate, permission, requires, rsa_decrypt, string_length_limit,
+    throttle,
 };
 
 /// `use apiview::prelude::*;` brings the attribute, its helpers, `App`, `Settings`,
-/// `ApiRequest`, `BizError`, `Raw`, `Page`, `PageRequest`, `Upload` and `SwaggerExt` (`App::swagger()`,
+/// `ApiRequest`, `BizError`, `Raw`, `Page`, `PageRequest`, `Upload`, `Identity`, `Authenticate`,
+/// `BearerJwt` and `SwaggerExt` (`App::swagger()`,
 /// `App::openapi()`, `App::model::<T>()`); `apiview::Result` stays qualified, so
 /// that it never shadows the standard `Result`.
 pub mod prelude {
     pub use crate::{
         allow_delete, allow_get, allow_head, allow_options, allow_patch, allow_post, allow_put, apiview,
         between, body_alias, cache, check_aclkey, choices, cookie_variable, decode_encrypted_data,
-        header_variable, meta_variable, methods, paginate, requires, rsa_decrypt, string_length_limit,
-        throttle, ApiRequest, App, BizError, Page, PageRequest, Raw, Settings, SwaggerExt, Upload,
+        header_variable, login_required, meta_variable, methods, paginate, permission, requires, rsa_decrypt,
+        string_length_limit, throttle, ApiRequest, App, Authenticate, BearerJwt, BizError, Identity, Page,
+        PageRequest, Raw, Settings, SwaggerExt, Upload,
     };
 }
 

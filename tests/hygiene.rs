@@ -162,6 +162,35 @@ mod hygiene {
         req.version().map(::std::borrow::ToOwned::to_owned)
     }
 
+    fn owns(me: &::apiview::Identity, owner: &str, n: ::std::option::Option<&i64>) -> bool {
+        me.id() == owner && n.is_some()
+    }
+
+    async fn allowed(_me: &::apiview::Identity) -> ::std::result::Result<(), ::apiview::BizError> {
+        ::std::result::Result::Ok(())
+    }
+
+    /// Not in `app()`: its default settings have no authenticator (a start-up error).
+    #[::apiview::apiview]
+    #[::apiview::permission(owns(owner, n))]
+    #[::apiview::permission(allowed)]
+    pub fn owned(
+        me: &::apiview::Identity,
+        owner: ::std::string::String,
+        n: ::std::option::Option<i64>,
+        jwt: &::apiview::BearerJwt,
+    ) -> ::std::string::String {
+        let _ = jwt.can_issue();
+        ::std::format!("{}{owner}{n:?}", me.id())
+    }
+
+    /// Not in `app()`, as `owned`.
+    #[::apiview::apiview(blocking)]
+    #[::apiview::login_required]
+    pub fn anyone(me: ::apiview::Identity, maybe: &::apiview::Identity) -> bool {
+        me == *maybe
+    }
+
     pub fn app() -> ::apiview::App {
         ::apiview::App::new(::core::default::Default::default())
             .at("/ping", ping)
@@ -183,6 +212,14 @@ fn endpoints_compile_without_the_prelude() {
     let app = hygiene::app();
     let _endpoint = app.into_endpoint();
     assert_eq!(apiview::Handler::meta(&hygiene::pick).name, "pick");
+    assert_eq!(
+        apiview::Handler::meta(&hygiene::owned).permissions,
+        ["owns", "allowed"]
+    );
+    assert_eq!(
+        apiview::Handler::meta(&hygiene::anyone).auth,
+        apiview::AuthUse::Required
+    );
     assert_eq!(apiview::Handler::meta(&hygiene::ping).tag, Some("hygiene"));
     assert_eq!(
         apiview::Handler::meta(&hygiene::versioned).versions,

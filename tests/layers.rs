@@ -41,6 +41,10 @@ const LAYERS: &[(&str, &str)] = &[
     ),
     ("coerce", "request values into parameter types"),
     (
+        "auth",
+        "who sends a request: Identity, Authenticate, BearerJwt; reads a request, serves none",
+    ),
+    (
         "paginate",
         "PageRequest from a query string, Page<T>, the signed cursor, the links",
     ),

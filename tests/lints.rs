@@ -143,9 +143,34 @@ pub mod endpoints {
         n.unwrap_or_default()
     }
 
+    fn owns(me: &Identity, owner: &str) -> bool {
+        me.id() == owner
+    }
+
+    async fn open(_me: &Identity) -> apiview::Result<()> {
+        Ok(())
+    }
+
+    /// Owner only.
+    #[apiview]
+    #[permission(owns(owner))]
+    #[permission(open)]
+    pub fn owned(me: &Identity, owner: String, maybe: Option<i64>) -> String {
+        format!("{}{owner}{maybe:?}", me.id())
+    }
+
+    /// Anyone, known or not.
+    #[apiview(blocking)]
+    pub fn anyone(me: Option<Identity>, jwt: &BearerJwt) -> bool {
+        me.is_some() && jwt.can_issue()
+    }
+
     /// Every endpoint.
     pub fn app() -> App {
         App::new(Settings::default())
+            .authenticator(BearerJwt::hs256("lints-secret-of-at-least-32-bytes!!"))
+            .at("/owned", owned)
+            .at("/anyone", anyone)
             .at("/ping", ping)
             .at("/add", add)
             .at("/pick", pick)

@@ -20,6 +20,8 @@ pub(crate) mod coerce;
 pub mod paginate;
 pub mod request;
 
+pub mod auth;
+
 pub(crate) mod guard;
 pub mod packer;
 
@@ -34,10 +36,11 @@ pub mod client;
 pub mod __private;
 
 pub use app::{App, AppEndpoint, AppError};
+pub use auth::{Authenticate, BearerJwt, Identity};
 pub use error::{BizError, ErrorClass, ErrorCode, Language, Result, Words};
 pub use meta::{
-    CheckMeta, DocParameter, DocResponse, DocSpec, EndpointMeta, HttpMethod, ParamMeta, ResultSchema, Source,
-    ThrottleSpec,
+    AuthUse, CheckMeta, DocParameter, DocResponse, DocSpec, EndpointMeta, HttpMethod, ParamMeta,
+    ResultSchema, Source, ThrottleSpec,
 };
 pub use packer::{PackContext, Packer, UnpackContext};
 pub use paginate::{Page, PageRequest};

@@ -253,6 +253,24 @@ pub enum CheckMeta {
     },
 }
 
+/// Whether an endpoint asks who its caller is (DESIGN §14); decided at compile time,
+/// so that an endpoint that does not never reads the `Authorization` header.
+///
+/// ```
+/// assert_eq!(apiview::AuthUse::default(), apiview::AuthUse::None);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AuthUse {
+    /// It does not: the App's authenticator never runs for it.
+    #[default]
+    None,
+    /// It takes an `Option<Identity>`: an anonymous caller is served, one with bad
+    /// credentials is refused (`BadUserToken`).
+    Optional,
+    /// Its caller must be known: `LoginRequired` without credentials.
+    Required,
+}
+
 /// What `#[cache(..)]` says, as generated code hands it to the runtime.
 #[derive(Debug)]
 pub struct CacheSpec {
@@ -400,6 +418,45 @@ pub struct EndpointMeta {
     /// assert_eq!(guarded.meta().aclkey_field, Some("api_key"));
     /// ```
     pub aclkey_field: Option<&'static str>,
+    /// Whether the endpoint asks who its caller is (DESIGN §14): `#[login_required]`,
+    /// a `#[permission(..)]` or an `Identity` parameter make it
+    /// [`AuthUse::Required`], an `Option<Identity>` parameter alone
+    /// [`AuthUse::Optional`].
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    /// use apiview::{AuthUse, Handler};
+    ///
+    /// #[apiview]
+    /// #[login_required]
+    /// fn mine() {}
+    ///
+    /// #[apiview]
+    /// fn maybe(me: Option<Identity>) {}
+    ///
+    /// #[apiview]
+    /// fn public() {}
+    ///
+    /// assert_eq!((mine.meta().auth, maybe.meta().auth, public.meta().auth), (AuthUse::Required, AuthUse::Optional, AuthUse::None));
+    /// ```
+    pub auth: AuthUse,
+    /// The functions of the endpoint's `#[permission(..)]`s, as written.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    /// use apiview::Handler;
+    ///
+    /// fn is_admin(me: &Identity) -> bool {
+    ///     me.claim("admin").is_some()
+    /// }
+    ///
+    /// #[apiview]
+    /// #[permission(is_admin)]
+    /// fn purge() {}
+    ///
+    /// assert_eq!(purge.meta().permissions, ["is_admin"]);
+    /// ```
+    pub permissions: &'static [&'static str],
     /// `#[cache(..)]`.
     pub cache: Option<&'static CacheSpec>,
     /// `#[decode_encrypted_data]`.

@@ -4,13 +4,14 @@
 
 use poem::IntoResponse;
 
+pub use crate::auth::{BearerJwt, Identity};
 pub use crate::coerce::coerce;
 pub use crate::error::BizError;
 pub use crate::guard::aclkey::{AclKeyList, AclKeys};
 pub use crate::guard::validators;
 pub use crate::meta::{
-    CheckMeta, DocParameter, DocResponse, DocSpec, EndpointMeta, HttpMethod, ParamMeta, ResultSchema, Source,
-    ThrottleSpec, ThrottleValue, TypeShape,
+    AuthUse, CheckMeta, DocParameter, DocResponse, DocSpec, EndpointMeta, HttpMethod, ParamMeta,
+    ResultSchema, Source, ThrottleSpec, ThrottleValue, TypeShape,
 };
 pub use crate::paginate::{Page, PageRequest, PageStyle, PaginateMeta};
 pub use crate::request::{ApiRequest, FromUploads, RawValue};
@@ -118,5 +119,102 @@ impl<T: serde::Serialize, E: Into<BizError>> IntoPage for Result<Page<T>, E> {
     type Item = T;
     fn into_page(self) -> Result<Page<T>, BizError> {
         self.map_err(Into::into)
+    }
+}
+
+/// An `Identity` parameter (DESIGN §14): the caller the runtime authenticated, or
+/// `LoginRequired` (the runtime refuses such a request first; this is the backstop).
+pub fn identity(call: &Call) -> Result<&Identity, BizError> {
+    call.identity.as_ref().ok_or_else(BizError::login_required)
+}
+
+/// An `Option<Identity>` parameter.
+pub fn optional_identity(call: &Call) -> Option<Identity> {
+    call.identity.clone()
+}
+
+/// A `BearerJwt` parameter: the App's (checked at start-up).
+pub fn bearer_jwt(call: &Call) -> Result<&BearerJwt, BizError> {
+    call.runtime.jwt.as_ref().ok_or_else(|| {
+        tracing::error!("an endpoint takes a BearerJwt, and the App has none; answered SysError");
+        BizError::sys_error()
+    })
+}
+
+/// What a `#[permission(..)]` function returns (or, `async`, resolves to).
+#[diagnostic::on_unimplemented(
+    message = "a permission function returns `bool` or `Result<(), E>` with `E: Into<BizError>` (or is an `async fn` returning one), not `{Self}`",
+    label = "returns `{Self}`",
+    note = "`false` answers NoPermissionError; an `Err` answers its error"
+)]
+pub trait PermissionAnswer {
+    /// `Ok(())` lets the request through.
+    fn into_permission(self) -> Result<(), BizError>;
+}
+
+impl PermissionAnswer for bool {
+    fn into_permission(self) -> Result<(), BizError> {
+        if self {
+            Ok(())
+        } else {
+            Err(BizError::no_permission())
+        }
+    }
+}
+
+impl<E: Into<BizError>> PermissionAnswer for Result<(), E> {
+    fn into_permission(self) -> Result<(), BizError> {
+        self.map_err(Into::into)
+    }
+}
+
+/// What a permission function returned, awaited when it is a future: chosen by
+/// autoref specialization, `(&PermissionCheck::new(value)).permission()`, as the
+/// macro cannot see whether the function is `async`.
+pub struct PermissionCheck<T>(std::cell::Cell<Option<T>>);
+
+impl<T> PermissionCheck<T> {
+    /// Holds what the permission function returned.
+    pub fn new(value: T) -> Self {
+        PermissionCheck(std::cell::Cell::new(Some(value)))
+    }
+
+    fn take(&self) -> T {
+        self.0.take().expect("a permission is checked once")
+    }
+}
+
+/// An `async` permission function's answer.
+pub trait AsyncPermission<F: std::future::Future> {
+    /// Awaits the answer.
+    #[allow(clippy::type_complexity)]
+    fn permission(&self) -> futures_util::future::Map<F, fn(F::Output) -> Result<(), BizError>>
+    where
+        F::Output: PermissionAnswer;
+}
+
+impl<F: std::future::Future> AsyncPermission<F> for PermissionCheck<F> {
+    fn permission(&self) -> futures_util::future::Map<F, fn(F::Output) -> Result<(), BizError>>
+    where
+        F::Output: PermissionAnswer,
+    {
+        futures_util::FutureExt::map(self.take(), PermissionAnswer::into_permission as fn(_) -> _)
+    }
+}
+
+/// A plain permission function's answer.
+pub trait SyncPermission<T> {
+    /// The answer, as a ready future.
+    fn permission(&self) -> std::future::Ready<Result<(), BizError>>
+    where
+        T: PermissionAnswer;
+}
+
+impl<T> SyncPermission<T> for &PermissionCheck<T> {
+    fn permission(&self) -> std::future::Ready<Result<(), BizError>>
+    where
+        T: PermissionAnswer,
+    {
+        std::future::ready(self.take().into_permission())
     }
 }

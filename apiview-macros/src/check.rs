@@ -19,6 +19,8 @@ pub fn check(cx: &Ctxt, endpoint: &Endpoint) {
     check_paginate(cx, endpoint);
     check_throttle_key_names(cx, endpoint);
     check_throttle_repeats(cx, endpoint);
+    check_permission_params(cx, endpoint);
+    check_optional_identity(cx, endpoint);
 }
 
 /// Two `#[throttle]`s with the same rate, scope and key would be one counter
@@ -316,5 +318,54 @@ fn check_paginate(cx: &Ctxt, endpoint: &Endpoint) {
             paginate.span,
             "#[paginate] and #[cache] do not go together: a page holds links to its request; cache the query inside the function",
         );
+    }
+}
+
+/// Each parameter a `#[permission(f(a, b))]` lists is a parameter filled from the
+/// request, and not one `#[rsa_decrypt]` decrypts: permissions run before it (DESIGN
+/// §2.3), so they would judge the ciphertext.
+fn check_permission_params(cx: &Ctxt, endpoint: &Endpoint) {
+    for permission in &endpoint.helpers.permissions {
+        for ident in &permission.params {
+            match endpoint.param(ident).map(|param| &param.kind) {
+                Some(ParamKind::Identity { .. }) => cx.error_spanned_by(
+                    ident,
+                    format!(
+                        "`{ident}` is the caller, which every permission function gets first, as `&Identity`; \
+                         list only the request parameters it takes after it"
+                    ),
+                ),
+                _ if endpoint.helpers.rsa_decrypt.contains(ident) => cx.error_spanned_by(
+                    ident,
+                    format!(
+                        "`{ident}` is decrypted by #[rsa_decrypt], which runs after permissions (no private-key \
+                         work for a caller without permission); a permission cannot read it"
+                    ),
+                ),
+                _ => named_param(cx, endpoint, ident, "permission"),
+            }
+        }
+    }
+}
+
+/// With `#[login_required]` or a `#[permission]` the caller is always known: an
+/// `Option<Identity>` would never be `None`.
+fn check_optional_identity(cx: &Ctxt, endpoint: &Endpoint) {
+    let required_by = if endpoint.helpers.login_required.is_some() {
+        "#[login_required]"
+    } else if !endpoint.helpers.permissions.is_empty() {
+        "#[permission(..)]"
+    } else {
+        return;
+    };
+    for param in &endpoint.params {
+        if matches!(param.kind, ParamKind::Identity { optional: true, .. }) {
+            cx.error_spanned_by(
+                &param.ty,
+                format!(
+                    "with {required_by} the caller is always known: take `Identity`, not `Option<Identity>`"
+                ),
+            );
+        }
     }
 }

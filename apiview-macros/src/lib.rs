@@ -232,6 +232,52 @@ helpers! {
     /// assert!(secure.meta().checks_aclkey && partner.meta().checks_aclkey);
     /// ```
     check_aclkey => CheckAclkey,
+    /// `#[login_required]`: only a caller the App's authenticator knows is served;
+    /// others get `LoginRequired` (a bad token: `BadUserToken`). DESIGN §14.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// #[login_required]
+    /// fn inbox() -> Vec<String> {
+    ///     Vec::new()
+    /// }
+    ///
+    /// # use apiview::Handler;
+    /// assert_eq!(inbox.meta().auth, apiview::AuthUse::Required);
+    /// ```
+    login_required => LoginRequired,
+    /// `#[permission(can_edit)]`, `#[permission(can_edit(id, title))]`: calls
+    /// `can_edit(&Identity, <the listed parameters, by reference>)`, which returns
+    /// `bool` (`false`: `NoPermissionError`) or `Result<(), E>`, or is an `async fn`
+    /// returning one. Implies `#[login_required]`; several must all pass. DESIGN §14.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// fn is_owner(me: &Identity, id: &u64, title: Option<&str>) -> bool {
+    ///     me.id() == id.to_string() && title != Some("locked")
+    /// }
+    ///
+    /// async fn not_banned(me: &Identity) -> apiview::Result<()> {
+    ///     match me.claim("banned") {
+    ///         Some(_) => Err(BizError::new(4001, "Banned.")),
+    ///         None => Ok(()),
+    ///     }
+    /// }
+    ///
+    /// #[apiview]
+    /// #[permission(is_owner(id, title))]
+    /// #[permission(not_banned)]
+    /// fn rename(id: u64, title: Option<String>) -> u64 {
+    ///     id
+    /// }
+    ///
+    /// # use apiview::Handler;
+    /// assert_eq!(rename.meta().permissions, ["is_owner", "not_banned"]);
+    /// ```
+    permission => Permission,
     /// Allows GET.
     ///
     /// ```

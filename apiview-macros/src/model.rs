@@ -51,6 +51,15 @@ pub enum ParamKind {
     /// `Upload`, `Option<Upload>` or `Vec<Upload>`: the multipart file parts of its
     /// name.
     Upload,
+    /// `Identity`, `&Identity` or `Option<Identity>`: the caller (DESIGN §14).
+    Identity {
+        optional: bool,
+        by_ref: bool,
+    },
+    /// `BearerJwt` or `&BearerJwt`: the App's, to issue tokens with.
+    Jwt {
+        by_ref: bool,
+    },
 }
 
 pub enum Output {
@@ -123,13 +132,92 @@ impl Endpoint {
     /// Whether a request to it needs its body read: for parameters, validators,
     /// the aclkey (which may be a body field) or encrypted data.
     pub fn reads_body(&self) -> bool {
-        // `PageRequest` is read from the query string alone.
-        self.params
-            .iter()
-            .any(|param| !matches!(param.kind, ParamKind::Page))
-            || self.helpers.decode_encrypted_data.is_some()
+        // `PageRequest` is read from the query string alone; the caller and the
+        // App's `BearerJwt` from no request data.
+        self.params.iter().any(|param| {
+            !matches!(
+                param.kind,
+                ParamKind::Page | ParamKind::Identity { .. } | ParamKind::Jwt { .. }
+            )
+        }) || self.helpers.decode_encrypted_data.is_some()
             || self.helpers.aclkey.is_some()
             || !self.helpers.validators.is_empty()
+    }
+}
+
+impl Endpoint {
+    /// Whether it asks who its caller is: required by `#[login_required]`, a
+    /// `#[permission]` or an `Identity` parameter, optional with `Option<Identity>`.
+    pub fn auth_use(&self) -> AuthUse {
+        let required = self.helpers.login_required.is_some()
+            || !self.helpers.permissions.is_empty()
+            || self
+                .params
+                .iter()
+                .any(|param| matches!(param.kind, ParamKind::Identity { optional: false, .. }));
+        if required {
+            AuthUse::Required
+        } else if self
+            .params
+            .iter()
+            .any(|param| matches!(param.kind, ParamKind::Identity { optional: true, .. }))
+        {
+            AuthUse::Optional
+        } else {
+            AuthUse::None
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum AuthUse {
+    None,
+    Optional,
+    Required,
+}
+
+/// Classifies `Identity`, `&Identity`, `Option<Identity>`, `BearerJwt` and
+/// `&BearerJwt`; `Err` with what to write for another way to take them.
+fn auth_kind(ty: &Type) -> Option<Result<ParamKind, &'static str>> {
+    let name = type_name(ty)?;
+    let by_ref = match ty {
+        Type::Reference(reference) if reference.mutability.is_some() => {
+            return matches!(name.as_str(), "Identity" | "BearerJwt").then_some(Err(
+                "take it as `&Identity` / `&BearerJwt`; it cannot be borrowed mutably",
+            ));
+        }
+        Type::Reference(_) => true,
+        _ => false,
+    };
+    match name.as_str() {
+        "Identity" => Some(Ok(ParamKind::Identity {
+            optional: false,
+            by_ref,
+        })),
+        "BearerJwt" => Some(Ok(ParamKind::Jwt { by_ref })),
+        "Option" => {
+            let inner = option_inner(ty).or_else(|| match ty {
+                Type::Reference(reference) => option_inner(&reference.elem),
+                _ => None,
+            })?;
+            match (
+                type_name(inner).as_deref(),
+                by_ref || matches!(inner, Type::Reference(_)),
+            ) {
+                (Some("Identity"), false) => Some(Ok(ParamKind::Identity {
+                    optional: true,
+                    by_ref: false,
+                })),
+                (Some("Identity"), true) => Some(Err(
+                    "an optional caller is taken as `Option<Identity>` (cheap to clone), not by reference",
+                )),
+                (Some("BearerJwt"), _) => Some(Err(
+                    "the App's `BearerJwt` is taken as `&BearerJwt`; an App that has none does not start",
+                )),
+                _ => None,
+            }
+        }
+        _ => None,
     }
 }
 
@@ -246,6 +334,14 @@ pub fn parse(cx: &Ctxt, args: TokenStream, item: TokenStream) -> Option<Endpoint
                     continue;
                 }
                 _ => ParamKind::RequestOwned,
+            }
+        } else if let Some(kind) = auth_kind(&typed.ty) {
+            match kind {
+                Ok(kind) => kind,
+                Err(message) => {
+                    cx.error_spanned_by(&typed.ty, message);
+                    continue;
+                }
             }
         } else if type_name(&typed.ty).as_deref() == Some("PageRequest") {
             ParamKind::Page

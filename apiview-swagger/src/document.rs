@@ -5,14 +5,14 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use apiview_core::packer::{Packer, Packers, SafePacker};
-use apiview_core::EndpointMeta;
 use apiview_core::Settings;
+use apiview_core::{AuthUse, EndpointMeta};
 use apiview_grammar::Method;
 use serde_json::{json, Map, Value};
 
 use crate::convert::to_3_0;
 use crate::infer::fields;
-use crate::operation::{aclkey_scheme, operation, Endpoint};
+use crate::operation::{aclkey_scheme, operation, Endpoint, BEARER_SCHEME};
 use crate::responses::Envelope;
 use crate::schema::{component_name, model_ref};
 use crate::versions::DocVersion;
@@ -135,6 +135,11 @@ fn document<'a>(
             security_schemes
                 .entry(aclkey_scheme(field))
                 .or_insert_with(|| aclkey_security_scheme(field));
+        }
+        if meta.auth != AuthUse::None {
+            security_schemes
+                .entry(BEARER_SCHEME)
+                .or_insert_with(bearer_security_scheme);
         }
         let mut fields = fields(meta, &model_names);
         if let Some(version) = version {
@@ -304,6 +309,18 @@ fn aclkey_security_scheme(field: &str) -> Value {
         "description": format!(
             "The API key `#[check_aclkey]` checks. Also accepted as the `{field}` query parameter or body field."
         ),
+    })
+}
+
+/// The bearer token scheme of endpoints that authenticate their caller (DESIGN §14):
+/// Swagger UI's *Authorize* takes the token and sends `Authorization: Bearer ..`.
+fn bearer_security_scheme() -> Value {
+    json!({
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "A token in `Authorization: Bearer <token>`, for the endpoints that ask who their caller is \
+                        (#[login_required], #[permission], an Identity parameter).",
     })
 }
 

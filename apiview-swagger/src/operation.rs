@@ -1,8 +1,8 @@
 //! One operation: the endpoint for one method, its parameters and request body
 //! from the `@parameter` blocks and, for what they leave out, from the code.
 
-use apiview_core::EndpointMeta;
 use apiview_core::Settings;
+use apiview_core::{AuthUse, EndpointMeta};
 use apiview_grammar::Method;
 use serde_json::{json, Map, Value};
 
@@ -63,8 +63,8 @@ pub(crate) fn operation(endpoint: &Endpoint, method: &str, operation_id: String)
     if !parameters.is_empty() {
         operation.insert("parameters".into(), Value::Array(parameters));
     }
-    if let Some(field) = meta.aclkey_field {
-        operation.insert("security".into(), json!([{aclkey_scheme(field): []}]));
+    if let Some(security) = security(meta) {
+        operation.insert("security".into(), security);
     }
     // Body errors are documented wherever the server reads a body, a GET's included
     // (it reads fields from one too): those are statuses it answers.
@@ -373,6 +373,28 @@ fn inferred_parameter(field: &Field, location: &str) -> Value {
     parameter.insert("required".into(), json!(location == "path" || field.required));
     parameter.insert("schema".into(), field.schema.clone());
     Value::Object(parameter)
+}
+
+/// The name, in `components/securitySchemes`, of the bearer token scheme (DESIGN §14).
+pub(crate) const BEARER_SCHEME: &str = "bearer";
+
+/// The operation's `security`: its aclkey and the bearer token, both required
+/// together (one requirement object); with an optional login, the same without the
+/// token as an alternative.
+fn security(meta: &EndpointMeta) -> Option<Value> {
+    let mut required = Map::new();
+    if let Some(field) = meta.aclkey_field {
+        required.insert(aclkey_scheme(field), json!([]));
+    }
+    let without_token = Value::Object(required.clone());
+    if meta.auth != AuthUse::None {
+        required.insert(BEARER_SCHEME.to_owned(), json!([]));
+    }
+    match meta.auth {
+        _ if required.is_empty() => None,
+        AuthUse::Optional => Some(json!([without_token, required])),
+        _ => Some(json!([required])),
+    }
 }
 
 /// The name, in `components/securitySchemes`, of the `apiKey` scheme of an aclkey

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use apiview_core::meta::PageStyle;
 use apiview_core::packer::{PackContext, Packer, SimplePacker};
 use apiview_core::settings::HttpStatusMode;
+use apiview_core::{AuthUse, CheckMeta, EndpointMeta};
 use apiview_core::{BizError, ErrorClass, Settings};
-use apiview_core::{CheckMeta, EndpointMeta};
 use poem::http::StatusCode;
 use serde_json::{json, Map, Value};
 
@@ -352,6 +352,16 @@ fn implied_errors(
     if meta.checks_aclkey {
         errors.push((BizError::app_auth_failed(), None));
     }
+    // DESIGN §14: no caller where one is required; bad credentials wherever they are read.
+    if meta.auth == AuthUse::Required {
+        errors.push((BizError::login_required(), None));
+    }
+    if meta.auth != AuthUse::None {
+        errors.push((BizError::bad_user_token(), None));
+    }
+    if !meta.permissions.is_empty() {
+        errors.push((BizError::no_permission(), None));
+    }
     errors.push((BizError::not_supported_http_method(), None));
     // `#[throttle]` or `throttle.default_rate` (DESIGN §13).
     if throttled {
@@ -411,6 +421,7 @@ fn semantic_status(class: ErrorClass) -> u16 {
     match class {
         ErrorClass::Parameter => 400,
         ErrorClass::Auth => 403,
+        ErrorClass::Unauthenticated => 401,
         ErrorClass::NotFound => 404,
         ErrorClass::Method => 405,
         ErrorClass::TooLarge => 413,

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
+use std::time::Duration;
 
 use apiview::prelude::*;
 use apiview::schemars::JsonSchema;
@@ -402,6 +403,113 @@ pub fn throttled() -> &'static str {
     "ok"
 }
 
+/// A bearer token for `username`, valid for 15 minutes (DESIGN §14). **A demo
+/// only**: there is no password, anyone gets a token for any name. A real login checks
+/// a password (or another factor) first, then issues the token the same way.
+///
+/// --------
+/// @parameter: username {{{
+///     in: body
+///     required: true
+///     type: string
+///     example: "ann"
+/// }}}
+/// @response: 200 OK "the token, for `Authorization: Bearer <token>`" {{{
+///     "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbm4ifQ.c2lnbmF0dXJl"
+/// }}}
+#[apiview]
+#[allow_post]
+#[string_length_limit(username, min_length = 1, max_length = 64)]
+pub fn token(jwt: &BearerJwt, username: String) -> apiview::Result<String> {
+    jwt.issue(&username, TOKEN_TTL, json!({"demo": true}))
+}
+
+/// How long the demo's tokens last.
+const TOKEN_TTL: Duration = Duration::from_secs(15 * 60);
+
+/// Who the bearer token says you are: `{"id", "claims"}`.
+///
+/// --------
+/// @response: 200 OK "the caller" {{{
+///     id: "ann"
+///     claims:
+///       sub: "ann"
+///       demo: true
+///       iat: 1767225600
+///       exp: 1767226500
+///       iss: "apiview-demo"
+/// }}}
+#[apiview]
+#[allow_get]
+#[login_required]
+pub fn current_user(me: Identity) -> Identity {
+    me
+}
+
+/// The most owned notes the demo keeps: a public demo must not grow forever.
+const OWNED_NOTES_MAX: usize = 1024;
+
+/// Owned notes: name → (owner, text).
+static OWNED_NOTES: Mutex<BTreeMap<String, (String, String)>> = Mutex::new(BTreeMap::new());
+
+/// Whether `me` may write the owned note `name`: it is free, or theirs.
+fn owns_note(me: &Identity, name: &str) -> bool {
+    let notes = OWNED_NOTES.lock().unwrap_or_else(|e| e.into_inner());
+    notes.get(name).is_none_or(|(owner, _)| owner == me.id())
+}
+
+/// Write an owned note: the first writer of a name owns it, and only the owner may
+/// write it again (others get `NoPermissionError`). Answers the note.
+///
+/// --------
+/// @parameter: body {{{
+///     in: body
+///     required: true
+///     example:
+///       name: "plan"
+///       text: "ship it"
+/// }}}
+/// @response: 200 OK "the note" {{{
+///     name: "plan"
+///     owner: "ann"
+///     text: "ship it"
+/// }}}
+#[apiview]
+#[allow_post]
+#[permission(owns_note(name))]
+#[string_length_limit(name, min_length = 1, max_length = 64)]
+#[string_length_limit(text, max_length = 4096)]
+pub fn note_owned_set(me: &Identity, name: String, text: String) -> apiview::Result<Value> {
+    let mut notes = OWNED_NOTES.lock().unwrap_or_else(|e| e.into_inner());
+    // Checked again under the lock: another caller may have taken the name since.
+    match notes.get(&name) {
+        Some((owner, _)) if owner != me.id() => return Err(BizError::no_permission()),
+        None if notes.len() >= OWNED_NOTES_MAX => {
+            return Err(BizError::new(4001001, "The demo holds no more owned notes."))
+        }
+        _ => {}
+    }
+    notes.insert(name.clone(), (me.id().to_owned(), text.clone()));
+    Ok(json!({"name": name, "owner": me.id(), "text": text}))
+}
+
+/// The demo's `[auth.jwt]`: an HS256 secret that is public, as the demo is. Settings
+/// with an `[auth.jwt]` section of their own keep it.
+fn authenticated(mut settings: Settings) -> Settings {
+    if settings.auth.jwt.is_none() {
+        settings.auth.jwt = Some(apiview::settings::JwtSettings {
+            secret: DEMO_SECRET.into(),
+            issuer: "apiview-demo".into(),
+            ..Default::default()
+        });
+    }
+    settings
+}
+
+/// The demo's HS256 secret, as its `apiview.toml` has it too. Public: never use a
+/// secret from a repository.
+const DEMO_SECRET: &str = "apiview-demo-secret-not-for-production";
+
 /// The demo's `[versioning]`: `Accept-Version`, v1 (the default) and v2. Settings
 /// with a scheme of their own keep it.
 fn versioned(mut settings: Settings) -> Settings {
@@ -416,9 +524,10 @@ fn versioned(mut settings: Settings) -> Settings {
 
 /// Every demo endpoint, at its path, with the Swagger UI under `/apiview/`. The API
 /// is versioned by the `Accept-Version` header unless the settings choose another
-/// `[versioning]` scheme.
+/// `[versioning]` scheme, and authenticates bearer tokens (HS256, the demo's secret)
+/// unless they have an `[auth.jwt]` of their own.
 pub fn app(settings: Settings) -> App {
-    App::new(versioned(settings))
+    App::new(authenticated(versioned(settings)))
         .swagger()
         .model::<Note>()
         .at("/ping", ping)
@@ -439,4 +548,7 @@ pub fn app(settings: Settings) -> App {
         .at("/greeting", greeting)
         .at("/greeting_v2_only", greeting_v2_only)
         .at("/throttled", throttled)
+        .at("/token", token)
+        .at("/me", current_user)
+        .at("/note_owned_set", note_owned_set)
 }

@@ -39,6 +39,9 @@ fn demo_operations_follow_the_allow_lists() {
         // `/greeting_v2_only` is in v2's document only (DESIGN §16).
         ("/greeting", vec!["get".to_owned()]),
         ("/throttled", vec!["get".to_owned()]),
+        ("/token", vec!["post".to_owned()]),
+        ("/me", vec!["get".to_owned()]),
+        ("/note_owned_set", vec!["post".to_owned()]),
     ]
     .into_iter()
     .map(|(path, methods)| (path.to_owned(), methods))

@@ -17,6 +17,7 @@ mod common;
 #[path = "../../examples/demo/endpoints.rs"]
 mod endpoints;
 
+mod auth;
 mod bad_docs;
 mod demo_document;
 mod inference;

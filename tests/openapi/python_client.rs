@@ -1,7 +1,7 @@
 //! DESIGN §17 from a client's side: openapi-python-client generates a client from
 //! the served document, and the client is used against the server: typed results,
-//! error codes, the API key set once on the client, a typed page (§15), a file sent
-//! as multipart (§12) and the default version (§16).
+//! error codes, the API key and a bearer token set once on the client, a typed page
+//! (§15), a file sent as multipart (§12) and the default version (§16).
 
 use super::*;
 
@@ -18,11 +18,13 @@ from demo_client import AuthenticatedClient, Client
 import demo_client.api
 
 base = sys.argv[1]
-# One package per tag: the operation's module is in one of them.
+# One package per tag (the demo's uploads have a tag of their own).
 packages = [m.name for m in pkgutil.iter_modules(demo_client.api.__path__)]
 def api(name):
-    (found,) = [p for p in packages if importlib.util.find_spec(f"demo_client.api.{p}.{name}")]
-    return importlib.import_module(f"demo_client.api.{found}.{name}")
+    for package in packages:
+        if importlib.util.find_spec(f"demo_client.api.{package}.{name}"):
+            return importlib.import_module(f"demo_client.api.{package}.{name}")
+    raise ModuleNotFoundError(name)
 
 answer = api("add_get").sync(client=Client(base_url=base), a=1, b=2)
 assert answer.success is True and answer.result == 3 and type(answer.result) is int, answer
@@ -58,6 +60,12 @@ assert answer.result.sha256 == "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e
 # A version (DESIGN §16): the default, v1, when the client names none.
 answer = api("greeting").sync(client=Client(base_url=base))
 assert answer.success is True and answer.result == "hello", answer
+
+# A bearer token, set once on the client (the bearer scheme: `Authorization: Bearer ..`).
+me = api("current_user").sync(client=AuthenticatedClient(base_url=base, token=sys.argv[2]))
+assert me.success is True and me.result.id == "ann", me
+anonymous = api("current_user").sync(client=Client(base_url=base))
+assert anonymous.success is False and anonymous.error.code == 1001040009, anonymous
 print("ok")
 "#;
 
@@ -85,10 +93,19 @@ async fn a_generated_python_client_is_typed_and_sets_the_key_once() {
         ],
     );
     let base = server.url("");
+    // A token of the demo's settings, as its POST /token signs them.
+    let jwt = apiview::BearerJwt::from_settings(demo_settings().auth.jwt.as_ref().unwrap()).unwrap();
+    let token = jwt
+        .issue("ann", std::time::Duration::from_secs(60), Value::Null)
+        .unwrap();
     // The request blocks the Python process, not this runtime: the server answers.
     let cwd = dir.path().to_owned();
     let output = tokio::task::spawn_blocking(move || {
-        run(cwd, venv.join("bin/python"), &["-c", USE_THE_CLIENT, &base])
+        run(
+            cwd,
+            venv.join("bin/python"),
+            &["-c", USE_THE_CLIENT, &base, &token],
+        )
     })
     .await
     .unwrap();

@@ -12,7 +12,9 @@ use super::endpoint::{AppEndpoint, Routes};
 use super::keys::Keys;
 use super::request_log::RequestLog;
 use super::{App, AppError, Entry, ExtraRoutes};
+use crate::auth::{BearerJwt, DynAuthenticate};
 use crate::cache::Caches;
+use crate::meta::{AuthUse, TypeShape};
 use crate::packer::{ClientKeyStore, KeyReuse, Packer, SafePacker};
 use crate::serve::decrypt::{Decode, SignedRequests};
 use crate::serve::{panics, NoRoute, Runtime};
@@ -49,6 +51,8 @@ impl App {
         check_cache_names(&self.entries, &caches)?;
         check_throttle_backend(&self.entries, &self.settings, &caches)?;
         check_versions(&self.entries, &self.settings.versioning)?;
+        let (authenticator, jwt) = self.auth()?;
+        check_auth(&self.entries, authenticator.is_some(), jwt.is_some())?;
         let mut signed = Signed {
             made: None,
             settings: &self.settings.safe,
@@ -74,7 +78,9 @@ impl App {
             }
             check_not_shadowed(path, &self.entries)?;
         }
-        let runtime = Arc::new(Runtime::new(self.settings, caches, keys.server, keys.rsa));
+        let runtime = Arc::new(
+            Runtime::new(self.settings, caches, keys.server, keys.rsa).with_auth(authenticator, jwt),
+        );
         let mut route = Route::new();
         // The endpoint at `/`, if any, is routed apart: see `with_no_route`.
         let mut root = None;
@@ -104,6 +110,28 @@ impl App {
         };
         let route = with_no_route(route, root, &paths, no_route);
         Ok(AppEndpoint(RequestLog(with_cors(route, &runtime.settings.cors))))
+    }
+
+    /// The authenticator (DESIGN §14): `App::authenticator`'s, else the `BearerJwt`
+    /// of `[auth.jwt]`, its key files read now; and the `BearerJwt` that
+    /// `BearerJwt` parameters get.
+    #[allow(clippy::type_complexity)]
+    fn auth(&mut self) -> Result<(Option<Arc<dyn DynAuthenticate>>, Option<BearerJwt>), AppError> {
+        let from_settings = match &self.settings.auth.jwt {
+            Some(settings) => {
+                Some(BearerJwt::from_settings(settings).map_err(|err| AppError(err.to_string()))?)
+            }
+            None => None,
+        };
+        Ok(match self.authenticator.take() {
+            Some((authenticator, jwt)) => (Some(authenticator), jwt.or(from_settings)),
+            None => (
+                from_settings
+                    .clone()
+                    .map(|jwt| Arc::new(jwt) as Arc<dyn DynAuthenticate>),
+                from_settings,
+            ),
+        })
     }
 
     /// With client keys (settings' or [`App::client_keys`]), the `safe` packer, unless
@@ -174,6 +202,34 @@ impl App {
         };
         Ok((packer, decode))
     }
+}
+
+/// DESIGN §14: an endpoint that authenticates its caller needs an authenticator,
+/// and one that takes a `BearerJwt` a `BearerJwt`.
+fn check_auth(entries: &[Entry], has_authenticator: bool, has_jwt: bool) -> Result<(), AppError> {
+    for entry in entries {
+        let meta = entry.meta;
+        if meta.auth != AuthUse::None && !has_authenticator {
+            return Err(AppError(format!(
+                "endpoint `{}` (path `{}`) authenticates its caller (#[login_required], #[permission(..)] or an \
+                 `Identity` parameter), and the App has no authenticator: add an `[auth.jwt]` section to the \
+                 settings, or call App::authenticator",
+                meta.name, entry.path
+            )));
+        }
+        let takes_jwt = meta
+            .params
+            .iter()
+            .any(|param| param.source.is_none() && param.shape == TypeShape::Named("BearerJwt"));
+        if takes_jwt && !has_jwt {
+            return Err(AppError(format!(
+                "endpoint `{}` (path `{}`) takes a `BearerJwt`, and the App has none: add an `[auth.jwt]` section \
+                 to the settings, or give App::authenticator a BearerJwt",
+                meta.name, entry.path
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Every `#[cache(name = ..)]` names a configured backend.

@@ -14,6 +14,7 @@ use poem::endpoint::BoxEndpoint;
 use poem::{IntoEndpoint, Response, Route};
 
 pub use self::endpoint::AppEndpoint;
+use crate::auth::{Authenticate, BearerJwt, DynAuthenticate};
 use crate::cache::{Cache, CacheFailure, Caches};
 use crate::meta::EndpointMeta;
 use crate::packer::{ClientKeyStore, Packer, Packers};
@@ -63,6 +64,8 @@ pub struct App {
     entries: Vec<Entry>,
     schemas: Vec<(String, serde_json::Value)>,
     extra_routes: Vec<MakeRoutes>,
+    /// `App::authenticator`'s, with its `BearerJwt` when it is one.
+    authenticator: Option<(Arc<dyn DynAuthenticate>, Option<BearerJwt>)>,
 }
 
 /// One cached endpoint, as [`App::cache_entries`] lists them (django-apiview's
@@ -124,6 +127,7 @@ impl App {
             entries: Vec::new(),
             schemas: Vec::new(),
             extra_routes: Vec::new(),
+            authenticator: None,
         }
     }
 
@@ -307,6 +311,39 @@ impl App {
     /// ```
     pub fn client_keys(mut self, store: impl ClientKeyStore) -> Self {
         self.client_keys = Some(Arc::new(store));
+        self
+    }
+
+    /// How a request becomes an [`Identity`](crate::auth::Identity) (DESIGN §14), for the
+    /// endpoints that ask (`#[login_required]`, `#[permission(..)]`, an `Identity`
+    /// parameter); it replaces the [`BearerJwt`] that settings' `[auth.jwt]` make. A
+    /// `BearerJwt` given here is also what `BearerJwt` parameters get.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// fn current(me: Identity) -> Identity {
+    ///     me
+    /// }
+    ///
+    /// let jwt = BearerJwt::hs256("a-secret-of-32-bytes-or-more!!!!");
+    /// let token = jwt.issue("ann", Duration::from_secs(60), serde_json::Value::Null).unwrap();
+    /// let app = App::new(Settings::default()).authenticator(jwt).at("/me", current).into_endpoint();
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # use poem::{Endpoint, Request};
+    /// let request = Request::builder().uri_str("/me").header("authorization", format!("Bearer {token}")).finish();
+    /// let body: serde_json::Value = app.get_response(request).await.into_body().into_json().await.unwrap();
+    /// assert_eq!(body["result"]["id"], "ann");
+    /// # });
+    /// ```
+    pub fn authenticator<A: Authenticate>(mut self, authenticator: A) -> Self {
+        let jwt = (&authenticator as &dyn std::any::Any)
+            .downcast_ref::<BearerJwt>()
+            .cloned();
+        self.authenticator = Some((Arc::new(authenticator), jwt));
         self
     }
 

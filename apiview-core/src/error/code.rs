@@ -17,8 +17,11 @@ use super::{BizError, Language};
 pub enum ErrorClass {
     /// A bad or missing request parameter (400).
     Parameter,
-    /// Authentication failed (403).
+    /// Authentication failed (403): a wrong API key, a permission refused.
     Auth,
+    /// The caller did not say who they are, or said it with a bad token (401, with
+    /// `WWW-Authenticate: Bearer`): `LoginRequired`, `BadUserToken`.
+    Unauthenticated,
     /// The HTTP method is not allowed (405).
     Method,
     /// The request body is too large (413).

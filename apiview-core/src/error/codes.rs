@@ -82,6 +82,33 @@ pub const REQID_DUPLICATE_ERROR: ErrorCode =
 pub const APP_AUTH_FAILED: ErrorCode = ErrorCode::new(1001040004, "AppAuthFailed", "App auth failed.")
     .zh_hans("应用认证失败！")
     .class(ErrorClass::Auth);
+/// An endpoint that needs to know its caller (`#[login_required]`, a permission, an
+/// `Identity` parameter) got a request without credentials (DESIGN §14).
+///
+/// ```
+/// assert_eq!(apiview_core::error::codes::LOGIN_REQUIRED.code, 1001040009);
+/// ```
+pub const LOGIN_REQUIRED: ErrorCode = ErrorCode::new(1001040009, "LoginRequired", "Login required.")
+    .zh_hans("请先登录！")
+    .class(ErrorClass::Unauthenticated);
+/// A bearer token that is malformed, forged, expired, not yet valid, or for another
+/// issuer or audience (DESIGN §14).
+///
+/// ```
+/// assert_eq!(apiview_core::error::codes::BAD_USER_TOKEN.code, 1001040012);
+/// ```
+pub const BAD_USER_TOKEN: ErrorCode = ErrorCode::new(1001040012, "BadUserToken", "Bad user token.")
+    .zh_hans("用户令牌无效！")
+    .class(ErrorClass::Unauthenticated);
+/// A `#[permission(..)]` refused the caller (DESIGN §14).
+///
+/// ```
+/// assert_eq!(apiview_core::error::codes::NO_PERMISSION_ERROR.code, 1001100001);
+/// ```
+pub const NO_PERMISSION_ERROR: ErrorCode =
+    ErrorCode::new(1001100001, "NoPermissionError", "No permission error.")
+        .zh_hans("无权限错误！")
+        .class(ErrorClass::Auth);
 /// A body declared as JSON does not parse.
 ///
 /// ```
@@ -180,7 +207,7 @@ pub(crate) const BAD_PARAMETER_RANGE: ErrorCode = ErrorCode::new(
 /// Every catalogue entry, for documentation and tests.
 ///
 /// ```
-/// assert_eq!(apiview_core::error::codes::ALL.len(), 14);
+/// assert_eq!(apiview_core::error::codes::ALL.len(), 17);
 /// ```
 pub const ALL: &[ErrorCode] = &[
     SYS_ERROR,
@@ -190,6 +217,9 @@ pub const ALL: &[ErrorCode] = &[
     TOO_MANY_REQUESTS,
     APP_AUTH_FAILED,
     REQID_DUPLICATE_ERROR,
+    LOGIN_REQUIRED,
+    BAD_USER_TOKEN,
+    NO_PERMISSION_ERROR,
     PARSE_JSON_ERROR,
     TOO_LARGE_REQUEST_ERROR,
     MISSING_PARAMETER,

@@ -99,6 +99,43 @@ impl BizError {
     pub fn app_auth_failed() -> Self {
         codes::APP_AUTH_FAILED.error()
     }
+    /// `LoginRequired`: the endpoint needs to know its caller, and the request says
+    /// nothing of it.
+    ///
+    /// ```
+    /// use apiview_core::{BizError, ErrorClass};
+    ///
+    /// let err = BizError::login_required();
+    /// assert_eq!((err.code(), err.message().as_str()), (1001040009, "Login required."));
+    /// assert_eq!(err.class(), ErrorClass::Unauthenticated);
+    /// ```
+    pub fn login_required() -> Self {
+        codes::LOGIN_REQUIRED.error()
+    }
+    /// `BadUserToken`: the request's credentials are malformed, forged, expired or
+    /// not for this server.
+    ///
+    /// ```
+    /// use apiview_core::{BizError, Language};
+    ///
+    /// let err = apiview_core::BizError::bad_user_token();
+    /// assert_eq!((err.code(), err.message_in(Language::ZhHans).as_str()), (1001040012, "用户令牌无效！"));
+    /// ```
+    pub fn bad_user_token() -> Self {
+        codes::BAD_USER_TOKEN.error()
+    }
+    /// `NoPermissionError`: a `#[permission(..)]` refused the caller.
+    ///
+    /// ```
+    /// use apiview_core::{BizError, ErrorClass};
+    ///
+    /// let err = BizError::no_permission();
+    /// assert_eq!((err.code(), err.message().as_str()), (1001100001, "No permission error."));
+    /// assert_eq!(err.class(), ErrorClass::Auth);
+    /// ```
+    pub fn no_permission() -> Self {
+        codes::NO_PERMISSION_ERROR.error()
+    }
     /// `ParseJsonError`, quoting the start of the text that failed to parse: at most
     /// 64 bytes, so that an answer never carries much of what a client sent.
     ///

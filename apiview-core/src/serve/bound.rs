@@ -16,12 +16,13 @@ use super::pack::pack;
 use super::panics;
 use super::request_id::{request_id_of, with_request_id, REQUEST_ID};
 use super::{Call, Handler, Outcome, Runtime};
+use crate::auth::Identity;
 use crate::cache::{Cache, Caches};
 use crate::error::BizError;
 use crate::guard::methods::AllowedMethods;
 use crate::guard::throttle::ThrottleCheck;
 use crate::guard::version::VersionCheck;
-use crate::meta::TypeShape;
+use crate::meta::{AuthUse, TypeShape};
 use crate::packer::{Packer, Packers, SimplePacker};
 use crate::request::{self, ApiRequest, Body, Held, Reading};
 use crate::settings::{HttpStatusMode, Settings};
@@ -46,6 +47,9 @@ pub(crate) struct Bound<H> {
     /// The throttle (DESIGN §13); `None` for an endpoint without `#[throttle]` when
     /// `throttle.default_rate` is empty, when a request reads nothing for it.
     throttle: Option<ThrottleCheck>,
+    /// Whether requests run the App's authenticator (DESIGN §14); with
+    /// [`AuthUse::None`] the `Authorization` header is never read.
+    auth: AuthUse,
     /// Whether answers get the `X-Request-Id` header here; inside an App, its request
     /// log sets it on every answer, this one's included.
     echo_request_id: bool,
@@ -72,6 +76,7 @@ impl<H: Handler> Bound<H> {
             .map(|versioning| VersionCheck::new(versioning, handler.meta().versions));
         let throttle = ThrottleCheck::new(runtime.throttling.as_ref(), handler.meta());
         Bound {
+            auth: handler.meta().auth,
             version,
             throttle,
             handler,
@@ -210,30 +215,36 @@ impl<H: Handler> Bound<H> {
             return self.run(request, false).await;
         };
         let explicit = self.handler.meta().decode_encrypted_data;
-        let decoded = match &self.decode {
+        let (decoded, identity) = match &self.decode {
             Decode::Off => return self.run(request, false).await,
             Decode::Plain | Decode::Signed { .. } => {
-                // DESIGN §2.3: the aclkey, from the plain request, before any RSA work.
+                // DESIGN §2.3: the aclkey, from the plain request, before any RSA work;
+                // then who the caller is (§14), before it too.
                 if let Err(err) = self.guard(&request) {
                     return self.pack(&request, Outcome::Error(err));
                 }
-                match &self.decode {
+                let identity = match self.authenticate(&request).await {
+                    Ok(identity) => identity,
+                    Err(err) => return self.pack(&request, Outcome::Error(err)),
+                };
+                let decoded = match &self.decode {
                     Decode::Signed { explicit, requests } => {
                         decrypt::decode_signed(&request, key, *explicit, requests).await
                     }
                     _ => decrypt::decode_body(request.body(), key, explicit).await,
-                }
+                };
+                (decoded, identity)
             }
         };
         match decoded {
             Ok(Some(body)) => match request.with_body(body) {
-                Ok(request) => self.run(request, true).await,
+                Ok(request) => self.run_as(request, true, identity).await,
                 Err(request) => {
                     tracing::error!("the request is still shared after its guard; answered SysError");
                     self.pack(&request, Outcome::Error(BizError::sys_error()))
                 }
             },
-            Ok(None) => self.run(request, true).await,
+            Ok(None) => self.run_as(request, true, identity).await,
             // Packed with the plain request, so that a safe answer finds its client.
             Err(err) => self.pack(&request, Outcome::Error(err)),
         }
@@ -266,10 +277,56 @@ impl<H: Handler> Bound<H> {
         BizError::sys_error()
     }
 
-    /// Runs the endpoint's phases (its guard first, unless `guarded`) and packs what
-    /// they give.
-    async fn run(&self, request: ApiRequest, guarded: bool) -> Response {
-        let call = Call::new(request.clone(), self.runtime.clone(), self.cache.clone());
+    /// Phase "authentication" (DESIGN §14), for an endpoint that uses it: the App's
+    /// authenticator, then `LoginRequired` when the endpoint requires an identity and
+    /// the request has none. A panic in the authenticator is answered as one in the
+    /// endpoint is.
+    async fn authenticate(&self, request: &ApiRequest) -> Result<Option<Identity>, BizError> {
+        if self.auth == AuthUse::None {
+            return Ok(None);
+        }
+        // Outside an App (`serve_standalone`) there is none: nobody is known.
+        let found = match &self.runtime.authenticator {
+            None => None,
+            Some(authenticator) => {
+                let authenticating = panics::Quiet {
+                    inner: authenticator.authenticate_boxed(request),
+                };
+                match AssertUnwindSafe(authenticating).catch_unwind().await {
+                    Ok(found) => found?,
+                    Err(panic) => return Err(self.caught(request, "authenticate", &*panic)),
+                }
+            }
+        };
+        match (found, self.auth) {
+            (None, AuthUse::Required) => Err(BizError::login_required()),
+            (found, _) => Ok(found),
+        }
+    }
+
+    /// Runs the endpoint's phases (its guard first, unless `guarded`; then, for an
+    /// endpoint that authenticates, the authenticator) and packs what they give. An
+    /// endpoint that does not authenticate pays for none of it.
+    fn run(&self, request: ApiRequest, guarded: bool) -> impl Future<Output = Response> + Send + '_ {
+        if guarded || self.auth == AuthUse::None {
+            return Either::Left(self.run_as(request, guarded, None));
+        }
+        Either::Right(Box::pin(async move {
+            if let Err(err) = self.guard(&request) {
+                return self.pack(&request, Outcome::Error(err));
+            }
+            match self.authenticate(&request).await {
+                Ok(identity) => self.run_as(request, true, identity).await,
+                Err(err) => self.pack(&request, Outcome::Error(err)),
+            }
+        }))
+    }
+
+    /// Runs [`Handler::run`] (after the guard, unless `guarded`) for the caller
+    /// `identity`, and packs what it gives.
+    async fn run_as(&self, request: ApiRequest, guarded: bool, identity: Option<Identity>) -> Response {
+        let mut call = Call::new(request.clone(), self.runtime.clone(), self.cache.clone());
+        call.identity = identity;
         // The guard is synchronous: run before the handler's future exists, so that
         // no future wraps the handler's (each layer copies it).
         if !guarded {

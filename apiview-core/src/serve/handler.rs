@@ -5,6 +5,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use super::{Outcome, Runtime};
+use crate::auth::Identity;
 use crate::cache::Cache;
 use crate::error::BizError;
 use crate::meta::EndpointMeta;
@@ -19,6 +20,8 @@ pub struct Call {
     pub(crate) runtime: Arc<Runtime>,
     /// The backend of the endpoint's `#[cache]`, found when it was bound.
     pub(crate) cache: Option<Cache>,
+    /// Who sent the request, when the endpoint authenticates (DESIGN §14).
+    pub(crate) identity: Option<Identity>,
 }
 
 impl Call {
@@ -27,6 +30,7 @@ impl Call {
             request,
             runtime,
             cache,
+            identity: None,
         }
     }
 }
@@ -75,7 +79,8 @@ pub trait Handler: Send + Sync + 'static {
         Ok(())
     }
 
-    /// Runs every phase after [`Handler::guard`] and the body's decryption:
-    /// `rsa_decrypt`, injection, validators, the cache, the function.
+    /// Runs every phase after [`Handler::guard`], authentication and the body's
+    /// decryption: permissions, `rsa_decrypt`, injection, validators, the cache, the
+    /// function.
     fn run(&self, call: Call) -> impl Future<Output = Outcome> + Send + '_;
 }

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use poem::http::header::{HeaderValue, CONTENT_TYPE, RETRY_AFTER};
+use poem::http::header::{HeaderValue, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use poem::http::StatusCode;
 use poem::{Endpoint, Request, Response};
 
@@ -58,6 +58,12 @@ pub(crate) fn pack(
         .status(status)
         .header(CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE))
         .body(body);
+    if status == StatusCode::UNAUTHORIZED {
+        // RFC 9110 §15.5.2: a 401 names how to authenticate.
+        response
+            .headers_mut()
+            .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
     if let Some(err) = error {
         // DESIGN §13: a throttled client is told when to come back, in both modes.
         if err.code() == codes::TOO_MANY_REQUESTS.code {
@@ -119,6 +125,7 @@ fn semantic_status(class: ErrorClass) -> StatusCode {
     match class {
         ErrorClass::Parameter => StatusCode::BAD_REQUEST,
         ErrorClass::Auth => StatusCode::FORBIDDEN,
+        ErrorClass::Unauthenticated => StatusCode::UNAUTHORIZED,
         ErrorClass::Method => StatusCode::METHOD_NOT_ALLOWED,
         ErrorClass::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         ErrorClass::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,

@@ -7,6 +7,7 @@ use std::time::Duration;
 use poem::http::Method;
 use rsa::RsaPrivateKey;
 
+use crate::auth::{BearerJwt, DynAuthenticate};
 use crate::cache::Caches;
 use crate::error::Language;
 use crate::guard::aclkey::AclKeyDigest;
@@ -34,6 +35,11 @@ pub(crate) struct Runtime {
     pub(crate) versioning: Option<Arc<Versioning>>,
     /// `[throttle]`, resolved once; `None` when its backend is not configured.
     pub(crate) throttling: Option<Arc<Throttling>>,
+    /// How requests become identities (DESIGN §14): `App::authenticator`, else
+    /// `[auth.jwt]`'s `BearerJwt`; run only for endpoints that authenticate.
+    pub(crate) authenticator: Option<Arc<dyn DynAuthenticate>>,
+    /// What `BearerJwt` parameters get: the App's `BearerJwt`.
+    pub(crate) jwt: Option<BearerJwt>,
 }
 
 impl Runtime {
@@ -69,7 +75,20 @@ impl Runtime {
             rsa_keys,
             aclkeys,
             default_methods,
+            authenticator: None,
+            jwt: None,
         }
+    }
+
+    /// With the App's authenticator and `BearerJwt` (DESIGN §14).
+    pub(crate) fn with_auth(
+        mut self,
+        authenticator: Option<Arc<dyn DynAuthenticate>>,
+        jwt: Option<BearerJwt>,
+    ) -> Self {
+        self.authenticator = authenticator;
+        self.jwt = jwt;
+        self
     }
 
     pub(crate) fn language(&self) -> Language {

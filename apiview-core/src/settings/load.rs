@@ -170,6 +170,11 @@ const TEXT_KEYS: &[&str] = &[
     "versioning.param",
     // A list, split by `VersioningSettings` itself: `[v1, 1.10]` keeps `1.10`.
     "versioning.allowed",
+    "auth.jwt.secret",
+    "auth.jwt.public_key",
+    "auth.jwt.private_key",
+    "auth.jwt.issuer",
+    "auth.jwt.audience",
 ];
 
 impl figment::Provider for EnvOverrides {

@@ -2,6 +2,7 @@
 //! key overridable from the environment (`APIVIEW_PACKER=deetr`,
 //! `APIVIEW_CACHE__DEFAULT_EXPIRE=60`).
 
+mod auth;
 mod cache;
 mod cors;
 mod limits;
@@ -16,6 +17,7 @@ mod versioning;
 use poem::http::Method;
 use serde::{Deserialize, Serialize};
 
+pub use self::auth::{AuthSettings, JwtSettings};
 pub use self::cache::CacheSettings;
 pub use self::cors::CorsSettings;
 pub use self::limits::Limits;
@@ -102,6 +104,8 @@ pub struct Settings {
     pub versioning: VersioningSettings,
     /// `[throttle]`: throttle counters and the client address (DESIGN §13).
     pub throttle: ThrottleSettings,
+    /// `[auth]`: who sends a request (DESIGN §14).
+    pub auth: AuthSettings,
 }
 
 impl Default for Settings {
@@ -123,6 +127,7 @@ impl Default for Settings {
             pagination: PaginationSettings::default(),
             versioning: VersioningSettings::default(),
             throttle: ThrottleSettings::default(),
+            auth: AuthSettings::default(),
         }
     }
 }

@@ -37,6 +37,7 @@ impl Settings {
         }
         self.validate_versioning(&fail)?;
         self.validate_throttle(&fail)?;
+        self.validate_auth(&fail)?;
         if self.body_limit == 0 {
             return fail("body_limit", "must be at least 1 byte".into());
         }
@@ -230,6 +231,62 @@ impl Settings {
                     ),
                 );
             }
+        }
+        Ok(())
+    }
+
+    /// `[auth.jwt]`: one key (an HS256 secret long enough, or an RS256 public key
+    /// file), a private key only beside a public one, a sane leeway. Key files are read
+    /// when the App is built.
+    fn validate_auth(
+        &self,
+        fail: &dyn Fn(&str, String) -> Result<(), SettingsError>,
+    ) -> Result<(), SettingsError> {
+        let Some(jwt) = &self.auth.jwt else {
+            return Ok(());
+        };
+        match (jwt.secret.is_empty(), jwt.public_key.is_empty()) {
+            (true, true) => {
+                return fail(
+                    "auth.jwt.secret",
+                    "[auth.jwt] needs a key: `secret` (HS256) or `public_key` (RS256, a PEM file)".into(),
+                )
+            }
+            (false, false) => {
+                return fail(
+                    "auth.jwt.secret",
+                    "give either `secret` (HS256) or `public_key` (RS256), not both: a token is checked \
+                     with one algorithm only"
+                        .into(),
+                )
+            }
+            _ => {}
+        }
+        if !jwt.secret.is_empty() && jwt.secret.len() < super::auth::MIN_SECRET_BYTES {
+            return fail(
+                "auth.jwt.secret",
+                format!(
+                    "{} bytes is too short for HS256: use at least {} random bytes",
+                    jwt.secret.len(),
+                    super::auth::MIN_SECRET_BYTES
+                ),
+            );
+        }
+        if !jwt.private_key.is_empty() && jwt.public_key.is_empty() {
+            return fail(
+                "auth.jwt.private_key",
+                "signs RS256 tokens, and goes with `public_key`, which checks them".into(),
+            );
+        }
+        if jwt.leeway_s > super::auth::MAX_LEEWAY_S {
+            return fail(
+                "auth.jwt.leeway_s",
+                format!(
+                    "{} is more than {} seconds",
+                    jwt.leeway_s,
+                    super::auth::MAX_LEEWAY_S
+                ),
+            );
         }
         Ok(())
     }

@@ -1,10 +1,10 @@
-//! `check_aclkey`.
+//! `check_aclkey`, `login_required`, `permission`.
 
 use syn::spanned::Spanned;
 use syn::{Attribute, Expr};
 
-use super::args::{lit_str, Args};
-use super::{AclKey, AclKeys, Helpers};
+use super::args::{ident_of, lit_str, Args};
+use super::{AclKey, AclKeys, Helpers, Permission};
 use crate::ctxt::Ctxt;
 
 pub fn check_aclkey(cx: &Ctxt, attr: &Attribute, args: &Args, helpers: &mut Helpers) {
@@ -67,4 +67,65 @@ pub fn check_aclkey(cx: &Ctxt, attr: &Attribute, args: &Args, helpers: &mut Help
         span: attr.span(),
     };
     helpers.aclkey.set(cx, "#[check_aclkey]", attr, aclkey);
+}
+
+pub fn login_required(cx: &Ctxt, attr: &Attribute, args: &Args, helpers: &mut Helpers) {
+    if !args.is_empty() {
+        cx.error_spanned_by(
+            &attr.meta,
+            "#[login_required] takes no arguments; who may call is decided by #[permission(..)]",
+        );
+    }
+    helpers
+        .login_required
+        .set(cx, "#[login_required]", attr, attr.span());
+}
+
+const PERMISSION_SHAPE: &str =
+    "#[permission(..)] names a function: #[permission(can_edit)], or with the endpoint's parameters it takes \
+     after the identity, #[permission(can_edit(id, title))]";
+
+pub fn permission(cx: &Ctxt, attr: &Attribute, args: &Args, helpers: &mut Helpers) {
+    args.reject_unknown(cx, "permission", &[]);
+    let Some(first) = args.positional.first() else {
+        if args.options.is_empty() {
+            cx.error_spanned_by(&attr.meta, PERMISSION_SHAPE);
+        }
+        return;
+    };
+    for extra in &args.positional[1..] {
+        cx.error_spanned_by(
+            extra,
+            "one function per #[permission(..)]; write one #[permission(..)] per function, all must pass",
+        );
+    }
+    let (function, arguments) = match first {
+        Expr::Path(path) if path.qself.is_none() => (path.path.clone(), Vec::new()),
+        Expr::Call(call) => match &*call.func {
+            Expr::Path(path) if path.qself.is_none() => (path.path.clone(), call.args.iter().collect()),
+            other => {
+                cx.error_spanned_by(other, PERMISSION_SHAPE);
+                return;
+            }
+        },
+        other => {
+            cx.error_spanned_by(other, PERMISSION_SHAPE);
+            return;
+        }
+    };
+    let mut params: Vec<syn::Ident> = Vec::new();
+    for argument in arguments {
+        match ident_of(argument) {
+            Some(ident) if params.contains(ident) => {
+                cx.error_spanned_by(ident, format!("`{ident}` is listed twice"));
+            }
+            Some(ident) => params.push(ident.clone()),
+            None => cx.error_spanned_by(
+                argument,
+                "list the endpoint's parameters the permission function takes, by name, like can_edit(id, title): \
+                 each is passed by reference after the identity",
+            ),
+        }
+    }
+    helpers.permissions.push(Permission { function, params });
 }

@@ -76,6 +76,13 @@ pub struct AclKey {
     pub span: Span,
 }
 
+/// `#[permission(can_edit(id, title))]`: the function, with the endpoint's
+/// parameters it takes after the identity.
+pub struct Permission {
+    pub function: syn::Path,
+    pub params: Vec<Ident>,
+}
+
 pub struct Transform {
     pub param: Ident,
     /// Never `Source::Field`: that is where a parameter comes from without one.
@@ -87,6 +94,10 @@ pub struct Transform {
 pub struct Helpers {
     pub validators: Vec<Validator>,
     pub aclkey: Attr<AclKey>,
+    /// `#[login_required]`.
+    pub login_required: Attr<Span>,
+    /// The `#[permission(..)]`s, in written order.
+    pub permissions: Vec<Permission>,
     /// The allow-list, each method with the token that named it.
     pub methods: Attrs<Method, Span>,
     pub transforms: Vec<Transform>,
@@ -123,6 +134,8 @@ pub fn parse_helper(cx: &Ctxt, helper: Helper, attr: &Attribute, helpers: &mut H
         Helper::Between => validators::between(cx, attr, &args, helpers),
         Helper::StringLengthLimit => validators::string_length_limit(cx, attr, &args, helpers),
         Helper::CheckAclkey => auth::check_aclkey(cx, attr, &args, helpers),
+        Helper::LoginRequired => auth::login_required(cx, attr, &args, helpers),
+        Helper::Permission => auth::permission(cx, attr, &args, helpers),
         Helper::Methods => methods::methods(cx, attr, &args, helpers),
         Helper::Cache => cache::cache(cx, attr, &args, helpers),
         Helper::RsaDecrypt => cipher::rsa_decrypt(cx, attr, &args, helpers),

@@ -9,7 +9,7 @@ use syn::{Expr, ExprLit, Lifetime, Lit, LitStr, TypeReference};
 
 use super::{opt, source_tokens};
 use crate::attrs::{FieldRef, Validator};
-use crate::model::{Endpoint, Output, ParamKind, Source, ThrottleName};
+use crate::model::{AuthUse, Endpoint, Output, ParamKind, Source, ThrottleName};
 
 /// The `EndpointMeta` constant expression.
 pub(super) fn meta(endpoint: &Endpoint) -> TokenStream {
@@ -45,6 +45,20 @@ pub(super) fn meta(endpoint: &Endpoint) -> TokenStream {
     let reads_body = endpoint.reads_body();
     let checks_aclkey = endpoint.helpers.aclkey.is_some();
     let aclkey_field = opt(endpoint.helpers.aclkey.get().map(|aclkey| aclkey.field.as_str()));
+    let auth = match endpoint.auth_use() {
+        AuthUse::None => quote!(::apiview::__private::AuthUse::None),
+        AuthUse::Optional => quote!(::apiview::__private::AuthUse::Optional),
+        AuthUse::Required => quote!(::apiview::__private::AuthUse::Required),
+    };
+    let permissions = endpoint.helpers.permissions.iter().map(|permission| {
+        let segments: Vec<String> = permission
+            .function
+            .segments
+            .iter()
+            .map(|segment| segment.ident.to_string())
+            .collect();
+        segments.join("::")
+    });
     let decode_encrypted_data = endpoint.helpers.decode_encrypted_data.is_some();
     let rsa_server_key = endpoint
         .helpers
@@ -87,6 +101,8 @@ pub(super) fn meta(endpoint: &Endpoint) -> TokenStream {
             reads_body: #reads_body,
             checks_aclkey: #checks_aclkey,
             aclkey_field: #aclkey_field,
+            auth: #auth,
+            permissions: &[#(#permissions),*],
             cache: #cache,
             decode_encrypted_data: #decode_encrypted_data,
             rsa_decrypt_server_key: #rsa_server_key,

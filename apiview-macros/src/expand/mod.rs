@@ -4,9 +4,11 @@
 //! emitted instead when the macro reported errors.
 //!
 //! The phases run in a fixed order: the throttle (`#[throttle]`, by the runtime from
-//! the metadata, after the method and version checks) → the aclkey check (`Handler::guard`, before any
-//! decryption) → `#[decode_encrypted_data]` (by the runtime, before `run`) →
-//! `rsa_decrypt` → validators in written order, each injecting the parameters it
+//! the metadata, after the method and version checks) → the aclkey check
+//! (`Handler::guard`, before any decryption) → authentication (by the runtime, for
+//! endpoints whose meta asks) → `#[decode_encrypted_data]` (by the runtime, before
+//! `run`) → `#[permission]`s, each injecting the parameters it takes → `rsa_decrypt` →
+//! validators in written order, each injecting the parameters it
 //! checks → remaining injections → the cache lookup → the function → the cache store.
 
 mod cache;

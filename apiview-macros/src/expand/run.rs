@@ -9,8 +9,8 @@ use syn::spanned::Spanned;
 use syn::{Expr, ExprLit, Ident, Lit, LitFloat};
 
 use super::{field_source, local, opt, raw_local, source_tokens};
-use crate::attrs::{AclKeys, FieldRef, Validator};
-use crate::model::{Endpoint, Output, Param, ParamKind};
+use crate::attrs::{AclKeys, FieldRef, Permission, Validator};
+use crate::model::{option_inner, type_name, Endpoint, Output, Param, ParamKind};
 
 /// The statements of the run body before the call, in phase order.
 pub(super) fn phases(endpoint: &Endpoint) -> Vec<TokenStream> {
@@ -21,7 +21,11 @@ pub(super) fn phases(endpoint: &Endpoint) -> Vec<TokenStream> {
         code: Vec::new(),
     };
     // The aclkey check is `Handler::guard`, which the runtime runs before any
-    // decryption (DESIGN §2.3); then decryption, then the validators.
+    // decryption (DESIGN §2.3), and authentication after it; then permissions, each
+    // injecting the parameters it takes; then decryption, then the validators.
+    for permission in &endpoint.helpers.permissions {
+        phases.permission(permission);
+    }
     for decrypt in endpoint.helpers.rsa_decrypt.values() {
         phases.decrypt(decrypt);
     }
@@ -83,6 +87,22 @@ impl Phases<'_> {
                     let #var: #ty = ::core::clone::Clone::clone(&__apiview_page);
                 }
             }
+            ParamKind::Identity { optional: true, .. } => quote_spanned! {ty.span()=>
+                let #var: #ty = ::apiview::__private::optional_identity(__apiview_call);
+            },
+            ParamKind::Identity { by_ref: true, .. } if !blocking => quote_spanned! {ty.span()=>
+                let #var: #ty = ::apiview::__private::identity(__apiview_call)?;
+            },
+            // A blocking endpoint gets its own copy (the call stays on this thread).
+            ParamKind::Identity { .. } => quote_spanned! {ty.span()=>
+                let #var = ::core::clone::Clone::clone(::apiview::__private::identity(__apiview_call)?);
+            },
+            ParamKind::Jwt { by_ref: true } if !blocking => quote_spanned! {ty.span()=>
+                let #var: #ty = ::apiview::__private::bearer_jwt(__apiview_call)?;
+            },
+            ParamKind::Jwt { .. } => quote_spanned! {ty.span()=>
+                let #var = ::core::clone::Clone::clone(::apiview::__private::bearer_jwt(__apiview_call)?);
+            },
             ParamKind::Upload => quote_spanned! {ty.span()=>
                 let #var: #ty = ::apiview::__private::upload_param::<#ty>(__apiview_call, #name)?;
             },
@@ -104,6 +124,43 @@ impl Phases<'_> {
             },
         };
         self.code.push(statement);
+    }
+
+    /// Phase "permissions" (DESIGN §14): injects the parameters the function takes,
+    /// then calls it with the caller and references to them, awaiting it when it is
+    /// `async`.
+    fn permission(&mut self, permission: &Permission) {
+        for ident in &permission.params {
+            self.inject_named(ident);
+        }
+        let function = &permission.function;
+        let args = permission.params.iter().map(|ident| {
+            let var = local(ident);
+            let inner = self
+                .endpoint
+                .param(ident)
+                .and_then(|param| option_inner(&param.ty));
+            match inner {
+                Some(inner) if type_name(inner).as_deref() == Some("String") => {
+                    quote_spanned!(ident.span()=> ::core::option::Option::as_deref(&#var))
+                }
+                Some(_) => quote_spanned!(ident.span()=> ::core::option::Option::as_ref(&#var)),
+                None => quote_spanned!(ident.span()=> &#var),
+            }
+        });
+        let span = function.span();
+        self.code.push(quote_spanned! {span=>
+            {
+                #[allow(unused_imports)]
+                use ::apiview::__private::{AsyncPermission as _, SyncPermission as _};
+                let __apiview_check = ::apiview::__private::PermissionCheck::new(
+                    #function(::apiview::__private::identity(__apiview_call)?, #(#args),*)
+                );
+                // Bound here: a tail expression's temporaries would live across the await.
+                let __apiview_answer = (&__apiview_check).permission();
+                __apiview_answer
+            }.await?;
+        });
     }
 
     fn decrypt(&mut self, decrypt: &crate::attrs::cipher::RsaDecrypt) {
@@ -341,7 +398,13 @@ pub(super) fn call_function(endpoint: &Endpoint) -> TokenStream {
     let args = endpoint.params.iter().map(|param| {
         let var = local(&param.ident);
         match param.kind {
-            ParamKind::RequestRef if blocking => quote!(&#var),
+            ParamKind::RequestRef
+            | ParamKind::Identity { by_ref: true, .. }
+            | ParamKind::Jwt { by_ref: true }
+                if blocking =>
+            {
+                quote!(&#var)
+            }
             _ => quote!(#var),
         }
     });

@@ -82,7 +82,31 @@ pub fn swagger_ui() -> Result<()> {
         dom.contains("btn authorize"),
         "the document declares a security scheme, but Swagger UI shows no Authorize button"
     );
-    println!("Swagger UI offers the Authorize button for the aclkey scheme");
+    // Its /me and /note_owned_set take a bearer token (DESIGN §14): an http bearer
+    // scheme beside the apiKey one, which the same Authorize button offers. Its dialog,
+    // listing both, opens on a click: --dump-dom cannot click, so the check stops at
+    // the document's schemes, the button and the operations' lock icons.
+    let bearer = &document["components"]["securitySchemes"]["bearer"];
+    ensure!(
+        bearer["type"] == "http" && bearer["scheme"] == "bearer",
+        "the demo's document declares no `bearer` http security scheme: {bearer}"
+    );
+    ensure!(
+        document["paths"]["/me"]["get"]["security"] == serde_json::json!([{"bearer": []}]),
+        "the demo's /me does not ask for the bearer scheme"
+    );
+    let locks = dom.matches("authorization__btn").count();
+    let secured = operations
+        .iter()
+        .filter(|operation| operation.get("security").is_some())
+        .count();
+    ensure!(
+        locks >= secured && secured >= 3,
+        "{secured} operations ask for a credential, and Swagger UI shows {locks} lock icons"
+    );
+    println!(
+        "Swagger UI offers the Authorize button for the aclkey and bearer schemes, and a lock on {secured} operations"
+    );
     // The demo's /upload takes a file (DESIGN §12): opened by its deep link, its form
     // offers a file picker for the multipart body's `format: binary` field.
     let upload = &document["paths"]["/upload"]["post"];

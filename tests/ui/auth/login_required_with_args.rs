@@ -1,0 +1,7 @@
+use apiview::prelude::*;
+
+#[apiview]
+#[login_required(admin)]
+fn purge() {}
+
+fn main() {}
