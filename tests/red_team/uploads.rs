@@ -480,3 +480,30 @@ async fn a_chunked_upload_is_bounded_like_any_other() {
     setup.assert_nothing_left().await;
     still_serving(&setup.server).await;
 }
+
+#[tokio::test]
+async fn a_client_gone_after_many_spooled_files_leaves_nothing() {
+    let setup = setup(30_000).await;
+    let data = bytes(5_000);
+    let names: Vec<String> = (0..15).map(|i| format!("f{i}.bin")).collect();
+    let parts: Vec<Part<'_>> = names
+        .iter()
+        .map(|name| Part::File("files", name, &data))
+        .collect();
+    let (content_type, body) = multipart(&parts);
+    let mut stream = tokio::net::TcpStream::connect(setup.server.addr()).await.unwrap();
+    let head = format!(
+        "POST /many HTTP/1.1\r\nHost: x\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
+        body.len() + 1_000
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&body[..body.len() - 2_000]).await.unwrap();
+    stream.flush().await.unwrap();
+    eventually("several parts are spooled", Duration::from_secs(5), || async {
+        setup.spooled().len() >= 10
+    })
+    .await;
+    drop(stream);
+    setup.assert_nothing_left().await;
+    still_serving(&setup.server).await;
+}
