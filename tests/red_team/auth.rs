@@ -379,7 +379,6 @@ async fn without_credentials_the_body_is_not_waited_for(
 }
 
 #[tokio::test]
-#[ignore = "defect: the body is read (and an upload spooled) before authentication, so a client without credentials costs a whole body read; the phase order (§2.3: aclkey from the body, then authentication) is a design decision"]
 async fn a_request_without_credentials_is_refused_before_its_body_is_read() {
     let answer =
         without_credentials_the_body_is_not_waited_for("/post_note", "application/json", b"{\"note\": \"")

@@ -393,6 +393,11 @@ impl Authenticate for BearerJwt {
         };
         std::future::ready(identity)
     }
+
+    /// The `Authorization` header only.
+    fn reads_body(&self) -> bool {
+        false
+    }
 }
 
 impl std::fmt::Debug for BearerJwt {

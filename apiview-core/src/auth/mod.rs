@@ -66,6 +66,23 @@ pub trait Authenticate: Send + Sync + 'static {
         &self,
         request: &ApiRequest,
     ) -> impl Future<Output = Result<Option<Identity>, BizError>> + Send;
+
+    /// Whether it reads the request body (a credential in a body field); `true`
+    /// unless said otherwise. An authenticator that reads only the head (headers,
+    /// cookies, query) answers `false`: then, on an endpoint without
+    /// `#[check_aclkey]` (whose key may be a body field), a request without good
+    /// credentials is refused before its body is read, so that it costs no body
+    /// (nor an upload spooled to disk). [`BearerJwt`] reads the `Authorization`
+    /// header only.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// assert!(!BearerJwt::hs256("a-secret-of-32-bytes-or-more!!!!").reads_body());
+    /// ```
+    fn reads_body(&self) -> bool {
+        true
+    }
 }
 
 /// What [`Authenticate::authenticate`] returns, boxed so that an App holds any
@@ -76,10 +93,16 @@ pub(crate) type Authenticating<'a> =
 /// [`Authenticate`] made object-safe: what an App holds.
 pub(crate) trait DynAuthenticate: Send + Sync + 'static {
     fn authenticate_boxed<'a>(&'a self, request: &'a ApiRequest) -> Authenticating<'a>;
+
+    fn reads_body(&self) -> bool;
 }
 
 impl<A: Authenticate> DynAuthenticate for A {
     fn authenticate_boxed<'a>(&'a self, request: &'a ApiRequest) -> Authenticating<'a> {
         Box::pin(self.authenticate(request))
+    }
+
+    fn reads_body(&self) -> bool {
+        Authenticate::reads_body(self)
     }
 }

@@ -130,6 +130,19 @@ impl ApiRequest {
         })))
     }
 
+    /// The same request with the body it was built without (read after a check of its
+    /// head), or this request back when a clone of it is still held elsewhere.
+    pub(crate) fn with_received(self, body: Body, held: Held) -> Result<ApiRequest, ApiRequest> {
+        let inner = Arc::try_unwrap(self.0).map_err(ApiRequest)?;
+        Ok(ApiRequest(Arc::new(Inner {
+            body,
+            payload: OnceLock::new(),
+            uploads: Mutex::new(held.uploads),
+            _charge: held.charge,
+            ..inner
+        })))
+    }
+
     /// The query string's pairs, in order.
     fn query_pairs(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
         let query = self.0.request.uri().query().unwrap_or("");

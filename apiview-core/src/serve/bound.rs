@@ -50,6 +50,10 @@ pub(crate) struct Bound<H> {
     /// Whether requests run the App's authenticator (DESIGN §14); with
     /// [`AuthUse::None`] the `Authorization` header is never read.
     auth: AuthUse,
+    /// Whether the endpoint authenticates before its body is read: it authenticates,
+    /// with a head-only authenticator, checks no aclkey (which may be a body field)
+    /// and throttles on nothing of the body.
+    auth_first: bool,
     /// Whether answers get the `X-Request-Id` header here; inside an App, its request
     /// log sets it on every answer, this one's included.
     echo_request_id: bool,
@@ -75,7 +79,15 @@ impl<H: Handler> Bound<H> {
             .clone()
             .map(|versioning| VersionCheck::new(versioning, handler.meta().versions));
         let throttle = ThrottleCheck::new(runtime.throttling.as_ref(), handler.meta());
+        let auth_first = handler.meta().auth != AuthUse::None
+            && !handler.meta().checks_aclkey
+            && runtime
+                .authenticator
+                .as_ref()
+                .is_some_and(|authenticator| !authenticator.reads_body())
+            && throttle.as_ref().is_none_or(ThrottleCheck::before_body);
         Bound {
+            auth_first,
             auth: handler.meta().auth,
             version,
             throttle,
@@ -178,8 +190,9 @@ impl<H: Handler> Bound<H> {
     }
 
     /// Reads and parses the body; counts the request against `throttle`, if given;
-    /// when the endpoint decrypts bodies, runs the guard (the aclkey) on the plain
-    /// request first, then decrypts; then runs the endpoint.
+    /// then serves the request. An endpoint that authenticates with a head-only
+    /// authenticator (and checks no aclkey) authenticates first, so that a request
+    /// without good credentials costs no body.
     async fn serve_body(
         &self,
         mut req: Request,
@@ -187,31 +200,87 @@ impl<H: Handler> Bound<H> {
         version: Option<Arc<str>>,
         throttle: Option<&ThrottleCheck>,
     ) -> Response {
-        let runtime = &self.runtime;
         let payload = req.take_body();
+        if self.auth_first {
+            return self
+                .serve_authenticated_first(req, payload, request_id, version)
+                .await;
+        }
         let (body, held) = if payload.is_empty() {
             (Body::None, Held::default())
         } else {
-            let reading = Reading {
-                limit: self.body_limit,
-                timeout: runtime.body_timeout,
-                limits: runtime.body_limits,
-                budget: &runtime.body_budget,
-                uploads: &runtime.upload_limits,
-                upload_names: &self.upload_names,
-            };
-            match request::read_and_parse(&req, payload, reading).await {
+            match request::read_and_parse(&req, payload, self.reading()).await {
                 Ok(read) => read,
                 Err(err) => return self.pack_early(req, request_id, Body::None, Outcome::Error(err)),
             }
         };
-        let request = ApiRequest::new(req, request_id, body, runtime.caches.clone(), held, version);
+        let request = ApiRequest::new(req, request_id, body, self.runtime.caches.clone(), held, version);
         if let Some(throttle) = throttle {
             if let Err(err) = throttle.check(request.poem_request(), Some(&request)).await {
                 return self.pack(&request, Outcome::Error(err));
             }
         }
-        let Some(key) = runtime.server_key.clone() else {
+        self.serve_request(request, None).await
+    }
+
+    /// How this endpoint's body is read.
+    fn reading(&self) -> Reading<'_> {
+        let runtime = &*self.runtime;
+        Reading {
+            limit: self.body_limit,
+            timeout: runtime.body_timeout,
+            limits: runtime.body_limits,
+            budget: &runtime.body_budget,
+            uploads: &runtime.upload_limits,
+            upload_names: &self.upload_names,
+        }
+    }
+
+    /// Authenticates on the request's head, then reads its body: a request without
+    /// good credentials is answered before a byte of its body is read.
+    async fn serve_authenticated_first(
+        &self,
+        req: Request,
+        payload: poem::Body,
+        request_id: HeaderValue,
+        version: Option<Arc<str>>,
+    ) -> Response {
+        let caches = self.runtime.caches.clone();
+        let head = ApiRequest::new(req, request_id, Body::None, caches, Held::default(), version);
+        let identity = match self.authenticate(&head).await {
+            Ok(identity) => identity,
+            Err(err) => return self.pack(&head, Outcome::Error(err)),
+        };
+        let (body, held) = if payload.is_empty() {
+            (Body::None, Held::default())
+        } else {
+            match request::read_and_parse(head.poem_request(), payload, self.reading()).await {
+                Ok(read) => read,
+                Err(err) => return self.pack(&head, Outcome::Error(err)),
+            }
+        };
+        match head.with_received(body, held) {
+            Ok(request) => self.serve_request(request, Some(identity)).await,
+            Err(head) => {
+                tracing::error!("the request is still shared after its authentication; answered SysError");
+                self.pack(&head, Outcome::Error(BizError::sys_error()))
+            }
+        }
+    }
+
+    /// Serves a request whose body is read: when the endpoint decrypts bodies, runs
+    /// the guard (the aclkey) on the plain request first and authenticates (unless
+    /// `authenticated` says who the caller is already), then decrypts; then runs the
+    /// endpoint.
+    async fn serve_request(&self, request: ApiRequest, authenticated: Option<Option<Identity>>) -> Response {
+        let plain = matches!(self.decode, Decode::Off) || self.runtime.server_key.is_none();
+        if plain {
+            return match authenticated {
+                Some(identity) => self.run_as(request, false, identity).await,
+                None => self.run(request, false).await,
+            };
+        }
+        let Some(key) = self.runtime.server_key.clone() else {
             return self.run(request, false).await;
         };
         let explicit = self.handler.meta().decode_encrypted_data;
@@ -223,9 +292,12 @@ impl<H: Handler> Bound<H> {
                 if let Err(err) = self.guard(&request) {
                     return self.pack(&request, Outcome::Error(err));
                 }
-                let identity = match self.authenticate(&request).await {
-                    Ok(identity) => identity,
-                    Err(err) => return self.pack(&request, Outcome::Error(err)),
+                let identity = match authenticated {
+                    Some(identity) => identity,
+                    None => match self.authenticate(&request).await {
+                        Ok(identity) => identity,
+                        Err(err) => return self.pack(&request, Outcome::Error(err)),
+                    },
                 };
                 let decoded = match &self.decode {
                     Decode::Signed { explicit, requests } => {
