@@ -27,6 +27,9 @@ const VARS: &[&str] = &[
     "APIVIEW_CACHE__DEFAULT_EXPIRE",
     "APIVIEW_LANGUAGE",
     "APIVIEW_PAKCER",
+    "APIVIEW_THROTTLE__TRUSTED_PROXIES",
+    "APIVIEW_THROTTLE__DEFAULT_RATE",
+    "APIVIEW_LIMITS__UPLOAD_DIR",
 ];
 
 fn clear() {
@@ -115,5 +118,17 @@ async fn environment_overrides_settings() {
     std::env::set_var("APIVIEW_SETTINGS", dir.path().join("typo.toml"));
     let message = Settings::load().expect_err("a missing named file").to_string();
     assert!(message.contains("typo.toml"), "{message}");
+    clear();
+
+    // The keys of issues 14 and 15: a list of addresses, a rate, a folder.
+    std::env::set_var("APIVIEW_THROTTLE__TRUSTED_PROXIES", "[10.0.0.0/8, \"::1\"]");
+    std::env::set_var("APIVIEW_THROTTLE__DEFAULT_RATE", "100/m");
+    let dir = tempfile::tempdir().unwrap();
+    std::env::set_var("APIVIEW_LIMITS__UPLOAD_DIR", dir.path());
+    let empty = settings_file("");
+    let settings = Settings::from_file(empty.path()).unwrap();
+    assert_eq!(settings.throttle.trusted_proxies, ["10.0.0.0/8", "::1"]);
+    assert_eq!(settings.throttle.default_rate, "100/m");
+    assert_eq!(settings.limits.upload_dir, dir.path().display().to_string());
     clear();
 }
