@@ -17,7 +17,7 @@ need chromium chromium           # the Swagger UI check
 # the test that implements the safe wire format independently, and
 # openapi-python-client for the test that generates a client from the document.
 venv=target/venv
-python_venv "$venv" openapi-spec-validator cryptography openapi-python-client
+python_venv "$venv" openapi-spec-validator jsonschema cryptography openapi-python-client
 # Not APIVIEW_*: apiview reads every APIVIEW_* variable as a setting and refuses unknown ones.
 export CRYPTO_TEST_PYTHON="$PWD/$venv/bin/python"
 export OPENAPI_CLIENT_VENV="$PWD/$venv"

@@ -473,6 +473,30 @@ pub struct EndpointMeta {
     /// result in the OpenAPI document; `None` for a `Raw` answer, which its
     /// `@response` blocks describe. Document-time only: never called on a request.
     pub result: Option<fn() -> ResultSchema>,
+    /// Whether code of the user's may answer an error with a code of its own: the
+    /// function returns a `Result`, or the endpoint runs a `#[permission]` or an
+    /// authenticator. The OpenAPI document cannot know those codes (unless `@response`
+    /// ERROR blocks declare them), so the error code it documents for this endpoint is
+    /// an open `enum`: the codes it knows, or any other integer.
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    /// use apiview::Handler;
+    ///
+    /// #[apiview]
+    /// fn checked(a: i64) -> apiview::Result<i64> {
+    ///     if a < 0 { Err(BizError::new(4000001, "negative")) } else { Ok(a) }
+    /// }
+    ///
+    /// #[apiview]
+    /// fn total(a: i64) -> i64 {
+    ///     a
+    /// }
+    ///
+    /// assert!(checked.meta().fallible);
+    /// assert!(!total.meta().fallible);
+    /// ```
+    pub fallible: bool,
     /// `#[paginate(..)]`.
     pub paginate: Option<PaginateMeta>,
     /// `#[apiview(body_limit = N)]`: the largest body this endpoint accepts, in bytes,

@@ -64,8 +64,10 @@ impl Envelope {
     }
 
     /// The schema of an answer: the envelope, with the result typed by `result`
-    /// and the code limited to `codes` where the packer lets the document say so.
-    fn schema(&self, ok: bool, result: Option<&Value>, codes: &[i64]) -> Value {
+    /// and the code limited to `codes` where the packer lets the document say so; an
+    /// `open` list (user code may answer codes of its own) admits any other integer
+    /// too, so that a client checking the `enum` does not refuse such an answer.
+    fn schema(&self, ok: bool, result: Option<&Value>, codes: &[i64], open: bool) -> Value {
         let mut overlay = Value::Null;
         if let (Some(path), Some(result)) = (&self.result_path, result) {
             if !crate::schema::is_any(result) {
@@ -83,7 +85,13 @@ impl Envelope {
                     values.push(code);
                 }
             }
-            place(&mut overlay, path, json!({"type": "integer", "enum": values}));
+            let known = json!({"type": "integer", "enum": values});
+            let code = if open {
+                json!({"anyOf": [known, {"type": "integer"}]})
+            } else {
+                known
+            };
+            place(&mut overlay, path, code);
         }
         if overlay.is_null() {
             self.reference.clone()
@@ -243,7 +251,7 @@ pub(crate) fn responses(
         let ok = code == 200 || status.ok;
         media.insert(
             "schema".into(),
-            envelope.schema(ok, result.filter(|_| ok), &status.codes),
+            envelope.schema(ok, result.filter(|_| ok), &status.codes, meta.fallible),
         );
         if !status.examples.is_empty() {
             media.insert("examples".into(), Value::Object(status.examples));

@@ -474,6 +474,9 @@ fn owns_note(me: &Identity, name: &str) -> bool {
 ///     owner: "ann"
 ///     text: "ship it"
 /// }}}
+/// @response: 200 ERROR "the demo holds no more owned notes" {{{
+///     {"code": 4001001, "message": "The demo holds no more owned notes."}
+/// }}}
 #[apiview]
 #[allow_post]
 #[permission(owns_note(name))]

@@ -77,16 +77,31 @@ fn result_schema<'a>(document: &'a Value, path: &str, method: &str) -> &'a Value
     &schema["allOf"][1]["properties"]["result"]
 }
 
-/// The codes the 200 response of `path` lists.
+/// The codes the `status` response of `path` lists.
 fn code_enum(document: &Value, path: &str, method: &str, status: &str) -> BTreeSet<i64> {
     let schema =
         &document["paths"][path][method]["responses"][status]["content"]["application/json"]["schema"];
-    schema["allOf"][1]["properties"]["error"]["properties"]["code"]["enum"]
+    known_codes(&schema["allOf"][1]["properties"]["error"]["properties"]["code"]).0
+}
+
+/// The codes a code schema lists, and whether it is open: `{"enum": [..]}`, or
+/// `{"anyOf": [{"enum": [..]}, {"type": "integer"}]}` for an endpoint whose own code
+/// may answer codes of its own.
+fn known_codes(code: &Value) -> (BTreeSet<i64>, bool) {
+    let (listed, open) = match code.get("anyOf") {
+        Some(any) => {
+            assert_eq!(any[1], json!({"type": "integer"}), "{code}");
+            (&any[0], true)
+        }
+        None => (code, false),
+    };
+    let codes = listed["enum"]
         .as_array()
-        .unwrap_or_else(|| panic!("no code enum in {schema}"))
+        .unwrap_or_else(|| panic!("no code enum in {code}"))
         .iter()
         .map(|code| code.as_i64().unwrap())
-        .collect()
+        .collect();
+    (codes, open)
 }
 
 async fn served(name: &str, app: App) -> Value {
@@ -196,9 +211,33 @@ fn other_packers_are_typed_where_they_put_the_result() {
         &document["paths"]["/add"]["get"]["responses"]["200"]["content"]["application/json"]["schema"];
     assert_eq!(schema["allOf"][1]["properties"]["data"]["type"], "integer");
     // A result carries errcode 0: it is in the enum with the error codes.
-    let codes = &schema["allOf"][1]["properties"]["errcode"]["enum"];
-    assert!(codes.as_array().unwrap().contains(&json!(0)), "{codes}");
-    assert!(codes.as_array().unwrap().contains(&json!(SYS_ERROR)), "{codes}");
+    let (codes, _) = known_codes(&schema["allOf"][1]["properties"]["errcode"]);
+    assert!(codes.contains(&0) && codes.contains(&SYS_ERROR), "{codes:?}");
+}
+
+/// An endpoint whose function returns a `Result` may answer codes the document
+/// cannot know: its enum is open (any other integer too), so a generated client that
+/// checks the enum does not refuse them; an endpoint that cannot keeps it closed.
+#[test]
+fn the_codes_of_a_fallible_endpoint_are_an_open_enum() {
+    let document = demo("typed-open-codes", |_| {});
+    let code = |path: &str| {
+        let schema =
+            &document["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"];
+        known_codes(&schema["allOf"][1]["properties"]["error"]["properties"]["code"])
+    };
+    let (add, open) = code("/add");
+    assert!(
+        open && add.contains(&BAD_PARAMETER),
+        "/add returns apiview::Result: {add:?}"
+    );
+    let (_, open) = code("/me");
+    assert!(open, "/me runs the authenticator");
+    let (ping, open) = code("/ping");
+    assert!(
+        !open && ping.contains(&SYS_ERROR),
+        "/ping returns a &str: {ping:?}"
+    );
 }
 
 #[test]

@@ -50,6 +50,10 @@ pub(super) fn meta(endpoint: &Endpoint) -> TokenStream {
         AuthUse::Optional => quote!(::apiview::__private::AuthUse::Optional),
         AuthUse::Required => quote!(::apiview::__private::AuthUse::Required),
     };
+    // User code that may answer codes of its own (see `EndpointMeta::fallible`).
+    let fallible = matches!(endpoint.output, Output::Result(_))
+        || !endpoint.helpers.permissions.is_empty()
+        || !matches!(endpoint.auth_use(), AuthUse::None);
     let permissions = endpoint.helpers.permissions.iter().map(|permission| {
         let segments: Vec<String> = permission
             .function
@@ -110,6 +114,7 @@ pub(super) fn meta(endpoint: &Endpoint) -> TokenStream {
             spec: #spec,
             checks: &[#(#checks),*],
             result: #result,
+            fallible: #fallible,
             paginate: #paginate,
             body_limit: #body_limit,
             versions: #versions,
