@@ -130,6 +130,55 @@ async fn endpoints_sharing_a_scope_share_its_counter() {
     assert_eq!(code_of(&get(&server, "/own").await.json), TOO_MANY_REQUESTS);
 }
 
+/// Two endpoints of one name in two modules, and a scope written like that name.
+mod orders {
+    use apiview::prelude::*;
+
+    #[apiview]
+    #[throttle(rate = "1/m")]
+    pub fn list() -> &'static str {
+        "orders"
+    }
+}
+
+mod users {
+    use apiview::prelude::*;
+
+    #[apiview]
+    #[throttle(rate = "1/m")]
+    pub fn list() -> &'static str {
+        "users"
+    }
+}
+
+#[apiview]
+#[throttle(rate = "1/m", scope = "list")]
+fn named_list() -> &'static str {
+    "named"
+}
+
+/// Regression: the default scope was the function's name, so `orders::list` and
+/// `users::list` (and a `scope = "list"` elsewhere) shared one counter, and a call to
+/// one used up the other's allowance.
+#[tokio::test]
+async fn default_scopes_of_same_named_endpoints_do_not_collide() {
+    let app = App::new(Settings::default())
+        .at("/orders", orders::list)
+        .at("/users", users::list)
+        .at("/named", named_list);
+    let server = common::serve(app).await;
+    for path in ["/orders", "/users", "/named"] {
+        assert!(passed(&get(&server, path).await.json), "{path}: its own counter");
+    }
+    for path in ["/orders", "/users", "/named"] {
+        assert_eq!(
+            code_of(&get(&server, path).await.json),
+            TOO_MANY_REQUESTS,
+            "{path}"
+        );
+    }
+}
+
 #[apiview]
 #[throttle(rate = "2/h", key = "user:{user}")]
 fn per_user(user: Option<String>) -> &'static str {

@@ -346,7 +346,8 @@ pub struct ThrottleSpec {
     pub count: u64,
     /// The period, in seconds.
     pub period_s: u64,
-    /// The counter's name: `scope = ".."`, else the endpoint's name.
+    /// The counter's name: `scope = ".."`, else the function's path
+    /// (`module_path!()::name`), which no other endpoint and no written scope shares.
     pub scope: &'static str,
     /// The key template as written (`{ip}` when none is).
     pub key: &'static str,

@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
+use apiview_core::error::codes;
 use apiview_core::meta::PageStyle;
 use apiview_core::packer::{PackContext, Packer, SimplePacker};
 use apiview_core::settings::HttpStatusMode;
@@ -256,16 +257,23 @@ pub(crate) fn responses(
         if !status.examples.is_empty() {
             media.insert("examples".into(), Value::Object(status.examples));
         }
+        let mut headers = json!({
+            "X-Request-Id": {
+                "description": "The request's own X-Request-Id, or a new 32-hex id.",
+                "schema": {"type": "string"},
+            },
+        });
+        if status.codes.contains(&codes::TOO_MANY_REQUESTS.code) {
+            headers["Retry-After"] = json!({
+                "description": "With TooManyRequests: the seconds to wait before the next call is admitted.",
+                "schema": {"type": "integer", "minimum": 1},
+            });
+        }
         out.insert(
             code.to_string(),
             json!({
                 "description": description,
-                "headers": {
-                    "X-Request-Id": {
-                        "description": "The request's own X-Request-Id, or a new 32-hex id.",
-                        "schema": {"type": "string"},
-                    },
-                },
+                "headers": headers,
                 "content": {"application/json": Value::Object(media)},
             }),
         );
@@ -409,7 +417,13 @@ pub(crate) fn throttle_note(meta: &EndpointMeta, settings: &Settings) -> Option<
         meta.throttles
             .iter()
             .map(|throttle| {
-                let scope = if throttle.scope == meta.name {
+                // The default scope is the function's path: the endpoint's own counter.
+                let own = throttle
+                    .scope
+                    .strip_prefix(meta.module_path)
+                    .and_then(|rest| rest.strip_prefix("::"))
+                    == Some(meta.name);
+                let scope = if own {
                     String::new()
                 } else {
                     format!(" (shared scope `{}`)", throttle.scope)

@@ -38,6 +38,12 @@ fn a_throttled_operation_documents_too_many_requests_and_its_rate() {
     });
     let throttled = &semantic["paths"]["/throttled"]["get"];
     assert_eq!(error_codes(throttled, "429"), BTreeSet::from([TOO_MANY_REQUESTS]));
+    // The 429 carries Retry-After, and says so; the 200 of /ping does not.
+    let retry_after = &throttled["responses"]["429"]["headers"]["Retry-After"];
+    assert_eq!(retry_after["schema"]["type"], "integer", "{retry_after}");
+    assert!(semantic["paths"]["/ping"]["get"]["responses"]["200"]["headers"]
+        .get("Retry-After")
+        .is_none());
     assert_eq!(code_enum(throttled, "429"), [json!(TOO_MANY_REQUESTS)]);
     assert!(!error_codes(throttled, "200").contains(&TOO_MANY_REQUESTS));
 }

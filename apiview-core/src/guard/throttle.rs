@@ -138,7 +138,9 @@ impl ThrottleCheck {
         };
         let counters: Box<[Counter]> = if meta.throttles.is_empty() {
             let rate = throttling.default_rate?;
-            Box::new([counter(meta.name, rate, &["", ""], &[ThrottleValue::ClientIp])])
+            // As `#[throttle]`'s default scope: the function's path.
+            let scope = format!("{}::{}", meta.module_path, meta.name);
+            Box::new([counter(&scope, rate, &["", ""], &[ThrottleValue::ClientIp])])
         } else {
             meta.throttles
                 .iter()

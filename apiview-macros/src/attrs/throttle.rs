@@ -11,7 +11,7 @@ use crate::ctxt::Ctxt;
 
 pub struct Throttle {
     pub rate: Rate,
-    /// `scope = ".."`, checked; `None`: the endpoint's name.
+    /// `scope = ".."`, checked; `None`: the function's path.
     pub scope: Option<String>,
     /// `key = ".."`, its tokens kept for errors about its names; `None`: `{ip}`.
     pub key: Option<LitStr>,

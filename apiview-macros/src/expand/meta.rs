@@ -134,7 +134,12 @@ fn throttles(endpoint: &Endpoint) -> Vec<TokenStream> {
             let rate = throttle.rate.to_string();
             let count = throttle.rate.count;
             let period_s = throttle.rate.period_seconds();
-            let scope = throttle.scope.clone().unwrap_or_else(|| endpoint_name.clone());
+            // Without `scope`, the function's own path: no two endpoints share it, and a
+            // written scope (no `::` in it) never names it.
+            let scope = match &throttle.scope {
+                Some(scope) => quote!(#scope),
+                None => quote!(::core::concat!(::core::module_path!(), "::", #endpoint_name)),
+            };
             let key = throttle
                 .key
                 .as_ref()
