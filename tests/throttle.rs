@@ -124,7 +124,7 @@ async fn endpoints_sharing_a_scope_share_its_counter() {
     assert!(passed(&get(&server, "/b").await.json));
     assert_eq!(code_of(&get(&server, "/a").await.json), TOO_MANY_REQUESTS);
     assert_eq!(code_of(&get(&server, "/b").await.json), TOO_MANY_REQUESTS);
-    // Its own scope: the endpoint's name, a counter of its own.
+    // Its own scope: the function's path, a counter of its own.
     assert!(passed(&get(&server, "/own").await.json));
     assert!(passed(&get(&server, "/own").await.json));
     assert_eq!(code_of(&get(&server, "/own").await.json), TOO_MANY_REQUESTS);

@@ -336,7 +336,8 @@ pub enum ThrottleValue {
 ///
 /// let [burst, daily] = login.meta().throttles else { unreachable!() };
 /// assert_eq!((burst.rate, burst.count, burst.period_s, burst.scope), ("10/m", 10, 60, "login"));
-/// assert_eq!((daily.rate, daily.scope, daily.key), ("100/d", "login", "{ip}"));
+/// // No scope written: the function's path, a counter of its own.
+/// assert_eq!((daily.rate, daily.scope, daily.key), ("100/d", concat!(module_path!(), "::login"), "{ip}"));
 /// ```
 #[derive(Debug)]
 pub struct ThrottleSpec {

@@ -560,8 +560,8 @@ helpers! {
     paginate => Paginate,
     /// `#[throttle(rate = "10/m", scope = "login", key = "{aclkey}")]`: at most N
     /// requests per second, minute, hour or day (`N/s|m|h|d`), counted per `key`
-    /// (default `{ip}`, the client address) under `scope` (default the endpoint's
-    /// name), in settings' `throttle.backend`. Over it: `TooManyRequests`
+    /// (default `{ip}`, the client address) under `scope` (default the function's
+    /// path), in settings' `throttle.backend`. Over it: `TooManyRequests`
     /// (1001010007) with `Retry-After`. Key names are parameters, the
     /// `#[check_aclkey]` field or `{ip}`, read raw before validation. Several may be
     /// stacked: a request passes when every one admits it. Checked after the method
