@@ -12,7 +12,7 @@ use futures_util::StreamExt;
 use tempfile::NamedTempFile;
 use tokio::io::AsyncWriteExt;
 
-use super::upload::{spool_failed, temp_file, Upload};
+use super::upload::{spool_failed, temp_file, Data, Upload};
 use crate::error::{reasons, BizError};
 use crate::settings::Settings;
 
@@ -112,16 +112,16 @@ pub(crate) async fn read(
             Some(name) if rules.upload_names.contains(&name.as_str()) => {
                 let filename = field.file_name().map(str::to_owned);
                 let content_type = field.content_type().map(ToString::to_string);
-                let (size, held) = spool(&mut field, rules.uploads, failed).await?;
+                let (size, data) = spool(&mut field, rules.uploads, failed).await?;
                 // An empty file input: browsers send a nameless, empty part.
                 if size == 0 && filename.as_deref().is_none_or(str::is_empty) {
                     continue;
                 }
-                if let Ok(bytes) = &held {
+                if let Data::Memory(bytes) = &data {
                     read.in_memory += bytes.len();
                 }
                 let dir = rules.uploads.dir.clone();
-                let upload = Upload::received(filename.as_deref(), content_type.as_deref(), size, held, dir);
+                let upload = Upload::received(filename.as_deref(), content_type.as_deref(), size, data, dir);
                 read.uploads.push((name, upload));
             }
             // A file part no parameter takes is read past, not kept.
@@ -143,7 +143,7 @@ async fn spool(
     field: &mut multer::Field<'_>,
     limits: &UploadLimits,
     failed: impl Fn(multer::Error) -> BizError,
-) -> Result<(u64, Result<Bytes, NamedTempFile>), BizError> {
+) -> Result<(u64, Data), BizError> {
     let mut size: u64 = 0;
     let mut memory: Vec<Bytes> = Vec::new();
     let mut spooled: Option<(NamedTempFile, tokio::fs::File)> = None;
@@ -169,9 +169,9 @@ async fn spool(
     if let Some((file, mut out)) = spooled {
         // tokio's file writes in the background: flushed, the bytes are in the file.
         out.flush().await.map_err(write_failed)?;
-        return Ok((size, Err(file)));
+        return Ok((size, Data::Spooled(file)));
     }
-    Ok((size, Ok(concat(memory))))
+    Ok((size, Data::Memory(concat(memory))))
 }
 
 /// A temporary file, and a handle to write it through tokio.

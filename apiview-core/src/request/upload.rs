@@ -61,7 +61,8 @@ pub struct Upload {
     dir: Option<Arc<Path>>,
 }
 
-enum Data {
+/// Where an upload's bytes are.
+pub(crate) enum Data {
     Memory(Bytes),
     Spooled(NamedTempFile),
 }
@@ -93,17 +94,14 @@ impl Upload {
         filename: Option<&str>,
         content_type: Option<&str>,
         size: u64,
-        held: Result<Bytes, NamedTempFile>,
+        data: Data,
         dir: Option<Arc<Path>>,
     ) -> Self {
         Upload {
             filename: filename.and_then(base_name),
             content_type: content_type.map(str::to_owned),
             size,
-            data: match held {
-                Ok(bytes) => Data::Memory(bytes),
-                Err(file) => Data::Spooled(file),
-            },
+            data,
             dir,
         }
     }

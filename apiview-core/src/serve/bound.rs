@@ -273,39 +273,34 @@ impl<H: Handler> Bound<H> {
     /// `authenticated` says who the caller is already), then decrypts; then runs the
     /// endpoint.
     async fn serve_request(&self, request: ApiRequest, authenticated: Option<Option<Identity>>) -> Response {
-        let plain = matches!(self.decode, Decode::Off) || self.runtime.server_key.is_none();
-        if plain {
-            return match authenticated {
-                Some(identity) => self.run_as(request, false, identity).await,
-                None => self.run(request, false).await,
-            };
-        }
-        let Some(key) = self.runtime.server_key.clone() else {
-            return self.run(request, false).await;
-        };
-        let explicit = self.handler.meta().decode_encrypted_data;
-        let (decoded, identity) = match &self.decode {
-            Decode::Off => return self.run(request, false).await,
-            Decode::Plain | Decode::Signed { .. } => {
-                // DESIGN §2.3: the aclkey, from the plain request, before any RSA work;
-                // then who the caller is (§14), before it too.
-                if let Err(err) = self.guard(&request) {
-                    return self.pack(&request, Outcome::Error(err));
+        let key = match (&self.decode, &self.runtime.server_key) {
+            (Decode::Plain | Decode::Signed { .. }, Some(key)) => key.clone(),
+            _ => {
+                return match authenticated {
+                    Some(identity) => self.run_as(request, false, identity).await,
+                    None => self.run(request, false).await,
                 }
-                let identity = match authenticated {
-                    Some(identity) => identity,
-                    None => match self.authenticate(&request).await {
-                        Ok(identity) => identity,
-                        Err(err) => return self.pack(&request, Outcome::Error(err)),
-                    },
-                };
-                let decoded = match &self.decode {
-                    Decode::Signed { explicit, requests } => {
-                        decrypt::decode_signed(&request, key, *explicit, requests).await
-                    }
-                    _ => decrypt::decode_body(request.body(), key, explicit).await,
-                };
-                (decoded, identity)
+            }
+        };
+        // DESIGN §2.3: the aclkey, from the plain request, before any RSA work; then
+        // who the caller is (§14), before it too.
+        if let Err(err) = self.guard(&request) {
+            return self.pack(&request, Outcome::Error(err));
+        }
+        let identity = match authenticated {
+            Some(identity) => identity,
+            None => match self.authenticate(&request).await {
+                Ok(identity) => identity,
+                Err(err) => return self.pack(&request, Outcome::Error(err)),
+            },
+        };
+        let decoded = match &self.decode {
+            Decode::Signed { explicit, requests } => {
+                decrypt::decode_signed(&request, key, *explicit, requests).await
+            }
+            _ => {
+                let explicit = self.handler.meta().decode_encrypted_data;
+                decrypt::decode_body(request.body(), key, explicit).await
             }
         };
         match decoded {
