@@ -130,6 +130,24 @@ fn sign(jwt: &BearerJwt, username: String) -> apiview::Result<String> {
     jwt.issue(&username, Duration::from_secs(60), json!({"demo": true}))
 }
 
+/// What an App shares with its endpoints (`App::data`): here, who owns what.
+#[derive(Clone)]
+struct Owners(std::sync::Arc<std::collections::HashMap<i64, &'static str>>);
+
+/// A permission deciding with the App's shared data, as a database-backed object
+/// permission does.
+async fn owns_item(me: &Identity, owners: &poem::web::Data<&Owners>, id: &i64) -> bool {
+    tokio::task::yield_now().await;
+    owners.0 .0.get(id) == Some(&me.id())
+}
+
+/// Only the item's owner may edit it.
+#[apiview]
+#[permission(owns_item(owners, id))]
+fn edit_item(#[extract] owners: poem::web::Data<&Owners>, id: i64) -> String {
+    format!("{id} of {}", owners.0 .0.len())
+}
+
 fn routes(app: App) -> App {
     app.at("/me", current)
         .at("/members", members)
@@ -143,6 +161,7 @@ fn routes(app: App) -> App {
         .at("/doc", doc)
         .at("/ordered", ordered)
         .at("/token", sign)
+        .at("/items/:id", edit_item)
 }
 
 fn hs256_settings(extra: &str) -> Settings {
@@ -682,4 +701,29 @@ async fn environment_overrides_keep_the_secret_as_text() {
         (jwt.secret.as_str(), jwt.leeway_s),
         ("00000000000000000000000000000000123", 5)
     );
+}
+
+#[tokio::test]
+async fn a_permission_decides_with_what_the_app_shares() {
+    let owners = Owners(std::sync::Arc::new(
+        [(1, "ann"), (2, "bob")].into_iter().collect(),
+    ));
+    let server = serve(routes(App::new(hs256_settings(""))).data(owners)).await;
+    let ann = bearer(&token_for("ann", json!({})));
+    assert_eq!(
+        call(&server, "/items/1", Some(&ann)).await,
+        json!({"success": true, "result": "1 of 2"})
+    );
+    let refused = call(&server, "/items/2", Some(&ann)).await;
+    assert_eq!(code_of(&refused), 1001100001, "{refused}");
+    assert_eq!(code_of(&call(&server, "/items/1", None).await), 1001040009);
+}
+
+#[tokio::test]
+async fn an_endpoint_asking_for_data_the_app_lacks_answers_sys_error() {
+    // No `App::data(Owners)`: the server's mistake, not the client's.
+    let server = serve(routes(App::new(hs256_settings("")))).await;
+    let ann = bearer(&token_for("ann", json!({})));
+    let answer = call(&server, "/items/1", Some(&ann)).await;
+    assert_eq!(code_of(&answer), SYS_ERROR, "{answer}");
 }

@@ -89,8 +89,15 @@ pub fn blocking_panicked(call: &Call, panic: &str) -> BizError {
     BizError::sys_error()
 }
 
-/// An `#[extract]` parameter that poem's `FromRequest` refused.
+/// An `#[extract]` parameter that poem's `FromRequest` refused: the request's fault
+/// (`BadParameter`), or the server's when poem says so with a 5xx status, such as
+/// `Data<&T>` of a type the App was never given (`SysError`, logged for the
+/// operator: no client can fix it).
 pub fn extract_failed(name: &str, err: poem::Error) -> BizError {
+    if err.status().is_server_error() {
+        tracing::error!(parameter = name, %err, "#[extract] failed: give the App this value with App::data");
+        return BizError::sys_error();
+    }
     tracing::debug!(parameter = name, %err, "#[extract] failed");
     BizError::bad_parameter_because(name, err)
 }

@@ -335,6 +335,9 @@ fn check_permission_params(cx: &Ctxt, endpoint: &Endpoint) {
                          list only the request parameters it takes after it"
                     ),
                 ),
+                // What the App shares (`#[extract] db: Data<&Db>`), the request and the
+                // App's `BearerJwt`: a permission may need them to decide.
+                Some(ParamKind::Extract | ParamKind::RequestRef | ParamKind::RequestOwned | ParamKind::Jwt { .. }) => {}
                 _ if endpoint.helpers.rsa_decrypt.contains(ident) => cx.error_spanned_by(
                     ident,
                     format!(

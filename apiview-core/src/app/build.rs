@@ -109,7 +109,10 @@ impl App {
             packer: default_packer,
         };
         let route = with_no_route(route, root, &paths, no_route);
-        Ok(AppEndpoint(RequestLog(with_cors(route, &runtime.settings.cors))))
+        Ok(AppEndpoint(RequestLog {
+            routes: with_cors(route, &runtime.settings.cors),
+            data: self.data,
+        }))
     }
 
     /// The authenticator (DESIGN §14): `App::authenticator`'s, else the `BearerJwt`

@@ -66,6 +66,8 @@ pub struct App {
     extra_routes: Vec<MakeRoutes>,
     /// `App::authenticator`'s, with its `BearerJwt` when it is one.
     authenticator: Option<(Arc<dyn DynAuthenticate>, Option<BearerJwt>)>,
+    /// `App::data`'s values, put on every request.
+    data: Option<poem::http::Extensions>,
 }
 
 /// One cached endpoint, as [`App::cache_entries`] lists them (django-apiview's
@@ -128,6 +130,7 @@ impl App {
             schemas: Vec::new(),
             extra_routes: Vec::new(),
             authenticator: None,
+            data: None,
         }
     }
 
@@ -344,6 +347,44 @@ impl App {
             .downcast_ref::<BearerJwt>()
             .cloned();
         self.authenticator = Some((Arc::new(authenticator), jwt));
+        self
+    }
+
+    /// Shares `value` with every endpoint: a database pool, a client, a
+    /// configuration of the application's own. Each request carries a clone (make it
+    /// cheap: an `Arc`, or a pool that is one), which an endpoint takes with poem's
+    /// extractor, `#[extract] name: poem::web::Data<&T>`, and a `#[permission]`
+    /// function may be given by listing the parameter's name. One value per type: a
+    /// second of the same type replaces the first.
+    ///
+    /// An endpoint asking for a type the App was not given answers `SysError` (the
+    /// extractor's failure is logged, naming the parameter).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use apiview::prelude::*;
+    /// use poem::web::Data;
+    ///
+    /// struct Greeting(String);
+    ///
+    /// #[apiview]
+    /// async fn hello(#[extract] greeting: Data<&Arc<Greeting>>, name: String) -> String {
+    ///     format!("{}, {name}", greeting.0 .0)
+    /// }
+    ///
+    /// let app = App::new(Settings::default())
+    ///     .data(Arc::new(Greeting("Hello".into())))
+    ///     .at("/hello", hello);
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # use poem::{Endpoint, Request};
+    /// let response = app.into_endpoint().get_response(Request::builder().uri_str("/hello?name=ann").finish()).await;
+    /// let body: serde_json::Value = response.into_body().into_json().await.unwrap();
+    /// assert_eq!(body["result"], "Hello, ann");
+    /// # });
+    /// ```
+    pub fn data<T: Clone + Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.data.get_or_insert_with(Default::default).insert(value);
         self
     }
 

@@ -23,7 +23,11 @@ const TARGET: &str = "apiview_core::app";
 /// `info` events of this module are enabled, a tracing span logging method, path,
 /// status, business code and latency. With them disabled, no span, clock read or
 /// span-entering wrapper costs the request anything.
-pub(super) struct RequestLog(pub(super) Routes);
+pub(super) struct RequestLog {
+    pub(super) routes: Routes,
+    /// `App::data`'s values, cloned onto every request.
+    pub(super) data: Option<poem::http::Extensions>,
+}
 
 impl Endpoint for RequestLog {
     type Output = Response;
@@ -43,11 +47,14 @@ impl Endpoint for RequestLog {
             }
             HeaderEntry::Vacant(absent) => absent.insert(new_request_id()).clone(),
         };
+        if let Some(data) = &self.data {
+            req.extensions_mut().extend(data.clone());
+        }
         let answer = if tracing::enabled!(target: TARGET, tracing::Level::INFO) {
             // Boxed: only a logging server pays for the span's wrapper future.
             Either::Left(Box::pin(self.logged(req, request_id.clone())))
         } else {
-            Either::Right(self.0.call(req))
+            Either::Right(self.routes.call(req))
         };
         // A combinator rather than an `async` block, which would hold the inner
         // future twice (as captured and as awaited).
@@ -78,7 +85,7 @@ impl RequestLog {
             request_id = request_id.to_str().unwrap_or_default(),
         );
         async move {
-            let response = self.0.get_response(req).await;
+            let response = self.routes.get_response(req).await;
             let code = response
                 .extensions()
                 .get::<BusinessCode>()

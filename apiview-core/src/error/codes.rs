@@ -18,6 +18,21 @@ pub const SYS_ERROR: ErrorCode = ErrorCode::new(1001000000, "SysError", "System 
 pub const CACHE_ERROR: ErrorCode = ErrorCode::new(1001000003, "CacheError", "System Error")
     .zh_hans("缓存异常！")
     .class(ErrorClass::System);
+/// The database failed: unreachable, a timeout, a broken connection. Raised by the
+/// application's own storage code (the toolkit has no database of its own), so that
+/// every app on apiview answers it with the code clients already know. Like
+/// `SysError`, its message names no internals: log them.
+///
+/// ```
+/// use apiview_core::error::codes::DATABASE_ERROR;
+///
+/// let err = DATABASE_ERROR.error();
+/// assert_eq!((err.code(), err.name()), (1001000002, Some("DatabaseError")));
+/// assert_eq!(err.message_in(apiview_core::Language::ZhHans), "数据库异常！");
+/// ```
+pub const DATABASE_ERROR: ErrorCode = ErrorCode::new(1001000002, "DatabaseError", "System Error")
+    .zh_hans("数据库异常！")
+    .class(ErrorClass::System);
 /// The HTTP method is not in the endpoint's allow-list.
 ///
 /// ```
@@ -207,10 +222,11 @@ pub(crate) const BAD_PARAMETER_RANGE: ErrorCode = ErrorCode::new(
 /// Every catalogue entry, for documentation and tests.
 ///
 /// ```
-/// assert_eq!(apiview_core::error::codes::ALL.len(), 17);
+/// assert_eq!(apiview_core::error::codes::ALL.len(), 18);
 /// ```
 pub const ALL: &[ErrorCode] = &[
     SYS_ERROR,
+    DATABASE_ERROR,
     CACHE_ERROR,
     REQUEST_EXPIRED,
     NOT_SUPPORTED_HTTP_METHOD,

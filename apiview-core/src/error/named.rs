@@ -29,6 +29,18 @@ impl BizError {
     pub fn cache_error() -> Self {
         codes::CACHE_ERROR.error()
     }
+    /// `DatabaseError`: the application's database failed. Log the cause, answer
+    /// this.
+    ///
+    /// ```
+    /// use apiview_core::BizError;
+    ///
+    /// let err = BizError::database_error();
+    /// assert_eq!((err.code(), err.message().as_str()), (1001000002, "System Error"));
+    /// ```
+    pub fn database_error() -> Self {
+        codes::DATABASE_ERROR.error()
+    }
     /// `NotSupportedHttpMethod`.
     ///
     /// ```

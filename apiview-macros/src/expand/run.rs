@@ -136,10 +136,17 @@ impl Phases<'_> {
         let function = &permission.function;
         let args = permission.params.iter().map(|ident| {
             let var = local(ident);
-            let inner = self
-                .endpoint
-                .param(ident)
-                .and_then(|param| option_inner(&param.ty));
+            let param = self.endpoint.param(ident);
+            // Already references.
+            if param.is_some_and(|param| {
+                matches!(
+                    param.kind,
+                    ParamKind::RequestRef | ParamKind::Jwt { by_ref: true }
+                )
+            }) {
+                return quote_spanned!(ident.span()=> #var);
+            }
+            let inner = param.and_then(|param| option_inner(&param.ty));
             match inner {
                 Some(inner) if type_name(inner).as_deref() == Some("String") => {
                     quote_spanned!(ident.span()=> ::core::option::Option::as_deref(&#var))
