@@ -3,6 +3,8 @@
 
 use super::request::PageRequest;
 use crate::meta::PageStyle;
+use crate::request::ApiRequest;
+use crate::settings::SwaggerSettings;
 
 /// Where the links of a page point: a prefix (`scheme://host[:port]`, or empty
 /// for relative links), the endpoint's path, and the request's other query
@@ -137,6 +139,60 @@ impl Links {
         } else {
             self.link(&[("cursor", cursor.to_owned())])
         }
+    }
+}
+
+/// What goes before a path to make it an absolute URL, as the page links write it
+/// (DRF's `request.build_absolute_uri`): for the `url` fields of an answer, so they
+/// agree with its `next` and `previous`.
+///
+/// With `swagger.api_host` set, the document's server: `api_host` (with `http://`
+/// when it names no scheme) and `api_basepath`, as a client of the document would
+/// write the URL. Without it, the request's `Host` if it is a plain `host[:port]`
+/// (the client writes that header, so nothing else is trusted), and the prefix the
+/// App is nested under (what the original URI has before the endpoint's path);
+/// else no host: relative links.
+///
+/// ```
+/// use apiview::prelude::*;
+/// use apiview::settings::SwaggerSettings;
+/// use apiview::paginate::link_base;
+///
+/// #[apiview]
+/// fn me(request: &ApiRequest) -> String {
+///     format!("{}/users/7/", link_base(request, &SwaggerSettings::default()))
+/// }
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// # use poem::{Endpoint, Request};
+/// let app = App::new(Settings::default()).at("/me", me).into_endpoint();
+/// let ask = |host: &'static str| Request::builder().uri_str("/me").header("host", host).finish();
+/// let body: serde_json::Value = app.get_response(ask("api.example:8080")).await.into_body().into_json().await.unwrap();
+/// assert_eq!(body["result"], "http://api.example:8080/users/7/");
+/// // A Host that is not a plain `host[:port]` is not trusted: a relative link.
+/// let body: serde_json::Value = app.get_response(ask("evil.example/x?")).await.into_body().into_json().await.unwrap();
+/// assert_eq!(body["result"], "/users/7/");
+/// # });
+/// ```
+pub fn link_base(request: &ApiRequest, swagger: &SwaggerSettings) -> String {
+    let api_host = swagger.api_host.trim().trim_end_matches('/');
+    if !api_host.is_empty() {
+        let base = swagger.api_basepath.trim().trim_matches('/');
+        let scheme = if api_host.contains("://") { "" } else { "http://" };
+        return if base.is_empty() {
+            format!("{scheme}{api_host}")
+        } else {
+            format!("{scheme}{api_host}/{base}")
+        };
+    }
+    let original = request.poem_request().original_uri().path();
+    let mount = original.strip_suffix(request.path()).unwrap_or("");
+    let host = request
+        .header("host")
+        .or_else(|| request.uri().authority().map(|authority| authority.as_str()));
+    match host {
+        Some(host) if sane_host(host) => format!("http://{host}{mount}"),
+        _ => mount.to_owned(),
     }
 }
 

@@ -20,7 +20,7 @@ mod request;
 use serde::Serialize;
 
 pub use self::cursor::{CursorKey, MAX_POSITION_BYTES};
-pub use self::links::{sane_host, Links};
+pub use self::links::{link_base, sane_host, Links};
 pub use self::request::PageRequest;
 pub use crate::meta::{PageStyle, PaginateMeta};
 
