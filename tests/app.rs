@@ -42,6 +42,15 @@ fn raw() -> Raw<&'static str> {
     Raw("raw")
 }
 
+/// A page of HTML, or a packed error when there is none.
+#[apiview]
+fn page(n: i64) -> apiview::Result<Raw<poem::web::Html<String>>> {
+    if n < 0 {
+        return Err(BizError::bad_parameter("n"));
+    }
+    Ok(Raw(poem::web::Html(format!("<p>{n}</p>"))))
+}
+
 #[apiview(packer = "dmrs")]
 fn dmrs_endpoint(n: i64) -> i64 {
     n
@@ -98,6 +107,7 @@ fn app(settings: &str) -> App {
         .at("/post_only", post_only)
         .at("/boom", boom)
         .at("/raw", raw)
+        .at("/page", page)
         .at("/dmrs", dmrs_endpoint)
 }
 
@@ -546,4 +556,22 @@ async fn an_app_from_a_settings_file_uses_its_packer() {
         get(&server, "/ping").await.json,
         json!({"data": "pong", "message": "OK", "returnCode": 0, "successSign": true})
     );
+}
+
+#[tokio::test]
+async fn a_raw_result_is_answered_as_it_is_or_its_error_packed() {
+    let server = common::serve(app("")).await;
+    let response = server.client.get(server.url("/page?n=7")).send().await.unwrap();
+    assert_eq!(response.headers()["content-type"], "text/html; charset=utf-8");
+    assert_eq!(response.text().await.unwrap(), "<p>7</p>");
+    let answer = get(&server, "/page?n=-1").await;
+    assert_eq!(
+        common::code_of(&answer.json),
+        common::BAD_PARAMETER,
+        "{}",
+        answer.json
+    );
+    // Declared fallible: the document's error codes are open to the function's own.
+    let (_, meta) = app("").endpoints().find(|(path, _)| *path == "/page").unwrap();
+    assert!(meta.fallible);
 }

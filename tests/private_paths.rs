@@ -13,10 +13,10 @@ use apiview::__private::validators::{
 #[allow(unused_imports)]
 use apiview::__private::{
     blocking_panicked, check_aclkey, coerce, coerce_param, extract_failed, page_outcome, page_request, poem,
-    raw_outcome, rsa_decrypt_field, run_blocking, serde_json, serve_standalone, AclKeyList, AclKeys,
-    ApiRequest, BizError, Call, CheckMeta, DocParameter, DocResponse, DocSpec, EndpointMeta, FromRequestData,
-    Handler, HttpMethod, IntoPage, Outcome, Page, PageRequest, PageStyle, PaginateMeta, ParamMeta, Raw,
-    RawResponse, RawValue, ResultSchema, Source, TypeShape,
+    raw_outcome, raw_result_outcome, rsa_decrypt_field, run_blocking, serde_json, serve_standalone,
+    AclKeyList, AclKeys, ApiRequest, BizError, Call, CheckMeta, DocParameter, DocResponse, DocSpec,
+    EndpointMeta, FromRequestData, Handler, HttpMethod, IntoPage, Outcome, Page, PageRequest, PageStyle,
+    PaginateMeta, ParamMeta, Raw, RawResponse, RawValue, ResultSchema, Source, TypeShape,
 };
 
 #[test]

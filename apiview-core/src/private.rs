@@ -79,6 +79,14 @@ pub fn raw_outcome<R: RawResponse>(raw: Raw<R>) -> Outcome {
     Outcome::Raw(raw.0.into_response())
 }
 
+/// A `Result<Raw<R>, E>` answer: the response as it is, or the error packed.
+pub fn raw_result_outcome<R: RawResponse, E: Into<BizError>>(result: Result<Raw<R>, E>) -> Outcome {
+    match result {
+        Ok(raw) => raw_outcome(raw),
+        Err(err) => Outcome::Error(err.into()),
+    }
+}
+
 /// A panic on the blocking pool: logged with the request id, answered SysError.
 pub fn blocking_panicked(call: &Call, panic: &str) -> BizError {
     tracing::error!(

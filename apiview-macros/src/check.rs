@@ -186,7 +186,9 @@ fn check_cache_key_names(cx: &Ctxt, endpoint: &Endpoint) {
 
 /// `#[cache]` stores results as JSON: a `Raw` response cannot be cached.
 fn check_cache_output(cx: &Ctxt, endpoint: &Endpoint) {
-    if let (Some(cache), Output::Raw(_)) = (endpoint.helpers.cache.get(), &endpoint.output) {
+    if let (Some(cache), Output::Raw(_) | Output::RawResult(_)) =
+        (endpoint.helpers.cache.get(), &endpoint.output)
+    {
         cx.error_spanned_by(
             &cache.key,
             "#[cache] stores results as JSON; a `Raw` response cannot be cached",

@@ -67,6 +67,8 @@ pub enum Output {
     Serialize(Type),
     Result(Type),
     Raw(Type),
+    /// `Result<Raw<R>, E>`: answered as it is, or its error packed.
+    RawResult(Type),
 }
 
 impl Param {
@@ -385,6 +387,9 @@ pub fn parse(cx: &Ctxt, args: TokenStream, item: TokenStream) -> Option<Endpoint
                     "an endpoint returns a concrete type, not `impl Trait`; wrap responses in `Raw(..)`",
                 );
                 Output::Unit
+            }
+            (_, Some("Result")) if generic_arg(ty).and_then(type_name).as_deref() == Some("Raw") => {
+                Output::RawResult((**ty).clone())
             }
             (_, Some("Result")) => Output::Result((**ty).clone()),
             (_, Some("Raw")) => Output::Raw((**ty).clone()),

@@ -51,7 +51,7 @@ pub(super) fn meta(endpoint: &Endpoint) -> TokenStream {
         AuthUse::Required => quote!(::apiview::__private::AuthUse::Required),
     };
     // User code that may answer codes of its own (see `EndpointMeta::fallible`).
-    let fallible = matches!(endpoint.output, Output::Result(_))
+    let fallible = matches!(endpoint.output, Output::Result(_) | Output::RawResult(_))
         || !endpoint.helpers.permissions.is_empty()
         || !matches!(endpoint.auth_use(), AuthUse::None);
     let permissions = endpoint.helpers.permissions.iter().map(|permission| {
@@ -216,7 +216,7 @@ pub(super) fn paginate(endpoint: &Endpoint) -> TokenStream {
 /// describe.
 fn result_schema(output: &Output) -> TokenStream {
     let ty = match output {
-        Output::Raw(_) => return quote!(::core::option::Option::None),
+        Output::Raw(_) | Output::RawResult(_) => return quote!(::core::option::Option::None),
         Output::Unit => quote!(()),
         Output::Serialize(ty) | Output::Result(ty) => {
             let mut ty = ty.clone();

@@ -437,7 +437,9 @@ pub(super) fn convert_output(endpoint: &Endpoint) -> TokenStream {
     let output = &endpoint.output;
     if endpoint.helpers.paginate.is_some() {
         let ty = match output {
-            Output::Serialize(ty) | Output::Result(ty) | Output::Raw(ty) => quote!(#ty),
+            Output::Serialize(ty) | Output::Result(ty) | Output::Raw(ty) | Output::RawResult(ty) => {
+                quote!(#ty)
+            }
             Output::Unit => quote!(()),
         };
         return quote_spanned! {ty.span()=>
@@ -458,6 +460,9 @@ pub(super) fn convert_output(endpoint: &Endpoint) -> TokenStream {
         },
         Output::Raw(ty) => quote_spanned! {ty.span()=>
             ::apiview::__private::raw_outcome(__apiview_ret)
+        },
+        Output::RawResult(ty) => quote_spanned! {ty.span()=>
+            ::apiview::__private::raw_result_outcome(__apiview_ret)
         },
     }
 }
