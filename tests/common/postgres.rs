@@ -188,11 +188,17 @@ impl PostgresServer {
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("PostgreSQL's log file"))
             .stderr(log);
-        // SAFETY: prctl is async-signal-safe, and nothing else runs between fork and exec.
+        let parent = std::process::id();
+        // SAFETY: prctl and getppid are async-signal-safe, and nothing else runs between
+        // fork and exec.
         unsafe {
-            command.pre_exec(|| {
+            command.pre_exec(move || {
                 if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGQUIT) != 0 {
                     return Err(std::io::Error::last_os_error());
+                }
+                // Killed between the fork and the prctl, the test binary sends no signal.
+                if libc::getppid() as u32 != parent {
+                    return Err(std::io::Error::other("the test binary has exited"));
                 }
                 Ok(())
             });
