@@ -6,6 +6,7 @@
 #   script=test.sh
 #   source "$(dirname "$0")/lib.sh"
 #   need redis-server redis-server      # COMMAND DEBIAN-PACKAGE
+#   need_postgres                       # PostgreSQL's server programs, in PG_BIN
 #   apt_install python3-venv            # a package without a command to look for
 #   python_venv target/venv cryptography   # DIR PIP-PACKAGE...
 
@@ -28,6 +29,44 @@ need() { # need COMMAND DEBIAN-PACKAGE: installs the package when the command is
         echo "${script:-scripts}: installing $2 did not provide $1" >&2
         return 1
     }
+}
+
+pg_bin() { # pg_bin: the directory of PostgreSQL's initdb and postgres, or nothing
+    # Debian keeps them off the PATH, in /usr/lib/postgresql/VERSION/bin: the highest.
+    local initdb
+    initdb=$(printf '%s\n' /usr/lib/postgresql/*/bin/initdb | sort -V | tail -n 1)
+    [ -x "$initdb" ] || initdb=$(command -v initdb) || return 0
+    dirname "$(readlink -f "$initdb")"
+}
+
+need_postgres() { # need_postgres: installs Debian's postgresql when initdb is missing; exports PG_BIN
+    if [ -n "${PG_BIN:-}" ]; then
+        [ -x "$PG_BIN/initdb" ] && export PG_BIN && return 0
+        echo "${script:-scripts}: PG_BIN is $PG_BIN, which has no initdb" >&2
+        return 1
+    fi
+    local dir
+    dir=$(pg_bin)
+    if [ -z "$dir" ]; then
+        echo "${script:-scripts}: installing postgresql (for initdb and postgres)"
+        # The tests start private servers: the package need not create a cluster of
+        # its own and start it on port 5432. Read by postgresql-common's postinst;
+        # ucf keeps this file when the package brings its own (UCF_FORCE_CONFFOLD).
+        local sudo=""
+        [ "$(id -u)" -eq 0 ] || sudo="sudo"
+        local conf=/etc/postgresql-common/createcluster.conf
+        if ! grep -qs '^[[:space:]]*create_main_cluster' "$conf"; then
+            $sudo mkdir -p "$(dirname "$conf")"
+            echo 'create_main_cluster = false' | $sudo tee -a "$conf" >/dev/null
+        fi
+        UCF_FORCE_CONFFOLD=1 apt_install postgresql
+        dir=$(pg_bin)
+        [ -n "$dir" ] || {
+            echo "${script:-scripts}: installing postgresql did not provide initdb" >&2
+            return 1
+        }
+    fi
+    export PG_BIN=$dir
 }
 
 python_venv() { # python_venv DIR PACKAGE...: a virtual environment at DIR with these pip packages

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The one test command: installs what the tests need, runs every test, and runs the
-# example binaries against real HTTP. The binaries and the private redis-servers are
-# started by the Rust tools (`cargo xtask check-*`, xtask/src/checks.rs) and the tests
-# themselves, which stop them when they end, pass or fail, or are interrupted.
+# example binaries against real HTTP. The binaries and the private redis-servers and
+# PostgreSQL servers are started by the Rust tools (`cargo xtask check-*`,
+# xtask/src/checks.rs) and the tests themselves, which stop them when they end, pass
+# or fail, or are interrupted.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +13,7 @@ source scripts/lib.sh
 
 need redis-server redis-server   # the cache tests and the redis_cache check start private servers
 need chromium chromium           # the Swagger UI check
+need_postgres                    # the tests start private PostgreSQL servers (tests/common/postgres.rs)
 
 # Python tools in a venv under target/: the OpenAPI validator, `cryptography` for
 # the test that implements the safe wire format independently, and

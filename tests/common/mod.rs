@@ -382,6 +382,7 @@ impl LogBuffer {
     }
 }
 
+pub mod postgres;
 pub mod redis;
 
 /// Throw-away RSA keys for the encryption tests, generated once per test binary.

@@ -1,0 +1,540 @@
+//! A private PostgreSQL cluster per test, or one shared by a test binary: `initdb` into a
+//! temporary directory, the server on a free loopback port with its unix socket in that
+//! directory, trust authentication, no fsync. A test can stop it and start it again on
+//! the same port with the same data.
+//!
+//! The programs are found in `$PG_BIN`, else `pg_config --bindir`, else the highest
+//! `/usr/lib/postgresql/*/bin` (Debian keeps them off the PATH), else the PATH;
+//! scripts/test.sh installs Debian's `postgresql` and sets `PG_BIN`. initdb and postgres
+//! refuse to run as root: as root they run as the `postgres` user (`nobody` when there is
+//! none), which is given the temporary directory.
+//!
+//! Stopping is PostgreSQL's immediate shutdown, SIGQUIT to the postmaster, which ends
+//! its backends, waits for them and exits; the next start recovers from the WAL. Killing
+//! the postmaster's process group would not do: each backend is a session leader of its
+//! own. A server is started with a parent-death signal (SIGQUIT) from a thread that lives
+//! as long as the test binary, so it stops too when the binary is killed (SIGKILL) and
+//! no `Drop` runs; only its temporary directory (about 40 MB) then stays behind.
+
+use std::fs::{File, OpenOptions};
+use std::io::Read;
+use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, OnceLock};
+use std::time::{Duration, Instant};
+
+/// How long a started server may take to accept connections.
+const READY_WITHIN: Duration = Duration::from_secs(30);
+
+/// How long an immediate shutdown may take before the processes are killed.
+const STOP_WITHIN: Duration = Duration::from_secs(10);
+
+/// The superuser initdb creates, in every URL.
+const USER: &str = "postgres";
+
+/// The database [`PostgresServer::start`] creates.
+const DATABASE: &str = "apiview";
+
+/// A PostgreSQL server owned by a test; stopped when dropped, also when the test panics.
+pub struct PostgresServer {
+    port: u16,
+    dir: tempfile::TempDir,
+    child: Option<Child>,
+}
+
+/// The server of [`PostgresServer::shared`].
+static SHARED: tokio::sync::OnceCell<PostgresServer> = tokio::sync::OnceCell::const_new();
+
+impl PostgresServer {
+    /// Creates a cluster, starts it on a free port, waits until it is ready and creates
+    /// the database `apiview` (a second or two).
+    pub async fn start() -> PostgresServer {
+        let dir = tempfile::Builder::new()
+            .prefix("apiview-postgres-")
+            .tempdir()
+            .expect("a temporary directory for PostgreSQL");
+        let data = dir.path().to_owned();
+        blocking(move || init(&data)).await;
+        let mut server = PostgresServer {
+            port: 0,
+            dir,
+            child: None,
+        };
+        let mut last_problem = String::new();
+        // The port is free when picked but another process may take it before the
+        // postmaster binds it: then try another.
+        for _ in 0..5 {
+            server.port = free_port();
+            match server.spawn().await {
+                Ok(()) => {
+                    server.create_database(DATABASE).await;
+                    return server;
+                }
+                Err(problem) => last_problem = problem,
+            }
+        }
+        panic!("PostgreSQL did not start: {last_problem}");
+    }
+
+    /// One server for the whole test binary, started by the first test that asks for it
+    /// and stopped when the binary exits. Tests that share it should each take their own
+    /// [`PostgresServer::new_database`]; a test that stops its server needs its own.
+    pub async fn shared() -> &'static PostgresServer {
+        SHARED
+            .get_or_init(|| async {
+                let server = PostgresServer::start().await;
+                // SAFETY: registers a function without captures; a static is never
+                // dropped, so the exit is the only chance to stop the server and remove
+                // its directory.
+                unsafe { libc::atexit(stop_shared) };
+                server
+            })
+            .await
+    }
+
+    /// `postgres://postgres@127.0.0.1:PORT/apiview`.
+    pub fn url(&self) -> String {
+        self.url_db(DATABASE)
+    }
+
+    /// `postgres://postgres@127.0.0.1:PORT/DATABASE`.
+    pub fn url_db(&self, database: &str) -> String {
+        format!("postgres://{USER}@127.0.0.1:{}/{database}", self.port)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The process id of the running postmaster.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("PostgreSQL is not running").id()
+    }
+
+    /// A new empty database (`test_1`, `test_2`, ..): its URL.
+    pub async fn new_database(&self) -> String {
+        static NEXT: AtomicUsize = AtomicUsize::new(1);
+        let name = format!("test_{}", NEXT.fetch_add(1, Ordering::Relaxed));
+        self.create_database(&name).await;
+        self.url_db(&name)
+    }
+
+    /// The end of the server's log.
+    pub fn log_tail(&self) -> String {
+        log_tail(self.dir.path())
+    }
+
+    /// Stops the server at once (immediate shutdown, nothing flushed but the WAL, which
+    /// the next start replays) and waits until its processes are gone and the port is
+    /// closed.
+    pub fn stop(&mut self) {
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
+        let stopped = shut_down(child.id(), self.port);
+        let _ = child.wait();
+        if let Err(problem) = stopped {
+            if !std::thread::panicking() {
+                panic!("{problem}");
+            }
+        }
+    }
+
+    /// Starts the server again on the same port and data directory, and waits until it
+    /// is ready.
+    pub async fn start_again(&mut self) {
+        assert!(
+            self.child.is_none(),
+            "PostgreSQL is still running; stop() it first"
+        );
+        let deadline = Instant::now() + READY_WITHIN;
+        loop {
+            match self.spawn().await {
+                Ok(()) => return,
+                Err(problem) if Instant::now() > deadline => {
+                    panic!("PostgreSQL did not start again on port {}: {problem}", self.port)
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+    }
+
+    async fn spawn(&mut self) -> Result<(), String> {
+        let dir = self.dir.path();
+        let log = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join("server.log"))
+            .expect("PostgreSQL's log file");
+        let mut command = server_command("postgres");
+        command
+            .arg("-D")
+            .arg(dir.join("data"))
+            .args(["-p", &self.port.to_string(), "-h", "127.0.0.1", "-k"])
+            .arg(dir)
+            // For speed: nothing is flushed to disk, and a small cache. Not
+            // synchronous_commit=off: a commit must reach the WAL (the OS's cache of it)
+            // before it returns, or an immediate shutdown loses it and start_again
+            // finds the data gone.
+            .args(["-c", "fsync=off", "-c", "full_page_writes=off"])
+            .args(["-c", "shared_buffers=16MB"])
+            // Segments in the data directory rather than /dev/shm: nothing stays behind
+            // when the server is killed, and a container's small /dev/shm is not a limit.
+            .args(["-c", "dynamic_shared_memory_type=mmap"])
+            .current_dir(dir)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("PostgreSQL's log file"))
+            .stderr(log);
+        let parent = std::process::id();
+        // SAFETY: prctl and getppid are async-signal-safe, and nothing else runs between
+        // fork and exec.
+        unsafe {
+            command.pre_exec(move || {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGQUIT) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                // Killed between the fork and the prctl, the test binary sends no signal.
+                if libc::getppid() as u32 != parent {
+                    return Err(std::io::Error::other("the test binary has exited"));
+                }
+                Ok(())
+            });
+        }
+        let child = spawn_from_keeper(command)
+            .unwrap_or_else(|err| panic!("cannot run {}: {err}", bin_dir().join("postgres").display()));
+        let pid = child.id();
+        self.child = Some(child);
+        let deadline = Instant::now() + READY_WITHIN;
+        loop {
+            if let Some(status) = self
+                .child
+                .as_mut()
+                .and_then(|child| child.try_wait().ok().flatten())
+            {
+                self.child = None;
+                return Err(format!(
+                    "PostgreSQL on port {} exited with {status}; its log ends:\n{}",
+                    self.port,
+                    self.log_tail()
+                ));
+            }
+            if ready(dir, pid) {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                let tail = self.log_tail();
+                self.stop();
+                return Err(format!(
+                    "PostgreSQL on port {} was not ready within {READY_WITHIN:?}; its log ends:\n{tail}",
+                    self.port
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    async fn create_database(&self, name: &str) {
+        let mut command = psql(&self.url_db("postgres"));
+        command.args(["-c", &format!("CREATE DATABASE \"{name}\"")]);
+        let output = blocking(move || command.output()).await;
+        match output {
+            Ok(output) if output.status.success() => {}
+            Ok(output) => panic!(
+                "psql could not create the database {name}: {}\nthe server's log ends:\n{}",
+                String::from_utf8_lossy(&output.stderr).trim(),
+                self.log_tail()
+            ),
+            Err(err) => panic!("cannot run {}: {err}", bin_dir().join("psql").display()),
+        }
+    }
+}
+
+impl Drop for PostgresServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// psql on `url` (see [`PostgresServer::url`]): no psqlrc, unaligned rows without
+/// headers, stopping at the first error. Add `-c SQL`.
+pub fn psql(url: &str) -> Command {
+    let mut command = Command::new(bin_dir().join("psql"));
+    command
+        .args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", url])
+        .stdin(Stdio::null());
+    command
+}
+
+/// The directory of initdb, postgres and psql; panics saying what to install.
+pub fn bin_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| find_bin_dir().unwrap_or_else(|problem| panic!("{problem}")))
+}
+
+fn find_bin_dir() -> Result<PathBuf, String> {
+    let has_server = |dir: &Path| dir.join("initdb").is_file() && dir.join("postgres").is_file();
+    if let Some(dir) = std::env::var_os("PG_BIN").filter(|dir| !dir.is_empty()) {
+        let dir = PathBuf::from(dir);
+        if has_server(&dir) {
+            return Ok(dir);
+        }
+        return Err(format!(
+            "PG_BIN is {} but initdb and postgres are not there",
+            dir.display()
+        ));
+    }
+    // libpq-dev's pg_config may name a version whose server is not installed.
+    if let Ok(output) = Command::new("pg_config").arg("--bindir").output() {
+        let dir = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
+        if output.status.success() && has_server(&dir) {
+            return Ok(dir);
+        }
+    }
+    // Debian: /usr/lib/postgresql/<version>/bin, off the PATH.
+    let highest = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| {
+            let version: Vec<u32> = entry
+                .file_name()
+                .to_str()?
+                .split('.')
+                .map(|part| part.parse().ok())
+                .collect::<Option<_>>()?;
+            let dir = entry.path().join("bin");
+            has_server(&dir).then_some((version, dir))
+        })
+        .max();
+    if let Some((_, dir)) = highest {
+        return Ok(dir);
+    }
+    // A link on the PATH (to initdb alone, say) leads to the directory with the rest.
+    let on_path = std::env::var_os("PATH").and_then(|path| {
+        std::env::split_paths(&path)
+            .filter_map(|dir| std::fs::canonicalize(dir.join("initdb")).ok())
+            .filter_map(|initdb| initdb.parent().map(Path::to_owned))
+            .find(|dir| has_server(dir))
+    });
+    on_path.ok_or_else(|| {
+        "PostgreSQL's initdb and postgres were found neither through PG_BIN, pg_config, \
+         /usr/lib/postgresql/*/bin nor the PATH: run scripts/test.sh, which installs \
+         them (Debian: apt-get install postgresql), or set PG_BIN to their directory"
+            .to_owned()
+    })
+}
+
+/// The user initdb and postgres run as when this process is root, which they refuse.
+struct RunAs {
+    name: &'static str,
+    uid: u32,
+    gid: u32,
+}
+
+/// `None` when this process is not root: then the programs run as this process does.
+fn run_as() -> Option<&'static RunAs> {
+    static RUN_AS: OnceLock<Option<RunAs>> = OnceLock::new();
+    RUN_AS
+        .get_or_init(|| {
+            // SAFETY: geteuid has no preconditions and cannot fail.
+            if unsafe { libc::geteuid() } != 0 {
+                return None;
+            }
+            let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+            let user = |name: &'static str| {
+                passwd.lines().find_map(|line| {
+                    let fields: Vec<&str> = line.split(':').collect();
+                    if fields.first() != Some(&name) || fields.len() < 4 {
+                        return None;
+                    }
+                    Some(RunAs {
+                        name,
+                        uid: fields[2].parse().ok()?,
+                        gid: fields[3].parse().ok()?,
+                    })
+                })
+            };
+            // Debian's package creates `postgres`.
+            let found = user("postgres").or_else(|| user("nobody"));
+            Some(found.expect(
+                "running as root, which initdb and postgres refuse, and /etc/passwd has \
+                 neither a postgres nor a nobody user to run them as",
+            ))
+        })
+        .as_ref()
+}
+
+/// A server program, to be run as [`run_as`] says.
+fn server_command(program: &str) -> Command {
+    let mut command = Command::new(bin_dir().join(program));
+    if let Some(user) = run_as() {
+        command.uid(user.uid).gid(user.gid);
+    }
+    command
+}
+
+/// initdb into `dir/data`, `dir` given to the user the server runs as.
+fn init(dir: &Path) {
+    if let Some(user) = run_as() {
+        std::os::unix::fs::chown(dir, Some(user.uid), Some(user.gid))
+            .unwrap_or_else(|err| panic!("cannot give {} to {}: {err}", dir.display(), user.name));
+    }
+    let output = server_command("initdb")
+        .arg("-D")
+        .arg(dir.join("data"))
+        .args(["-U", USER, "--auth=trust", "--encoding=UTF8", "--no-locale"])
+        .arg("--no-sync")
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|err| panic!("cannot run {}: {err}", bin_dir().join("initdb").display()));
+    if !output.status.success() {
+        let user = run_as().map_or(String::new(), |user| {
+            format!(
+                " as user {} (every directory above must be open to it)",
+                user.name
+            )
+        });
+        panic!(
+            "initdb failed in {}{user}:\n{}{}",
+            dir.display(),
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
+/// Whether the postmaster `pid` says in its pid file that it accepts connections.
+fn ready(dir: &Path, pid: u32) -> bool {
+    // Lines: pid, data directory, start time, port, socket directory, listen address,
+    // shared memory key, status (pg_ctl reads it too).
+    let Ok(text) = std::fs::read_to_string(dir.join("data/postmaster.pid")) else {
+        return false;
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    lines.first() == Some(&pid.to_string().as_str())
+        && lines.get(7).is_some_and(|status| status.trim() == "ready")
+}
+
+/// Ends the postmaster `pid` and its backends (see the module's doc); no panic, for
+/// the exit handler.
+fn shut_down(pid: u32, port: u16) -> Result<(), String> {
+    signal(pid, libc::SIGQUIT);
+    if !wait_until(STOP_WITHIN, || !alive(pid)) {
+        let backends = children(pid);
+        signal(pid, libc::SIGKILL);
+        for backend in backends {
+            signal(backend, libc::SIGKILL);
+        }
+        wait_until(STOP_WITHIN, || !alive(pid));
+    }
+    if !wait_until(STOP_WITHIN, || !port_open(port)) {
+        return Err(format!(
+            "port {port} still accepts connections after PostgreSQL was stopped"
+        ));
+    }
+    Ok(())
+}
+
+/// Stops the shared server at exit, and removes its directory.
+extern "C" fn stop_shared() {
+    if let Some(server) = SHARED.get() {
+        if let Some(child) = &server.child {
+            let _ = shut_down(child.id(), server.port);
+            // Reaped here rather than by whichever process inherits the zombie.
+            // SAFETY: waitpid on our own child, which nothing else waits for.
+            unsafe { libc::waitpid(child.id() as libc::pid_t, std::ptr::null_mut(), libc::WNOHANG) };
+        }
+        let _ = std::fs::remove_dir_all(server.dir.path());
+    }
+}
+
+/// Spawns `command` on a thread that lives as long as the test binary: a parent-death
+/// signal fires when the spawning thread ends, and a test's thread ends with the test,
+/// before the binary is done with a shared server.
+fn spawn_from_keeper(command: Command) -> std::io::Result<Child> {
+    type Request = (Command, mpsc::Sender<std::io::Result<Child>>);
+    static KEEPER: OnceLock<mpsc::Sender<Request>> = OnceLock::new();
+    let keeper = KEEPER.get_or_init(|| {
+        let (requests, incoming) = mpsc::channel::<Request>();
+        std::thread::Builder::new()
+            .name("postgres-parent".to_owned())
+            .spawn(move || {
+                for (mut command, reply) in incoming {
+                    let _ = reply.send(command.spawn());
+                }
+            })
+            .expect("a thread to start PostgreSQL from");
+        requests
+    });
+    let (reply, answer) = mpsc::channel();
+    keeper
+        .send((command, reply))
+        .expect("the postgres-parent thread runs");
+    answer.recv().expect("the postgres-parent thread answers")
+}
+
+/// Runs `work` on tokio's blocking pool; its panic is the caller's.
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(value) => value,
+        Err(err) => std::panic::resume_unwind(err.into_panic()),
+    }
+}
+
+fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a free loopback port");
+    listener.local_addr().expect("the port's address").port()
+}
+
+fn port_open(port: u16) -> bool {
+    TcpStream::connect_timeout(&(Ipv4Addr::LOCALHOST, port).into(), Duration::from_millis(200)).is_ok()
+}
+
+/// Running, not exited and not a zombie.
+fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| stat.rsplit_once(") ").map(|(_, rest)| !rest.starts_with('Z')))
+        .unwrap_or(false)
+}
+
+/// The children of `pid` (the postmaster is single-threaded).
+fn children(pid: u32) -> Vec<u32> {
+    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|child| child.parse().ok())
+        .collect()
+}
+
+fn signal(pid: u32, number: libc::c_int) {
+    // SAFETY: kill(2) has no memory-safety preconditions. `pid` is the postmaster, not
+    // reaped yet, or a child it had a moment ago.
+    unsafe { libc::kill(pid as libc::pid_t, number) };
+}
+
+/// Polls `done` every 20 ms; whether it held within `limit`.
+fn wait_until(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    loop {
+        if done() {
+            return true;
+        }
+        if Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn log_tail(dir: &Path) -> String {
+    let mut bytes = Vec::new();
+    let _ = File::open(dir.join("server.log")).and_then(|mut file| file.read_to_end(&mut bytes));
+    let text = String::from_utf8_lossy(&bytes);
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(30)..].join("\n")
+}
