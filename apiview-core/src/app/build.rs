@@ -10,14 +10,16 @@ use poem::Route;
 
 use super::endpoint::{AppEndpoint, Routes};
 use super::keys::Keys;
+use super::paths::{group_by_path, poem_path};
 use super::request_log::RequestLog;
 use super::{App, AppError, Entry, ExtraRoutes};
 use crate::auth::{BearerJwt, DynAuthenticate};
 use crate::cache::Caches;
+use crate::guard::methods::AllowedMethods;
 use crate::meta::{AuthUse, TypeShape};
 use crate::packer::{ClientKeyStore, KeyReuse, Packer, SafePacker};
 use crate::serve::decrypt::{Decode, SignedRequests};
-use crate::serve::{panics, NoRoute, Runtime};
+use crate::serve::{panics, ByMethod, NoRoute, Runtime};
 use crate::settings::{
     parse_method, CorsSettings, SafeSettings, Settings, VersionScheme, VersioningSettings,
 };
@@ -59,19 +61,14 @@ impl App {
             keys: client_keys,
             caches: &caches,
         };
-        let mut paths = HashSet::new();
+        let groups = group_by_path(&self.entries, &self.settings.default_methods())?;
         let mut plans = Vec::with_capacity(self.entries.len());
         for entry in &self.entries {
-            if !paths.insert(entry.path.clone()) {
-                return Err(AppError(format!(
-                    "path `{}` is registered twice (the second is `{}`)",
-                    entry.path, entry.meta.name
-                )));
-            }
             plans.push(self.plan(entry, &default_packer, keys.server.is_some(), &mut signed)?);
         }
+        let mut paths: HashSet<String> = groups.iter().map(|group| group.path.clone()).collect();
         for (path, _) in &extra_routes {
-            if !paths.insert(path.clone()) {
+            if !paths.insert(poem_path(path)) {
                 return Err(AppError(format!(
                     "path `{path}` is registered twice (App::with_routes)"
                 )));
@@ -81,20 +78,26 @@ impl App {
         let runtime = Arc::new(
             Runtime::new(self.settings, caches, keys.server, keys.rsa).with_auth(authenticator, jwt),
         );
+        let mut bound: Vec<Option<(Entry, Plan)>> = self.entries.into_iter().zip(plans).map(Some).collect();
         let mut route = Route::new();
         // The endpoint at `/`, if any, is routed apart: see `with_no_route`.
         let mut root = None;
-        for (entry, (packer, decode)) in self.entries.into_iter().zip(plans) {
-            if is_root(&entry.path) {
-                root = Some((entry.make)(
+        for group in groups {
+            let entries = group
+                .entries
+                .into_iter()
+                .filter_map(|(i, methods)| bound[i].take().map(|(entry, plan)| (entry, plan, methods)))
+                .collect();
+            if is_root(&group.path) {
+                root = Some(mount(
                     Route::new(),
-                    entry.path,
-                    runtime.clone(),
-                    packer,
-                    decode,
+                    &group.path,
+                    entries,
+                    &runtime,
+                    &default_packer,
                 ));
             } else {
-                route = (entry.make)(route, entry.path, runtime.clone(), packer, decode);
+                route = mount(route, &group.path, entries, &runtime, &default_packer);
             }
         }
         for (path, endpoint) in extra_routes {
@@ -182,7 +185,7 @@ impl App {
         default_packer: &Arc<dyn Packer>,
         has_server_key: bool,
         signed: &mut Signed<'_>,
-    ) -> Result<(Arc<dyn Packer>, Decode), AppError> {
+    ) -> Result<Plan, AppError> {
         let (packer, is_safe) = match entry.meta.packer {
             None => (default_packer.clone(), self.settings.packer == "safe"),
             Some(name) => (
@@ -205,6 +208,45 @@ impl App {
         };
         Ok((packer, decode))
     }
+}
+
+/// An endpoint's packer, and how it treats an encrypted body.
+type Plan = (Arc<dyn Packer>, Decode);
+
+/// Adds the endpoints at `path` to `route`: one as it is; several behind a
+/// [`ByMethod`], which refuses a method none of them allows with their packer when
+/// they have the same, else with the App's default packer.
+fn mount(
+    route: Route,
+    path: &str,
+    entries: Vec<(Entry, Plan, AllowedMethods)>,
+    runtime: &Arc<Runtime>,
+    default_packer: &Arc<dyn Packer>,
+) -> Route {
+    let entries = match <[_; 1]>::try_from(entries) {
+        Ok([(entry, (packer, decode), _)]) => {
+            return entry.handler.at(route, path, runtime.clone(), packer, decode);
+        }
+        Err(entries) => entries,
+    };
+    let packer_name = |entry: &Entry| entry.meta.packer.unwrap_or(&runtime.settings.packer);
+    let refusal_packer = match entries.split_first() {
+        Some(((first, (packer, _), _), rest))
+            if rest
+                .iter()
+                .all(|(entry, ..)| packer_name(entry) == packer_name(first)) =>
+        {
+            packer.clone()
+        }
+        _ => default_packer.clone(),
+    };
+    let endpoints = entries
+        .into_iter()
+        .map(|(entry, (packer, decode), methods)| {
+            (methods, entry.handler.boxed(runtime.clone(), packer, decode))
+        })
+        .collect();
+    route.at(path, ByMethod::new(endpoints, runtime.clone(), refusal_packer))
 }
 
 /// DESIGN §14: an endpoint that authenticates its caller needs an authenticator,

@@ -3,6 +3,7 @@
 mod build;
 mod endpoint;
 mod keys;
+mod paths;
 mod request_log;
 
 use std::fmt;
@@ -22,8 +23,6 @@ use crate::serve::decrypt::Decode;
 use crate::serve::{Bound, Handler, Runtime};
 use crate::settings::{Settings, SettingsError};
 
-type MakeEndpoint = Box<dyn FnOnce(Route, String, Arc<Runtime>, Arc<dyn Packer>, Decode) -> Route + Send>;
-
 /// Routes served beside the endpoints, made from the finished App (see [`App::with_routes`]).
 pub type ExtraRoutes = Vec<(String, BoxEndpoint<'static, Response>)>;
 type MakeRoutes = Box<dyn FnOnce(&App) -> ExtraRoutes + Send>;
@@ -31,7 +30,52 @@ type MakeRoutes = Box<dyn FnOnce(&App) -> ExtraRoutes + Send>;
 struct Entry {
     path: String,
     meta: &'static EndpointMeta,
-    make: MakeEndpoint,
+    handler: Box<dyn Mount>,
+}
+
+/// A registered handler, its type erased until the App binds it to its runtime,
+/// packer and decoding.
+trait Mount: Send {
+    /// Bound and added to `route` at `path` as it is: the route boxes it once, a box
+    /// of ours inside would cost every request an allocation and a copy.
+    fn at(
+        self: Box<Self>,
+        route: Route,
+        path: &str,
+        runtime: Arc<Runtime>,
+        packer: Arc<dyn Packer>,
+        decode: Decode,
+    ) -> Route;
+
+    /// Bound and boxed, for a path it shares with other handlers.
+    fn boxed(
+        self: Box<Self>,
+        runtime: Arc<Runtime>,
+        packer: Arc<dyn Packer>,
+        decode: Decode,
+    ) -> BoxEndpoint<'static, Response>;
+}
+
+impl<H: Handler> Mount for H {
+    fn at(
+        self: Box<Self>,
+        route: Route,
+        path: &str,
+        runtime: Arc<Runtime>,
+        packer: Arc<dyn Packer>,
+        decode: Decode,
+    ) -> Route {
+        route.at(path, Bound::new(*self, runtime, packer, decode))
+    }
+
+    fn boxed(
+        self: Box<Self>,
+        runtime: Arc<Runtime>,
+        packer: Arc<dyn Packer>,
+        decode: Decode,
+    ) -> BoxEndpoint<'static, Response> {
+        poem::EndpointExt::boxed(Bound::new(*self, runtime, packer, decode))
+    }
 }
 
 /// An apiview application: endpoints at paths, settings, packers.
@@ -90,7 +134,8 @@ pub struct CacheEntry {
     pub batch: bool,
 }
 
-/// The App cannot be built: an unknown packer name, a path registered twice.
+/// The App cannot be built: an unknown packer name, a function registered twice at a
+/// path, a method two functions of one path both allow.
 ///
 /// ```
 /// # use apiview::prelude::*;
@@ -165,6 +210,16 @@ impl App {
     /// Serves `handler` (an `#[apiview]` function) at `path` (poem's syntax:
     /// `/users/:id`; path parameters fill parameters of the same name).
     ///
+    /// Several functions may share a path when no method is allowed by two of them
+    /// (each function's allow-list, or settings' `default_allow_methods` when it
+    /// declares none): the request's method picks the function, and each keeps its
+    /// own helpers, packer, versions and cache. A method none of them allows is
+    /// refused as one function refuses it (`NotSupportedHttpMethod`; with
+    /// `http_status = "semantic"`, a 405 whose `Allow` names every method of the
+    /// path), packed by their packer when they have the same, else by the App's.
+    /// A method allowed by two functions of one path, or one function registered
+    /// twice at a path, is an error of [`App::try_into_endpoint`].
+    ///
     /// ```
     /// use apiview::prelude::*;
     ///
@@ -183,16 +238,54 @@ impl App {
     /// assert_eq!(body["result"], 42);
     /// # });
     /// ```
+    ///
+    /// Two functions at one path, a REST API's list and create:
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    ///
+    /// #[apiview]
+    /// #[allow_get]
+    /// fn snippet_list() -> &'static str {
+    ///     "list"
+    /// }
+    ///
+    /// #[apiview]
+    /// #[allow_post]
+    /// fn snippet_create(title: String) -> String {
+    ///     format!("created {title}")
+    /// }
+    ///
+    /// let app = App::new(Settings::default())
+    ///     .at("/snippets/", snippet_list)
+    ///     .at("/snippets/", snippet_create)
+    ///     .into_endpoint();
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// use poem::{http::Method, Endpoint, Request};
+    /// let ask = |method: Method, uri: &str| app.get_response(Request::builder().method(method).uri_str(uri).finish());
+    /// let body: serde_json::Value = ask(Method::GET, "/snippets/").await.into_body().into_json().await.unwrap();
+    /// assert_eq!(body["result"], "list");
+    /// let body: serde_json::Value = ask(Method::POST, "/snippets/?title=hi").await.into_body().into_json().await.unwrap();
+    /// assert_eq!(body["result"], "created hi");
+    /// let body: serde_json::Value = ask(Method::PUT, "/snippets/").await.into_body().into_json().await.unwrap();
+    /// assert_eq!(body["error"]["code"], 1001010002); // NotSupportedHttpMethod
+    /// # });
+    ///
+    /// // Both allow GET: an error that names the path, the functions and the method.
+    /// #[apiview]
+    /// #[methods(get, delete)]
+    /// fn snippet_clear() {}
+    ///
+    /// let app = App::new(Settings::default()).at("/snippets/", snippet_list).at("/snippets/", snippet_clear);
+    /// let err = app.try_into_endpoint().err().unwrap().to_string();
+    /// assert!(err.starts_with("path `/snippets/` has two endpoints for GET: `snippet_list` (GET) and `snippet_clear` (GET, DELETE)"));
+    /// ```
     pub fn at<H: Handler + Clone>(mut self, path: impl Into<String>, handler: H) -> Self {
-        let meta = handler.meta();
         self.entries.push(Entry {
             path: path.into(),
-            meta,
-            // Added to the route as it is: the route boxes it once, a box of ours
-            // inside would cost every request an allocation and a copy.
-            make: Box::new(move |route, path, runtime, packer, decode| {
-                route.at(path, Bound::new(handler, runtime, packer, decode))
-            }),
+            meta: handler.meta(),
+            handler: Box::new(handler),
         });
         self
     }

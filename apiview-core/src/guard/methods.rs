@@ -27,6 +27,28 @@ impl AllowedMethods {
     pub(crate) fn allow_header(&self) -> String {
         self.0.iter().map(Method::as_str).collect::<Vec<_>>().join(", ")
     }
+
+    /// The methods both lists allow, in this one's order.
+    pub(crate) fn shared_with(&self, other: &AllowedMethods) -> AllowedMethods {
+        AllowedMethods(self.0.iter().filter(|m| other.allows(m)).cloned().collect())
+    }
+
+    /// Whether no method is allowed.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Every method one of the lists allows, once, in the order first met: the
+    /// methods of a path several endpoints share.
+    pub(crate) fn union<'a>(lists: impl IntoIterator<Item = &'a AllowedMethods>) -> AllowedMethods {
+        let mut all: Vec<Method> = Vec::new();
+        for method in lists.into_iter().flat_map(|list| &list.0) {
+            if !all.contains(method) {
+                all.push(method.clone());
+            }
+        }
+        AllowedMethods(all)
+    }
 }
 
 #[cfg(test)]
@@ -44,5 +66,18 @@ mod tests {
         let default = AllowedMethods::resolve(None, &[Method::GET, Method::POST]);
         assert!(default.allows(&Method::POST));
         assert_eq!(default.allow_header(), "GET, POST");
+    }
+
+    #[test]
+    fn shared_and_union_keep_the_first_order() {
+        let read = AllowedMethods::resolve(Some(&[HttpMethod::Get, HttpMethod::Head]), &[]);
+        let write = AllowedMethods::resolve(Some(&[HttpMethod::Put, HttpMethod::Patch]), &[]);
+        let default = AllowedMethods::resolve(None, &[Method::GET, Method::POST]);
+        assert!(read.shared_with(&write).is_empty());
+        assert_eq!(default.shared_with(&read).allow_header(), "GET");
+        assert_eq!(
+            AllowedMethods::union([&read, &write, &default]).allow_header(),
+            "GET, HEAD, PUT, PATCH, POST"
+        );
     }
 }

@@ -8,11 +8,11 @@ use std::sync::{Arc, OnceLock};
 
 use futures_util::future::Either;
 use futures_util::FutureExt;
-use poem::http::header::{HeaderValue, ALLOW};
+use poem::http::header::HeaderValue;
 use poem::{Endpoint, IntoResponse, Request, Response};
 
 use super::decrypt::{self, Decode};
-use super::pack::pack;
+use super::pack::{pack, with_allow};
 use super::panics;
 use super::request_id::{request_id_of, with_request_id, REQUEST_ID};
 use super::{Call, Handler, Outcome, Runtime};
@@ -25,7 +25,7 @@ use crate::guard::version::VersionCheck;
 use crate::meta::{AuthUse, TypeShape};
 use crate::packer::{Packer, Packers, SimplePacker};
 use crate::request::{self, ApiRequest, Body, Held, Reading};
-use crate::settings::{HttpStatusMode, Settings};
+use crate::settings::Settings;
 
 /// A handler bound to an App: its packer and allowed methods resolved.
 pub(crate) struct Bound<H> {
@@ -114,13 +114,9 @@ impl<H: Handler> Bound<H> {
         };
         if !self.methods.allows(req.method()) {
             let error = Outcome::Error(BizError::not_supported_http_method());
-            let mut response = self.pack_early(req, request_id, Body::None, error);
-            if self.runtime.settings.http_status == HttpStatusMode::Semantic {
-                if let Ok(value) = HeaderValue::from_str(&self.methods.allow_header()) {
-                    response.headers_mut().insert(ALLOW, value);
-                }
-            }
-            return Either::Left(Either::Left(std::future::ready(response)));
+            let refused = self.pack_early(req, request_id, Body::None, error);
+            let refused = with_allow(refused, &self.runtime, &self.methods);
+            return Either::Left(Either::Left(std::future::ready(refused)));
         }
         // DESIGN §16: after the method check, before the body is read.
         let version = match &self.version {

@@ -3,8 +3,9 @@
 //!
 //! The phases of a request, in this fixed order (DESIGN §2):
 //!
-//! 1. the method check against the endpoint's allow-list ([`Bound`]), then, with
-//!    `[versioning]` on, the request's API version (DESIGN §16);
+//! 1. the method check against the endpoint's allow-list ([`Bound`]; at a path
+//!    several endpoints share, [`ByMethod`] first picks the one allowing the
+//!    method), then, with `[versioning]` on, the request's API version (DESIGN §16);
 //! 2. the body, read and parsed within its limits (only when a phase reads it), with
 //!    the throttle (DESIGN §13) before it when its keys need nothing from the body,
 //!    else right after it;
@@ -22,6 +23,7 @@
 //! 6. packing ([`pack`]), and the request id on the answer.
 
 mod bound;
+mod by_method;
 pub(crate) mod cache;
 pub(crate) mod decrypt;
 mod handler;
@@ -34,6 +36,7 @@ mod runtime;
 
 pub use self::bound::serve_standalone;
 pub(crate) use self::bound::Bound;
+pub(crate) use self::by_method::ByMethod;
 pub use self::handler::{Call, Handler};
 pub use self::outcome::{Outcome, Raw};
 pub(crate) use self::pack::{BusinessCode, NoRoute};

@@ -1,15 +1,17 @@
 //! Packing an outcome into the answer: the packer's envelope, the status, the business
-//! code for the request log; and the answer of paths no route takes.
+//! code for the request log; and the answers of requests no endpoint takes: a path no
+//! route takes, a method no endpoint at the path allows.
 
 use std::sync::Arc;
 
-use poem::http::header::{HeaderValue, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
+use poem::http::header::{HeaderValue, ALLOW, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use poem::http::StatusCode;
 use poem::{Endpoint, Request, Response};
 
 use super::request_id::request_id_of;
 use super::{Outcome, Runtime};
 use crate::error::{codes, BizError, ErrorClass};
+use crate::guard::methods::AllowedMethods;
 use crate::packer::{self, PackContext, Packer, SimplePacker};
 use crate::request::{ApiRequest, Body, Held};
 use crate::settings::HttpStatusMode;
@@ -105,20 +107,35 @@ impl Endpoint for NoRoute {
     type Output = Response;
 
     async fn call(&self, req: Request) -> poem::Result<Response> {
-        let request_id = request_id_of(&req);
-        let request = ApiRequest::new(
-            req,
-            request_id,
-            Body::None,
-            self.runtime.caches.clone(),
-            Held::default(),
-            None,
-        );
-        let outcome = Outcome::Error(BizError::no_matching_route_found());
-        let mut response = pack(&self.runtime, &*self.packer, &request, outcome);
+        let refusal = BizError::no_matching_route_found();
+        let mut response = pack_refusal(&self.runtime, &*self.packer, req, refusal);
         response.set_status(StatusCode::NOT_FOUND);
         Ok(response)
     }
+}
+
+/// Packs `error`, raised before any endpoint read the request (its body unread).
+pub(crate) fn pack_refusal(
+    runtime: &Runtime,
+    packer: &dyn Packer,
+    req: Request,
+    error: BizError,
+) -> Response {
+    let request_id = request_id_of(&req);
+    let caches = runtime.caches.clone();
+    let request = ApiRequest::new(req, request_id, Body::None, caches, Held::default(), None);
+    pack(runtime, packer, &request, Outcome::Error(error))
+}
+
+/// A packed `NotSupportedHttpMethod`, in semantic mode (status 405), names the methods
+/// that are allowed in the `Allow` header (RFC 9110 §15.5.6).
+pub(crate) fn with_allow(mut response: Response, runtime: &Runtime, methods: &AllowedMethods) -> Response {
+    if runtime.settings.http_status == HttpStatusMode::Semantic {
+        if let Ok(value) = HeaderValue::from_str(&methods.allow_header()) {
+            response.headers_mut().insert(ALLOW, value);
+        }
+    }
+    response
 }
 
 fn semantic_status(class: ErrorClass) -> StatusCode {
