@@ -1,100 +1,126 @@
-//! Placeholder until the HTTP endpoints land: a smoke run of the storage layer and the
-//! highlighter.
+//! The Django REST framework tutorial, rebuilt with apiview on a real database
+//! (DESIGN §20): users, and code snippets they own, highlighted, paginated, versioned
+//! and cached. README, "A whole application", walks through it with curl.
 //!
 //! ```text
-//! cargo run --example snippets -- [DATABASE_URL]          # one pass over every call
-//! cargo run --example snippets -- DATABASE_URL --watch    # a call every 500 ms, timed
+//! cargo run --example snippets                          # SQLite: ./snippets.db, created on first start
+//! DATABASE_URL=postgres://user@host/db cargo run --example snippets
+//! cargo run --example snippets -- --addr 127.0.0.1:8000
+//! cargo run --example snippets -- --print-openapi       # the OpenAPI document, then exit
 //! ```
-//! Without a URL, a SQLite file in a temporary folder.
+//! Settings come from `$APIVIEW_SETTINGS` or `./snippets.toml` (missing: the
+//! example's defaults), and the `APIVIEW_*` environment variables.
 
+mod app;
 mod highlight;
 mod models;
+mod passwords;
+mod routes;
 mod storage;
 
-use std::time::{Duration, Instant};
+use std::process::ExitCode;
 
-use models::NewSnippet;
-use storage::Db;
+use apiview::settings::SETTINGS_ENV;
+use apiview::Settings;
 
-#[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let temp = tempfile::tempdir()?;
-    let url = match args.first() {
-        Some(url) => url.clone(),
-        None => format!("sqlite://{}", temp.path().join("snippets.db").display()),
-    };
+const USAGE: &str = "usage: snippets [--addr HOST:PORT]   (default 127.0.0.1:8000)
+       snippets --print-openapi      (print the OpenAPI document and exit)
+The database is $DATABASE_URL: sqlite://snippets.db (the default) or postgres://…";
 
-    let started = Instant::now();
-    let languages = highlight::languages().len();
-    println!(
-        "{languages} languages, {} styles, loaded in {:?}",
-        highlight::styles().len(),
-        started.elapsed()
-    );
-    let code = "def f(x):\n    return [i * 2 for i in range(x)]  # twice\n".repeat(170);
-    for _ in 0..3 {
-        let started = Instant::now();
-        let html = highlight::highlight(
-            &code,
-            highlight::DEFAULT_LANGUAGE,
-            highlight::DEFAULT_STYLE,
-            true,
-            "t",
-        );
-        println!(
-            "highlighted {} bytes into {} in {:?}",
-            code.len(),
-            html.len(),
-            started.elapsed()
-        );
+/// Where the data lives when `DATABASE_URL` says nothing.
+const DEFAULT_DATABASE_URL: &str = "sqlite://snippets.db";
+/// The settings file read when `APIVIEW_SETTINGS` names none.
+const DEFAULT_SETTINGS_FILE: &str = "snippets.toml";
+
+/// The database URL without its password, for the log.
+fn redacted(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => format!("{}://…{}", &url[..scheme], &url[at..]),
+        _ => url.to_owned(),
     }
-
-    let db = Db::connect(&url).await?;
-    println!("connected to {:?}", db.kind());
-    if args.iter().any(|arg| arg == "--watch") {
-        return watch(&db).await;
-    }
-    let name = format!("user{}", std::process::id());
-    let user = db.create_user(&name, "hash").await?.ok_or("username taken")?;
-    assert!(db.create_user(&name, "hash").await?.is_none());
-    let (login, _hash) = db.user_login(&name).await?.ok_or("no login")?;
-    assert_eq!(db.user(login.id).await?, Some(user.clone()));
-    let new = NewSnippet {
-        title: "t".into(),
-        code: "print(1)\n".into(),
-        linenos: false,
-        language: highlight::DEFAULT_LANGUAGE.into(),
-        style: highlight::DEFAULT_STYLE.into(),
-    };
-    let page = highlight::highlight(&new.code, &new.language, &new.style, new.linenos, &new.title);
-    let snippet = db.create_snippet(user.id, &new, &page).await?;
-    assert_eq!(db.snippet(snippet.id).await?.as_ref(), Some(&snippet));
-    assert_eq!(db.snippet_owner(snippet.id).await?, Some(user.id));
-    assert!(db.update_snippet(snippet.id, &new, &page).await?.is_some());
-    let (snippets, count) = db.snippets(Some(user.id), 0, 10).await?;
-    let (users, user_count) = db.users(0, 10).await?;
-    println!(
-        "{count} snippets ({}), {user_count} users ({})",
-        snippets.len(),
-        users.len()
-    );
-    println!("{}", serde_json::to_string(&snippets[0])?);
-    assert!(db.delete_snippet(snippet.id).await?);
-    Ok(())
 }
 
-/// Counts users every 500 ms and says how long each call took: stop the database
-/// meanwhile to see calls fail, and start it again to see them recover.
-async fn watch(db: &Db) -> Result<(), Box<dyn std::error::Error>> {
-    loop {
-        let started = Instant::now();
-        let answer = db.users(0, 1).await;
-        let elapsed = started.elapsed();
-        match answer {
-            Ok((_, count)) => println!("{elapsed:>12.3?} ok: {count} users"),
-            Err(error) => println!("{elapsed:>12.3?} error: {error}"),
+enum Command {
+    Serve(String),
+    PrintOpenapi,
+}
+
+fn parse_args() -> Result<Command, String> {
+    let mut addr = "127.0.0.1:8000".to_owned();
+    let mut print_openapi = false;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--addr" => addr = args.next().ok_or("--addr needs HOST:PORT")?,
+            "--print-openapi" => print_openapi = true,
+            "-h" | "--help" => return Err(USAGE.to_owned()),
+            other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
         }
-        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    Ok(if print_openapi {
+        Command::PrintOpenapi
+    } else {
+        Command::Serve(addr)
+    })
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let command = match parse_args() {
+        Ok(command) => command,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    if matches!(command, Command::Serve(_)) {
+        tracing_subscriber::fmt()
+            .with_env_filter(
+                tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+            )
+            .init();
+    }
+    let path = std::env::var_os(SETTINGS_ENV).unwrap_or_else(|| DEFAULT_SETTINGS_FILE.into());
+    let settings = match Settings::from_file(&path) {
+        Ok(settings) => app::settings(settings),
+        Err(err) => {
+            eprintln!("snippets: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned());
+    let db = match storage::Db::connect(&url).await {
+        Ok(db) => db,
+        Err(err) => {
+            eprintln!(
+                "snippets: cannot open the database (DATABASE_URL={}): {err}",
+                redacted(&url)
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    let mount = match settings.swagger.mount.trim().trim_matches('/') {
+        "" => "/".to_owned(),
+        inner => format!("/{inner}/"),
+    };
+    let kind = db.kind();
+    let app = app::app(settings, db);
+    let addr = match command {
+        Command::PrintOpenapi => {
+            use apiview::SwaggerExt;
+            let document = serde_json::to_string_pretty(&app.openapi()).expect("a JSON value serializes");
+            println!("{document}");
+            return ExitCode::SUCCESS;
+        }
+        Command::Serve(addr) => addr,
+    };
+    tracing::info!(%addr, database = %redacted(&url), ?kind, "apiview snippets listening");
+    tracing::info!("swagger ui at http://{addr}{mount}swagger-ui.html");
+    match app.serve(&addr).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("snippets: cannot serve on {addr}: {err}");
+            ExitCode::FAILURE
+        }
     }
 }

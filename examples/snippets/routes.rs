@@ -1,0 +1,672 @@
+//! The snippets API: the routes of the Django REST framework tutorial, each an
+//! `#[apiview]` function. Their paths, parameters and answers are the example's public
+//! contract.
+//!
+//! | path | methods | who |
+//! |---|---|---|
+//! | `/auth/register`, `/auth/login` | POST | anyone: `{"token"}` for `Authorization: Bearer` |
+//! | `/users/`, `/users/:id/` | GET | anyone |
+//! | `/snippets/` | GET anyone, POST logged in (throttled) |
+//! | `/snippets/:id/` | GET anyone; PUT, PATCH, DELETE the owner |
+//! | `/snippets/:id/highlight/` | GET | anyone: the highlighted HTML page |
+
+use std::time::Duration;
+
+use apiview::prelude::*;
+use apiview::schemars::JsonSchema;
+use apiview::settings::SwaggerSettings;
+use poem::web::{Data, Html};
+use poem::IntoResponse;
+use serde::Serialize;
+
+use crate::highlight::{self, DEFAULT_LANGUAGE, DEFAULT_STYLE};
+use crate::models::{NewSnippet, Snippet, User};
+use crate::passwords;
+use crate::storage::Db;
+
+/// What every endpoint shares (`App::data`): the database, and where links point.
+#[derive(Clone)]
+pub struct Site {
+    /// The pool.
+    pub db: Db,
+    /// `swagger.api_host` and `api_basepath`: the `url` fields are written as the page
+    /// links are (`apiview::paginate::link_base`).
+    pub swagger: SwaggerSettings,
+}
+
+/// Longest title, in characters (the tutorial's `max_length=100`).
+const TITLE_MAX: usize = 100;
+/// Longest code, in characters; a file uploaded as the code is held to it too.
+const CODE_MAX: usize = 100_000;
+/// How long a cached page of the snippet list lives; every write makes it unreachable
+/// at once (see [`ListCache`]).
+const LIST_TTL: Duration = Duration::from_secs(60);
+
+/// The example's own error codes (declared in the doc comments of the endpoints that
+/// answer them, so that the document lists them).
+pub mod codes {
+    use apiview::{ErrorClass, ErrorCode};
+
+    /// No user or snippet of that id.
+    pub const NOT_FOUND: ErrorCode = ErrorCode::new(4040001, "NotFound", "Not found: {what}.")
+        .zh_hans("未找到：{what}。")
+        .class(ErrorClass::NotFound);
+    /// `/auth/login` with a wrong username or password (which of the two is not said).
+    pub const LOGIN_FAILED: ErrorCode = ErrorCode::new(
+        4000001,
+        "LoginFailed",
+        "Unable to log in with the provided credentials.",
+    )
+    .zh_hans("用户名或密码错误！")
+    .class(ErrorClass::Parameter);
+}
+
+fn not_found(what: &str) -> BizError {
+    codes::NOT_FOUND.with("what", what)
+}
+
+/// A database failure: logged with its cause, answered `DatabaseError` (1001000002).
+fn db_error(err: sqlx::Error) -> BizError {
+    tracing::error!(%err, "database error");
+    BizError::database_error()
+}
+
+// ---- the answers ------------------------------------------------------------------
+
+/// A bearer token, for `Authorization: Bearer <token>`; valid for an hour.
+#[derive(Serialize, JsonSchema)]
+#[schemars(crate = "apiview::schemars")]
+pub struct Token {
+    pub token: String,
+}
+
+/// A user, as the API shows one.
+#[derive(Serialize, JsonSchema)]
+#[schemars(crate = "apiview::schemars")]
+pub struct UserView {
+    pub id: i64,
+    /// This user's own URL.
+    pub url: String,
+    pub username: String,
+    /// The list of this user's snippets.
+    pub snippets: String,
+}
+
+impl UserView {
+    fn new(base: &str, user: User) -> UserView {
+        UserView {
+            url: format!("{base}/users/{}/", user.id),
+            snippets: format!("{base}/snippets/?owner={}", user.id),
+            id: user.id,
+            username: user.username,
+        }
+    }
+}
+
+/// A snippet, as the API shows one. Version v2 adds `highlighted`.
+#[derive(Serialize, JsonSchema)]
+#[schemars(crate = "apiview::schemars")]
+pub struct SnippetView {
+    pub id: i64,
+    /// This snippet's own URL.
+    pub url: String,
+    /// Its highlighted HTML page.
+    pub highlight: String,
+    /// The owner's username.
+    pub owner: String,
+    /// The owner's URL.
+    pub owner_url: String,
+    pub title: String,
+    pub code: String,
+    pub linenos: bool,
+    pub language: String,
+    pub style: String,
+    /// When it was created, in milliseconds since the Unix epoch.
+    pub created: i64,
+    /// v2 only: the highlighted HTML page itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub highlighted: Option<String>,
+}
+
+impl SnippetView {
+    fn new(request: &ApiRequest, base: &str, snippet: Snippet) -> SnippetView {
+        let v2 = request.version() == Some("v2");
+        SnippetView {
+            url: format!("{base}/snippets/{}/", snippet.id),
+            highlight: format!("{base}/snippets/{}/highlight/", snippet.id),
+            owner_url: format!("{base}/users/{}/", snippet.owner_id),
+            id: snippet.id,
+            owner: snippet.owner,
+            title: snippet.title,
+            code: snippet.code,
+            linenos: snippet.linenos,
+            language: snippet.language,
+            style: snippet.style,
+            created: snippet.created,
+            highlighted: v2.then_some(snippet.highlighted),
+        }
+    }
+}
+
+fn base(request: &ApiRequest, site: &Site) -> String {
+    apiview::paginate::link_base(request, &site.swagger)
+}
+
+// ---- users ------------------------------------------------------------------------
+
+/// The characters of a username (Django's): letters, digits and `@ . + - _`.
+fn check_username(username: &str) -> apiview::Result<()> {
+    let valid = |c: char| c.is_alphanumeric() || "@.+-_".contains(c);
+    if username.chars().all(valid) {
+        Ok(())
+    } else {
+        Err(BizError::bad_parameter_because(
+            "username",
+            "use letters, digits and @ . + - _ only",
+        ))
+    }
+}
+
+fn issue(jwt: &BearerJwt, user: &User) -> apiview::Result<Token> {
+    let token = jwt.issue(
+        &user.id.to_string(),
+        Duration::from_secs(3600),
+        serde_json::json!({"username": user.username}),
+    )?;
+    Ok(Token { token })
+}
+
+/// Register a user and log in: answers a bearer token.
+///
+/// The username is 1 to 150 letters, digits or `@ . + - _` and must be free; the
+/// password 8 to 128 characters (stored as an Argon2id hash).
+///
+/// --------
+/// @response: 200 OK "a token for the new user" {{{
+///     token: "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"
+/// }}}
+#[apiview(tag = "auth")]
+#[allow_post]
+#[throttle(rate = "10/m", scope = "snippets.register")]
+#[string_length_limit(username, min_length = 1, max_length = 150)]
+#[string_length_limit(password, min_length = 8, max_length = 128)]
+pub async fn register(
+    #[extract] site: Data<&Site>,
+    jwt: &BearerJwt,
+    username: String,
+    password: String,
+) -> apiview::Result<Token> {
+    check_username(&username)?;
+    let hash = passwords::hash(password).await?;
+    match site.db.create_user(&username, &hash).await.map_err(db_error)? {
+        Some(user) => issue(jwt, &user),
+        None => Err(BizError::bad_parameter_because("username", "it is taken")),
+    }
+}
+
+/// Log in: answers a bearer token for the user.
+///
+/// --------
+/// @response: 200 OK "a token" {{{
+///     token: "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"
+/// }}}
+/// @response: 200 ERROR "a wrong username or password" {{{
+///     {"code": 4000001, "message": "Unable to log in with the provided credentials."}
+/// }}}
+#[apiview(tag = "auth")]
+#[allow_post]
+#[throttle(rate = "10/m", scope = "snippets.login")]
+#[throttle(rate = "20/h", scope = "snippets.login_name", key = "{username}")]
+#[string_length_limit(username, min_length = 1, max_length = 150)]
+#[string_length_limit(password, min_length = 1, max_length = 128)]
+pub async fn login(
+    #[extract] site: Data<&Site>,
+    jwt: &BearerJwt,
+    username: String,
+    password: String,
+) -> apiview::Result<Token> {
+    let found = site.db.user_login(&username).await.map_err(db_error)?;
+    // An unknown name costs the same hashing as a wrong password: the time of the
+    // answer does not tell which names exist.
+    let (user, hash) = match found {
+        Some((user, hash)) => (Some(user), Some(hash)),
+        None => (None, None),
+    };
+    let matches = passwords::verify(password, hash).await?;
+    match user {
+        Some(user) if matches => issue(jwt, &user),
+        _ => Err(codes::LOGIN_FAILED.error()),
+    }
+}
+
+/// The users, ten a page, in order of registration.
+#[apiview(tag = "users")]
+#[allow_get]
+#[paginate(page_size = 10, max_page_size = 100)]
+pub async fn user_list(
+    #[extract] site: Data<&Site>,
+    request: &ApiRequest,
+    page: PageRequest,
+) -> apiview::Result<Page<UserView>> {
+    let (users, count) = site
+        .db
+        .users(page.offset(), page.limit())
+        .await
+        .map_err(db_error)?;
+    let base = base(request, &site);
+    Ok(Page::new(
+        users.into_iter().map(|user| UserView::new(&base, user)).collect(),
+        count,
+    ))
+}
+
+/// A user.
+///
+/// --------
+/// @response: 200 ERROR "no user of that id" {{{
+///     {"code": 4040001, "message": "Not found: user."}
+/// }}}
+#[apiview(tag = "users")]
+#[allow_get]
+pub async fn user_detail(
+    #[extract] site: Data<&Site>,
+    request: &ApiRequest,
+    id: i64,
+) -> apiview::Result<UserView> {
+    match site.db.user(id).await.map_err(db_error)? {
+        Some(user) => Ok(UserView::new(&base(request, &site), user)),
+        None => Err(not_found("user")),
+    }
+}
+
+// ---- snippets ---------------------------------------------------------------------
+
+/// The snippet list's cache: pages of rows (not of answers: links and the v2 field
+/// are made per request) under a *generation*, a random token that every write
+/// replaces. A reader looks the generation up first, so a page computed before a
+/// write, and stored after it, is stored under a generation nobody reads any more: the
+/// list never shows a snippet deleted before the request began.
+struct ListCache<'a> {
+    cache: Option<&'a apiview::cache::Cache>,
+}
+
+const GENERATION_KEY: &str = "snippets:generation";
+
+type Rows = (Vec<Snippet>, u64);
+
+impl<'a> ListCache<'a> {
+    fn of(request: &'a ApiRequest) -> ListCache<'a> {
+        ListCache {
+            cache: request.cache("default"),
+        }
+    }
+
+    /// The current generation, starting one when there is none.
+    async fn generation(&self) -> Option<String> {
+        let cache = self.cache?;
+        match cache.get(GENERATION_KEY).await {
+            Ok(Some(serde_json::Value::String(generation))) => Some(generation),
+            Ok(_) => self.bump().await,
+            // A failing cache is a miss: the database answers.
+            Err(_) => None,
+        }
+    }
+
+    /// Starts a new generation: every page cached so far is out of reach.
+    async fn bump(&self) -> Option<String> {
+        let cache = self.cache?;
+        let generation = format!("{:016x}", rand::random::<u64>());
+        // Longer than any page lives, so the pages of a generation die before it.
+        cache.set(GENERATION_KEY, &generation, LIST_TTL * 60).await.ok()?;
+        Some(generation)
+    }
+
+    fn key(generation: &str, owner: Option<i64>, page: &PageRequest) -> String {
+        let owner = owner.map_or_else(|| "all".to_owned(), |owner| owner.to_string());
+        format!(
+            "snippets:list:{generation}:{owner}:{}:{}",
+            page.offset(),
+            page.limit()
+        )
+    }
+
+    async fn get(&self, key: &str) -> Option<Rows> {
+        let value = self.cache?.get(key).await.ok()??;
+        serde_json::from_value(value).ok()
+    }
+
+    async fn set(&self, key: &str, rows: &Rows) {
+        if let Some(cache) = self.cache {
+            let _ = cache.set(key, rows, LIST_TTL).await;
+        }
+    }
+}
+
+/// Every write to a snippet ends here: the cached list pages are out of reach.
+async fn snippets_changed(request: &ApiRequest) {
+    let list = ListCache::of(request);
+    if list.bump().await.is_none() {
+        tracing::warn!(
+            "the snippet list cache could not be invalidated; pages may be stale for up to a minute"
+        );
+    }
+}
+
+/// The snippets, ten a page, oldest first; `owner` keeps one user's. Cached, and
+/// never stale after a write.
+///
+/// Version v2 adds `highlighted` to each (send `Accept: application/json;
+/// version=v2`).
+#[apiview(tag = "snippets")]
+#[allow_get]
+#[paginate(page_size = 10, max_page_size = 100)]
+pub async fn snippet_list(
+    #[extract] site: Data<&Site>,
+    request: &ApiRequest,
+    page: PageRequest,
+    owner: Option<i64>,
+) -> apiview::Result<Page<SnippetView>> {
+    let list = ListCache::of(request);
+    let generation = list.generation().await;
+    let key = generation
+        .as_deref()
+        .map(|generation| ListCache::key(generation, owner, &page));
+    let cached = match &key {
+        Some(key) => list.get(key).await,
+        None => None,
+    };
+    let (snippets, count) = match cached {
+        Some(rows) => rows,
+        None => {
+            let rows = site
+                .db
+                .snippets(owner, page.offset(), page.limit())
+                .await
+                .map_err(db_error)?;
+            if let Some(key) = &key {
+                list.set(key, &rows).await;
+            }
+            rows
+        }
+    };
+    let base = base(request, &site);
+    Ok(Page::new(
+        snippets
+            .into_iter()
+            .map(|snippet| SnippetView::new(request, &base, snippet))
+            .collect(),
+        count,
+    ))
+}
+
+/// The language tokens a snippet may name: the highlighter's own list.
+fn languages() -> impl Iterator<Item = &'static str> {
+    highlight::languages().iter().map(String::as_str)
+}
+
+/// The styles a snippet may name: the highlighter's themes.
+fn styles() -> impl Iterator<Item = &'static str> {
+    highlight::styles().iter().map(String::as_str)
+}
+
+/// The code of a new snippet: `code`, or the text of the uploaded `file`.
+async fn code_of(code: Option<String>, file: Option<Upload>) -> apiview::Result<(String, Option<String>)> {
+    match (code, file) {
+        (Some(code), None) => Ok((code, None)),
+        (None, Some(file)) => {
+            let name = file.filename().map(str::to_owned);
+            let bytes = file.bytes().await?;
+            let code = String::from_utf8(bytes.to_vec())
+                .map_err(|_| BizError::bad_parameter_because("file", "send UTF-8 text"))?;
+            if code.chars().count() > CODE_MAX {
+                return Err(BizError::bad_parameter_because(
+                    "file",
+                    format!("the code is at most {CODE_MAX} characters"),
+                ));
+            }
+            Ok((code, name))
+        }
+        (Some(_), Some(_)) => Err(BizError::bad_parameter_because(
+            "file",
+            "send the code as `code` or as a file, not both",
+        )),
+        (None, None) => Err(BizError::missing_parameter("code")),
+    }
+}
+
+/// Highlights on the blocking pool: a large snippet takes a while.
+async fn highlighted(snippet: &NewSnippet) -> apiview::Result<String> {
+    let snippet = snippet.clone();
+    tokio::task::spawn_blocking(move || {
+        highlight::highlight(
+            &snippet.code,
+            &snippet.language,
+            &snippet.style,
+            snippet.linenos,
+            &snippet.title,
+        )
+    })
+    .await
+    .map_err(|err| {
+        tracing::error!(%err, "highlighting failed");
+        BizError::sys_error()
+    })
+}
+
+/// Create a snippet, owned by the caller: from `code`, or from an uploaded `file`
+/// (multipart; its name is the title when none is given). Throttled: 30 a minute per
+/// client address.
+///
+/// --------
+/// @parameter: body {{{
+///     in: body
+///     example:
+///       title: "hello"
+///       code: "print('hello')"
+///       language: "python"
+/// }}}
+#[apiview(tag = "snippets", body_limit = 1_048_576)]
+#[allow_post]
+#[throttle(rate = "30/m", scope = "snippets.create")]
+#[string_length_limit(title, max_length = 100)]
+#[string_length_limit(code, min_length = 1, max_length = 100000)]
+#[choices(language, languages, allow_none = true)]
+#[choices(style, styles, allow_none = true)]
+#[allow(clippy::too_many_arguments)]
+pub async fn snippet_create(
+    #[extract] site: Data<&Site>,
+    request: &ApiRequest,
+    me: &Identity,
+    title: Option<String>,
+    code: Option<String>,
+    file: Option<Upload>,
+    linenos: Option<bool>,
+    language: Option<String>,
+    style: Option<String>,
+) -> apiview::Result<SnippetView> {
+    let owner = owner_id(me)?;
+    let (code, file_name) = code_of(code, file).await?;
+    let title = title
+        .or(file_name.map(|name| name.chars().take(TITLE_MAX).collect()))
+        .unwrap_or_default();
+    let new = NewSnippet {
+        title,
+        code,
+        linenos: linenos.unwrap_or(false),
+        language: language.unwrap_or_else(|| DEFAULT_LANGUAGE.to_owned()),
+        style: style.unwrap_or_else(|| DEFAULT_STYLE.to_owned()),
+    };
+    let html = highlighted(&new).await?;
+    let snippet = site
+        .db
+        .create_snippet(owner, &new, &html)
+        .await
+        .map_err(db_error)?;
+    snippets_changed(request).await;
+    Ok(SnippetView::new(request, &base(request, &site), snippet))
+}
+
+/// The caller's user id: the subject of the tokens `/auth/*` issue.
+fn owner_id(me: &Identity) -> apiview::Result<i64> {
+    me.id()
+        .parse()
+        .map_err(|_| apiview::error::codes::BAD_USER_TOKEN.error())
+}
+
+/// The permission of the writes (DESIGN §14): only the owner edits or deletes. A
+/// snippet that does not exist is `NotFound`, whoever asks.
+async fn owns_snippet(me: &Identity, site: &Data<&Site>, id: &i64) -> apiview::Result<()> {
+    match site.db.snippet_owner(*id).await.map_err(db_error)? {
+        None => Err(not_found("snippet")),
+        Some(owner) if owner_id(me)? == owner => Ok(()),
+        Some(_) => Err(BizError::no_permission()),
+    }
+}
+
+/// A snippet.
+///
+/// --------
+/// @response: 200 ERROR "no snippet of that id" {{{
+///     {"code": 4040001, "message": "Not found: snippet."}
+/// }}}
+#[apiview(tag = "snippets")]
+#[allow_get]
+pub async fn snippet_detail(
+    #[extract] site: Data<&Site>,
+    request: &ApiRequest,
+    id: i64,
+) -> apiview::Result<SnippetView> {
+    match site.db.snippet(id).await.map_err(db_error)? {
+        Some(snippet) => Ok(SnippetView::new(request, &base(request, &site), snippet)),
+        None => Err(not_found("snippet")),
+    }
+}
+
+/// Replace a snippet (its owner only): `code` is required, a field left out takes
+/// its default (no title, no line numbers, python, InspiredGitHub).
+///
+/// --------
+/// @response: 200 ERROR "no snippet of that id" {{{
+///     {"code": 4040001, "message": "Not found: snippet."}
+/// }}}
+#[apiview(tag = "snippets")]
+#[allow_put]
+#[permission(owns_snippet(site, id))]
+#[string_length_limit(title, max_length = 100)]
+#[string_length_limit(code, min_length = 1, max_length = 100000)]
+#[choices(language, languages, allow_none = true)]
+#[choices(style, styles, allow_none = true)]
+#[allow(clippy::too_many_arguments)]
+pub async fn snippet_update(
+    #[extract] site: Data<&Site>,
+    request: &ApiRequest,
+    id: i64,
+    title: Option<String>,
+    code: String,
+    linenos: Option<bool>,
+    language: Option<String>,
+    style: Option<String>,
+) -> apiview::Result<SnippetView> {
+    let new = NewSnippet {
+        title: title.unwrap_or_default(),
+        code,
+        linenos: linenos.unwrap_or(false),
+        language: language.unwrap_or_else(|| DEFAULT_LANGUAGE.to_owned()),
+        style: style.unwrap_or_else(|| DEFAULT_STYLE.to_owned()),
+    };
+    save(&site, request, id, new).await
+}
+
+/// Change some fields of a snippet (its owner only); those left out keep their
+/// values.
+///
+/// --------
+/// @response: 200 ERROR "no snippet of that id" {{{
+///     {"code": 4040001, "message": "Not found: snippet."}
+/// }}}
+#[apiview(tag = "snippets")]
+#[allow_patch]
+#[permission(owns_snippet(site, id))]
+#[string_length_limit(title, max_length = 100)]
+#[string_length_limit(code, min_length = 1, max_length = 100000)]
+#[choices(language, languages, allow_none = true)]
+#[choices(style, styles, allow_none = true)]
+#[allow(clippy::too_many_arguments)]
+pub async fn snippet_partial_update(
+    #[extract] site: Data<&Site>,
+    request: &ApiRequest,
+    id: i64,
+    title: Option<String>,
+    code: Option<String>,
+    linenos: Option<bool>,
+    language: Option<String>,
+    style: Option<String>,
+) -> apiview::Result<SnippetView> {
+    let Some(old) = site.db.snippet(id).await.map_err(db_error)? else {
+        return Err(not_found("snippet"));
+    };
+    let new = NewSnippet {
+        title: title.unwrap_or(old.title),
+        code: code.unwrap_or(old.code),
+        linenos: linenos.unwrap_or(old.linenos),
+        language: language.unwrap_or(old.language),
+        style: style.unwrap_or(old.style),
+    };
+    save(&site, request, id, new).await
+}
+
+async fn save(site: &Site, request: &ApiRequest, id: i64, new: NewSnippet) -> apiview::Result<SnippetView> {
+    let html = highlighted(&new).await?;
+    let saved = site.db.update_snippet(id, &new, &html).await.map_err(db_error)?;
+    snippets_changed(request).await;
+    match saved {
+        Some(snippet) => Ok(SnippetView::new(request, &base(request, site), snippet)),
+        None => Err(not_found("snippet")),
+    }
+}
+
+/// Delete a snippet (its owner only). Answers `null`.
+///
+/// --------
+/// @response: 200 ERROR "no snippet of that id" {{{
+///     {"code": 4040001, "message": "Not found: snippet."}
+/// }}}
+#[apiview(tag = "snippets")]
+#[allow_delete]
+#[permission(owns_snippet(site, id))]
+pub async fn snippet_delete(
+    #[extract] site: Data<&Site>,
+    request: &ApiRequest,
+    id: i64,
+) -> apiview::Result<()> {
+    let deleted = site.db.delete_snippet(id).await.map_err(db_error)?;
+    snippets_changed(request).await;
+    if deleted {
+        Ok(())
+    } else {
+        Err(not_found("snippet"))
+    }
+}
+
+/// The snippet's highlighted HTML page (not packed: `text/html`). A missing snippet
+/// is a packed `NotFound`.
+///
+/// The page is made of what a user sent, escaped by the highlighter; a content
+/// security policy lets it have inline styles and nothing else (no script, no
+/// request anywhere), should an escape ever be missed.
+#[apiview(tag = "snippets")]
+#[allow_get]
+pub async fn snippet_highlight(
+    #[extract] site: Data<&Site>,
+    id: i64,
+) -> apiview::Result<Raw<poem::Response>> {
+    match site.db.snippet(id).await.map_err(db_error)? {
+        Some(snippet) => Ok(Raw(Html(snippet.highlighted)
+            .with_header(
+                "content-security-policy",
+                "default-src 'none'; style-src 'unsafe-inline'",
+            )
+            .into_response())),
+        None => Err(not_found("snippet")),
+    }
+}
