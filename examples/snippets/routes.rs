@@ -455,16 +455,8 @@ async fn highlighted(snippet: &NewSnippet) -> apiview::Result<String> {
 
 /// Create a snippet, owned by the caller: from `code`, or from an uploaded `file`
 /// (multipart; its name is the title when none is given). Throttled: 30 a minute per
-/// client address.
-///
-/// --------
-/// @parameter: body {{{
-///     in: body
-///     example:
-///       title: "hello"
-///       code: "print('hello')"
-///       language: "python"
-/// }}}
+/// client address. The document offers the multipart form (a file picker in Swagger
+/// UI); a JSON or urlencoded body with `code` works as well.
 #[apiview(tag = "snippets", body_limit = 1_048_576)]
 #[allow_post]
 #[throttle(rate = "30/m", scope = "snippets.create")]
