@@ -222,12 +222,15 @@ pub enum CheckMeta {
         any: bool,
     },
     /// `#[choices(field, [..])]`; `values` is the literal list as JSON text, `None`
-    /// for a function.
+    /// for a function, whose list `computed` gives when the document is built.
     Choices {
         /// The parameter.
         field: &'static str,
         /// The allowed values, when literal.
         values: Option<&'static str>,
+        /// For `#[choices(field, function)]`: calls the function and answers its
+        /// values as JSON, or `None` when they do not serialize.
+        computed: Option<fn() -> Option<Vec<serde_json::Value>>>,
     },
     /// `#[between(field, min, max)]`; bounds as literal text, `None` when computed.
     Between {

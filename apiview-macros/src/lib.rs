@@ -161,9 +161,10 @@ helpers! {
     /// # use apiview::Handler;
     /// use apiview::meta::CheckMeta;
     /// let checks = pick.meta().checks;
-    /// assert!(matches!(checks[0], CheckMeta::Choices { field: "op", values: Some(r#"["add","sub"]"#) }));
-    /// // A function's values are known at run time only.
-    /// assert!(matches!(checks[1], CheckMeta::Choices { field: "mode", values: None }));
+    /// assert!(matches!(checks[0], CheckMeta::Choices { field: "op", values: Some(r#"["add","sub"]"#), computed: None }));
+    /// // A function's values are computed: per request, and once for the document.
+    /// let CheckMeta::Choices { field: "mode", values: None, computed: Some(compute) } = checks[1] else { panic!() };
+    /// assert_eq!(compute(), Some(vec![serde_json::json!("add"), serde_json::json!("sub")]));
     /// ```
     choices => Choices,
     /// `#[between(a, 0, 100)]`, `include_min = false`, `include_max = false`, `allow_none = true`.

@@ -122,8 +122,17 @@ fn apply(fields: &mut Vec<Field>, check: &CheckMeta) {
                 }
             }
         }
-        CheckMeta::Choices { field, values } => {
-            let Some(Value::Array(values)) = values.and_then(|text| serde_json::from_str(text).ok()) else {
+        CheckMeta::Choices {
+            field,
+            values,
+            computed,
+        } => {
+            let values = match (values, computed) {
+                (Some(text), _) => serde_json::from_str(text).ok(),
+                (None, Some(compute)) => compute().map(Value::Array),
+                (None, None) => None,
+            };
+            let Some(Value::Array(values)) = values else {
                 return;
             };
             with_scalar(fields, field, |schema| {

@@ -51,6 +51,50 @@ impl<R: JsonSchema + ?Sized> Schema for &Probe<R> {
     }
 }
 
+/// What a `#[choices(field, function)]` function returned, for the method lookup
+/// that decides whether its values go in the document as an `enum`.
+/// Taken out once, by the one `values` call: no `Clone` is asked of the list.
+pub struct Choices<I>(std::cell::Cell<Option<I>>);
+
+impl<I> Choices<I> {
+    /// The probe of `allowed`.
+    pub fn new(allowed: I) -> Self {
+        Choices(std::cell::Cell::new(Some(allowed)))
+    }
+}
+
+/// Values that serialize: the `enum`.
+pub trait SerializeChoices {
+    /// The values as JSON.
+    fn values(&self) -> Option<Vec<serde_json::Value>>;
+}
+
+impl<I> SerializeChoices for &Choices<I>
+where
+    I: IntoIterator,
+    I::Item: serde::Serialize,
+{
+    fn values(&self) -> Option<Vec<serde_json::Value>> {
+        self.0
+            .take()?
+            .into_iter()
+            .map(|value| serde_json::to_value(value).ok())
+            .collect()
+    }
+}
+
+/// Values that do not: no `enum`.
+pub trait OpaqueChoices {
+    /// `None`.
+    fn values(&self) -> Option<Vec<serde_json::Value>>;
+}
+
+impl<I> OpaqueChoices for Choices<I> {
+    fn values(&self) -> Option<Vec<serde_json::Value>> {
+        None
+    }
+}
+
 /// Any other type: `{}`.
 pub trait NoSchema {
     /// The schema.

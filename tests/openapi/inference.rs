@@ -165,3 +165,45 @@ fn the_safe_packer_is_documented_without_client_keys() {
     );
     assert_eq!(sys["value"]["error"]["code"], SYS_ERROR);
 }
+
+fn colors() -> impl Iterator<Item = &'static str> {
+    ["red", "green"].into_iter()
+}
+
+/// A value without `Serialize`: comparable, printable, not documentable.
+#[derive(Debug, PartialEq)]
+struct Shade(&'static str);
+
+impl PartialEq<Shade> for String {
+    fn eq(&self, other: &Shade) -> bool {
+        self == other.0
+    }
+}
+
+fn shades() -> Vec<Shade> {
+    vec![Shade("light"), Shade("dark")]
+}
+
+/// Paint.
+#[apiview]
+#[allow_get]
+#[choices(color, colors)]
+#[choices(shade, shades, allow_none = true)]
+fn paint(color: String, shade: Option<String>) -> String {
+    format!("{color} {shade:?}")
+}
+
+#[test]
+fn a_choices_function_documents_its_values_when_they_serialize() {
+    let document = checked(
+        "choices-function-3.1",
+        App::new(Settings::default()).at("/paint", paint).openapi(),
+    );
+    let operation = &document["paths"]["/paint"]["get"];
+    assert_eq!(
+        param(operation, "color")["schema"],
+        json!({"type": "string", "enum": ["red", "green"]})
+    );
+    // Items without `Serialize` still check requests; the document says only the type.
+    assert_eq!(param(operation, "shade")["schema"], json!({"type": "string"}));
+}

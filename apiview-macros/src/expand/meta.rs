@@ -335,9 +335,26 @@ fn checks(endpoint: &Endpoint) -> Vec<TokenStream> {
                     }
                     _ => None,
                 };
+                // A function's list, computed when the document is built; its items'
+                // serializability is found at their concrete type (autoref, as the
+                // result schema's), so a list of another type documents no enum.
+                let computed = match allowed {
+                    Expr::Array(_) => quote!(::core::option::Option::None),
+                    call => quote! {
+                        ::core::option::Option::Some({
+                            #[allow(clippy::needless_borrow)]
+                            fn __apiview_choices() -> ::core::option::Option<::std::vec::Vec<::apiview::__private::serde_json::Value>> {
+                                #[allow(unused_imports)]
+                                use ::apiview::__private::swagger::{OpaqueChoices as _, SerializeChoices as _};
+                                (&&::apiview::__private::swagger::Choices::new(#call)).values()
+                            }
+                            __apiview_choices
+                        })
+                    },
+                };
                 let field = field.to_string();
                 let values = opt(values);
-                quote!(::apiview::__private::CheckMeta::Choices { field: #field, values: #values })
+                quote!(::apiview::__private::CheckMeta::Choices { field: #field, values: #values, computed: #computed })
             }
             Validator::Between {
                 field,
