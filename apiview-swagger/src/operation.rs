@@ -188,6 +188,10 @@ fn request(endpoint: &Endpoint, takes_body: bool) -> (Vec<Value>, Option<Value>)
     } else if let (Some(object), true, false) = (&inferred_object, form.properties.is_empty(), inferred.files)
     {
         content.insert("application/json".into(), json!({"schema": object}));
+    } else if let (Some(fields), true) = (inferred.without_optional_files(), form.properties.is_empty()) {
+        // Optional files (`Option<Upload>`, `Vec<Upload>`): the other fields may come
+        // as JSON too, beside the multipart body that carries the files.
+        content.insert("application/json".into(), json!({"schema": fields.schema()}));
     }
     if !form.properties.is_empty() || (json_doc.is_none() && payload.is_none() && inferred_object.is_some()) {
         if json_doc.is_none() && payload.is_none() {
@@ -270,6 +274,35 @@ impl BodyFields {
 
     fn required(&self) -> bool {
         !self.required.is_empty()
+    }
+
+    /// The fields but the files, when there are files, none of them required, and
+    /// other fields: what a JSON body may carry.
+    fn without_optional_files(&self) -> Option<BodyFields> {
+        let is_file = |schema: &Value| {
+            let binary = |schema: &Value| schema.get("format") == Some(&json!("binary"));
+            binary(schema) || schema.get("items").is_some_and(binary)
+        };
+        let files: Vec<&String> = self
+            .properties
+            .iter()
+            .filter(|(_, schema)| is_file(schema))
+            .map(|(name, _)| name)
+            .collect();
+        if files.is_empty() || files.iter().any(|name| self.required.contains(name)) {
+            return None;
+        }
+        let rest = BodyFields {
+            properties: self
+                .properties
+                .iter()
+                .filter(|(name, _)| !files.contains(name))
+                .map(|(name, schema)| (name.clone(), schema.clone()))
+                .collect(),
+            required: self.required.clone(),
+            files: false,
+        };
+        (!rest.properties.is_empty()).then_some(rest)
     }
 
     fn schema(&self) -> Value {

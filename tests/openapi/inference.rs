@@ -207,3 +207,34 @@ fn a_choices_function_documents_its_values_when_they_serialize() {
     // Items without `Serialize` still check requests; the document says only the type.
     assert_eq!(param(operation, "shade")["schema"], json!({"type": "string"}));
 }
+
+/// A note, with an optional attachment.
+#[apiview]
+#[allow_post]
+fn attach(title: String, file: Option<Upload>) -> String {
+    let _ = file;
+    title
+}
+
+#[test]
+fn optional_files_leave_the_other_fields_a_json_body_too() {
+    let document = checked(
+        "optional-file-3.1",
+        App::new(Settings::default()).at("/attach", attach).openapi(),
+    );
+    let content = document["paths"]["/attach"]["post"]["requestBody"]["content"]
+        .as_object()
+        .unwrap();
+    assert_eq!(
+        content.keys().collect::<Vec<_>>(),
+        ["application/json", "multipart/form-data"]
+    );
+    let json_schema = &content["application/json"]["schema"];
+    assert_eq!(json_schema["required"], json!(["title"]));
+    assert!(json_schema["properties"].get("file").is_none(), "{json_schema}");
+    let multipart = &content["multipart/form-data"]["schema"];
+    assert_eq!(
+        multipart["properties"]["file"],
+        json!({"type": "string", "format": "binary"})
+    );
+}
