@@ -12,7 +12,7 @@ script=test.sh
 source scripts/lib.sh
 
 need redis-server redis-server   # the cache tests and the redis_cache check start private servers
-need chromium chromium           # the Swagger UI check
+need chromium chromium           # the Swagger UI checks
 need_postgres                    # the tests start private PostgreSQL servers (tests/common/postgres.rs)
 
 # Python tools in a venv under target/: the OpenAPI validator, `cryptography` for
@@ -52,5 +52,8 @@ FUZZ_HTTP_MAX_TIME=45 FUZZ_HTTP_MAX_EXAMPLES=20 scripts/fuzz-http.sh
 
 echo "== the Swagger UI in headless Chromium, at the address the demo logs"
 cargo xtask check-swagger-ui
+
+echo "== the snippets example's Swagger UI used in headless Chromium: log in, create a snippet, list it"
+cargo xtask check-snippets-ui
 
 echo "== all tests passed"

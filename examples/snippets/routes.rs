@@ -352,11 +352,10 @@ async fn snippets_changed(request: &ApiRequest) {
     }
 }
 
-/// The snippets, ten a page, oldest first; `owner` keeps one user's. Cached, and
-/// never stale after a write.
+/// The snippets, ten a page, oldest first; `owner` keeps one user's.
 ///
-/// Version v2 adds `highlighted` to each (send `Accept: application/json;
-/// version=v2`).
+/// Cached, and never stale after a write. Version v2 adds `highlighted` to each (send
+/// `Accept: application/json; version=v2`).
 #[apiview(tag = "snippets")]
 #[allow_get]
 #[paginate(page_size = 10, max_page_size = 100)]
@@ -453,10 +452,16 @@ async fn highlighted(snippet: &NewSnippet) -> apiview::Result<String> {
     })
 }
 
-/// Create a snippet, owned by the caller: from `code`, or from an uploaded `file`
-/// (multipart; its name is the title when none is given). Throttled: 30 a minute per
-/// client address. The document offers the multipart form (a file picker in Swagger
-/// UI); a JSON or urlencoded body with `code` works as well.
+/// Create a snippet, owned by the caller, from `code` or an uploaded `file`.
+///
+/// The file comes in a multipart body; its name is the title when none is given.
+/// Without a file, the fields may come as JSON or a form. Throttled: 30 a minute per
+/// client address.
+///
+/// --------
+/// @response: 200 ERROR "neither `code` nor `file`" {{{
+///     {"code": 1001060001, "message": "Missing parameter: code."}
+/// }}}
 #[apiview(tag = "snippets", body_limit = 1_048_576)]
 #[allow_post]
 #[throttle(rate = "30/m", scope = "snippets.create")]
@@ -534,8 +539,10 @@ pub async fn snippet_detail(
     }
 }
 
-/// Replace a snippet (its owner only): `code` is required, a field left out takes
-/// its default (no title, no line numbers, python, InspiredGitHub).
+/// Replace a snippet (its owner only).
+///
+/// `code` is required; a field left out takes its default (no title, no line numbers,
+/// python, InspiredGitHub).
 ///
 /// --------
 /// @response: 200 ERROR "no snippet of that id" {{{
@@ -569,8 +576,9 @@ pub async fn snippet_update(
     save(&site, request, id, new).await
 }
 
-/// Change some fields of a snippet (its owner only); those left out keep their
-/// values.
+/// Change some fields of a snippet (its owner only).
+///
+/// The fields left out keep their values.
 ///
 /// --------
 /// @response: 200 ERROR "no snippet of that id" {{{
@@ -640,12 +648,16 @@ pub async fn snippet_delete(
     }
 }
 
-/// The snippet's highlighted HTML page (not packed: `text/html`). A missing snippet
-/// is a packed `NotFound`.
+/// The snippet's highlighted HTML page (not packed: `text/html`).
 ///
-/// The page is made of what a user sent, escaped by the highlighter; a content
-/// security policy lets it have inline styles and nothing else (no script, no
-/// request anywhere), should an escape ever be missed.
+/// A missing snippet is a packed `NotFound`. The page is made of what a user sent,
+/// escaped by the highlighter; a content security policy lets it have inline styles
+/// and nothing else (no script, no request anywhere), should an escape ever be missed.
+///
+/// --------
+/// @response: 200 ERROR "no snippet of that id" {{{
+///     {"code": 4040001, "message": "Not found: snippet."}
+/// }}}
 #[apiview(tag = "snippets")]
 #[allow_get]
 pub async fn snippet_highlight(

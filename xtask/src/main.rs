@@ -3,6 +3,7 @@
 //! tools) and call it; `scripts/test.sh` stays the one test command.
 
 mod bench;
+mod browser;
 mod checks;
 mod fuzz_http;
 mod http;
@@ -56,6 +57,9 @@ enum Task {
     },
     /// The Swagger UI at the address the demo logs, in headless Chromium.
     CheckSwaggerUi,
+    /// The snippets example's Swagger UI used in headless Chromium: register, log in,
+    /// authorize, create a snippet, list it.
+    CheckSnippetsUi,
     /// schemathesis against the demo (scripts/fuzz-http.sh installs it, then runs this).
     FuzzHttp,
 }
@@ -79,6 +83,7 @@ fn main() -> ExitCode {
         Task::CheckRedisCache => checks::redis_cache(),
         Task::CheckOpenapi { dir } => checks::openapi(&dir),
         Task::CheckSwaggerUi => checks::swagger_ui(),
+        Task::CheckSnippetsUi => checks::snippets_ui(),
         Task::FuzzHttp => fuzz_http::Config::from_env().and_then(|config| fuzz_http::fuzz_http(&config)),
     };
     match result {

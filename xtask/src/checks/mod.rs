@@ -2,6 +2,7 @@
 //! the integration tests, which serve the endpoints in-process, cannot see (the
 //! binaries' argument parsing, settings files, logs and start-up).
 
+mod snippets_ui;
 mod swagger_ui;
 
 use std::collections::BTreeSet;
@@ -12,6 +13,7 @@ use std::time::{Duration, Instant};
 use anyhow::{ensure, Context, Result};
 use serde_json::{json, Value};
 
+pub use snippets_ui::snippets_ui;
 pub use swagger_ui::swagger_ui;
 
 use crate::http::{self, Request};

@@ -156,7 +156,7 @@ pub fn swagger_ui() -> Result<()> {
 }
 
 /// The URL that follows `prefix` in a line of the server's log.
-fn logged_url(server: &mut Server, prefix: &str) -> Result<String> {
+pub(super) fn logged_url(server: &mut Server, prefix: &str) -> Result<String> {
     let line = server.wait_for_line(prefix, Duration::from_secs(10))?;
     let after = &line[line.find(prefix).expect("the line has the prefix") + prefix.len()..];
     let url: String = after
