@@ -1,22 +1,30 @@
 //! The snippets App: its settings and its routes.
 
 use apiview::prelude::*;
-use apiview::settings::JwtSettings;
+use apiview::settings::{JwtSettings, SwaggerSettings};
 use apiview::SwaggerExt;
 
 use crate::routes::{self, Site};
 use crate::storage::Db;
 
 /// The example's own defaults over `settings`: versions by the `Accept` header (v1,
-/// the default, and v2), and a random HS256 secret when `[auth.jwt]` names none
-/// (tokens then last until the server restarts). What the settings say themselves is
-/// kept.
+/// the default, and v2), the document's title, and a random HS256 secret when
+/// `[auth.jwt]` names none (tokens then last until the server restarts). What the
+/// settings say themselves is kept.
 pub fn settings(mut settings: Settings) -> Settings {
     let versioning = &mut settings.versioning;
     if !versioning.is_on() {
         versioning.scheme = "accept".into();
         versioning.allowed = vec!["v1".into(), "v2".into()];
         versioning.default = "v1".into();
+    }
+    let swagger = &mut settings.swagger;
+    if swagger.title == SwaggerSettings::default().title && swagger.description.is_empty() {
+        swagger.title = "snippets".into();
+        swagger.description =
+            "The Django REST framework tutorial, rebuilt with apiview: register or log in under `auth`, \
+             then Authorize with the token to create and edit snippets."
+                .into();
     }
     if settings.auth.jwt.is_none() {
         tracing::warn!(
