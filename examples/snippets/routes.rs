@@ -418,6 +418,9 @@ async fn code_of(code: Option<String>, file: Option<Upload>) -> apiview::Result<
             let bytes = file.bytes().await?;
             let code = String::from_utf8(bytes.to_vec())
                 .map_err(|_| BizError::bad_parameter_because("file", "send UTF-8 text"))?;
+            if code.is_empty() {
+                return Err(BizError::bad_parameter_because("file", "the file is empty"));
+            }
             if code.chars().count() > CODE_MAX {
                 return Err(BizError::bad_parameter_because(
                     "file",

@@ -22,6 +22,7 @@ on_both_databases!(
     only_the_owner_writes,
     a_deleted_snippet_is_not_found,
     the_highlight_page_is_html_under_a_content_security_policy,
+    an_empty_uploaded_file_is_refused_as_empty_code_is,
 );
 
 fn now_millis() -> i64 {
@@ -613,4 +614,19 @@ async fn the_highlight_page_is_html_under_a_content_security_policy(backend: Bac
     let answer = common::send(site.server.client.get(missing)).await;
     assert_eq!(answer.json, common::err(NOT_FOUND, "Not found: snippet."));
     assert!(answer.headers.get("content-security-policy").is_none());
+}
+
+/// Regression: `code` is 1 to 100 000 characters, but a file was held to the upper
+/// bound only, and an empty one made a snippet without code.
+async fn an_empty_uploaded_file_is_refused_as_empty_code_is(backend: Backend) {
+    let site = Site::start(backend).await;
+    let ann = site.register("ann").await;
+    let empty = site.upload(&ann, &[Part::File("file", "empty.py", b"")]).await;
+    assert_eq!(
+        empty.json,
+        common::err(BAD_PARAMETER, "Bad parameter: file. the file is empty.")
+    );
+    let one = site.upload(&ann, &[Part::File("file", "one.py", b"1")]).await;
+    assert_eq!(result(&one)["code"], "1");
+    assert_eq!(result(&site.get("/snippets/").await)["count"], 1);
 }
