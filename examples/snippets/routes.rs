@@ -468,7 +468,9 @@ async fn highlighted(snippet: &NewSnippet) -> apiview::Result<String> {
 ///       code: "print('hello')"
 ///       language: "python"
 /// }}}
-#[apiview(tag = "snippets", body_limit = 1_048_576)]
+// The longest valid request is 1.2 MB: 100 000 characters of four UTF-8 bytes, each
+// byte percent-encoded in a form, or each character `\uXXXX\uXXXX` in ASCII-only JSON.
+#[apiview(tag = "snippets", body_limit = 2_097_152)]
 #[allow_post]
 #[throttle(rate = "30/m", scope = "snippets.create")]
 #[string_length_limit(title, max_length = 100)]

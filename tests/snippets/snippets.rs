@@ -23,6 +23,7 @@ on_both_databases!(
     a_deleted_snippet_is_not_found,
     the_highlight_page_is_html_under_a_content_security_policy,
     an_empty_uploaded_file_is_refused_as_empty_code_is,
+    the_longest_code_is_not_too_large_a_request,
 );
 
 fn now_millis() -> i64 {
@@ -629,4 +630,45 @@ async fn an_empty_uploaded_file_is_refused_as_empty_code_is(backend: Backend) {
     let one = site.upload(&ann, &[Part::File("file", "one.py", b"1")]).await;
     assert_eq!(result(&one)["code"], "1");
     assert_eq!(result(&site.get("/snippets/").await)["count"], 1);
+}
+
+/// Regression: creating took bodies of 1 MiB at most, but the longest code, 100 000
+/// characters of four UTF-8 bytes, is 1.2 MB in a form (each byte percent-encoded)
+/// and in JSON written ASCII-only (each character a `\uXXXX\uXXXX` pair, as
+/// Python's `json.dumps` writes by default): a valid snippet was `TooLargeRequestError`
+/// to create, though PATCH took it.
+async fn the_longest_code_is_not_too_large_a_request(backend: Backend) {
+    let site = Site::start(backend).await;
+    let ann = site.register("ann").await;
+    let longest = "😀".repeat(100_000);
+    let fields = [
+        ("title", "😀".repeat(100)),
+        ("code", longest.clone()),
+        ("language", "plain text".into()),
+    ];
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let from_form = site.create(&ann, &fields).await;
+    assert_eq!(from_form["code"], longest);
+
+    let ascii_json: String = serde_json::to_string(&json!({"code": longest, "language": "plain text"}))
+        .unwrap()
+        .chars()
+        .map(|c| match c {
+            '😀' => "\\ud83d\\ude00".to_owned(),
+            c => c.to_string(),
+        })
+        .collect();
+    assert!(ascii_json.is_ascii() && ascii_json.len() > 1_200_000);
+    let request = site
+        .as_user(&ann, Method::POST, "/snippets/")
+        .header("content-type", "application/json")
+        .body(ascii_json);
+    let from_json = common::send(request).await;
+    assert_eq!(result(&from_json)["code"], longest);
+    // One character more is refused for its length, not its size.
+    let too_long = format!("{longest}😀");
+    let answer = site
+        .send_form(Some(&ann), Method::POST, "/snippets/", &[("code", &too_long)])
+        .await;
+    assert_eq!(code(&answer), STRING_TOO_LONG);
 }
