@@ -164,6 +164,32 @@ async fn urls_are_absolute_and_follow_the_host(backend: Backend) {
         user["snippets"],
         format!("http://other.example/snippets/?owner={}", ann.id)
     );
+
+    // With the document's server set, that is the base whatever the Host.
+    let settings = "[swagger]\napi_host = 'https://api.example'\napi_basepath = '/v1/'";
+    let behind = Site::with_settings(backend, settings).await;
+    let ann = behind.register("ann").await;
+    for code in ["x = 1", "x = 2"] {
+        behind.create(&ann, &[("code", code)]).await;
+    }
+    let request = behind
+        .anonymous(Method::GET, "/snippets/?page_size=1")
+        .header("host", "other.example");
+    let answer = common::send(request).await;
+    let page = result(&answer);
+    let id = page["results"][0]["id"].as_i64().unwrap();
+    assert_eq!(
+        page["results"][0]["url"],
+        format!("https://api.example/v1/snippets/{id}/")
+    );
+    assert_eq!(
+        page["results"][0]["owner_url"],
+        format!("https://api.example/v1/users/{}/", ann.id)
+    );
+    assert_eq!(
+        page["next"],
+        "https://api.example/v1/snippets/?page=2&page_size=1"
+    );
 }
 
 async fn an_uploaded_file_is_the_code_and_its_name_the_title(backend: Backend) {
