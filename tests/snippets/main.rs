@@ -11,7 +11,7 @@
 //! database by [`on_both_databases!`] as `<topic>::sqlite::<scenario>` and
 //! `<topic>::postgres::<scenario>`.
 //!
-//! The example's unit tests (in storage.rs and highlight.rs) come along with its
+//! The example's unit tests (storage.rs, highlight.rs, passwords.rs) come along with its
 //! modules and run here too.
 
 #[path = "../common/mod.rs"]

@@ -24,6 +24,8 @@ const DOWN_WITHIN: Duration = Duration::from_secs(8);
 async fn a_stopped_postgres_answers_database_error_then_recovers() {
     let mut postgres = PostgresServer::start().await;
     let site = Site::on(&postgres.url(), "").await;
+    // A second App on the same database, answering with semantic statuses.
+    let semantic = Site::on(&postgres.url(), "http_status = 'semantic'").await;
     let ann = site.register("ann").await;
     let first = site.create(&ann, &[("title", "before"), ("code", "x = 1")]).await;
     let path = snippet_path(&first);
@@ -53,12 +55,15 @@ async fn a_stopped_postgres_answers_database_error_then_recovers() {
                 .form(&[("username", "ann"), ("password", PASSWORD)]),
         ),
     ];
-    let answers: Vec<Answer> = join_all(requests).await;
+    let (answers, semantic_answer): (Vec<Answer>, Answer) =
+        futures_util::future::join(join_all(requests), semantic.get(&path)).await;
     let elapsed = started.elapsed();
     for answer in &answers {
         assert_eq!(answer.json, common::err(DATABASE_ERROR, "System Error"));
         assert_eq!(answer.status, 200);
     }
+    assert_eq!(semantic_answer.json, common::err(DATABASE_ERROR, "System Error"));
+    assert_eq!(semantic_answer.status, 500);
     assert!(elapsed < DOWN_WITHIN, "the answers took {elapsed:?}");
 
     // What needs no database is still served: the cached page, the document.
@@ -84,6 +89,11 @@ async fn a_stopped_postgres_answers_database_error_then_recovers() {
     .await;
     // The same App reads, writes and logs in again, with the data of before.
     assert_eq!(*result(&site.get(&path).await), first);
+    let again = semantic.get(&path).await;
+    assert_eq!(
+        (again.status, &result(&again)["created"]),
+        (200, &first["created"])
+    );
     let second = site.create(&ann, &[("title", "after"), ("code", "y = 2")]).await;
     assert!(second["id"].as_i64() > first["id"].as_i64());
     let login = site.try_login(&login_address, "ann", PASSWORD).await;
