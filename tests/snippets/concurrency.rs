@@ -1,15 +1,18 @@
-//! Writes at once: creates lose and duplicate nothing, and of registrations of one
-//! name exactly one wins.
+//! Writes at once: creates lose and duplicate nothing, of registrations of one name
+//! exactly one wins, and writes racing a delete of their snippet find it gone (never a
+//! database error).
 
 use std::collections::BTreeSet;
 
 use futures_util::future::join_all;
+use reqwest::Method;
 
 use crate::site::*;
 
 on_both_databases!(
     concurrent_creates_lose_and_duplicate_nothing,
     one_of_concurrent_registrations_of_a_name_wins,
+    concurrent_writes_to_the_same_snippets_answer_or_find_them_gone,
 );
 
 async fn concurrent_creates_lose_and_duplicate_nothing(backend: Backend) {
@@ -90,4 +93,51 @@ async fn one_of_concurrent_registrations_of_a_name_wins(backend: Backend) {
     let login = site.try_login(&addresses[0], "carol", winners[0]).await;
     assert_eq!(login.json["success"], true);
     assert_eq!(result(&site.get("/users/").await)["count"], 1);
+}
+
+async fn concurrent_writes_to_the_same_snippets_answer_or_find_them_gone(backend: Backend) {
+    let site = Site::start(backend).await;
+    let ann = site.register("ann").await;
+    let mut ids = Vec::new();
+    for i in 0..10 {
+        let snippet = site.create(&ann, &[("code", &format!("x = {i}"))]).await;
+        ids.push(snippet["id"].as_i64().unwrap());
+    }
+    // PATCH, PUT, DELETE and list, all at once; each DELETE hits an even-numbered one.
+    let calls = (0..60).map(|i| {
+        let (site, ann) = (&site, &ann);
+        let path = format!("/snippets/{}/", ids[i % 10]);
+        async move {
+            let answer = match i % 4 {
+                0 => {
+                    site.send_form(Some(ann), Method::PATCH, &path, &[("title", "t")])
+                        .await
+                }
+                1 => {
+                    site.send_form(Some(ann), Method::PUT, &path, &[("code", "y")])
+                        .await
+                }
+                2 => site.send_form(Some(ann), Method::DELETE, &path, &[]).await,
+                _ => site.get("/snippets/").await,
+            };
+            (i % 4, answer)
+        }
+    });
+    let answers = join_all(calls).await;
+    let mut deletes = 0;
+    for (kind, answer) in &answers {
+        if answer.json["success"] == true {
+            deletes += usize::from(*kind == 2);
+        } else {
+            assert_eq!(
+                code(answer),
+                NOT_FOUND,
+                "only a snippet already gone: {:?}",
+                answer.json
+            );
+        }
+    }
+    assert_eq!(deletes, 5, "each deleted once");
+    let odd: Vec<i64> = ids.iter().skip(1).step_by(2).copied().collect();
+    assert_eq!(site.walk("/snippets/?page_size=3").await, odd);
 }
