@@ -417,6 +417,9 @@ async fn code_of(code: Option<String>, file: Option<Upload>) -> apiview::Result<
             let bytes = file.bytes().await?;
             let code = String::from_utf8(bytes.to_vec())
                 .map_err(|_| BizError::bad_parameter_because("file", "send UTF-8 text"))?;
+            if code.is_empty() {
+                return Err(BizError::bad_parameter_because("file", "the file is empty"));
+            }
             if code.chars().count() > CODE_MAX {
                 return Err(BizError::bad_parameter_because(
                     "file",
@@ -462,7 +465,9 @@ async fn highlighted(snippet: &NewSnippet) -> apiview::Result<String> {
 /// @response: 200 ERROR "neither `code` nor `file`" {{{
 ///     {"code": 1001060001, "message": "Missing parameter: code."}
 /// }}}
-#[apiview(tag = "snippets", body_limit = 1_048_576)]
+// The longest valid request is 1.2 MB: 100 000 characters of four UTF-8 bytes, each
+// byte percent-encoded in a form, or each character `\uXXXX\uXXXX` in ASCII-only JSON.
+#[apiview(tag = "snippets", body_limit = 2_097_152)]
 #[allow_post]
 #[throttle(rate = "30/m", scope = "snippets.create")]
 #[string_length_limit(title, max_length = 100)]
