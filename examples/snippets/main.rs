@@ -12,6 +12,7 @@
 //! example's defaults), and the `APIVIEW_*` environment variables.
 
 mod app;
+mod cpu;
 mod highlight;
 mod models;
 mod passwords;

@@ -19,6 +19,9 @@ use poem::web::{Data, Html};
 use poem::IntoResponse;
 use serde::Serialize;
 
+use tokio::sync::Semaphore;
+
+use crate::cpu::on_blocking_pool;
 use crate::highlight::{self, DEFAULT_LANGUAGE, DEFAULT_STYLE};
 use crate::models::{NewSnippet, Snippet, User};
 use crate::passwords;
@@ -436,10 +439,14 @@ async fn code_of(code: Option<String>, file: Option<Upload>) -> apiview::Result<
     }
 }
 
-/// Highlights on the blocking pool: a large snippet takes a while.
+/// Highlightings running at once: a large snippet takes tens of milliseconds of CPU
+/// (hundreds in a debug build), and any logged-in user may send many.
+static HIGHLIGHTING: Semaphore = Semaphore::const_new(2);
+
+/// Highlights on the blocking pool, two at a time.
 async fn highlighted(snippet: &NewSnippet) -> apiview::Result<String> {
     let snippet = snippet.clone();
-    tokio::task::spawn_blocking(move || {
+    on_blocking_pool(&HIGHLIGHTING, "highlighting", move || {
         highlight::highlight(
             &snippet.code,
             &snippet.language,
@@ -449,10 +456,6 @@ async fn highlighted(snippet: &NewSnippet) -> apiview::Result<String> {
         )
     })
     .await
-    .map_err(|err| {
-        tracing::error!(%err, "highlighting failed");
-        BizError::sys_error()
-    })
 }
 
 /// Create a snippet, owned by the caller, from `code` or an uploaded `file`.
@@ -555,6 +558,7 @@ pub async fn snippet_detail(
 /// }}}
 #[apiview(tag = "snippets")]
 #[allow_put]
+#[throttle(rate = "60/m", scope = "snippets.write")]
 #[permission(owns_snippet(site, id))]
 #[string_length_limit(title, max_length = 100)]
 #[string_length_limit(code, min_length = 1, max_length = 100000)]
@@ -591,6 +595,7 @@ pub async fn snippet_update(
 /// }}}
 #[apiview(tag = "snippets")]
 #[allow_patch]
+#[throttle(rate = "60/m", scope = "snippets.write")]
 #[permission(owns_snippet(site, id))]
 #[string_length_limit(title, max_length = 100)]
 #[string_length_limit(code, min_length = 1, max_length = 100000)]
@@ -638,6 +643,7 @@ async fn save(site: &Site, request: &ApiRequest, id: i64, new: NewSnippet) -> ap
 /// }}}
 #[apiview(tag = "snippets")]
 #[allow_delete]
+#[throttle(rate = "60/m", scope = "snippets.write")]
 #[permission(owns_snippet(site, id))]
 pub async fn snippet_delete(
     #[extract] site: Data<&Site>,

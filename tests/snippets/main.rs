@@ -19,6 +19,8 @@ mod common;
 
 #[path = "../../examples/snippets/app.rs"]
 mod app;
+#[path = "../../examples/snippets/cpu.rs"]
+mod cpu;
 #[path = "../../examples/snippets/highlight.rs"]
 mod highlight;
 #[path = "../../examples/snippets/models.rs"]

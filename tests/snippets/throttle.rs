@@ -1,5 +1,5 @@
 //! The example's own rates, per client address: 30 creates a minute, 10 registrations
-//! a minute. The rates are the example's (no setting changes them); each test's App
+//! a minute, 60 writes (PUT, PATCH, DELETE together) a minute. The rates are the example's (no setting changes them); each test's App
 //! starts with empty counters.
 
 use futures_util::future::join_all;
@@ -11,6 +11,7 @@ use crate::site::*;
 on_both_databases!(
     the_31st_create_of_a_minute_is_too_many,
     the_11th_registration_of_a_minute_is_too_many,
+    the_61st_write_of_a_minute_is_too_many,
 );
 
 async fn the_31st_create_of_a_minute_is_too_many(backend: Backend) {
@@ -100,4 +101,33 @@ async fn the_11th_registration_of_a_minute_is_too_many(backend: Backend) {
         true
     );
     assert_eq!(result(&site.get("/users/").await)["count"], 11);
+}
+
+async fn the_61st_write_of_a_minute_is_too_many(backend: Backend) {
+    let site = Site::start(backend).await;
+    let ann = site.register("ann").await;
+    let created = site.create(&ann, &[("code", "x = 0")]).await;
+    let path = format!("/snippets/{}/", created["id"]);
+    // PUT, PATCH and DELETE share one counter: 60 of them, sent together, pass (the
+    // last one a DELETE), and the 61st, of any of the three, is refused.
+    let writes = (0..60).map(|i| {
+        let request = match i % 2 {
+            0 => site
+                .as_user(&ann, Method::PUT, &path)
+                .form(&[("code", format!("x = {i}"))]),
+            _ => site
+                .as_user(&ann, Method::PATCH, &path)
+                .form(&[("title", format!("t{i}"))]),
+        };
+        common::send(request)
+    });
+    let answers = join_all(writes).await;
+    assert!(
+        answers.iter().all(|answer| answer.json["success"] == true),
+        "{answers:?}"
+    );
+    let refused = common::send(site.as_user(&ann, Method::DELETE, &path)).await;
+    assert_eq!(code(&refused), TOO_MANY_REQUESTS, "{:?}", refused.json);
+    // Refused before anything ran: the snippet is still there.
+    assert_eq!(site.get(&path).await.json["success"], true);
 }
