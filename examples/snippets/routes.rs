@@ -506,7 +506,14 @@ pub async fn snippet_create(
         .db
         .create_snippet(owner, &new, &html)
         .await
-        .map_err(db_error)?;
+        .map_err(|err| match &err {
+            // A well-signed token of a user the database does not have (it was reset
+            // under a kept `[auth.jwt]` secret): the token's fault, not the database's.
+            sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+                apiview::error::codes::BAD_USER_TOKEN.error()
+            }
+            _ => db_error(err),
+        })?;
     snippets_changed(request).await;
     Ok(SnippetView::new(request, &base(request, &site), snippet))
 }
