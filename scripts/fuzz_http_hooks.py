@@ -20,11 +20,19 @@ def documented_codes(case):
     return codes
 
 
+def raw_media_types(case, status):
+    response = (case.operation.definition.raw.get("responses") or {}).get(str(status)) or {}
+    return set(response.get("content") or {})
+
+
 @schemathesis.check
 def apiview_envelope(ctx, response, case):
     """Exactly the simple envelope, a documented error code, no unexpected SysError."""
     if response.status_code >= 500:
         return None  # not_a_server_error's concern
+    media_type = (response.headers.get("content-type", [""])[0] or "").split(";")[0].strip()
+    if media_type != "application/json" and media_type in raw_media_types(case, response.status_code):
+        return None  # a `Raw` answer of the documented type (`#[apiview(content_type)]`)
     try:
         body = json.loads(response.content)
     except ValueError:

@@ -536,6 +536,21 @@ pub struct EndpointMeta {
     /// assert_eq!(always.meta().versions, None);
     /// ```
     pub versions: Option<&'static [&'static str]>,
+    /// `#[apiview(content_type = "text/html")]`: the media type of a `Raw` answer, for
+    /// the document (a successful answer is that, an error the packed JSON).
+    ///
+    /// ```
+    /// use apiview::prelude::*;
+    /// use apiview::Handler;
+    ///
+    /// #[apiview(content_type = "text/html")]
+    /// fn page() -> Raw<poem::web::Html<&'static str>> {
+    ///     Raw(poem::web::Html("<p>hi</p>"))
+    /// }
+    ///
+    /// assert_eq!(page.meta().content_type, Some("text/html"));
+    /// ```
+    pub content_type: Option<&'static str>,
     /// The `#[throttle]` attributes, in written order (DESIGN §13); empty: the
     /// endpoint is throttled by `throttle.default_rate` only, if set.
     pub throttles: &'static [ThrottleSpec],

@@ -14,6 +14,7 @@ pub fn check(cx: &Ctxt, endpoint: &Endpoint) {
     check_one_source(cx, endpoint);
     check_cache_key_names(cx, endpoint);
     check_cache_output(cx, endpoint);
+    check_content_type(cx, endpoint);
     check_doc_methods(cx, endpoint);
     check_blocking(cx, endpoint);
     check_paginate(cx, endpoint);
@@ -181,6 +182,37 @@ fn check_cache_key_names(cx: &Ctxt, endpoint: &Endpoint) {
                 ),
             );
         }
+    }
+}
+
+/// `content_type` names what a `Raw` answer is: a packed answer is JSON. It is a media
+/// type, `type/subtype` of token characters, without parameters.
+fn check_content_type(cx: &Ctxt, endpoint: &Endpoint) {
+    let Some(lit) = &endpoint.args.content_type else {
+        return;
+    };
+    if !matches!(endpoint.output, Output::Raw(_) | Output::RawResult(_)) {
+        cx.error_spanned_by(
+            lit,
+            "`content_type` documents a `Raw` answer; this endpoint's answer is packed as JSON: remove it, or return `Raw<..>`",
+        );
+        return;
+    }
+    let value = lit.value();
+    let token = |part: &str| {
+        !part.is_empty()
+            && part
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b))
+    };
+    let valid = value
+        .split_once('/')
+        .is_some_and(|(kind, subtype)| token(kind) && token(subtype));
+    if !valid {
+        cx.error_spanned_by(
+            lit,
+            format!("`content_type` is a media type like \"text/html\" or \"image/png\", not `{value}`"),
+        );
     }
 }
 

@@ -235,7 +235,9 @@ pub(crate) fn responses(
     let mut out = Map::new();
     for (code, status) in statuses {
         let mut description = status.descriptions.join(" / ");
-        if code == 200 && status.errors && (status.ok || description.is_empty()) {
+        if let (200, Some(media_type), true) = (code, meta.content_type, description.is_empty()) {
+            description = format!("The answer, {media_type}; an error is packed as JSON (see the examples)");
+        } else if code == 200 && status.errors && (status.ok || description.is_empty()) {
             // Business errors share HTTP 200 with results (django-apiview's rule).
             if description.is_empty() {
                 description = "The packed result".to_owned();
@@ -249,7 +251,8 @@ pub(crate) fn responses(
                 .to_owned();
         }
         let mut media = Map::new();
-        let ok = code == 200 || status.ok;
+        // A `Raw` answer of a declared type is not in the JSON: only errors are.
+        let ok = (code == 200 || status.ok) && meta.content_type.is_none();
         media.insert(
             "schema".into(),
             envelope.schema(ok, result.filter(|_| ok), &status.codes, meta.fallible),
@@ -269,16 +272,37 @@ pub(crate) fn responses(
                 "schema": {"type": "integer", "minimum": 1},
             });
         }
+        let mut content = Map::new();
+        // A `Raw` answer of a declared type: the success is that, an error the packed
+        // JSON.
+        if let (200, Some(media_type)) = (code, meta.content_type) {
+            content.insert(media_type.into(), json!({"schema": raw_schema(media_type)}));
+        }
+        content.insert("application/json".into(), Value::Object(media));
         out.insert(
             code.to_string(),
             json!({
                 "description": description,
                 "headers": headers,
-                "content": {"application/json": Value::Object(media)},
+                "content": content,
             }),
         );
     }
     Value::Object(out)
+}
+
+/// The schema of a `Raw` answer's body: text for `text/*` and the XML and JSON
+/// families, bytes otherwise.
+fn raw_schema(media_type: &str) -> Value {
+    let text = media_type.starts_with("text/")
+        || media_type.ends_with("+xml")
+        || media_type.ends_with("/xml")
+        || media_type.ends_with("+json");
+    if text {
+        json!({"type": "string"})
+    } else {
+        json!({"type": "string", "format": "binary"})
+    }
 }
 
 #[derive(Default)]

@@ -676,7 +676,7 @@ pub async fn snippet_delete(
 /// @response: 200 ERROR "no snippet of that id" {{{
 ///     {"code": 4040001, "message": "Not found: snippet."}
 /// }}}
-#[apiview(tag = "snippets")]
+#[apiview(tag = "snippets", content_type = "text/html")]
 #[allow_get]
 pub async fn snippet_highlight(
     #[extract] site: Data<&Site>,

@@ -13,7 +13,7 @@ use crate::streams::{self, LiveStreams, BOUNDARY};
 /// Ticks as server-sent events: `id: n` and `data: {"n": n, "at": unix_ms}`, the
 /// first at once, then one every `interval_ms` (default 1000), `count` of them (`0` or
 /// none: until the client leaves).
-#[apiview]
+#[apiview(content_type = "text/event-stream")]
 #[allow_get]
 #[between(count, 0, 1_000_000, allow_none = true)]
 #[between(interval_ms, 10, 60_000, allow_none = true)]
@@ -32,7 +32,7 @@ pub fn events(
 /// A clock drawn in SVG, one frame every `interval_ms` (default 200), as
 /// `multipart/x-mixed-replace` parts: `<img src="/screen">` shows it moving. `frames`
 /// of them (`0` or none: until the client leaves).
-#[apiview]
+#[apiview(content_type = "multipart/x-mixed-replace")]
 #[allow_get]
 #[between(frames, 0, 1_000_000, allow_none = true)]
 #[between(interval_ms, 10, 60_000, allow_none = true)]

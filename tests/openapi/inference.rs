@@ -238,3 +238,45 @@ fn optional_files_leave_the_other_fields_a_json_body_too() {
         json!({"type": "string", "format": "binary"})
     );
 }
+
+/// A page of HTML, or a packed error.
+#[apiview(content_type = "text/html")]
+fn html_page(n: i64) -> apiview::Result<Raw<poem::web::Html<String>>> {
+    Ok(Raw(poem::web::Html(format!("<p>{n}</p>"))))
+}
+
+/// An image.
+#[apiview(content_type = "image/png")]
+fn picture() -> Raw<Vec<u8>> {
+    Raw(Vec::new())
+}
+
+#[test]
+fn a_raw_answer_is_documented_as_its_content_type_beside_the_packed_errors() {
+    let app = App::new(Settings::default())
+        .at("/page", html_page)
+        .at("/picture", picture);
+    let document = checked("raw-content-type-3.1", app.openapi());
+    let ok = &document["paths"]["/page"]["get"]["responses"]["200"];
+    let content = ok["content"].as_object().unwrap();
+    assert_eq!(
+        content.keys().collect::<Vec<_>>(),
+        ["text/html", "application/json"]
+    );
+    assert_eq!(content["text/html"]["schema"], json!({"type": "string"}));
+    // The JSON is an error only: no `result`, `success` false.
+    let json = serde_json::to_string(&content["application/json"]["schema"]).unwrap();
+    assert!(!json.contains("\"result\""), "{json}");
+    assert!(
+        ok["description"]
+            .as_str()
+            .unwrap()
+            .starts_with("The answer, text/html"),
+        "{ok}"
+    );
+    let png = &document["paths"]["/picture"]["get"]["responses"]["200"]["content"];
+    assert_eq!(
+        png["image/png"]["schema"],
+        json!({"type": "string", "format": "binary"})
+    );
+}

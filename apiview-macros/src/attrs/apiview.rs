@@ -1,4 +1,4 @@
-//! `#[apiview(packer = "..", tag = "..", operation_id = "..", body_limit = N, versions = [".."], blocking)]`.
+//! `#[apiview(packer = "..", tag = "..", operation_id = "..", body_limit = N, versions = [".."], content_type = "..", blocking)]`.
 
 use proc_macro2::TokenStream;
 use syn::parse::Parser;
@@ -19,6 +19,8 @@ pub struct ApiviewArgs {
     pub body_limit: Option<u64>,
     /// `versions = ["v1", "v2"]`: checked, in written order.
     pub versions: Option<Vec<LitStr>>,
+    /// `content_type = "text/html"`: what a `Raw` answer is, for the document.
+    pub content_type: Option<LitStr>,
 }
 
 #[derive(Default)]
@@ -29,10 +31,11 @@ struct Given {
     operation_id: Attr<LitStr>,
     blocking: Attr<proc_macro2::Span>,
     versions: Attr<Vec<LitStr>>,
+    content_type: Attr<LitStr>,
 }
 
 const OPTIONS: &str =
-    "packer = \"..\", tag = \"..\", operation_id = \"..\", body_limit = N, versions = [\"..\"], blocking";
+    "packer = \"..\", tag = \"..\", operation_id = \"..\", body_limit = N, versions = [\"..\"], content_type = \"..\", blocking";
 
 pub fn parse(cx: &Ctxt, tokens: TokenStream) -> ApiviewArgs {
     let mut args = Given::default();
@@ -83,6 +86,7 @@ pub fn parse(cx: &Ctxt, tokens: TokenStream) -> ApiviewArgs {
             "packer" => &mut args.packer,
             "tag" => &mut args.tag,
             "operation_id" => &mut args.operation_id,
+            "content_type" => &mut args.content_type,
             _ => {
                 cx.error_spanned_by(
                     key,
@@ -108,6 +112,7 @@ pub fn parse(cx: &Ctxt, tokens: TokenStream) -> ApiviewArgs {
             .into_inner()
             .and_then(|lit| lit.base10_parse().ok()),
         versions: args.versions.into_inner(),
+        content_type: args.content_type.into_inner(),
     }
 }
 

@@ -76,6 +76,7 @@ pub(super) fn meta(endpoint: &Endpoint) -> TokenStream {
         .filter_map(|decrypt| decrypt.key.as_ref())
         .collect();
     let body_limit = opt(endpoint.args.body_limit);
+    let content_type = opt(endpoint.args.content_type.as_ref().map(|lit| lit.value()));
     let paginate = opt(endpoint.helpers.paginate.is_some().then(|| paginate(endpoint)));
     let versions = opt(endpoint
         .args
@@ -117,6 +118,7 @@ pub(super) fn meta(endpoint: &Endpoint) -> TokenStream {
             fallible: #fallible,
             paginate: #paginate,
             body_limit: #body_limit,
+            content_type: #content_type,
             versions: #versions,
             throttles: &[#(#throttles),*],
         }
