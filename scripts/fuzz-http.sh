@@ -17,7 +17,10 @@
 #   FUZZ_HTTP_OPENAPI=3.1        the document's version, 3.1 or 3.0
 #   FUZZ_HTTP_WORKERS=1          concurrent schemathesis workers
 #   FUZZ_HTTP_SEED=              a seed, to replay a run (printed at the end)
-#   FUZZ_HTTP_SYS_ERROR_PATHS=/boom  paths whose SysError answers are expected
+#   FUZZ_HTTP_EXAMPLE=demo       the server: demo, or snippets (the whole application,
+#                                on a fresh SQLite file; reports in target/fuzz-http-snippets/)
+#   FUZZ_HTTP_SYS_ERROR_PATHS=/boom  paths whose SysError answers are expected (the
+#                                demo's /boom; none for the snippets)
 # Reports (JSON, NDJSON of every request) go to target/fuzz-http/.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -49,6 +49,8 @@ OPENAPI_DUMP_DIR="$PWD/$docs/tests" cargo test --quiet --all-features --test ope
 
 echo "== schema-driven HTTP fuzzing of the demo with schemathesis (short; scripts/fuzz-http.sh runs longer)"
 FUZZ_HTTP_MAX_TIME=45 FUZZ_HTTP_MAX_EXAMPLES=20 scripts/fuzz-http.sh
+echo "== the same against the snippets application, on a fresh SQLite file"
+FUZZ_HTTP_EXAMPLE=snippets FUZZ_HTTP_MAX_TIME=30 FUZZ_HTTP_MAX_EXAMPLES=20 scripts/fuzz-http.sh
 
 echo "== the Swagger UI in headless Chromium, at the address the demo logs"
 cargo xtask check-swagger-ui

@@ -1,7 +1,9 @@
 //! `cargo xtask fuzz-http` (run by scripts/fuzz-http.sh, which installs schemathesis):
-//! schemathesis reads the demo's own OpenAPI document and sends the demo generated
-//! requests, valid and invalid, checking every answer with the generic checks and
-//! apiview's own (scripts/fuzz_http_hooks.py). Reports go to target/fuzz-http/.
+//! schemathesis reads an example's own OpenAPI document (the demo's, or with
+//! `FUZZ_HTTP_EXAMPLE=snippets` the snippets application's, on a fresh SQLite file) and
+//! sends it generated requests, valid and invalid, checking every answer with the
+//! generic checks and apiview's own (scripts/fuzz_http_hooks.py). Reports go to
+//! target/fuzz-http/ (target/fuzz-http-snippets/).
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -24,6 +26,8 @@ pub struct Config {
     workers: u64,
     seed: Option<String>,
     sys_error_paths: String,
+    /// `demo` or `snippets`.
+    example: String,
 }
 
 impl Config {
@@ -37,6 +41,12 @@ impl Config {
             })
         };
         let openapi = var("FUZZ_HTTP_OPENAPI").unwrap_or_else(|| "3.1".into());
+        let example = var("FUZZ_HTTP_EXAMPLE").unwrap_or_else(|| "demo".into());
+        if example != "demo" && example != "snippets" {
+            bail!("FUZZ_HTTP_EXAMPLE must be demo or snippets, not '{example}'");
+        }
+        // The demo's /boom panics on purpose; the snippets have no such endpoint.
+        let default_sys_error_paths = if example == "demo" { "/boom" } else { "" };
         if openapi != "3.0" && openapi != "3.1" {
             bail!("FUZZ_HTTP_OPENAPI must be 3.0 or 3.1, not '{openapi}'");
         }
@@ -46,7 +56,9 @@ impl Config {
             openapi,
             workers: number("FUZZ_HTTP_WORKERS", 1)?,
             seed: var("FUZZ_HTTP_SEED"),
-            sys_error_paths: var("FUZZ_HTTP_SYS_ERROR_PATHS").unwrap_or_else(|| "/boom".into()),
+            sys_error_paths: var("FUZZ_HTTP_SYS_ERROR_PATHS")
+                .unwrap_or_else(|| default_sys_error_paths.into()),
+            example,
         })
     }
 }
@@ -55,30 +67,49 @@ pub fn fuzz_http(config: &Config) -> Result<()> {
     if !Path::new(SCHEMATHESIS).is_file() {
         bail!("no {SCHEMATHESIS}: run scripts/fuzz-http.sh, which installs schemathesis");
     }
-    println!("== building the demo");
-    let demo = process::build(&["--quiet", "--example", "demo"], "demo")?;
-    let work = process::scratch_dir("fuzz-http")?;
+    let example = config.example.as_str();
+    let name = if example == "demo" {
+        "the demo".to_owned()
+    } else {
+        format!("the {example} example")
+    };
+    println!("== building {name}");
+    let binary = process::build(&["--quiet", "--example", example], example)?;
+    let work = process::scratch_dir(&format!("fuzz-http-{example}"))?;
     let port = free_port()?;
     let base = format!("http://127.0.0.1:{port}");
-    let mut server = command(&demo);
+    let mut server = command(&binary);
     server
         .env("APIVIEW_SWAGGER__OPENAPI_VERSION", &config.openapi)
         .env("RUST_LOG", "warn")
         .args(["--addr", &format!("127.0.0.1:{port}")]);
-    let mut server = Server::start("the demo", port, server, &work.join("demo.log"))?;
+    if example == "snippets" {
+        let database = std::path::absolute(work.join("snippets.db"))?;
+        let _ = std::fs::remove_file(&database);
+        server
+            .env("DATABASE_URL", format!("sqlite://{}", database.display()))
+            .current_dir(&work);
+    }
+    let log = work.join(format!("{example}.log"));
+    let mut server = Server::start(&name, port, server, &log)?;
 
     // No crash cache (schemathesis keeps one in ./.schemathesis/ by default): every run
     // is fresh, and replayed by its seed.
     let st_config = work.join("schemathesis.toml");
     std::fs::write(&st_config, "[cache]\nenabled = false\n")?;
-    let reports = Path::new("target/fuzz-http");
+    let reports = if example == "demo" {
+        Path::new("target/fuzz-http").to_owned()
+    } else {
+        Path::new("target").join(format!("fuzz-http-{example}"))
+    };
+    let reports = reports.as_path();
     if reports.exists() {
         std::fs::remove_dir_all(reports)?;
     }
     std::fs::create_dir_all(reports)?;
     let document = format!("{base}/apiview/openapi.json");
     println!(
-        "== schemathesis against the demo's OpenAPI {} document ({document})",
+        "== schemathesis against {name}'s OpenAPI {} document ({document})",
         config.openapi
     );
     println!(
@@ -121,16 +152,13 @@ pub fn fuzz_http(config: &Config) -> Result<()> {
         .stderr(output);
     let mut failed = !st.status().context("running schemathesis")?.success();
     if !server.alive() {
-        println!(
-            "fuzz-http: the demo died during the run:\n{}",
-            server.log_tail(50)
-        );
+        println!("fuzz-http: {name} died during the run:\n{}", server.log_tail(50));
         failed = true;
     }
     if failed {
         let text = std::fs::read_to_string(reports.join("schemathesis.txt")).unwrap_or_default();
         println!("{}", process::tail(&text, 80));
-        println!("--- the demo's log (last 30 lines):\n{}", server.log_tail(30));
+        println!("--- {name}'s log (last 30 lines):\n{}", server.log_tail(30));
     }
     server.stop();
     let clean = summary(reports, &config.openapi)?;
