@@ -12,6 +12,7 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use serde_json::Value;
 
+use crate::http::{self, Request};
 use crate::process::{self, command, free_port, Server};
 
 /// Where scripts/fuzz-http.sh installs schemathesis.
@@ -146,6 +147,12 @@ pub fn fuzz_http(config: &Config) -> Result<()> {
     if let Some(seed) = &config.seed {
         st.args(["--seed", seed]);
     }
+    if example == "snippets" {
+        // Logged in, so that the writes get past LoginRequired to their validation,
+        // highlighting, permission and database.
+        let token = snippets_token(port)?;
+        st.args(["--header", &format!("Authorization: Bearer {token}")]);
+    }
     st.env("SCHEMATHESIS_HOOKS", HOOKS)
         .env("FUZZ_HTTP_SYS_ERROR_PATHS", &config.sys_error_paths)
         .stdout(output.try_clone()?)
@@ -166,6 +173,16 @@ pub fn fuzz_http(config: &Config) -> Result<()> {
         bail!("schemathesis found failures (reports in {})", reports.display());
     }
     Ok(())
+}
+
+/// A bearer token of a user registered for the run.
+fn snippets_token(port: u16) -> Result<String> {
+    let body = br#"{"username": "fuzzer", "password": "fuzzer-password"}"#;
+    let answer = http::send(port, &Request::post("/auth/register", "application/json", body))?.json()?;
+    answer["result"]["token"]
+        .as_str()
+        .map(str::to_owned)
+        .with_context(|| format!("registering the fuzzing user answered {answer}"))
 }
 
 /// Prints the summary of the reports; whether the run was clean (no failing test case,
