@@ -40,11 +40,13 @@ pub fn settings(mut settings: Settings) -> Settings {
 }
 
 /// Every route of the tutorial on `db`, with the Swagger UI (under `/apiview/`
-/// unless `swagger.mount` says otherwise).
-pub fn app(settings: Settings, db: Db) -> App {
+/// unless `swagger.mount` says otherwise); `list_cache: false` makes the snippet list
+/// read the database on every request.
+pub fn app(settings: Settings, db: Db, list_cache: bool) -> App {
     let site = Site {
         db,
         swagger: settings.swagger.clone(),
+        list_cache,
     };
     App::new(settings)
         .data(site)

@@ -35,6 +35,10 @@ pub struct Site {
     /// `swagger.api_host` and `api_basepath`: the `url` fields are written as the page
     /// links are (`apiview::paginate::link_base`).
     pub swagger: SwaggerSettings,
+    /// Whether the snippet list keeps pages in the `default` cache ([`ListCache`]);
+    /// `SNIPPETS_LIST_CACHE=off` turns it off, so that every page is read from the
+    /// database (the benchmark measures both, BENCHMARKS.md).
+    pub list_cache: bool,
 }
 
 /// Longest title, in characters (the tutorial's `max_length=100`).
@@ -298,9 +302,9 @@ const GENERATION_KEY: &str = "snippets:generation";
 type Rows = (Vec<Snippet>, u64);
 
 impl<'a> ListCache<'a> {
-    fn of(request: &'a ApiRequest) -> ListCache<'a> {
+    fn of(request: &'a ApiRequest, site: &Site) -> ListCache<'a> {
         ListCache {
-            cache: request.cache("default"),
+            cache: request.cache("default").filter(|_| site.list_cache),
         }
     }
 
@@ -346,8 +350,11 @@ impl<'a> ListCache<'a> {
 }
 
 /// Every write to a snippet ends here: the cached list pages are out of reach.
-async fn snippets_changed(request: &ApiRequest) {
-    let list = ListCache::of(request);
+async fn snippets_changed(request: &ApiRequest, site: &Site) {
+    if !site.list_cache {
+        return;
+    }
+    let list = ListCache::of(request, site);
     if list.bump().await.is_none() {
         tracing::warn!(
             "the snippet list cache could not be invalidated; pages may be stale for up to a minute"
@@ -368,7 +375,7 @@ pub async fn snippet_list(
     page: PageRequest,
     owner: Option<i64>,
 ) -> apiview::Result<Page<SnippetView>> {
-    let list = ListCache::of(request);
+    let list = ListCache::of(request, &site);
     let generation = list.generation().await;
     let key = generation
         .as_deref()
@@ -514,7 +521,7 @@ pub async fn snippet_create(
             }
             _ => db_error(err),
         })?;
-    snippets_changed(request).await;
+    snippets_changed(request, &site).await;
     Ok(SnippetView::new(request, &base(request, &site), snippet))
 }
 
@@ -635,7 +642,7 @@ pub async fn snippet_partial_update(
 async fn save(site: &Site, request: &ApiRequest, id: i64, new: NewSnippet) -> apiview::Result<SnippetView> {
     let html = highlighted(&new).await?;
     let saved = site.db.update_snippet(id, &new, &html).await.map_err(db_error)?;
-    snippets_changed(request).await;
+    snippets_changed(request, site).await;
     match saved {
         Some(snippet) => Ok(SnippetView::new(request, &base(request, site), snippet)),
         None => Err(not_found("snippet")),
@@ -658,7 +665,7 @@ pub async fn snippet_delete(
     id: i64,
 ) -> apiview::Result<()> {
     let deleted = site.db.delete_snippet(id).await.map_err(db_error)?;
-    snippets_changed(request).await;
+    snippets_changed(request, &site).await;
     if deleted {
         Ok(())
     } else {

@@ -97,7 +97,7 @@ impl Site {
         let db = storage::Db::connect(url)
             .await
             .unwrap_or_else(|err| panic!("cannot open {url}: {err}"));
-        let server = common::serve(app::app(app::settings(settings), db)).await;
+        let server = common::serve(app::app(app::settings(settings), db, true)).await;
         Site {
             server,
             db_url: url.to_owned(),

@@ -7,6 +7,7 @@ mod browser;
 mod checks;
 mod fuzz_http;
 mod http;
+mod postgres;
 mod process;
 mod profile;
 mod redis;
@@ -36,6 +37,14 @@ enum Task {
     /// BENCH_ROUNDS (7), BENCH_WARMUP (2s), BENCH_MIXED_CONNECTIONS (4),
     /// BENCH_ALLOW_MISMATCH=1. The report goes to target/bench/latest.txt.
     Bench,
+    /// The snippets example's list and retrieve next to the same reads on plain poem
+    /// (examples/snippets_baseline), on SQLite and on a private PostgreSQL server.
+    ///
+    /// Environment: BENCH_DURATION (3s), BENCH_THREADS (1), BENCH_CONNECTIONS (16),
+    /// BENCH_ROUNDS (5), BENCH_WARMUP (2s), BENCH_SNIPPETS_DATABASES (sqlite,postgres),
+    /// BENCH_ALLOW_MISMATCH=1, PG_BIN (where initdb and postgres are). The report goes to
+    /// target/bench/snippets.txt.
+    BenchSnippets,
     /// Instructions per request under callgrind (PROFILE_REQUESTS, 2000; PROFILE_TOP, 25).
     Profile {
         /// The server.
@@ -77,6 +86,9 @@ fn main() -> ExitCode {
     }
     let result = match cli.command {
         Task::Bench => bench::Config::from_env().and_then(|config| bench::bench(&config)),
+        Task::BenchSnippets => {
+            bench::snippets::Config::from_env().and_then(|config| bench::snippets::bench_snippets(&config))
+        }
         Task::Profile { server, path, body } => profile::Config::from_env()
             .and_then(|config| profile::profile(server, &path, body.as_deref(), &config)),
         Task::CheckDemo => checks::demo(),

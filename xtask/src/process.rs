@@ -21,13 +21,29 @@ use anyhow::{bail, Context, Result};
 /// A command whose process is a child of this tool alone: its own process group, and
 /// SIGTERM when this tool dies.
 pub fn command(program: impl AsRef<OsStr>) -> Command {
+    command_with_death_signal(program, libc::SIGTERM)
+}
+
+/// [`command`] with another signal for when this tool dies: PostgreSQL's postmaster
+/// takes SIGTERM as a smart shutdown, which waits for its clients, and needs SIGQUIT
+/// (see `postgres.rs`).
+///
+/// The signal is sent when the thread that spawned the child ends, so children that must
+/// live as long as the tool are spawned from its main thread.
+pub fn command_with_death_signal(program: impl AsRef<OsStr>, signal: libc::c_int) -> Command {
     let mut command = Command::new(program);
     command.process_group(0);
-    // SAFETY: prctl is async-signal-safe, and nothing else runs between fork and exec.
+    let parent = std::process::id();
+    // SAFETY: prctl and getppid are async-signal-safe, and nothing else runs between fork
+    // and exec.
     unsafe {
-        command.pre_exec(|| {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) != 0 {
+        command.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, signal) != 0 {
                 return Err(std::io::Error::last_os_error());
+            }
+            // This tool died between the fork and the prctl: no signal will come.
+            if libc::getppid() as u32 != parent {
+                return Err(std::io::Error::other("the tool that started it has exited"));
             }
             Ok(())
         });
@@ -214,26 +230,45 @@ pub fn cargo() -> Command {
 /// Each call is one cargo invocation: features are unified within it only, so the
 /// demo's build does not change when another package or feature is built for a tool.
 pub fn build(args: &[&str], name: &str) -> Result<PathBuf> {
+    let [path] = build_all(args, [name])?;
+    Ok(path)
+}
+
+/// [`build`] for several executables of one cargo invocation, in the order of `names`.
+pub fn build_all<const N: usize>(args: &[&str], names: [&str; N]) -> Result<[PathBuf; N]> {
     let stdout = output(
         cargo()
             .arg("build")
             .args(args)
             .arg("--message-format=json-render-diagnostics"),
     )?;
+    let mut paths: [Option<PathBuf>; N] = std::array::from_fn(|_| None);
     for line in stdout.lines() {
         let Ok(message) = serde_json::from_str::<serde_json::Value>(line) else {
             continue;
         };
-        if message["reason"] == "compiler-artifact" && message["target"]["name"] == name {
-            if let Some(path) = message["executable"].as_str() {
-                return Ok(PathBuf::from(path));
-            }
+        if message["reason"] != "compiler-artifact" {
+            continue;
+        }
+        let (Some(name), Some(path)) = (message["target"]["name"].as_str(), message["executable"].as_str())
+        else {
+            continue;
+        };
+        if let Some(i) = names.iter().position(|wanted| *wanted == name) {
+            paths[i] = Some(PathBuf::from(path));
         }
     }
-    bail!(
-        "cargo build {} produced no executable named {name}",
-        args.join(" ")
-    )
+    let mut built = Vec::with_capacity(N);
+    for (name, path) in names.iter().zip(paths) {
+        match path {
+            Some(path) => built.push(path),
+            None => bail!(
+                "cargo build {} produced no executable named {name}",
+                args.join(" ")
+            ),
+        }
+    }
+    Ok(built.try_into().expect("one path per name"))
 }
 
 /// Where cargo builds (`$CARGO_TARGET_DIR`, else `target/`): reports and scratch

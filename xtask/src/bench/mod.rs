@@ -25,6 +25,7 @@
 mod report;
 mod selfcheck;
 mod servers;
+pub mod snippets;
 mod system;
 mod wrk;
 
@@ -58,20 +59,24 @@ pub struct Config {
     pub allow_mismatch: bool,
 }
 
+/// An environment knob: its value, or `default` when unset or empty.
+fn var(name: &str, default: &str) -> String {
+    std::env::var(name)
+        .ok()
+        .filter(|value| !value.is_empty())
+        .unwrap_or_else(|| default.to_owned())
+}
+
+/// A whole-number environment knob.
+fn number(name: &str, default: &str) -> Result<u32> {
+    let value = var(name, default);
+    value
+        .parse()
+        .with_context(|| format!("{name} must be a whole number, not `{value}`"))
+}
+
 impl Config {
     pub fn from_env() -> Result<Config> {
-        fn var(name: &str, default: &str) -> String {
-            std::env::var(name)
-                .ok()
-                .filter(|value| !value.is_empty())
-                .unwrap_or_else(|| default.to_owned())
-        }
-        fn number(name: &str, default: &str) -> Result<u32> {
-            let value = var(name, default);
-            value
-                .parse()
-                .with_context(|| format!("{name} must be a whole number, not `{value}`"))
-        }
         let config = Config {
             duration: var("BENCH_DURATION", "5s"),
             threads: number("BENCH_THREADS", "2")?,
