@@ -30,6 +30,26 @@ const MAX_CONNECTIONS: u32 = 8;
 /// seconds instead of hanging.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
+/// How long one call may take, its statements and transaction included, before it
+/// fails: a query already sent when the database hangs (or the network goes silent)
+/// would otherwise wait for ever, holding its request and its connection.
+const QUERY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// `work`, or a `TimedOut` error after `limit`. A call cut short drops its connection
+/// mid-statement; the pool tests connections before handing them out again.
+async fn timed<T>(
+    limit: Duration,
+    work: impl std::future::Future<Output = Result<T, sqlx::Error>>,
+) -> Result<T, sqlx::Error> {
+    match tokio::time::timeout(limit, work).await {
+        Ok(done) => done,
+        Err(_) => Err(sqlx::Error::Io(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            format!("the database did not answer within {limit:?}"),
+        ))),
+    }
+}
+
 /// Run on every new SQLite connection (these settings belong to the connection, not
 /// the file). `busy_timeout` makes a writer wait for another's lock instead of
 /// failing at once with "database is locked"; sqlx sets it and `foreign_keys` by
@@ -66,6 +86,8 @@ pub enum Kind {
 pub struct Db {
     pool: AnyPool,
     kind: Kind,
+    /// How long one call may take: [`QUERY_TIMEOUT`] unless [`Db::query_timeout`] says.
+    query_timeout: Duration,
 }
 
 impl Db {
@@ -114,7 +136,18 @@ impl Db {
             Kind::Postgres => (options.connect(url).await?, &POSTGRES_MIGRATIONS),
         };
         migrations.run(&pool).await?;
-        Ok(Db { pool, kind })
+        Ok(Db {
+            pool,
+            kind,
+            query_timeout: QUERY_TIMEOUT,
+        })
+    }
+
+    /// The same pool, with calls cut short after `limit` (tests shorten it).
+    #[allow(dead_code)] // Not every program that compiles this module sets it.
+    pub fn query_timeout(mut self, limit: Duration) -> Db {
+        self.query_timeout = limit;
+        self
     }
 
     /// Which database this is.
@@ -129,62 +162,74 @@ impl Db {
         username: &str,
         password_hash: &str,
     ) -> Result<Option<User>, sqlx::Error> {
-        let row = sqlx::query(
-            "INSERT INTO users (username, password_hash, created) VALUES ($1, $2, $3) \
-             ON CONFLICT (username) DO NOTHING RETURNING id, username",
-        )
-        .bind(username)
-        .bind(password_hash)
-        .bind(now_millis())
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(user_from_row).transpose()
+        timed(self.query_timeout, async {
+            let row = sqlx::query(
+                "INSERT INTO users (username, password_hash, created) VALUES ($1, $2, $3) \
+                 ON CONFLICT (username) DO NOTHING RETURNING id, username",
+            )
+            .bind(username)
+            .bind(password_hash)
+            .bind(now_millis())
+            .fetch_optional(&self.pool)
+            .await?;
+            row.as_ref().map(user_from_row).transpose()
+        })
+        .await
     }
 
     /// The user called `username` and their password hash, to check a login against.
     pub async fn user_login(&self, username: &str) -> Result<Option<(User, String)>, sqlx::Error> {
-        let row = sqlx::query("SELECT id, username, password_hash FROM users WHERE username = $1")
-            .bind(username)
-            .fetch_optional(&self.pool)
-            .await?;
-        match row {
-            Some(row) => Ok(Some((user_from_row(&row)?, row.try_get("password_hash")?))),
-            None => Ok(None),
-        }
+        timed(self.query_timeout, async {
+            let row = sqlx::query("SELECT id, username, password_hash FROM users WHERE username = $1")
+                .bind(username)
+                .fetch_optional(&self.pool)
+                .await?;
+            match row {
+                Some(row) => Ok(Some((user_from_row(&row)?, row.try_get("password_hash")?))),
+                None => Ok(None),
+            }
+        })
+        .await
     }
 
     /// The user of id `id`.
     pub async fn user(&self, id: i64) -> Result<Option<User>, sqlx::Error> {
-        let row = sqlx::query("SELECT id, username FROM users WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(user_from_row).transpose()
+        timed(self.query_timeout, async {
+            let row = sqlx::query("SELECT id, username FROM users WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+            row.as_ref().map(user_from_row).transpose()
+        })
+        .await
     }
 
     /// At most `limit` users after the first `offset`, in id order, and how many users
     /// there are. Both come from one statement, so they agree.
     pub async fn users(&self, offset: u64, limit: u64) -> Result<(Vec<User>, u64), sqlx::Error> {
-        // The count is the left side of an outer join, so that a page past the end
-        // still answers one row: the count, with NULLs for the user.
-        let rows = sqlx::query(
-            "SELECT total.n AS total, page.id, page.username \
-             FROM (SELECT COUNT(*) AS n FROM users) AS total \
-             LEFT JOIN (SELECT id, username FROM users ORDER BY id LIMIT $1 OFFSET $2) AS page ON TRUE \
-             ORDER BY page.id",
-        )
-        .bind(to_i64(limit))
-        .bind(to_i64(offset))
-        .fetch_all(&self.pool)
-        .await?;
-        let total = total_of(&rows)?;
-        let mut users = Vec::with_capacity(rows.len());
-        for row in &rows {
-            if row.try_get::<Option<i64>, _>("id")?.is_some() {
-                users.push(user_from_row(row)?);
+        timed(self.query_timeout, async {
+            // The count is the left side of an outer join, so that a page past the end
+            // still answers one row: the count, with NULLs for the user.
+            let rows = sqlx::query(
+                "SELECT total.n AS total, page.id, page.username \
+                 FROM (SELECT COUNT(*) AS n FROM users) AS total \
+                 LEFT JOIN (SELECT id, username FROM users ORDER BY id LIMIT $1 OFFSET $2) AS page ON TRUE \
+                 ORDER BY page.id",
+            )
+            .bind(to_i64(limit))
+            .bind(to_i64(offset))
+            .fetch_all(&self.pool)
+            .await?;
+            let total = total_of(&rows)?;
+            let mut users = Vec::with_capacity(rows.len());
+            for row in &rows {
+                if row.try_get::<Option<i64>, _>("id")?.is_some() {
+                    users.push(user_from_row(row)?);
+                }
             }
-        }
-        Ok((users, total))
+            Ok((users, total))
+        })
+        .await
     }
 
     /// Stores a snippet of `owner_id` (an existing user: otherwise the foreign key
@@ -195,36 +240,42 @@ impl Db {
         snippet: &NewSnippet,
         highlighted: &str,
     ) -> Result<Snippet, sqlx::Error> {
-        // One transaction, so that the snippet read back is the one inserted, whatever
-        // another connection does meanwhile. It writes first, so SQLite takes the
-        // write lock (or waits for it) at once, before reading.
-        let mut tx = self.pool.begin().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO snippets (owner_id, title, code, linenos, language, style, highlighted, created) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-        )
-        .bind(owner_id)
-        .bind(&snippet.title)
-        .bind(&snippet.code)
-        .bind(snippet.linenos)
-        .bind(&snippet.language)
-        .bind(&snippet.style)
-        .bind(highlighted)
-        .bind(now_millis())
-        .fetch_one(&mut *tx)
-        .await?;
-        let row = sqlx::query(SNIPPET_BY_ID).bind(id).fetch_one(&mut *tx).await?;
-        tx.commit().await?;
-        snippet_from_row(&row)
+        timed(self.query_timeout, async {
+            // One transaction, so that the snippet read back is the one inserted, whatever
+            // another connection does meanwhile. It writes first, so SQLite takes the
+            // write lock (or waits for it) at once, before reading.
+            let mut tx = self.pool.begin().await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO snippets (owner_id, title, code, linenos, language, style, highlighted, created) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            )
+            .bind(owner_id)
+            .bind(&snippet.title)
+            .bind(&snippet.code)
+            .bind(snippet.linenos)
+            .bind(&snippet.language)
+            .bind(&snippet.style)
+            .bind(highlighted)
+            .bind(now_millis())
+            .fetch_one(&mut *tx)
+            .await?;
+            let row = sqlx::query(SNIPPET_BY_ID).bind(id).fetch_one(&mut *tx).await?;
+            tx.commit().await?;
+            snippet_from_row(&row)
+        })
+        .await
     }
 
     /// The snippet of id `id`.
     pub async fn snippet(&self, id: i64) -> Result<Option<Snippet>, sqlx::Error> {
-        let row = sqlx::query(SNIPPET_BY_ID)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(snippet_from_row).transpose()
+        timed(self.query_timeout, async {
+            let row = sqlx::query(SNIPPET_BY_ID)
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+            row.as_ref().map(snippet_from_row).transpose()
+        })
+        .await
     }
 
     /// At most `limit` snippets after the first `offset`, in id order, of `owner` or of
@@ -235,40 +286,46 @@ impl Db {
         offset: u64,
         limit: u64,
     ) -> Result<(Vec<Snippet>, u64), sqlx::Error> {
-        // As in `users`: the count left-joined with the page.
-        let rows = sqlx::query(
-            "SELECT total.n AS total, page.* \
-             FROM (SELECT COUNT(*) AS n FROM snippets WHERE $1 IS NULL OR owner_id = $1) AS total \
-             LEFT JOIN ( \
-                 SELECT s.id, s.owner_id, u.username AS owner, s.title, s.code, s.linenos, \
-                     s.language, s.style, s.highlighted, s.created \
-                 FROM snippets AS s JOIN users AS u ON u.id = s.owner_id \
-                 WHERE $1 IS NULL OR s.owner_id = $1 \
-                 ORDER BY s.id LIMIT $2 OFFSET $3 \
-             ) AS page ON TRUE \
-             ORDER BY page.id",
-        )
-        .bind(owner)
-        .bind(to_i64(limit))
-        .bind(to_i64(offset))
-        .fetch_all(&self.pool)
-        .await?;
-        let total = total_of(&rows)?;
-        let mut snippets = Vec::with_capacity(rows.len());
-        for row in &rows {
-            if row.try_get::<Option<i64>, _>("id")?.is_some() {
-                snippets.push(snippet_from_row(row)?);
+        timed(self.query_timeout, async {
+            // As in `users`: the count left-joined with the page.
+            let rows = sqlx::query(
+                "SELECT total.n AS total, page.* \
+                 FROM (SELECT COUNT(*) AS n FROM snippets WHERE $1 IS NULL OR owner_id = $1) AS total \
+                 LEFT JOIN ( \
+                     SELECT s.id, s.owner_id, u.username AS owner, s.title, s.code, s.linenos, \
+                         s.language, s.style, s.highlighted, s.created \
+                     FROM snippets AS s JOIN users AS u ON u.id = s.owner_id \
+                     WHERE $1 IS NULL OR s.owner_id = $1 \
+                     ORDER BY s.id LIMIT $2 OFFSET $3 \
+                 ) AS page ON TRUE \
+                 ORDER BY page.id",
+            )
+            .bind(owner)
+            .bind(to_i64(limit))
+            .bind(to_i64(offset))
+            .fetch_all(&self.pool)
+            .await?;
+            let total = total_of(&rows)?;
+            let mut snippets = Vec::with_capacity(rows.len());
+            for row in &rows {
+                if row.try_get::<Option<i64>, _>("id")?.is_some() {
+                    snippets.push(snippet_from_row(row)?);
+                }
             }
-        }
-        Ok((snippets, total))
+            Ok((snippets, total))
+        })
+        .await
     }
 
     /// The owner's id of the snippet of id `id`, to check a permission cheaply.
     pub async fn snippet_owner(&self, id: i64) -> Result<Option<i64>, sqlx::Error> {
-        sqlx::query_scalar("SELECT owner_id FROM snippets WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
+        timed(self.query_timeout, async {
+            sqlx::query_scalar("SELECT owner_id FROM snippets WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await
+        })
+        .await
     }
 
     /// Replaces the snippet of id `id` (its owner and creation time stay) and answers it
@@ -279,36 +336,42 @@ impl Db {
         snippet: &NewSnippet,
         highlighted: &str,
     ) -> Result<Option<Snippet>, sqlx::Error> {
-        // Writes first, in one transaction, as `create_snippet`.
-        let mut tx = self.pool.begin().await?;
-        let updated = sqlx::query(
-            "UPDATE snippets SET title = $1, code = $2, linenos = $3, language = $4, style = $5, \
-             highlighted = $6 WHERE id = $7",
-        )
-        .bind(&snippet.title)
-        .bind(&snippet.code)
-        .bind(snippet.linenos)
-        .bind(&snippet.language)
-        .bind(&snippet.style)
-        .bind(highlighted)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        if updated.rows_affected() == 0 {
-            return Ok(None);
-        }
-        let row = sqlx::query(SNIPPET_BY_ID).bind(id).fetch_one(&mut *tx).await?;
-        tx.commit().await?;
-        snippet_from_row(&row).map(Some)
+        timed(self.query_timeout, async {
+            // Writes first, in one transaction, as `create_snippet`.
+            let mut tx = self.pool.begin().await?;
+            let updated = sqlx::query(
+                "UPDATE snippets SET title = $1, code = $2, linenos = $3, language = $4, style = $5, \
+                 highlighted = $6 WHERE id = $7",
+            )
+            .bind(&snippet.title)
+            .bind(&snippet.code)
+            .bind(snippet.linenos)
+            .bind(&snippet.language)
+            .bind(&snippet.style)
+            .bind(highlighted)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            if updated.rows_affected() == 0 {
+                return Ok(None);
+            }
+            let row = sqlx::query(SNIPPET_BY_ID).bind(id).fetch_one(&mut *tx).await?;
+            tx.commit().await?;
+            snippet_from_row(&row).map(Some)
+        })
+        .await
     }
 
     /// Deletes the snippet of id `id`; `false` when there was none.
     pub async fn delete_snippet(&self, id: i64) -> Result<bool, sqlx::Error> {
-        let deleted = sqlx::query("DELETE FROM snippets WHERE id = $1")
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(deleted.rows_affected() > 0)
+        timed(self.query_timeout, async {
+            let deleted = sqlx::query("DELETE FROM snippets WHERE id = $1")
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
+            Ok(deleted.rows_affected() > 0)
+        })
+        .await
     }
 }
 
@@ -462,6 +525,24 @@ mod tests {
             language: "python".to_owned(),
             style: "InspiredGitHub".to_owned(),
         }
+    }
+
+    /// A call that never ends (a query sent to a database that then hung) fails after
+    /// the limit, as a timeout, instead of waiting for ever.
+    #[tokio::test]
+    async fn a_call_that_never_ends_times_out() {
+        let started = Instant::now();
+        let limit = Duration::from_millis(200);
+        let err = timed(limit, std::future::pending::<Result<(), sqlx::Error>>())
+            .await
+            .unwrap_err();
+        assert!(started.elapsed() >= limit);
+        match err {
+            sqlx::Error::Io(io) => assert_eq!(io.kind(), std::io::ErrorKind::TimedOut, "{io}"),
+            other => panic!("not a timeout: {other}"),
+        }
+        // One that ends in time is its own answer.
+        assert_eq!(timed(limit, async { Ok::<_, sqlx::Error>(7) }).await.unwrap(), 7);
     }
 
     #[tokio::test]

@@ -143,6 +143,25 @@ impl PostgresServer {
         }
     }
 
+    /// SIGSTOP to the postmaster and every backend: connections stay open and accepted,
+    /// nothing answers (a server hung, or a network gone silent).
+    pub fn pause(&self) {
+        let postmaster = self.pid();
+        signal(postmaster, libc::SIGSTOP);
+        for child in children(postmaster) {
+            signal(child, libc::SIGSTOP);
+        }
+    }
+
+    /// SIGCONT after [`PostgresServer::pause`], to the backends first.
+    pub fn resume(&self) {
+        let postmaster = self.pid();
+        for child in children(postmaster) {
+            signal(child, libc::SIGCONT);
+        }
+        signal(postmaster, libc::SIGCONT);
+    }
+
     /// Starts the server again on the same port and data directory, and waits until it
     /// is ready.
     pub async fn start_again(&mut self) {

@@ -1,4 +1,4 @@
-//! PostgreSQL stopped in the middle of a run: every request that needs the database
+//! PostgreSQL stopped (or hung) in the middle of a run: every request that needs the database
 //! answers a packed `DatabaseError` within the pool's acquire timeout (3 s), nothing
 //! panics, what needs no database is still served, and once the server is back the
 //! same App answers again without a restart.
@@ -102,4 +102,41 @@ async fn a_stopped_postgres_answers_database_error_then_recovers() {
     assert_eq!(result(&list)["count"], 2, "nothing written while it was down");
     let deleted = site.send_form(Some(&ann), Method::DELETE, &path, &[]).await;
     assert_eq!(deleted.json, common::ok(serde_json::Value::Null));
+}
+
+/// PostgreSQL hung (every process stopped: connections accepted, nothing answered):
+/// the pool's check of a connection before use waits no longer than the acquire
+/// timeout, so requests answer `DatabaseError` in seconds and hold nothing open; once
+/// it answers again, so does the App.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hung_postgres_answers_database_error_then_recovers() {
+    let postgres = PostgresServer::start().await;
+    let site = Site::on(&postgres.url(), "").await;
+    let ann = site.register("ann").await;
+    let first = site.create(&ann, &[("code", "x = 1")]).await;
+    let path = snippet_path(&first);
+
+    postgres.pause();
+    let started = Instant::now();
+    let requests = [
+        common::send(site.anonymous(Method::GET, &path)),
+        common::send(site.anonymous(Method::GET, "/users/")),
+        common::send(
+            site.as_user(&ann, Method::PATCH, &path)
+                .form(&[("title", "lost")]),
+        ),
+    ];
+    let answers = join_all(requests).await;
+    let elapsed = started.elapsed();
+    postgres.resume();
+    for answer in &answers {
+        assert_eq!(answer.json, common::err(DATABASE_ERROR, "System Error"));
+    }
+    assert!(elapsed < DOWN_WITHIN, "the answers took {elapsed:?}");
+
+    common::eventually("the detail answers again", Duration::from_secs(15), || async {
+        site.get(&path).await.json["success"] == true
+    })
+    .await;
+    assert_eq!(result(&site.get(&path).await)["title"], first["title"]);
 }
