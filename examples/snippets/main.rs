@@ -20,6 +20,7 @@ mod passwords;
 mod routes;
 mod storage;
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use apiview::settings::SETTINGS_ENV;
@@ -113,7 +114,12 @@ async fn main() -> ExitCode {
         }
     };
     let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned());
-    let db = match storage::Db::connect(&url).await {
+    // The document needs no database: printing it opens (and creates) none.
+    let db = match &command {
+        Command::PrintOpenapi => storage::Db::unconnected(&url),
+        Command::Serve(_) => storage::Db::connect(&url).await,
+    };
+    let db = match db {
         Ok(db) => db,
         Err(err) => {
             eprintln!(
@@ -133,7 +139,9 @@ async fn main() -> ExitCode {
         Command::PrintOpenapi => {
             use apiview::SwaggerExt;
             let document = serde_json::to_string_pretty(&app.openapi()).expect("a JSON value serializes");
-            println!("{document}");
+            // Written, not `println!`ed: a reader that stops early (`| head`) is no panic.
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{document}");
             return ExitCode::SUCCESS;
         }
         Command::Serve(addr) => addr,

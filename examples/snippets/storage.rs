@@ -76,6 +76,23 @@ pub enum Kind {
     Postgres,
 }
 
+impl Kind {
+    /// The database `url` names, by its scheme.
+    fn of(url: &str) -> Result<Kind, sqlx::Error> {
+        if url.starts_with("sqlite:") {
+            Ok(Kind::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Ok(Kind::Postgres)
+        } else {
+            // The scheme only: the rest of a URL may hold a password.
+            let scheme = url.split(':').next().unwrap_or_default();
+            Err(sqlx::Error::Configuration(
+                format!("unsupported database URL scheme {scheme:?}: expected sqlite: or postgres:").into(),
+            ))
+        }
+    }
+}
+
 /// A pool of connections to the snippets database. Cloning it is cheap and shares the
 /// pool.
 ///
@@ -104,17 +121,7 @@ impl Db {
     /// fails (or was changed after it ran).
     pub async fn connect(url: &str) -> Result<Db, sqlx::Error> {
         sqlx::any::install_default_drivers();
-        let kind = if url.starts_with("sqlite:") {
-            Kind::Sqlite
-        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            Kind::Postgres
-        } else {
-            // The scheme only: the rest of a URL may hold a password.
-            let scheme = url.split(':').next().unwrap_or_default();
-            return Err(sqlx::Error::Configuration(
-                format!("unsupported database URL scheme {scheme:?}: expected sqlite: or postgres:").into(),
-            ));
-        };
+        let kind = Kind::of(url)?;
         let options = AnyPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
             .acquire_timeout(ACQUIRE_TIMEOUT)
@@ -136,6 +143,24 @@ impl Db {
             Kind::Postgres => (options.connect(url).await?, &POSTGRES_MIGRATIONS),
         };
         migrations.run(&pool).await?;
+        Ok(Db {
+            pool,
+            kind,
+            query_timeout: QUERY_TIMEOUT,
+        })
+    }
+
+    /// A pool of `url` that connects on first use and migrates nothing: for a program
+    /// that never queries, such as one printing the OpenAPI document. It creates no
+    /// SQLite file.
+    #[allow(dead_code)] // Not every program that compiles this module needs it.
+    pub fn unconnected(url: &str) -> Result<Db, sqlx::Error> {
+        sqlx::any::install_default_drivers();
+        let kind = Kind::of(url)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_lazy(url)?;
         Ok(Db {
             pool,
             kind,
@@ -525,6 +550,18 @@ mod tests {
             language: "python".to_owned(),
             style: "InspiredGitHub".to_owned(),
         }
+    }
+
+    /// Printing the document must not leave a database behind: an unconnected pool
+    /// creates no SQLite file.
+    #[tokio::test]
+    async fn an_unconnected_pool_creates_no_file() {
+        let folder = tempfile::tempdir().unwrap();
+        let file = folder.path().join("never.db");
+        let db = Db::unconnected(&format!("sqlite://{}", file.display())).unwrap();
+        assert_eq!(db.kind(), Kind::Sqlite);
+        assert!(!file.exists());
+        assert!(Db::unconnected("mysql://x").is_err());
     }
 
     /// A call that never ends (a query sent to a database that then hung) fails after
