@@ -13,6 +13,8 @@
 //! example's defaults), and the `APIVIEW_*` environment variables.
 
 mod app;
+#[path = "../common/cli.rs"]
+mod cli;
 mod cpu;
 mod highlight;
 mod models;
@@ -20,11 +22,11 @@ mod passwords;
 mod routes;
 mod storage;
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use apiview::settings::SETTINGS_ENV;
 use apiview::Settings;
+use cli::Command;
 
 const USAGE: &str = "usage: snippets [--addr HOST:PORT]   (default 127.0.0.1:8000)
        snippets --print-openapi      (print the OpenAPI document and exit)
@@ -58,33 +60,9 @@ fn redacted(url: &str) -> String {
     }
 }
 
-enum Command {
-    Serve(String),
-    PrintOpenapi,
-}
-
-fn parse_args() -> Result<Command, String> {
-    let mut addr = "127.0.0.1:8000".to_owned();
-    let mut print_openapi = false;
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--addr" => addr = args.next().ok_or("--addr needs HOST:PORT")?,
-            "--print-openapi" => print_openapi = true,
-            "-h" | "--help" => return Err(USAGE.to_owned()),
-            other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
-        }
-    }
-    Ok(if print_openapi {
-        Command::PrintOpenapi
-    } else {
-        Command::Serve(addr)
-    })
-}
-
 #[tokio::main]
 async fn main() -> ExitCode {
-    let command = match parse_args() {
+    let command = match cli::parse("127.0.0.1:8000", USAGE) {
         Ok(command) => command,
         Err(message) => {
             eprintln!("{message}");
@@ -92,11 +70,7 @@ async fn main() -> ExitCode {
         }
     };
     if matches!(command, Command::Serve(_)) {
-        tracing_subscriber::fmt()
-            .with_env_filter(
-                tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-            )
-            .init();
+        cli::init_log();
     }
     let list_cache = match list_cache_on() {
         Ok(on) => on,
@@ -129,19 +103,13 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let mount = match settings.swagger.mount.trim().trim_matches('/') {
-        "" => "/".to_owned(),
-        inner => format!("/{inner}/"),
-    };
+    let mount = cli::swagger_mount(&settings);
     let kind = db.kind();
     let app = app::app(settings, db, list_cache);
     let addr = match command {
         Command::PrintOpenapi => {
             use apiview::SwaggerExt;
-            let document = serde_json::to_string_pretty(&app.openapi()).expect("a JSON value serializes");
-            // Written, not `println!`ed: a reader that stops early (`| head`) is no panic.
-            let mut out = std::io::stdout().lock();
-            let _ = writeln!(out, "{document}");
+            cli::print_document(&app.openapi());
             return ExitCode::SUCCESS;
         }
         Command::Serve(addr) => addr,
