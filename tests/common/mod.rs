@@ -382,6 +382,7 @@ impl LogBuffer {
     }
 }
 
+pub mod pg_host;
 pub mod postgres;
 pub mod redis;
 

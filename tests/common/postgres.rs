@@ -26,6 +26,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, OnceLock};
 use std::time::{Duration, Instant};
 
+use super::pg_host::{self, children, find_bin_dir, signal, wait_until, RunAs};
+
 /// How long a started server may take to accept connections.
 const READY_WITHIN: Duration = Duration::from_secs(30);
 
@@ -293,96 +295,11 @@ pub fn bin_dir() -> &'static Path {
     DIR.get_or_init(|| find_bin_dir().unwrap_or_else(|problem| panic!("{problem}")))
 }
 
-fn find_bin_dir() -> Result<PathBuf, String> {
-    let has_server = |dir: &Path| dir.join("initdb").is_file() && dir.join("postgres").is_file();
-    if let Some(dir) = std::env::var_os("PG_BIN").filter(|dir| !dir.is_empty()) {
-        let dir = PathBuf::from(dir);
-        if has_server(&dir) {
-            return Ok(dir);
-        }
-        return Err(format!(
-            "PG_BIN is {} but initdb and postgres are not there",
-            dir.display()
-        ));
-    }
-    // libpq-dev's pg_config may name a version whose server is not installed.
-    if let Ok(output) = Command::new("pg_config").arg("--bindir").output() {
-        let dir = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
-        if output.status.success() && has_server(&dir) {
-            return Ok(dir);
-        }
-    }
-    // Debian: /usr/lib/postgresql/<version>/bin, off the PATH.
-    let highest = std::fs::read_dir("/usr/lib/postgresql")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|entry| {
-            let version: Vec<u32> = entry
-                .file_name()
-                .to_str()?
-                .split('.')
-                .map(|part| part.parse().ok())
-                .collect::<Option<_>>()?;
-            let dir = entry.path().join("bin");
-            has_server(&dir).then_some((version, dir))
-        })
-        .max();
-    if let Some((_, dir)) = highest {
-        return Ok(dir);
-    }
-    // A link on the PATH (to initdb alone, say) leads to the directory with the rest.
-    let on_path = std::env::var_os("PATH").and_then(|path| {
-        std::env::split_paths(&path)
-            .filter_map(|dir| std::fs::canonicalize(dir.join("initdb")).ok())
-            .filter_map(|initdb| initdb.parent().map(Path::to_owned))
-            .find(|dir| has_server(dir))
-    });
-    on_path.ok_or_else(|| {
-        "PostgreSQL's initdb and postgres were found neither through PG_BIN, pg_config, \
-         /usr/lib/postgresql/*/bin nor the PATH: run scripts/test.sh, which installs \
-         them (Debian: apt-get install postgresql), or set PG_BIN to their directory"
-            .to_owned()
-    })
-}
-
-/// The user initdb and postgres run as when this process is root, which they refuse.
-struct RunAs {
-    name: &'static str,
-    uid: u32,
-    gid: u32,
-}
-
 /// `None` when this process is not root: then the programs run as this process does.
 fn run_as() -> Option<&'static RunAs> {
     static RUN_AS: OnceLock<Option<RunAs>> = OnceLock::new();
     RUN_AS
-        .get_or_init(|| {
-            // SAFETY: geteuid has no preconditions and cannot fail.
-            if unsafe { libc::geteuid() } != 0 {
-                return None;
-            }
-            let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
-            let user = |name: &'static str| {
-                passwd.lines().find_map(|line| {
-                    let fields: Vec<&str> = line.split(':').collect();
-                    if fields.first() != Some(&name) || fields.len() < 4 {
-                        return None;
-                    }
-                    Some(RunAs {
-                        name,
-                        uid: fields[2].parse().ok()?,
-                        gid: fields[3].parse().ok()?,
-                    })
-                })
-            };
-            // Debian's package creates `postgres`.
-            let found = user("postgres").or_else(|| user("nobody"));
-            Some(found.expect(
-                "running as root, which initdb and postgres refuse, and /etc/passwd has \
-                 neither a postgres nor a nobody user to run them as",
-            ))
-        })
+        .get_or_init(|| pg_host::run_as().unwrap_or_else(|problem| panic!("{problem}")))
         .as_ref()
 }
 
@@ -519,35 +436,6 @@ fn alive(pid: u32) -> bool {
         .ok()
         .and_then(|stat| stat.rsplit_once(") ").map(|(_, rest)| !rest.starts_with('Z')))
         .unwrap_or(false)
-}
-
-/// The children of `pid` (the postmaster is single-threaded).
-fn children(pid: u32) -> Vec<u32> {
-    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
-        .unwrap_or_default()
-        .split_whitespace()
-        .filter_map(|child| child.parse().ok())
-        .collect()
-}
-
-fn signal(pid: u32, number: libc::c_int) {
-    // SAFETY: kill(2) has no memory-safety preconditions. `pid` is the postmaster, not
-    // reaped yet, or a child it had a moment ago.
-    unsafe { libc::kill(pid as libc::pid_t, number) };
-}
-
-/// Polls `done` every 20 ms; whether it held within `limit`.
-fn wait_until(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + limit;
-    loop {
-        if done() {
-            return true;
-        }
-        if Instant::now() > deadline {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 fn log_tail(dir: &Path) -> String {

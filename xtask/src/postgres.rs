@@ -17,13 +17,17 @@
 
 use std::fs::File;
 use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
 use crate::process::{self, alive, free_port, port_open};
+
+#[path = "../../tests/common/pg_host.rs"]
+mod pg_host;
+use pg_host::{children, signal, wait_until, RunAs};
 
 /// How long a started server may take to accept connections.
 const READY_WITHIN: Duration = Duration::from_secs(30);
@@ -270,119 +274,10 @@ fn remove_stale(prefix: &str) {
 
 /// The directory of initdb, postgres and psql.
 fn bin_dir() -> Result<PathBuf> {
-    let has_server = |dir: &Path| dir.join("initdb").is_file() && dir.join("postgres").is_file();
-    if let Some(dir) = std::env::var_os("PG_BIN").filter(|dir| !dir.is_empty()) {
-        let dir = PathBuf::from(dir);
-        if has_server(&dir) {
-            return Ok(dir);
-        }
-        bail!(
-            "PG_BIN is {} but initdb and postgres are not there",
-            dir.display()
-        );
-    }
-    // libpq-dev's pg_config may name a version whose server is not installed.
-    if let Ok(output) = Command::new("pg_config").arg("--bindir").output() {
-        let dir = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
-        if output.status.success() && has_server(&dir) {
-            return Ok(dir);
-        }
-    }
-    // Debian: /usr/lib/postgresql/<version>/bin, off the PATH.
-    let highest = std::fs::read_dir("/usr/lib/postgresql")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|entry| {
-            let version: Vec<u32> = entry
-                .file_name()
-                .to_str()?
-                .split('.')
-                .map(|part| part.parse().ok())
-                .collect::<Option<_>>()?;
-            let dir = entry.path().join("bin");
-            has_server(&dir).then_some((version, dir))
-        })
-        .max();
-    if let Some((_, dir)) = highest {
-        return Ok(dir);
-    }
-    // A link on the PATH (to initdb alone, say) leads to the directory with the rest.
-    let on_path = std::env::var_os("PATH").and_then(|path| {
-        std::env::split_paths(&path)
-            .filter_map(|dir| std::fs::canonicalize(dir.join("initdb")).ok())
-            .filter_map(|initdb| initdb.parent().map(Path::to_owned))
-            .find(|dir| has_server(dir))
-    });
-    on_path.context(
-        "PostgreSQL's initdb and postgres were found neither through PG_BIN, pg_config, \
-         /usr/lib/postgresql/*/bin nor the PATH: apt-get install postgresql, or set PG_BIN \
-         to their directory",
-    )
+    pg_host::find_bin_dir().map_err(anyhow::Error::msg)
 }
 
-/// The user initdb and postgres run as when this process is root, which they refuse.
-struct RunAs {
-    name: &'static str,
-    uid: u32,
-    gid: u32,
-}
-
-/// `None` when this process is not root: then the programs run as this process does.
+/// The user initdb and postgres run as (`None`: this process's).
 fn run_as() -> Result<Option<RunAs>> {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    if unsafe { libc::geteuid() } != 0 {
-        return Ok(None);
-    }
-    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
-    let user = |name: &'static str| {
-        passwd.lines().find_map(|line| {
-            let fields: Vec<&str> = line.split(':').collect();
-            if fields.first() != Some(&name) || fields.len() < 4 {
-                return None;
-            }
-            Some(RunAs {
-                name,
-                uid: fields[2].parse().ok()?,
-                gid: fields[3].parse().ok()?,
-            })
-        })
-    };
-    // Debian's package creates `postgres`.
-    match user("postgres").or_else(|| user("nobody")) {
-        Some(user) => Ok(Some(user)),
-        None => bail!(
-            "running as root, which initdb and postgres refuse, and /etc/passwd has neither a \
-             postgres nor a nobody user to run them as"
-        ),
-    }
-}
-
-/// The children of `pid` (the postmaster is single-threaded).
-fn children(pid: u32) -> Vec<u32> {
-    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
-        .unwrap_or_default()
-        .split_whitespace()
-        .filter_map(|child| child.parse().ok())
-        .collect()
-}
-
-fn signal(pid: u32, number: libc::c_int) {
-    // SAFETY: kill(2) has no memory-safety preconditions. `pid` is the postmaster, not
-    // reaped yet, or a child it had a moment ago.
-    unsafe { libc::kill(pid as libc::pid_t, number) };
-}
-
-/// Polls `done` every 20 ms; whether it held within `limit`.
-fn wait_until(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
-    let started = Instant::now();
-    loop {
-        if done() {
-            return true;
-        }
-        if started.elapsed() > limit {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    pg_host::run_as().map_err(anyhow::Error::msg)
 }
