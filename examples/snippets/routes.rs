@@ -58,6 +58,14 @@ pub mod codes {
     pub const NOT_FOUND: ErrorCode = ErrorCode::new(4040001, "NotFound", "Not found: {what}.")
         .zh_hans("未找到：{what}。")
         .class(ErrorClass::NotFound);
+    /// A PATCH that found the snippet changed under it, attempt after attempt.
+    pub const EDIT_CONFLICT: ErrorCode = ErrorCode::new(
+        4090001,
+        "EditConflict",
+        "The snippet kept changing while it was being edited; send the change again.",
+    )
+    .zh_hans("代码片段在编辑时被反复修改，请重新提交。")
+    .class(ErrorClass::Business);
     /// `/auth/login` with a wrong username or password (which of the two is not said).
     pub const LOGIN_FAILED: ErrorCode = ErrorCode::new(
         4000001,
@@ -601,11 +609,16 @@ pub async fn snippet_update(
 
 /// Change some fields of a snippet (its owner only).
 ///
-/// The fields left out keep their values.
+/// The fields left out keep their values. Two PATCHes of different fields sent at
+/// once both land: a PATCH writes only if the snippet is still as it read it, and
+/// otherwise reads it again (five times at most, then `EditConflict`).
 ///
 /// --------
 /// @response: 200 ERROR "no snippet of that id" {{{
 ///     {"code": 4040001, "message": "Not found: snippet."}
+/// }}}
+/// @response: 200 ERROR "the snippet kept changing under five attempts" {{{
+///     {"code": 4090001, "message": "The snippet kept changing while it was being edited; send the change again."}
 /// }}}
 #[apiview(tag = "snippets")]
 #[allow_patch]
@@ -626,18 +639,42 @@ pub async fn snippet_partial_update(
     language: Option<String>,
     style: Option<String>,
 ) -> apiview::Result<SnippetView> {
-    let Some(old) = site.db.snippet(id).await.map_err(db_error)? else {
-        return Err(not_found("snippet"));
-    };
-    let new = NewSnippet {
-        title: title.unwrap_or(old.title),
-        code: code.unwrap_or(old.code),
-        linenos: linenos.unwrap_or(old.linenos),
-        language: language.unwrap_or(old.language),
-        style: style.unwrap_or(old.style),
-    };
-    save(&site, request, id, new).await
+    // Read, change, and write only if nothing changed since the read: two PATCHes of
+    // different fields sent at once both land, neither overwrites the other.
+    for _ in 0..PATCH_ATTEMPTS {
+        let Some(old) = site.db.snippet(id).await.map_err(db_error)? else {
+            return Err(not_found("snippet"));
+        };
+        let read = NewSnippet {
+            title: old.title,
+            code: old.code,
+            linenos: old.linenos,
+            language: old.language,
+            style: old.style,
+        };
+        let new = NewSnippet {
+            title: title.clone().unwrap_or_else(|| read.title.clone()),
+            code: code.clone().unwrap_or_else(|| read.code.clone()),
+            linenos: linenos.unwrap_or(read.linenos),
+            language: language.clone().unwrap_or_else(|| read.language.clone()),
+            style: style.clone().unwrap_or_else(|| read.style.clone()),
+        };
+        let html = highlighted(&new).await?;
+        let saved = site
+            .db
+            .update_snippet_if_unchanged(id, &read, &new, &html)
+            .await
+            .map_err(db_error)?;
+        if let Some(snippet) = saved {
+            snippets_changed(request, &site).await;
+            return Ok(SnippetView::new(request, &base(request, &site), snippet));
+        }
+    }
+    Err(codes::EDIT_CONFLICT.error())
 }
+
+/// How many times a PATCH reads and tries again when the snippet changed under it.
+const PATCH_ATTEMPTS: usize = 5;
 
 async fn save(site: &Site, request: &ApiRequest, id: i64, new: NewSnippet) -> apiview::Result<SnippetView> {
     let html = highlighted(&new).await?;

@@ -361,22 +361,61 @@ impl Db {
         snippet: &NewSnippet,
         highlighted: &str,
     ) -> Result<Option<Snippet>, sqlx::Error> {
+        self.update(id, snippet, highlighted, None).await
+    }
+
+    /// As [`Db::update_snippet`], only if the snippet's fields are still `read`: a
+    /// partial update computed from what it read must not overwrite a change made
+    /// since (it would lose it). `None` when the snippet is gone or changed: read it
+    /// again and retry.
+    pub async fn update_snippet_if_unchanged(
+        &self,
+        id: i64,
+        read: &NewSnippet,
+        snippet: &NewSnippet,
+        highlighted: &str,
+    ) -> Result<Option<Snippet>, sqlx::Error> {
+        self.update(id, snippet, highlighted, Some(read)).await
+    }
+
+    async fn update(
+        &self,
+        id: i64,
+        snippet: &NewSnippet,
+        highlighted: &str,
+        read: Option<&NewSnippet>,
+    ) -> Result<Option<Snippet>, sqlx::Error> {
         timed(self.query_timeout, async {
             // Writes first, in one transaction, as `create_snippet`.
             let mut tx = self.pool.begin().await?;
-            let updated = sqlx::query(
-                "UPDATE snippets SET title = $1, code = $2, linenos = $3, language = $4, style = $5, \
-                 highlighted = $6 WHERE id = $7",
-            )
-            .bind(&snippet.title)
-            .bind(&snippet.code)
-            .bind(snippet.linenos)
-            .bind(&snippet.language)
-            .bind(&snippet.style)
-            .bind(highlighted)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+            let sql = match read {
+                None => {
+                    "UPDATE snippets SET title = $1, code = $2, linenos = $3, language = $4, style = $5, \
+                     highlighted = $6 WHERE id = $7"
+                }
+                Some(_) => {
+                    "UPDATE snippets SET title = $1, code = $2, linenos = $3, language = $4, style = $5, \
+                     highlighted = $6 WHERE id = $7 \
+                     AND title = $8 AND code = $9 AND linenos = $10 AND language = $11 AND style = $12"
+                }
+            };
+            let mut update = sqlx::query(sql)
+                .bind(&snippet.title)
+                .bind(&snippet.code)
+                .bind(snippet.linenos)
+                .bind(&snippet.language)
+                .bind(&snippet.style)
+                .bind(highlighted)
+                .bind(id);
+            if let Some(read) = read {
+                update = update
+                    .bind(&read.title)
+                    .bind(&read.code)
+                    .bind(read.linenos)
+                    .bind(&read.language)
+                    .bind(&read.style);
+            }
+            let updated = update.execute(&mut *tx).await?;
             if updated.rows_affected() == 0 {
                 return Ok(None);
             }

@@ -1,5 +1,5 @@
 //! Writes at once: creates lose and duplicate nothing, of registrations of one name
-//! exactly one wins, and writes racing a delete of their snippet find it gone (never a
+//! exactly one wins, PATCHes of different fields all land, and writes racing a delete of their snippet find it gone (never a
 //! database error).
 
 use std::collections::BTreeSet;
@@ -13,6 +13,7 @@ on_both_databases!(
     concurrent_creates_lose_and_duplicate_nothing,
     one_of_concurrent_registrations_of_a_name_wins,
     concurrent_writes_to_the_same_snippets_answer_or_find_them_gone,
+    patches_of_different_fields_sent_at_once_all_land,
 );
 
 async fn concurrent_creates_lose_and_duplicate_nothing(backend: Backend) {
@@ -140,4 +141,55 @@ async fn concurrent_writes_to_the_same_snippets_answer_or_find_them_gone(backend
     assert_eq!(deletes, 5, "each deleted once");
     let odd: Vec<i64> = ids.iter().skip(1).step_by(2).copied().collect();
     assert_eq!(site.walk("/snippets/?page_size=3").await, odd);
+}
+
+/// Regression: a PATCH wrote back every field it had read, so of two PATCHes of
+/// different fields sent at once, the second to write undid the first.
+async fn patches_of_different_fields_sent_at_once_all_land(backend: Backend) {
+    let site = Site::start(backend).await;
+    let ann = site.register("ann").await;
+    let snippet = site.create(&ann, &[("code", "x = 1")]).await;
+    let path = snippet_path(&snippet);
+    for round in 0..6 {
+        let title = format!("round {round}");
+        let linenos = if round % 2 == 0 { "true" } else { "false" };
+        let language = ["rust", "c", "go"][round % 3];
+        let style = ["base16-ocean.dark", "InspiredGitHub"][round % 2];
+        let code = format!("x = {round}");
+        let patches: [[(&str, &str); 1]; 5] = [
+            [("title", &title)],
+            [("linenos", linenos)],
+            [("language", language)],
+            [("style", style)],
+            [("code", &code)],
+        ];
+        let answers = join_all(
+            patches
+                .iter()
+                .map(|field| site.send_form(Some(&ann), Method::PATCH, &path, field)),
+        )
+        .await;
+        for answer in &answers {
+            assert_eq!(answer.json["success"], true, "{:?}", answer.json);
+        }
+        let stored = site.get(&path).await;
+        let stored = result(&stored);
+        assert_eq!(
+            (
+                stored["title"].as_str(),
+                stored["linenos"].as_bool(),
+                stored["language"].as_str(),
+                stored["style"].as_str(),
+                stored["code"].as_str(),
+            ),
+            (
+                Some(title.as_str()),
+                Some(linenos == "true"),
+                Some(language),
+                Some(style),
+                Some(code.as_str()),
+            ),
+            "round {round}: a PATCH was lost"
+        );
+    }
 }

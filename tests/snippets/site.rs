@@ -19,6 +19,7 @@ use crate::common::{self, Answer, Part, TestServer};
 use crate::{app, storage};
 
 pub const NOT_FOUND: i64 = 4040001;
+pub const EDIT_CONFLICT: i64 = 4090001;
 pub const LOGIN_FAILED: i64 = 4000001;
 pub const DATABASE_ERROR: i64 = 1001000002;
 pub const TOO_MANY_REQUESTS: i64 = 1001010007;
