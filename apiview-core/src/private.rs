@@ -103,7 +103,7 @@ pub fn blocking_panicked(call: &Call, panic: &str) -> BizError {
 /// operator: no client can fix it).
 pub fn extract_failed(name: &str, err: poem::Error) -> BizError {
     if err.status().is_server_error() {
-        tracing::error!(parameter = name, %err, "#[extract] failed: give the App this value with App::data");
+        tracing::error!(parameter = name, %err, "#[extract] failed on the server's side (a `Data<&T>` needs App::data of that type)");
         return BizError::sys_error();
     }
     tracing::debug!(parameter = name, %err, "#[extract] failed");

@@ -103,8 +103,6 @@ impl Kind {
 pub struct Db {
     pool: AnyPool,
     kind: Kind,
-    /// How long one call may take: [`QUERY_TIMEOUT`] unless [`Db::query_timeout`] says.
-    query_timeout: Duration,
 }
 
 impl Db {
@@ -143,11 +141,7 @@ impl Db {
             Kind::Postgres => (options.connect(url).await?, &POSTGRES_MIGRATIONS),
         };
         migrations.run(&pool).await?;
-        Ok(Db {
-            pool,
-            kind,
-            query_timeout: QUERY_TIMEOUT,
-        })
+        Ok(Db { pool, kind })
     }
 
     /// A pool of `url` that connects on first use and migrates nothing: for a program
@@ -161,18 +155,7 @@ impl Db {
             .max_connections(1)
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_lazy(url)?;
-        Ok(Db {
-            pool,
-            kind,
-            query_timeout: QUERY_TIMEOUT,
-        })
-    }
-
-    /// The same pool, with calls cut short after `limit` (tests shorten it).
-    #[allow(dead_code)] // Not every program that compiles this module sets it.
-    pub fn query_timeout(mut self, limit: Duration) -> Db {
-        self.query_timeout = limit;
-        self
+        Ok(Db { pool, kind })
     }
 
     /// Which database this is.
@@ -187,7 +170,7 @@ impl Db {
         username: &str,
         password_hash: &str,
     ) -> Result<Option<User>, sqlx::Error> {
-        timed(self.query_timeout, async {
+        timed(QUERY_TIMEOUT, async {
             let row = sqlx::query(
                 "INSERT INTO users (username, password_hash, created) VALUES ($1, $2, $3) \
                  ON CONFLICT (username) DO NOTHING RETURNING id, username",
@@ -204,7 +187,7 @@ impl Db {
 
     /// The user called `username` and their password hash, to check a login against.
     pub async fn user_login(&self, username: &str) -> Result<Option<(User, String)>, sqlx::Error> {
-        timed(self.query_timeout, async {
+        timed(QUERY_TIMEOUT, async {
             let row = sqlx::query("SELECT id, username, password_hash FROM users WHERE username = $1")
                 .bind(username)
                 .fetch_optional(&self.pool)
@@ -219,7 +202,7 @@ impl Db {
 
     /// The user of id `id`.
     pub async fn user(&self, id: i64) -> Result<Option<User>, sqlx::Error> {
-        timed(self.query_timeout, async {
+        timed(QUERY_TIMEOUT, async {
             let row = sqlx::query("SELECT id, username FROM users WHERE id = $1")
                 .bind(id)
                 .fetch_optional(&self.pool)
@@ -232,7 +215,7 @@ impl Db {
     /// At most `limit` users after the first `offset`, in id order, and how many users
     /// there are. Both come from one statement, so they agree.
     pub async fn users(&self, offset: u64, limit: u64) -> Result<(Vec<User>, u64), sqlx::Error> {
-        timed(self.query_timeout, async {
+        timed(QUERY_TIMEOUT, async {
             // The count is the left side of an outer join, so that a page past the end
             // still answers one row: the count, with NULLs for the user.
             let rows = sqlx::query(
@@ -245,14 +228,7 @@ impl Db {
             .bind(to_i64(offset))
             .fetch_all(&self.pool)
             .await?;
-            let total = total_of(&rows)?;
-            let mut users = Vec::with_capacity(rows.len());
-            for row in &rows {
-                if row.try_get::<Option<i64>, _>("id")?.is_some() {
-                    users.push(user_from_row(row)?);
-                }
-            }
-            Ok((users, total))
+            page_of(&rows, user_from_row)
         })
         .await
     }
@@ -265,7 +241,7 @@ impl Db {
         snippet: &NewSnippet,
         highlighted: &str,
     ) -> Result<Snippet, sqlx::Error> {
-        timed(self.query_timeout, async {
+        timed(QUERY_TIMEOUT, async {
             // One transaction, so that the snippet read back is the one inserted, whatever
             // another connection does meanwhile. It writes first, so SQLite takes the
             // write lock (or waits for it) at once, before reading.
@@ -293,7 +269,7 @@ impl Db {
 
     /// The snippet of id `id`.
     pub async fn snippet(&self, id: i64) -> Result<Option<Snippet>, sqlx::Error> {
-        timed(self.query_timeout, async {
+        timed(QUERY_TIMEOUT, async {
             let row = sqlx::query(SNIPPET_BY_ID)
                 .bind(id)
                 .fetch_optional(&self.pool)
@@ -311,7 +287,7 @@ impl Db {
         offset: u64,
         limit: u64,
     ) -> Result<(Vec<Snippet>, u64), sqlx::Error> {
-        timed(self.query_timeout, async {
+        timed(QUERY_TIMEOUT, async {
             // As in `users`: the count left-joined with the page.
             let rows = sqlx::query(
                 "SELECT total.n AS total, page.* \
@@ -330,21 +306,14 @@ impl Db {
             .bind(to_i64(offset))
             .fetch_all(&self.pool)
             .await?;
-            let total = total_of(&rows)?;
-            let mut snippets = Vec::with_capacity(rows.len());
-            for row in &rows {
-                if row.try_get::<Option<i64>, _>("id")?.is_some() {
-                    snippets.push(snippet_from_row(row)?);
-                }
-            }
-            Ok((snippets, total))
+            page_of(&rows, snippet_from_row)
         })
         .await
     }
 
     /// The owner's id of the snippet of id `id`, to check a permission cheaply.
     pub async fn snippet_owner(&self, id: i64) -> Result<Option<i64>, sqlx::Error> {
-        timed(self.query_timeout, async {
+        timed(QUERY_TIMEOUT, async {
             sqlx::query_scalar("SELECT owner_id FROM snippets WHERE id = $1")
                 .bind(id)
                 .fetch_optional(&self.pool)
@@ -385,7 +354,7 @@ impl Db {
         highlighted: &str,
         read: Option<&NewSnippet>,
     ) -> Result<Option<Snippet>, sqlx::Error> {
-        timed(self.query_timeout, async {
+        timed(QUERY_TIMEOUT, async {
             // Writes first, in one transaction, as `create_snippet`.
             let mut tx = self.pool.begin().await?;
             let sql = match read {
@@ -428,7 +397,7 @@ impl Db {
 
     /// Deletes the snippet of id `id`; `false` when there was none.
     pub async fn delete_snippet(&self, id: i64) -> Result<bool, sqlx::Error> {
-        timed(self.query_timeout, async {
+        timed(QUERY_TIMEOUT, async {
             let deleted = sqlx::query("DELETE FROM snippets WHERE id = $1")
                 .bind(id)
                 .execute(&self.pool)
@@ -497,14 +466,24 @@ fn bool_column(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {
         .or_else(|_| row.try_get::<i64, _>(column).map(|value| value != 0))
 }
 
-/// The `total` column of a page query, which every row carries and at least one row
-/// (the count's) always has.
-fn total_of(rows: &[AnyRow]) -> Result<u64, sqlx::Error> {
+/// The items and the count of a page query: the `total` column, which every row
+/// carries and at least one row (the count's) always has, and an item of each row
+/// with an `id` (a page past the end is the count's row alone, its `id` NULL).
+fn page_of<T>(
+    rows: &[AnyRow],
+    item: fn(&AnyRow) -> Result<T, sqlx::Error>,
+) -> Result<(Vec<T>, u64), sqlx::Error> {
     let total: i64 = match rows.first() {
         Some(row) => row.try_get("total")?,
         None => 0,
     };
-    Ok(u64::try_from(total).unwrap_or(0))
+    let mut items = Vec::with_capacity(rows.len());
+    for row in rows {
+        if row.try_get::<Option<i64>, _>("id")?.is_some() {
+            items.push(item(row)?);
+        }
+    }
+    Ok((items, u64::try_from(total).unwrap_or(0)))
 }
 
 /// An offset or limit as SQL wants it; past `i64::MAX` is as good as `i64::MAX`.
