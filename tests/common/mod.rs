@@ -384,7 +384,9 @@ impl LogBuffer {
 
 pub mod pg_host;
 pub mod postgres;
+pub mod process;
 pub mod redis;
+pub mod redis_cluster;
 
 /// Throw-away RSA keys for the encryption tests, generated once per test binary.
 pub mod keys {

@@ -18,15 +18,16 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::Read;
-use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::net::{Ipv4Addr, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, OnceLock};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use super::pg_host::{self, children, find_bin_dir, signal, wait_until, RunAs};
+use super::process::{free_port, spawn_tied};
 
 /// How long a started server may take to accept connections.
 const READY_WITHIN: Duration = Duration::from_secs(30);
@@ -209,22 +210,7 @@ impl PostgresServer {
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("PostgreSQL's log file"))
             .stderr(log);
-        let parent = std::process::id();
-        // SAFETY: prctl and getppid are async-signal-safe, and nothing else runs between
-        // fork and exec.
-        unsafe {
-            command.pre_exec(move || {
-                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGQUIT) != 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                // Killed between the fork and the prctl, the test binary sends no signal.
-                if libc::getppid() as u32 != parent {
-                    return Err(std::io::Error::other("the test binary has exited"));
-                }
-                Ok(())
-            });
-        }
-        let child = spawn_from_keeper(command)
+        let child = spawn_tied(command, libc::SIGQUIT)
             .unwrap_or_else(|err| panic!("cannot run {}: {err}", bin_dir().join("postgres").display()));
         let pid = child.id();
         self.child = Some(child);
@@ -388,42 +374,12 @@ extern "C" fn stop_shared() {
     }
 }
 
-/// Spawns `command` on a thread that lives as long as the test binary: a parent-death
-/// signal fires when the spawning thread ends, and a test's thread ends with the test,
-/// before the binary is done with a shared server.
-fn spawn_from_keeper(command: Command) -> std::io::Result<Child> {
-    type Request = (Command, mpsc::Sender<std::io::Result<Child>>);
-    static KEEPER: OnceLock<mpsc::Sender<Request>> = OnceLock::new();
-    let keeper = KEEPER.get_or_init(|| {
-        let (requests, incoming) = mpsc::channel::<Request>();
-        std::thread::Builder::new()
-            .name("postgres-parent".to_owned())
-            .spawn(move || {
-                for (mut command, reply) in incoming {
-                    let _ = reply.send(command.spawn());
-                }
-            })
-            .expect("a thread to start PostgreSQL from");
-        requests
-    });
-    let (reply, answer) = mpsc::channel();
-    keeper
-        .send((command, reply))
-        .expect("the postgres-parent thread runs");
-    answer.recv().expect("the postgres-parent thread answers")
-}
-
 /// Runs `work` on tokio's blocking pool; its panic is the caller's.
 async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
     match tokio::task::spawn_blocking(work).await {
         Ok(value) => value,
         Err(err) => std::panic::resume_unwind(err.into_panic()),
     }
-}
-
-fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("a free loopback port");
-    listener.local_addr().expect("the port's address").port()
 }
 
 fn port_open(port: u16) -> bool {
