@@ -200,6 +200,31 @@ pub fn cached_add(a: i64, b: i64) -> apiview::Result<i64> {
     add_checked(a, b)
 }
 
+/// A slow computation, cached for 60 seconds under `square:{n}`: the square of `n`,
+/// after a tenth of a second, with the id of the computation that produced it. Several
+/// instances sharing a Redis backend with `cache.single_flight = "cluster"` answer a
+/// storm of requests for one `n` with one computation's id (DESIGN §18). A cache
+/// that fails is a computed answer, not an error (`ignore_errors`, the default).
+///
+/// --------
+/// @parameter: n {{{
+///     in: query
+///     required: true
+///     type: integer
+/// }}}
+/// @response: 200 OK "the square and the computation's id" {{{
+///     {"square": 49, "computation": "9f86d081884c7d65"}
+/// }}}
+#[apiview]
+#[allow_get]
+#[requires(n)]
+#[between(n, -1_000_000, 1_000_000)]
+#[cache(key = "square:{n}", expire = 60)]
+pub async fn slow_square(n: i64) -> Value {
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    json!({"square": n * n, "computation": format!("{:016x}", rand::random::<u64>())})
+}
+
 fn add_checked(a: i64, b: i64) -> apiview::Result<i64> {
     a.checked_add(b)
         .ok_or_else(|| BizError::bad_parameter_because("b", "a + b does not fit in a 64-bit integer"))
@@ -543,6 +568,7 @@ pub fn app(settings: Settings) -> App {
         .at("/whoami", whoami)
         .at("/body", body)
         .at("/cached_add", cached_add)
+        .at("/slow_square", slow_square)
         .at("/note_get", note_get)
         .at("/note_set", note_set)
         .at("/note_list", note_list)

@@ -183,3 +183,33 @@ async fn a_failing_replay_backend_refuses_signed_requests() {
     )));
     assert_names(&message, &["safe.replay_backend", "nowhere", "[cache] backends"]);
 }
+
+/// Several instances sharing a Redis Cluster as the replay backend (DESIGN §18): a
+/// request captured on its way to one instance and replayed to another is refused
+/// there, and the function ran once.
+#[tokio::test]
+async fn a_request_replayed_to_another_instance_is_refused() {
+    let cluster = common::redis_cluster::RedisCluster::start(3, 0).await;
+    let files = KeyFiles::new();
+    let top = format!(
+        "[cache]\nbackends = {{ default = \"memory://\", replay = \"{}\" }}",
+        cluster.url()
+    );
+    let mut instances = Vec::new();
+    for _ in 0..2 {
+        let settings = files.standard(&top, "replay_backend = \"replay\"");
+        instances.push(common::serve(routes(App::new(settings))).await);
+    }
+    let run = "replayed-to-another-instance";
+    let body = alice_body("POST", "/counted_safe", &json!({"run": run, "msg": "once"}));
+    assert_eq!(
+        alice_posts(&instances[0], "/counted_safe?clientId=alice", &body).await,
+        ok(json!("once"))
+    );
+    assert_eq!(
+        alice_posts(&instances[1], "/counted_safe?clientId=alice", &body).await,
+        err(1001040013, "Reqid duplicate error."),
+        "replayed to the second instance"
+    );
+    assert_eq!(calls(run), 1);
+}

@@ -13,18 +13,37 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::flight::Flights;
+use super::invalidation::Invalidation;
 use super::key::{key_part, push_key_part, KeyPartError};
 use super::template::fill;
-use super::{is_json, Admission, CacheBackend, CacheFailure, MemoryBackend, RedisBackend, ThrottleCounter};
+use super::{
+    is_json, Admission, CacheBackend, CacheFailure, Forget, MemoryBackend, NearBackend, RedisBackend,
+    ThrottleCounter,
+};
 use crate::error::BizError;
-use crate::settings::CacheSettings;
+use crate::settings::{CacheSettings, SingleFlight};
 
-pub(super) struct Shared {
+pub(crate) struct Shared {
     name: String,
     url: String,
     backend: Box<dyn CacheBackend>,
     pub(super) flights: Flights,
     throttle_failures: FailureLog,
+    /// The channel other instances learn this cache's invalidations from, when it
+    /// keeps values in memory and settings name one.
+    invalidation: Option<Arc<Invalidation>>,
+    /// The lease of single flight across instances, when it is on and the backend
+    /// can share flights.
+    pub(super) flight_lease: Option<Duration>,
+    /// Whether writes are published too: a near cache's other instances must drop
+    /// their copy of what this one wrote (a memory cache's writes are its own).
+    publishes_writes: bool,
+}
+
+impl Shared {
+    pub(super) fn backend(&self) -> &dyn CacheBackend {
+        &*self.backend
+    }
 }
 
 /// Failed throttle checks: counted, and logged at most once a second with how many
@@ -126,7 +145,56 @@ impl Cache {
             backend: Box::new(backend),
             flights: Flights::default(),
             throttle_failures: FailureLog::new(),
+            invalidation: None,
+            flight_lease: None,
+            publishes_writes: false,
         }))
+    }
+
+    /// Tells the other instances to drop `what` from their memory, when this cache
+    /// keeps values in memory and settings name `cache.invalidation_channel`.
+    async fn publish(&self, what: Forget<'_>) -> Result<(), CacheFailure> {
+        match &self.0.invalidation {
+            Some(invalidation) => {
+                invalidation.ensure_started();
+                invalidation.publish(self.name(), what).await
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Starts listening for other instances' invalidations, if not yet (the App was
+    /// built outside a Tokio runtime).
+    pub(crate) fn listen(&self) {
+        if let Some(invalidation) = &self.0.invalidation {
+            invalidation.ensure_started();
+        }
+    }
+
+    /// How many times this instance has subscribed to `cache.invalidation_channel`
+    /// for this cache: 0 until its listener first has (or when settings name no
+    /// channel, or the cache keeps nothing in memory). Tests wait for it.
+    pub fn invalidation_subscriptions(&self) -> u64 {
+        self.0
+            .invalidation
+            .as_ref()
+            .map_or(0, |invalidation| invalidation.subscriptions())
+    }
+
+    /// Stores a JSON text (a `#[cache]` result), and has the other instances drop
+    /// their near copy of it.
+    pub(crate) async fn store_json(&self, key: &str, json: Bytes, ttl: Duration) -> Result<(), CacheFailure> {
+        self.0.backend.set(key, json, ttl).await?;
+        self.published_write(key).await
+    }
+
+    /// After a write: a near cache's other instances drop their copy (a memory cache's
+    /// writes are this instance's own).
+    pub(crate) async fn published_write(&self, key: &str) -> Result<(), CacheFailure> {
+        if self.0.publishes_writes {
+            self.publish(Forget::Key(key)).await?;
+        }
+        Ok(())
     }
 
     /// The backend's name in settings.
@@ -220,9 +288,7 @@ impl Cache {
             tracing::error!(%err, key, "a value to cache does not serialize");
             BizError::cache_error()
         })?;
-        self.0
-            .backend
-            .set(key, Bytes::from(bytes), ttl)
+        self.store_json(key, Bytes::from(bytes), ttl)
             .await
             .map_err(|failure| self.failed("set", key, failure))
     }
@@ -241,9 +307,12 @@ impl Cache {
     /// # });
     /// ```
     pub async fn delete(&self, key: &str) -> Result<bool, BizError> {
-        self.0
-            .backend
-            .delete(key)
+        let deleted = async {
+            let removed = self.0.backend.delete(key).await?;
+            self.publish(Forget::Key(key)).await?;
+            Ok(removed)
+        };
+        deleted
             .await
             .map_err(|failure| self.failed("delete", key, failure))
     }
@@ -264,9 +333,12 @@ impl Cache {
     /// # });
     /// ```
     pub async fn delete_pattern(&self, pattern: &str) -> Result<u64, BizError> {
-        self.0
-            .backend
-            .delete_pattern(pattern)
+        let deleted = async {
+            let removed = self.0.backend.delete_pattern(pattern).await?;
+            self.publish(Forget::Pattern(pattern)).await?;
+            Ok(removed)
+        };
+        deleted
             .await
             .map_err(|failure| self.failed("delete_pattern", pattern, failure))
     }
@@ -405,21 +477,50 @@ pub(crate) struct Caches {
 }
 
 impl Caches {
-    /// The caches of `[cache] backends`.
+    /// The caches of `[cache] backends`, with the several-instance settings (DESIGN
+    /// §18): near caches, the invalidation channel, single flight across instances.
     pub(crate) fn from_settings(settings: &CacheSettings) -> Result<Caches, CacheFailure> {
         let timeout = Duration::from_millis(settings.operation_timeout_ms);
+        let invalidation = match settings.invalidation_channel.as_str() {
+            "" => None,
+            channel => Some(Arc::new(Invalidation::new(
+                channel,
+                invalidation_url(settings)?,
+                timeout,
+            )?)),
+        };
         let mut by_name = HashMap::new();
         for (name, url) in &settings.backends {
-            let cache = if url.starts_with("memory://") {
-                Cache::new(
-                    name,
-                    url,
+            let backend: Box<dyn CacheBackend> = if url.starts_with("memory://") {
+                Box::new(MemoryBackend::with_max_bytes(settings.memory_max_bytes))
+            } else if let Some(seconds) = settings.near.get(name) {
+                Box::new(NearBackend::new(
                     MemoryBackend::with_max_bytes(settings.memory_max_bytes),
-                )
+                    RedisBackend::new(url, timeout)?,
+                    Duration::from_secs(*seconds),
+                ))
             } else {
-                Cache::new(name, url, RedisBackend::new(url, timeout)?)
+                Box::new(RedisBackend::new(url, timeout)?)
             };
+            let flight_lease = (settings.single_flight == SingleFlight::Cluster && backend.shares_flights())
+                .then(|| Duration::from_millis(settings.single_flight_lease_ms));
+            let cache = Cache(Arc::new(Shared {
+                name: name.clone(),
+                url: url.clone(),
+                invalidation: invalidation.clone().filter(|_| backend.keeps_locally()),
+                publishes_writes: settings.near.contains_key(name),
+                backend,
+                flights: Flights::default(),
+                throttle_failures: FailureLog::new(),
+                flight_lease,
+            }));
+            if let Some(invalidation) = &cache.0.invalidation {
+                invalidation.listen_for(name, Arc::downgrade(&cache.0));
+            }
             by_name.insert(name.clone(), cache);
+        }
+        if let Some(invalidation) = &invalidation {
+            invalidation.ensure_started();
         }
         Ok(Caches {
             by_name,
@@ -433,6 +534,26 @@ impl Caches {
     pub(crate) fn get(&self, name: &str) -> Option<&Cache> {
         self.by_name.get(name)
     }
+}
+
+/// The URL of the backend that carries `cache.invalidation_channel`: the one
+/// `cache.invalidation_backend` names, or the only Redis one (settings validation
+/// checked that there is one).
+fn invalidation_url(settings: &CacheSettings) -> Result<&str, CacheFailure> {
+    let mut redis = settings
+        .backends
+        .iter()
+        .filter(|(name, url)| {
+            !url.starts_with("memory://")
+                && (settings.invalidation_backend.is_empty() || **name == settings.invalidation_backend)
+        })
+        .map(|(_, url)| url.as_str());
+    redis.next().ok_or_else(|| {
+        CacheFailure::new(
+            "settings key `cache.invalidation_channel` needs a Redis backend to carry it \
+             (`cache.invalidation_backend`)",
+        )
+    })
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use bytes::Bytes;
 use futures_util::future::BoxFuture;
 
 use super::throttle::gcra_all;
-use super::{glob_match, Admission, CacheBackend, CacheFailure, ThrottleCounter};
+use super::{glob_match, Admission, CacheBackend, CacheFailure, Forget, ThrottleCounter};
 
 /// `cache.memory_max_bytes` by default: 64 MiB (settings/cache.rs says the same).
 const DEFAULT_MAX_BYTES: u64 = 64 * 1024 * 1024;
@@ -65,6 +65,9 @@ struct Entry {
     /// Stored by [`CacheBackend::add`] (a replay window's nonce): never evicted
     /// before it expires, since forgetting it early would let a replay through.
     pinned: bool,
+    /// A cached value (stored by [`CacheBackend::set`]): what an invalidation of
+    /// everything drops, unlike nonces and throttle counters.
+    cached: bool,
 }
 
 /// Keeps the entries [`CacheBackend::add`] stored out of eviction.
@@ -265,12 +268,35 @@ impl MemoryBackend {
                             value: Bytes::from(tat.to_string()),
                             expires: at + Duration::from_micros(tat - now),
                             pinned: false,
+                            cached: false,
                         },
                     );
                 }
                 Admission::Admitted
             }
         }
+    }
+}
+
+impl MemoryBackend {
+    /// [`CacheBackend::set`], at once: a value that is not JSON is refused.
+    pub(crate) fn store(&self, key: &str, value: &Bytes, ttl: Duration) -> Result<(), CacheFailure> {
+        // Checked here, once, so that no hit needs checking (`stores_only_json`).
+        if !super::is_json(value) {
+            return Err(CacheFailure::not_json(key));
+        }
+        // A copy of exactly its length: the value may sit in a buffer twice its size
+        // (a Vec grown while serializing), which the bound would not see.
+        self.entries.insert(
+            key.to_owned(),
+            Entry {
+                value: Bytes::copy_from_slice(value),
+                expires: Instant::now() + ttl,
+                pinned: false,
+                cached: true,
+            },
+        );
+        Ok(())
     }
 }
 
@@ -296,22 +322,8 @@ impl CacheBackend for MemoryBackend {
         value: Bytes,
         ttl: Duration,
     ) -> BoxFuture<'a, Result<(), CacheFailure>> {
-        // Checked here, once, so that no hit needs checking (`stores_only_json`).
-        if !super::is_json(&value) {
-            return Box::pin(async move { Err(CacheFailure::not_json(key)) });
-        }
-        // A copy of exactly its length: the value may sit in a buffer twice its size
-        // (a Vec grown while serializing), which the bound would not see.
-        let value = Bytes::copy_from_slice(&value);
-        self.entries.insert(
-            key.to_owned(),
-            Entry {
-                value,
-                expires: Instant::now() + ttl,
-                pinned: false,
-            },
-        );
-        Box::pin(async { Ok(()) })
+        let stored = self.store(key, &value, ttl);
+        Box::pin(async move { stored })
     }
 
     fn add<'a>(
@@ -333,6 +345,7 @@ impl CacheBackend for MemoryBackend {
                     value: Bytes::copy_from_slice(&value),
                     expires: now + ttl,
                     pinned: true,
+                    cached: false,
                 })
                 .map(|()| true)
                 .map_err(|_| {
@@ -366,13 +379,36 @@ impl CacheBackend for MemoryBackend {
     }
 
     fn delete_pattern<'a>(&'a self, pattern: &'a str) -> BoxFuture<'a, Result<u64, CacheFailure>> {
+        let removed = self.remove_matching(pattern);
+        Box::pin(async move { Ok(removed) })
+    }
+
+    fn keeps_locally(&self) -> bool {
+        true
+    }
+
+    fn forget_locally(&self, what: Forget<'_>) {
+        match what {
+            Forget::Key(key) => {
+                self.entries.remove(key);
+            }
+            Forget::Pattern(pattern) => {
+                self.remove_matching(pattern);
+            }
+            Forget::Everything => self.entries.retain(|_, entry| !entry.cached),
+        }
+    }
+}
+
+impl MemoryBackend {
+    /// Removes the entries whose keys match a Redis glob; how many.
+    fn remove_matching(&self, pattern: &str) -> u64 {
         let removed = AtomicU64::new(0);
         self.entries.retain(|key, _| {
             let matches = glob_match(pattern, key);
             removed.fetch_add(u64::from(matches), Ordering::Relaxed);
             !matches
         });
-        let removed = removed.into_inner();
-        Box::pin(async move { Ok(removed) })
+        removed.into_inner()
     }
 }

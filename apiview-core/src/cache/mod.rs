@@ -6,9 +6,11 @@
 
 mod flight;
 mod handle;
+mod invalidation;
 mod key;
 mod key_writer;
 mod memory;
+mod near;
 mod redis;
 mod template;
 mod throttle;
@@ -21,12 +23,14 @@ use bytes::Bytes;
 use futures_util::future::BoxFuture;
 use serde::de::IgnoredAny;
 
-pub(crate) use self::flight::{Joined, Leader};
+pub(crate) use self::flight::{Joined, Leader, Shared as SharedFlight};
 pub(crate) use self::handle::Caches;
 pub use self::handle::{Cache, ErasedKeyPart};
 pub use self::key::{fill_key, key_part, push_key_part, KeyPartError};
 pub use self::memory::MemoryBackend;
+pub use self::near::NearBackend;
 pub use self::redis::RedisBackend;
+pub(crate) use self::redis::Target;
 pub(crate) use self::template::{fill, glob_match};
 pub use self::throttle::{gcra, Admission, Limit, ThrottleCounter};
 
@@ -182,6 +186,169 @@ pub trait CacheBackend: Send + Sync + 'static {
     /// ```
     fn stores_only_json(&self) -> bool {
         false
+    }
+
+    /// Whether this backend keeps values in this instance's memory (`memory://`, a
+    /// near cache): other instances' invalidations then reach it through
+    /// `cache.invalidation_channel` ([`CacheBackend::forget_locally`]). `false`, the
+    /// default: what it holds is shared.
+    ///
+    /// ```
+    /// use apiview_core::cache::{CacheBackend, MemoryBackend};
+    ///
+    /// assert!(MemoryBackend::new().keeps_locally());
+    /// ```
+    fn keeps_locally(&self) -> bool {
+        false
+    }
+
+    /// Drops what this instance keeps in memory of `what`, because another instance
+    /// invalidated it (or, for [`Forget::Everything`], because invalidations may have
+    /// been missed). Nonces and throttle counters stay. The default does nothing.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use apiview_core::cache::{CacheBackend, Forget, MemoryBackend};
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let backend = MemoryBackend::new();
+    /// backend.set("note:a", "1".into(), Duration::from_secs(60)).await.unwrap();
+    /// backend.add("nonce:1", "1".into(), Duration::from_secs(60)).await.unwrap();
+    /// backend.forget_locally(Forget::Everything);
+    /// assert_eq!(backend.get("note:a").await.unwrap(), None);
+    /// assert!(!backend.add("nonce:1", "1".into(), Duration::from_secs(60)).await.unwrap());
+    /// # });
+    /// ```
+    fn forget_locally(&self, what: Forget<'_>) {
+        let _ = what;
+    }
+
+    /// Whether single flight across instances (`cache.single_flight = "cluster"`) can
+    /// run on this backend: [`CacheBackend::flight`] and the two after it work. The
+    /// Redis backends' do; the default is `false`, and concurrent misses are then
+    /// computed once per instance.
+    ///
+    /// ```
+    /// use apiview_core::cache::{CacheBackend, MemoryBackend};
+    ///
+    /// assert!(!MemoryBackend::new().shares_flights());
+    /// ```
+    fn shares_flights(&self) -> bool {
+        false
+    }
+
+    /// A miss's turn in the flight on `key` shared by every instance (DESIGN §18):
+    /// the value, if stored by now; else the flight's lock, when nobody holds it,
+    /// with a lease of `lease` and a fresh [`FenceToken`]; else wait. Atomic: of
+    /// concurrent calls, one gets the lock.
+    ///
+    /// The default fails; see [`CacheBackend::shares_flights`].
+    fn flight<'a>(
+        &'a self,
+        key: &'a str,
+        lease: Duration,
+    ) -> BoxFuture<'a, Result<FlightTurn, CacheFailure>> {
+        let _ = lease;
+        Box::pin(ready(Err(CacheFailure::new(format!(
+            "this backend cannot share the flight on `{key}` (implement CacheBackend::flight)"
+        )))))
+    }
+
+    /// Extends the lease of the flight on `key` while `token` still holds it; whether
+    /// it does.
+    fn renew_flight<'a>(
+        &'a self,
+        key: &'a str,
+        token: &'a FenceToken,
+        lease: Duration,
+    ) -> BoxFuture<'a, Result<bool, CacheFailure>> {
+        let _ = (token, lease);
+        Box::pin(ready(Err(CacheFailure::new(format!(
+            "this backend cannot renew the flight on `{key}` (implement CacheBackend::renew_flight)"
+        )))))
+    }
+
+    /// Ends the flight on `key` that `token` holds: stores `value` for its time to
+    /// live, if any, and releases the lock, both only while `token` still holds it
+    /// (a holder whose lease ran out writes nothing); whether it did.
+    fn land_flight<'a>(
+        &'a self,
+        key: &'a str,
+        token: &'a FenceToken,
+        value: Option<(Bytes, Duration)>,
+    ) -> BoxFuture<'a, Result<bool, CacheFailure>> {
+        let _ = (token, value);
+        Box::pin(ready(Err(CacheFailure::new(format!(
+            "this backend cannot end the flight on `{key}` (implement CacheBackend::land_flight)"
+        )))))
+    }
+}
+
+/// What [`CacheBackend::forget_locally`] drops.
+///
+/// ```
+/// use apiview_core::cache::Forget;
+///
+/// assert_ne!(Forget::Key("note:a"), Forget::Pattern("note:*"));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Forget<'a> {
+    /// One key.
+    Key(&'a str),
+    /// The keys matching a Redis glob.
+    Pattern(&'a str),
+    /// Every cached value.
+    Everything,
+}
+
+/// What [`CacheBackend::flight`] found.
+///
+/// ```
+/// use apiview_core::cache::{FenceToken, FlightTurn};
+///
+/// let turn = FlightTurn::Lead(FenceToken::new("7:3f2a"));
+/// assert!(matches!(turn, FlightTurn::Lead(token) if token.number() == Some(7)));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FlightTurn {
+    /// The value is stored: the miss reads it.
+    Stored(Bytes),
+    /// The miss holds the lock: it computes, then lands the flight.
+    Lead(FenceToken),
+    /// Another holds the lock: the miss waits and asks again.
+    Wait,
+    /// This key cannot be shared (see the backend): computed per instance.
+    Unshared,
+}
+
+/// Proof of holding a flight's lock: the lock's fence number (one more for each
+/// holder of that key's lock) and a random part, as the lock stores it. A holder whose
+/// lease ran out holds an older token than the lock's, and its write is refused.
+///
+/// ```
+/// use apiview_core::cache::FenceToken;
+///
+/// let token = FenceToken::new("12:9c1e");
+/// assert_eq!(token.number(), Some(12));
+/// assert_eq!(token.as_str(), "12:9c1e");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FenceToken(String);
+
+impl FenceToken {
+    /// A token as the lock stores it.
+    pub fn new(text: impl Into<String>) -> Self {
+        FenceToken(text.into())
+    }
+
+    /// The token as the lock stores it.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The fence number: how many holders the key's lock has had (within the hour).
+    pub fn number(&self) -> Option<u64> {
+        self.0.split(':').next()?.parse().ok()
     }
 }
 

@@ -9,7 +9,7 @@ use futures_util::future::Either;
 use serde_json::Value;
 
 use super::{Call, Outcome};
-use crate::cache::{fill, key_part, Cache, CacheFailure, Joined, KeyPartError, Leader};
+use crate::cache::{fill, key_part, Cache, CacheFailure, Joined, KeyPartError, Leader, SharedFlight};
 use crate::error::BizError;
 use crate::guard::aclkey::{self, AclKeys};
 use crate::meta::CacheSpec;
@@ -144,6 +144,9 @@ async fn lookup_later(
     key: &str,
     read_now: Option<Result<Option<Bytes>, CacheFailure>>,
 ) -> Result<Result<Outcome, Miss>, BizError> {
+    // An App built outside a Tokio runtime starts listening for other instances'
+    // invalidations at its first miss, before anything is cached.
+    cache.listen();
     let read = match read_now {
         Some(read) => read,
         None => cache.checked_json(key, cache.backend().get(key).await),
@@ -156,11 +159,18 @@ async fn lookup_later(
         }
         Err(failure) => return Err(cache.failed("get", key, failure)),
     }
+    let wait = call.runtime.caches.single_flight_wait;
     let mut flight = match cache.join_flight(key) {
         Joined::Follow(flight) => flight,
-        Joined::Lead(leader) => return Ok(Err(Miss { flight: Some(leader) })),
+        // This instance's leader: across instances, it may find the value another
+        // stored while it waited.
+        Joined::Lead(leader) => {
+            return Ok(match cache.shared_flight(leader, wait).await {
+                SharedFlight::Stored(json) => Ok(Outcome::Json(json)),
+                SharedFlight::Compute(leader) => Err(Miss { flight: Some(leader) }),
+            })
+        }
     };
-    let wait = call.runtime.caches.single_flight_wait;
     if let Ok(Ok(value)) = tokio::time::timeout(wait, flight.wait_for(Option::is_some)).await {
         if let Some(json) = value.as_ref() {
             return Ok(Ok(Outcome::Json(json.clone())));
@@ -194,7 +204,21 @@ pub fn store<'a>(
     let key = key.to_owned();
     // Boxed: the write's future would enlarge every request's, hits included.
     Either::Right(Box::pin(async move {
-        let written = write(call, spec, vec![(key, json)]).await;
+        let mut miss = miss;
+        let landed = match &mut miss.flight {
+            Some(leader) => leader.land(Some((json.clone(), ttl(call, spec)))).await,
+            None => None,
+        };
+        let written = match landed {
+            // Stored under the lock across instances (or, the lease lost, not at all).
+            Some(Ok(_)) => {
+                let cache = cache_of(call, spec)?;
+                let published = cache.published_write(&key).await;
+                failed_write(call, spec, &key, published)
+            }
+            Some(Err(failure)) => failed_write(call, spec, &key, Err(failure)),
+            None => write(call, spec, vec![(key, json)]).await,
+        };
         drop(miss);
         written
     }))
@@ -279,14 +303,29 @@ async fn write(call: &Call, spec: &'static CacheSpec, entries: Vec<(String, Byte
     let cache = cache_of(call, spec)?;
     let ttl = ttl(call, spec);
     for (key, json) in entries {
-        let key = key.as_str();
-        if let Err(failure) = cache.backend().set(key, json, ttl).await {
-            if spec.ignore_errors {
-                tracing::warn!(cache = cache.name(), key, %failure, "cache write failed; answered anyway");
-                return Ok(());
-            }
-            return Err(cache.failed("set", key, failure));
+        let stored = cache.store_json(&key, json, ttl).await;
+        if stored.is_err() {
+            return failed_write(call, spec, &key, stored);
         }
     }
     Ok(())
+}
+
+/// A write's failure: logged and answered anyway with `ignore_errors`, else a
+/// `CacheError`.
+fn failed_write(
+    call: &Call,
+    spec: &'static CacheSpec,
+    key: &str,
+    written: Result<(), CacheFailure>,
+) -> Result<(), BizError> {
+    let Err(failure) = written else {
+        return Ok(());
+    };
+    let cache = cache_of(call, spec)?;
+    if spec.ignore_errors {
+        tracing::warn!(cache = cache.name(), key, %failure, "cache write failed; answered anyway");
+        return Ok(());
+    }
+    Err(cache.failed("set", key, failure))
 }

@@ -21,7 +21,10 @@ pub struct CacheSettings {
     pub default_expire: u64,
     /// The request header that, set to `true`, skips the cache read.
     pub disable_cache_header: String,
-    /// Cache backends by name, as URLs (`memory://`, `redis://host:port/db`).
+    /// Cache backends by name, as URLs: `memory://`, `redis://host:port/db`,
+    /// `redis+cluster://host:port,host:port/` (a Redis Cluster, named by some of its
+    /// nodes) or `redis+sentinel://host:port,host:port/MASTER/db` (the master the
+    /// Sentinels name, followed across failovers).
     pub backends: BTreeMap<String, String>,
     /// Most bytes each `memory://` backend holds (keys, values and 128 per entry);
     /// past it the entries least used are evicted.
@@ -32,6 +35,45 @@ pub struct CacheSettings {
     /// Longest wait, in milliseconds, for a concurrent request computing the same
     /// key before computing it too.
     pub single_flight_timeout_ms: u64,
+    /// Where concurrent misses on one key are computed once: `local` (in each
+    /// instance) or `cluster` (once across every instance sharing a Redis backend,
+    /// under a Redis lock; memory backends stay per instance). DESIGN §18.
+    pub single_flight: SingleFlight,
+    /// The lease of a `cluster` single-flight lock, in milliseconds: renewed while
+    /// the computation runs, so that it only bounds how long a crashed instance's lock
+    /// holds the others up.
+    pub single_flight_lease_ms: u64,
+    /// The Redis pub/sub channel that carries invalidations (`delete`,
+    /// `delete_pattern`, `invalidate`) of `memory://` backends and near caches to every
+    /// instance; empty: none (each instance's memory stays its own).
+    pub invalidation_channel: String,
+    /// The Redis backend (a name of `backends`) that carries `invalidation_channel`;
+    /// empty: the only Redis backend.
+    pub invalidation_backend: String,
+    /// Near caches: a Redis backend's name, and the seconds (at most) a value read
+    /// from it is kept in this instance's memory in front of it. Needs
+    /// `invalidation_channel`, which keeps them coherent.
+    pub near: BTreeMap<String, u64>,
+}
+
+/// Where concurrent misses on one key are computed once (`cache.single_flight`).
+///
+/// ```
+/// use apiview_core::settings::SingleFlight;
+///
+/// let settings = apiview_core::Settings::from_toml_str("[cache]\nsingle_flight = 'cluster'").unwrap();
+/// assert_eq!(settings.cache.single_flight, SingleFlight::Cluster);
+/// let bad = apiview_core::Settings::from_toml_str("[cache]\nsingle_flight = 'global'").unwrap_err();
+/// assert!(bad.to_string().contains("single_flight"), "{bad}");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SingleFlight {
+    /// In each instance.
+    #[default]
+    Local,
+    /// Across the instances sharing a Redis backend.
+    Cluster,
 }
 
 impl Default for CacheSettings {
@@ -43,6 +85,11 @@ impl Default for CacheSettings {
             memory_max_bytes: 64 * 1024 * 1024,
             operation_timeout_ms: 250,
             single_flight_timeout_ms: 10_000,
+            single_flight: SingleFlight::Local,
+            single_flight_lease_ms: 5_000,
+            invalidation_channel: String::new(),
+            invalidation_backend: String::new(),
+            near: BTreeMap::new(),
         }
     }
 }

@@ -18,7 +18,7 @@ use poem::http::Method;
 use serde::{Deserialize, Serialize};
 
 pub use self::auth::{AuthSettings, JwtSettings};
-pub use self::cache::CacheSettings;
+pub use self::cache::{CacheSettings, SingleFlight};
 pub use self::cors::CorsSettings;
 pub use self::limits::Limits;
 pub use self::load::{SettingsError, DEFAULT_SETTINGS_FILE, SETTINGS_ENV};

@@ -47,24 +47,7 @@ impl Settings {
                 "must name a packer: simple, deetr, dmrs, safe or a registered one".into(),
             );
         }
-        for (name, url) in &self.cache.backends {
-            let key = format!("cache.backends.{name}");
-            if url.starts_with("memory://") {
-                continue;
-            }
-            if !(url.starts_with("redis://")
-                || url.starts_with("redis+unix://")
-                || url.starts_with("unix://"))
-            {
-                return fail(
-                    &key,
-                    format!("`{url}` is not a cache URL; use \"memory://\" or \"redis://host:port/db\""),
-                );
-            }
-            if let Err(err) = redis::Client::open(url.as_str()) {
-                return fail(&key, format!("`{url}` is not a valid Redis URL: {err}"));
-            }
-        }
+        self.validate_cache(&fail)?;
         if self.safe.client_id_field.is_empty() {
             return fail(
                 "safe.client_id_field",
@@ -193,6 +176,79 @@ impl Settings {
                     self.swagger.openapi_version
                 ),
             );
+        }
+        Ok(())
+    }
+
+    /// `[cache]`: backend URLs of a known shape, and the several-instance settings
+    /// (DESIGN §18) naming Redis backends that exist.
+    fn validate_cache(
+        &self,
+        fail: &dyn Fn(&str, String) -> Result<(), SettingsError>,
+    ) -> Result<(), SettingsError> {
+        let cache = &self.cache;
+        for (name, url) in &cache.backends {
+            if url.starts_with("memory://") {
+                continue;
+            }
+            if let Err(problem) = crate::cache::Target::parse(url) {
+                return fail(&format!("cache.backends.{name}"), problem);
+            }
+        }
+        let redis: Vec<&String> = cache
+            .backends
+            .iter()
+            .filter(|(_, url)| !url.starts_with("memory://"))
+            .map(|(name, _)| name)
+            .collect();
+        let is_redis = |name: &str| redis.iter().any(|known| *known == name);
+        if cache.single_flight_lease_ms < 100 {
+            return fail(
+                "cache.single_flight_lease_ms",
+                "must be at least 100 (the lease is renewed a third of the way through)".into(),
+            );
+        }
+        if !cache.invalidation_channel.is_empty() {
+            match cache.invalidation_backend.as_str() {
+                "" if redis.len() != 1 => {
+                    return fail(
+                        "cache.invalidation_backend",
+                        format!(
+                            "must name the Redis backend that carries `cache.invalidation_channel`: \
+                             settings have {} Redis backends",
+                            redis.len()
+                        ),
+                    )
+                }
+                "" => {}
+                name if !is_redis(name) => {
+                    return fail(
+                        "cache.invalidation_backend",
+                        format!("`{name}` is not a Redis backend of `[cache] backends`"),
+                    )
+                }
+                _ => {}
+            }
+        }
+        for (name, seconds) in &cache.near {
+            let key = format!("cache.near.{name}");
+            if !is_redis(name) {
+                return fail(
+                    &key,
+                    format!("`{name}` is not a Redis backend of `[cache] backends`; a near cache fronts one"),
+                );
+            }
+            if cache.invalidation_channel.is_empty() {
+                return fail(
+                    &key,
+                    "a near cache needs `cache.invalidation_channel`, which tells every instance \
+                     to drop what another changed"
+                        .into(),
+                );
+            }
+            if *seconds == 0 {
+                return fail(&key, "must be at least 1 second".into());
+            }
         }
         Ok(())
     }

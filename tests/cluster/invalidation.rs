@@ -1,0 +1,163 @@
+//! `cache.invalidation_channel`: a note written through one instance is read fresh
+//! from the others once the invalidation arrives, whether they cache it in plain
+//! memory (`memory://`) or in a near cache in front of the cluster. The demo's note
+//! store is one per process, so the three instances share it as they would share a
+//! database.
+
+use std::time::{Duration, Instant};
+
+use apiview::cache::Cache;
+use futures_util::future::join_all;
+use serde_json::Value;
+
+use super::{figure, get, instances, median_and_max, shared_cluster, subscribed, unique, Instance};
+
+const ROUNDS: usize = 15;
+
+async fn set_note(instance: &Instance, name: &str, text: &str) {
+    let answer = instance
+        .server
+        .client
+        .post(instance.server.url("/note_set"))
+        .json(&serde_json::json!({"name": name, "text": text}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let body: Value = answer.json().await.unwrap();
+    assert_eq!(body["success"], true, "{body}");
+}
+
+async fn read_note(instance: &Instance, name: &str) -> Value {
+    get(&instance.server, &format!("/note_get?name={name}"))
+        .await
+        .unwrap()
+}
+
+/// What the readers saw after writes: how long each reader took to read the new text
+/// after the write answered, the reads of the old text in that time, and the reads of
+/// the old text after a reader had read the new one (which must be none).
+struct Staleness {
+    delays: Vec<Duration>,
+    stale_before_delivery: usize,
+    stale_after_delivery: usize,
+}
+
+/// Writes the note `ROUNDS` times, each through another instance, while the other two
+/// keep reading it.
+async fn write_and_watch(instances: &[Instance], name: &str) -> Staleness {
+    let mut result = Staleness {
+        delays: Vec::new(),
+        stale_before_delivery: 0,
+        stale_after_delivery: 0,
+    };
+    set_note(&instances[0], name, "v0").await;
+    for instance in instances {
+        assert_eq!(read_note(instance, name).await, "v0");
+    }
+    for round in 1..=ROUNDS {
+        let text = format!("v{round}");
+        let writer = round % instances.len();
+        set_note(&instances[writer], name, &text).await;
+        let written = Instant::now();
+        let readers = instances
+            .iter()
+            .enumerate()
+            .filter(|(at, _)| *at != writer)
+            .map(|(_, reader)| watch(reader, name, &text, written));
+        for (delay, stale_before, stale_after) in join_all(readers).await {
+            result.delays.push(delay);
+            result.stale_before_delivery += stale_before;
+            result.stale_after_delivery += stale_after;
+        }
+    }
+    result
+}
+
+/// Reads until the new text arrives (at most 5 s), then 20 more times: the delay, the
+/// stale reads before it and after it.
+async fn watch(reader: &Instance, name: &str, text: &str, written: Instant) -> (Duration, usize, usize) {
+    let mut stale_before = 0;
+    let delay = loop {
+        let read = read_note(reader, name).await;
+        if read == text {
+            break written.elapsed();
+        }
+        stale_before += 1;
+        assert!(
+            written.elapsed() < Duration::from_secs(5),
+            "{name}: still {read} 5 s after the write"
+        );
+    };
+    let mut stale_after = 0;
+    for _ in 0..20 {
+        if read_note(reader, name).await != text {
+            stale_after += 1;
+        }
+    }
+    (delay, stale_before, stale_after)
+}
+
+fn report(what: &str, staleness: &Staleness) {
+    let (median, max) = median_and_max(staleness.delays.clone());
+    figure(&format!(
+        "stale reads, {what}: {} writes, {} readers each: delay until the new value median {median:.1} ms, \
+         max {max:.1} ms; stale reads before delivery {}, after delivery {}",
+        ROUNDS,
+        staleness.delays.len() / ROUNDS,
+        staleness.stale_before_delivery,
+        staleness.stale_after_delivery
+    ));
+}
+
+#[tokio::test]
+async fn memory_caches_of_every_instance_drop_what_one_invalidates() {
+    let channel = unique("apiview:invalidate");
+    let instances = instances(
+        3,
+        &format!(
+            "[cache]\nbackends.default = \"memory://\"\nbackends.bus = \"{}\"\n\
+             invalidation_channel = \"{channel}\"\ninvalidation_backend = \"bus\"\n",
+            shared_cluster().url()
+        ),
+    )
+    .await;
+    subscribed(&instances, "default").await;
+    let staleness = write_and_watch(&instances, &unique("memo")).await;
+    report("memory:// with invalidation_channel", &staleness);
+    assert_eq!(staleness.stale_after_delivery, 0);
+}
+
+#[tokio::test]
+async fn near_caches_stay_coherent() {
+    let channel = unique("apiview:invalidate");
+    let instances = instances(
+        3,
+        &format!(
+            "[cache]\nbackends.default = \"{}\"\nnear.default = 30\ninvalidation_channel = \"{channel}\"\n",
+            shared_cluster().url()
+        ),
+    )
+    .await;
+    subscribed(&instances, "default").await;
+    let name = unique("near");
+    let staleness = write_and_watch(&instances, &name).await;
+    report("near cache (30 s) in front of the cluster", &staleness);
+    assert_eq!(staleness.stale_after_delivery, 0);
+    // The near copy answers without Redis: a read hits it.
+    let near: &Cache = instances[1].cache("default");
+    assert!(near.backend().get_now(&format!("note:{name}")).is_some());
+}
+
+/// Without a channel, the instances' memory caches are their own: the control that
+/// shows what the channel fixes.
+#[tokio::test]
+async fn without_a_channel_other_instances_keep_serving_the_old_value() {
+    let instances = instances(2, "[cache]\nbackends.default = \"memory://\"\n").await;
+    let name = unique("alone");
+    set_note(&instances[0], &name, "v0").await;
+    assert_eq!(read_note(&instances[1], &name).await, "v0");
+    set_note(&instances[0], &name, "v1").await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(read_note(&instances[1], &name).await, "v0");
+}
