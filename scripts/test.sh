@@ -25,8 +25,14 @@ export CRYPTO_TEST_PYTHON="$PWD/$venv/bin/python"
 export OPENAPI_CLIENT_VENV="$PWD/$venv"
 
 echo "== cargo test (unit, integration over HTTP, doc and compile-fail tests)"
+# tests/cluster writes the figures RELIABILITY.md reports (several instances on a Redis
+# Cluster and on Sentinel); shown after the run.
+figures=target/tmp/cluster-figures.txt
+rm -f "$figures"
 cargo test --workspace --all-targets --all-features
 cargo test --workspace --doc --all-features
+echo "== several instances on a real Redis Cluster and Sentinel (tests/cluster): the figures"
+cat "$figures"
 
 echo "== the demo binary, once per packer"
 cargo xtask check-demo

@@ -153,3 +153,48 @@ async fn a_url_of_another_shape_names_the_setting_and_the_choices() {
 }
 
 use apiview::Settings;
+
+/// A key template with a hash tag (braces doubled): the entries of one user live in
+/// one slot, and invalidating them scans that slot's master only.
+#[tokio::test]
+async fn a_hash_tag_in_a_key_template_keeps_a_users_entries_together() {
+    let app = apiview::App::new(
+        Settings::from_toml_str(&format!(
+            "[cache]\nbackends.default = \"{}\"",
+            shared_cluster().url()
+        ))
+        .unwrap(),
+    );
+    let cache = app.cache("default").unwrap();
+    let user = unique("u");
+    for n in 0..5 {
+        cache
+            .set(&format!("{{{user}}}:orders:{n}"), &n, MINUTE)
+            .await
+            .unwrap();
+    }
+    let cluster = shared_cluster();
+    let slot = cluster.slot_of(&format!("{{{user}}}:orders:0")).await;
+    assert_eq!(cluster.slot_of(&format!("{{{user}}}:orders:4")).await, slot);
+    let removed = cache
+        .invalidate("{{{id}}}:orders:*", &[("id", &user)])
+        .await
+        .unwrap();
+    assert_eq!(removed, 5);
+}
+
+/// A near cache answers only JSON: what Redis holds is checked once, as it arrives,
+/// and garbage (written there by someone else) is neither answered nor kept near.
+#[tokio::test]
+async fn a_near_cache_checks_what_redis_holds_once() {
+    use apiview::cache::{MemoryBackend, NearBackend};
+    let near = NearBackend::new(MemoryBackend::new(), backend(), Duration::from_secs(30));
+    let key = unique("garbage");
+    let mut cluster = shared_cluster().connection().await;
+    let () = cluster.set(&key, "not json {").await.unwrap();
+    assert!(near.get(&key).await.is_err());
+    assert!(near.get_now(&key).is_none(), "garbage kept near");
+    let () = cluster.set(&key, "[1]").await.unwrap();
+    assert_eq!(near.get(&key).await.unwrap().as_deref(), Some(&b"[1]"[..]));
+    assert_eq!(near.get_now(&key).unwrap().unwrap().as_deref(), Some(&b"[1]"[..]));
+}

@@ -176,3 +176,27 @@ async fn a_lease_is_renewed_while_the_computation_runs() {
     }
     assert_eq!(SLOW_CALLS.load(Ordering::SeqCst), 1, "computed more than once");
 }
+
+/// What taking the lock costs a miss: the median time of one miss (a 100 ms
+/// computation) with single flight per instance and across instances, one request at
+/// a time. A figure, not an assertion.
+#[tokio::test]
+async fn what_the_lock_costs_a_miss() {
+    let mut medians = Vec::new();
+    for (mode, base) in [("local", 400_000), ("cluster", 500_000)] {
+        let instance = &instances(1, &settings(mode, 5_000)).await[0];
+        let mut times = Vec::new();
+        for k in 0..30 {
+            let started = Instant::now();
+            get(&instance.server, &format!("/slow_square?n={}", base + k))
+                .await
+                .unwrap();
+            times.push(started.elapsed());
+        }
+        medians.push((mode, super::median_and_max(times).0));
+    }
+    figure(&format!(
+        "one miss (100 ms computation), median: single_flight = local {:.1} ms, cluster {:.1} ms",
+        medians[0].1, medians[1].1
+    ));
+}

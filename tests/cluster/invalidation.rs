@@ -161,3 +161,93 @@ async fn without_a_channel_other_instances_keep_serving_the_old_value() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(read_note(&instances[1], &name).await, "v0");
 }
+
+/// An instance whose subscription ends (its Redis stopped) cannot know what it misses:
+/// it empties its memory caches, so that a note written meanwhile is read fresh; once
+/// Redis is back it subscribes again and invalidations flow as before.
+#[tokio::test]
+async fn a_listener_that_lost_its_subscription_forgets_and_subscribes_again() {
+    let mut redis = crate::common::redis::RedisServer::start().await;
+    let channel = unique("apiview:invalidate");
+    let instances = instances(
+        2,
+        &format!(
+            "[cache]\nbackends.default = \"memory://\"\nbackends.bus = \"{}\"\n\
+             invalidation_channel = \"{channel}\"\noperation_timeout_ms = 250\n",
+            redis.url()
+        ),
+    )
+    .await;
+    subscribed(&instances, "default").await;
+    let name = unique("lost");
+    set_note(&instances[0], &name, "v0").await;
+    assert_eq!(read_note(&instances[1], &name).await, "v0");
+    redis.stop();
+    // Written while nobody can be told: the write's own invalidation fails (CacheError).
+    let _ = instances[0]
+        .server
+        .client
+        .post(instances[0].server.url("/note_set"))
+        .json(&serde_json::json!({"name": name, "text": "v1"}))
+        .send()
+        .await
+        .unwrap();
+    crate::common::eventually(
+        "the other instance reads the note written during the outage",
+        Duration::from_secs(5),
+        || async { read_note(&instances[1], &name).await == "v1" },
+    )
+    .await;
+    redis.start_again().await;
+    crate::common::eventually("subscribed again", Duration::from_secs(10), || async {
+        instances[1].cache("default").invalidation_subscriptions() >= 2
+    })
+    .await;
+    set_note(&instances[0], &name, "v2").await;
+    crate::common::eventually(
+        "the invalidation after the outage arrives",
+        Duration::from_secs(5),
+        || async { read_note(&instances[1], &name).await == "v2" },
+    )
+    .await;
+}
+
+/// Invalidations carried by a Sentinel-watched Redis go on after a failover: the
+/// listeners subscribe again to the master the Sentinels name now.
+#[tokio::test]
+async fn invalidations_follow_a_sentinel_failover() {
+    let mut sentinels = crate::common::redis_cluster::RedisSentinelSet::start().await;
+    let channel = unique("apiview:invalidate");
+    let instances = instances(
+        2,
+        &format!(
+            "[cache]\nbackends.default = \"memory://\"\nbackends.bus = \"{}\"\n\
+             invalidation_channel = \"{channel}\"\noperation_timeout_ms = 250\n",
+            sentinels.url()
+        ),
+    )
+    .await;
+    subscribed(&instances, "default").await;
+    sentinels.kill_master().await;
+    sentinels.wait_for_failover(Duration::from_secs(20)).await;
+    crate::common::eventually(
+        "subscribed to the new master",
+        Duration::from_secs(10),
+        || async {
+            instances
+                .iter()
+                .all(|instance| instance.cache("default").invalidation_subscriptions() >= 2)
+        },
+    )
+    .await;
+    let name = unique("failed-over");
+    set_note(&instances[0], &name, "v0").await;
+    assert_eq!(read_note(&instances[1], &name).await, "v0");
+    set_note(&instances[0], &name, "v1").await;
+    crate::common::eventually(
+        "the invalidation through the new master arrives",
+        Duration::from_secs(5),
+        || async { read_note(&instances[1], &name).await == "v1" },
+    )
+    .await;
+}

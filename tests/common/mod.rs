@@ -382,6 +382,7 @@ impl LogBuffer {
     }
 }
 
+pub mod death_signal;
 pub mod pg_host;
 pub mod postgres;
 pub mod process;

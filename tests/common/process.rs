@@ -4,9 +4,10 @@
 //! server behind.
 
 use std::net::TcpListener;
-use std::os::unix::process::CommandExt;
 use std::process::{Child, Command};
 use std::sync::{mpsc, OnceLock};
+
+use super::death_signal::die_with_parent;
 
 /// A loopback port nothing listens on at the moment; another process may take it before
 /// the caller binds it, so a caller tries again with another when its server fails.
@@ -18,21 +19,7 @@ pub fn free_port() -> u16 {
 /// Spawns `command` with a parent-death signal: `signal` reaches the process when the
 /// test binary ends, however it ends.
 pub fn spawn_tied(mut command: Command, signal: libc::c_int) -> std::io::Result<Child> {
-    let parent = std::process::id();
-    // SAFETY: prctl and getppid are async-signal-safe, and nothing else runs between
-    // fork and exec.
-    unsafe {
-        command.pre_exec(move || {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, signal) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            // Killed between the fork and the prctl, the test binary sends no signal.
-            if libc::getppid() as u32 != parent {
-                return Err(std::io::Error::other("the test binary has exited"));
-            }
-            Ok(())
-        });
-    }
+    die_with_parent(&mut command, signal);
     spawn_from_keeper(command)
 }
 

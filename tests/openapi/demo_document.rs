@@ -31,6 +31,7 @@ fn demo_operations_follow_the_allow_lists() {
         ("/whoami", both()),
         ("/body", both()),
         ("/cached_add", both()),
+        ("/slow_square", vec!["get".to_owned()]),
         ("/note_get", vec!["get".to_owned()]),
         ("/note_set", vec!["post".to_owned()]),
         ("/note_list", vec!["get".to_owned()]),

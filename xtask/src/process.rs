@@ -18,6 +18,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
+#[path = "../../tests/common/death_signal.rs"]
+mod death_signal;
+
 /// A command whose process is a child of this tool alone: its own process group, and
 /// SIGTERM when this tool dies.
 pub fn command(program: impl AsRef<OsStr>) -> Command {
@@ -33,21 +36,7 @@ pub fn command(program: impl AsRef<OsStr>) -> Command {
 pub fn command_with_death_signal(program: impl AsRef<OsStr>, signal: libc::c_int) -> Command {
     let mut command = Command::new(program);
     command.process_group(0);
-    let parent = std::process::id();
-    // SAFETY: prctl and getppid are async-signal-safe, and nothing else runs between fork
-    // and exec.
-    unsafe {
-        command.pre_exec(move || {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, signal) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            // This tool died between the fork and the prctl: no signal will come.
-            if libc::getppid() as u32 != parent {
-                return Err(std::io::Error::other("the tool that started it has exited"));
-            }
-            Ok(())
-        });
-    }
+    death_signal::die_with_parent(&mut command, signal);
     command
 }
 

@@ -174,6 +174,13 @@ impl Cache {
     /// How many times this instance has subscribed to `cache.invalidation_channel`
     /// for this cache: 0 until its listener first has (or when settings name no
     /// channel, or the cache keeps nothing in memory). Tests wait for it.
+    ///
+    /// ```
+    /// use apiview_core::cache::{Cache, MemoryBackend};
+    ///
+    /// let cache = Cache::new("local", "memory://", MemoryBackend::new());
+    /// assert_eq!(cache.invalidation_subscriptions(), 0, "no channel: nothing to listen to");
+    /// ```
     pub fn invalidation_subscriptions(&self) -> u64 {
         self.0
             .invalidation

@@ -30,7 +30,6 @@ pub use self::key::{fill_key, key_part, push_key_part, KeyPartError};
 pub use self::memory::MemoryBackend;
 pub use self::near::NearBackend;
 pub use self::redis::RedisBackend;
-pub(crate) use self::redis::Target;
 pub(crate) use self::template::{fill, glob_match};
 pub use self::throttle::{gcra, Admission, Limit, ThrottleCounter};
 
@@ -243,6 +242,16 @@ pub trait CacheBackend: Send + Sync + 'static {
     /// concurrent calls, one gets the lock.
     ///
     /// The default fails; see [`CacheBackend::shares_flights`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use apiview_core::cache::{CacheBackend, MemoryBackend};
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let refused = MemoryBackend::new().flight("square:7", Duration::from_secs(5)).await.unwrap_err();
+    /// assert!(refused.to_string().contains("cannot share the flight on `square:7`"));
+    /// # });
+    /// ```
     fn flight<'a>(
         &'a self,
         key: &'a str,
@@ -255,7 +264,17 @@ pub trait CacheBackend: Send + Sync + 'static {
     }
 
     /// Extends the lease of the flight on `key` while `token` still holds it; whether
-    /// it does.
+    /// it does. The default fails.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use apiview_core::cache::{CacheBackend, FenceToken, MemoryBackend};
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let token = FenceToken::new("1:ab");
+    /// assert!(MemoryBackend::new().renew_flight("k", &token, Duration::from_secs(5)).await.is_err());
+    /// # });
+    /// ```
     fn renew_flight<'a>(
         &'a self,
         key: &'a str,
@@ -270,7 +289,17 @@ pub trait CacheBackend: Send + Sync + 'static {
 
     /// Ends the flight on `key` that `token` holds: stores `value` for its time to
     /// live, if any, and releases the lock, both only while `token` still holds it
-    /// (a holder whose lease ran out writes nothing); whether it did.
+    /// (a holder whose lease ran out writes nothing); whether it did. The default
+    /// fails.
+    ///
+    /// ```
+    /// use apiview_core::cache::{CacheBackend, FenceToken, MemoryBackend};
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let token = FenceToken::new("1:ab");
+    /// assert!(MemoryBackend::new().land_flight("k", &token, None).await.is_err());
+    /// # });
+    /// ```
     fn land_flight<'a>(
         &'a self,
         key: &'a str,

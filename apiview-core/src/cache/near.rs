@@ -55,6 +55,17 @@ impl NearBackend {
     }
 
     /// The Redis backend behind the memory.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use apiview_core::cache::{CacheBackend, MemoryBackend, NearBackend, RedisBackend};
+    ///
+    /// // Connects on first use: building needs no server.
+    /// let far = RedisBackend::new("redis://127.0.0.1:6379/0", Duration::from_millis(250)).unwrap();
+    /// let near = NearBackend::new(MemoryBackend::new(), far, Duration::from_secs(5));
+    /// assert!(near.far().shares_flights());
+    /// assert!(near.keeps_locally() && !near.far().keeps_locally());
+    /// ```
     pub fn far(&self) -> &RedisBackend {
         &self.far
     }
@@ -74,7 +85,11 @@ impl CacheBackend for NearBackend {
             let epoch = self.epoch.load(Ordering::Acquire);
             let value = self.far.get(key).await?;
             if let Some(value) = &value {
-                if is_json(value) && self.epoch.load(Ordering::Acquire) == epoch {
+                // Checked once here, so that a near hit is not checked again.
+                if !is_json(value) {
+                    return Err(CacheFailure::not_json(key));
+                }
+                if self.epoch.load(Ordering::Acquire) == epoch {
                     self.keep_near(key, value, self.near_ttl);
                 }
             }
@@ -137,6 +152,12 @@ impl CacheBackend for NearBackend {
         true
     }
 
+    /// What [`CacheBackend::get`] answers was checked: near values when they were
+    /// kept, Redis's as they arrive.
+    fn stores_only_json(&self) -> bool {
+        true
+    }
+
     fn forget_locally(&self, what: Forget<'_>) {
         self.epoch.fetch_add(1, Ordering::AcqRel);
         self.near.forget_locally(what);
@@ -151,7 +172,13 @@ impl CacheBackend for NearBackend {
         key: &'a str,
         lease: Duration,
     ) -> BoxFuture<'a, Result<FlightTurn, CacheFailure>> {
-        self.far.flight(key, lease)
+        Box::pin(async move {
+            match self.far.flight(key, lease).await? {
+                // As `get` does: what this backend answers is checked JSON.
+                FlightTurn::Stored(value) if !is_json(&value) => Err(CacheFailure::not_json(key)),
+                turn => Ok(turn),
+            }
+        })
     }
 
     fn renew_flight<'a>(

@@ -191,7 +191,7 @@ impl Settings {
             if url.starts_with("memory://") {
                 continue;
             }
-            if let Err(problem) = crate::cache::Target::parse(url) {
+            if let Err(problem) = super::RedisTarget::parse(url) {
                 return fail(&format!("cache.backends.{name}"), problem);
             }
         }

@@ -292,6 +292,7 @@ pub fn openapi(dir: &Path) -> Result<()> {
             "/whoami",
             "/body",
             "/cached_add",
+            "/slow_square",
             "/note_get",
             "/note_set",
             "/note_list",

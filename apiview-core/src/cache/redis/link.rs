@@ -20,8 +20,8 @@ use redis::sentinel::{SentinelClient, SentinelClientBuilder, SentinelServerType}
 use redis::{AsyncConnectionConfig, Cmd, FromRedisValue, RedisError, RedisResult};
 use tokio::sync::OnceCell;
 
-use super::target::{SentinelTarget, Target};
 use crate::cache::CacheFailure;
+use crate::settings::{RedisTarget as Target, SentinelTarget};
 
 /// A node of a Redis Cluster that holds slots, by address.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -260,12 +260,21 @@ impl SentinelLink {
     ) -> Result<RedisResult<T>, CacheFailure> {
         let mut connection = self.connection(timeout).await?;
         let answer = command.query_async(&mut connection).await;
-        if let Err(err) = &answer {
-            if lost_master(err) {
+        match &answer {
+            // The connection still led to the old master (the first command after a
+            // failover finds out): once more, to the master the Sentinels name now.
+            // A command the old master ran before it went away may run twice.
+            Err(err) if lost_master(err) => {
                 self.forget();
+                let mut connection = self.connection(timeout).await?;
+                let answer = command.query_async(&mut connection).await;
+                if matches!(&answer, Err(err) if lost_master(err)) {
+                    self.forget();
+                }
+                Ok(answer)
             }
+            _ => Ok(answer),
         }
-        Ok(answer)
     }
 
     async fn connection(&self, timeout: Duration) -> Result<MultiplexedConnection, CacheFailure> {

@@ -9,7 +9,6 @@
 //! its key's slot (`flight_keys`), and `delete_pattern` scans every master.
 
 mod link;
-mod target;
 
 use std::time::Duration;
 
@@ -18,7 +17,6 @@ use futures_util::future::BoxFuture;
 use redis::cluster_routing::Slot;
 
 use self::link::{Link, Node};
-pub(crate) use self::target::Target;
 use super::{Admission, CacheBackend, CacheFailure, FenceToken, FlightTurn, ThrottleCounter};
 
 /// Keys asked per SCAN round of `delete_pattern`.
@@ -169,6 +167,16 @@ pub struct RedisBackend {
 impl RedisBackend {
     /// A backend for `url`; connects on first use (and reconnects by itself). A URL
     /// that is not one of the three shapes is refused, saying what to write.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use apiview_core::cache::RedisBackend;
+    ///
+    /// let timeout = Duration::from_millis(250);
+    /// assert!(RedisBackend::new("redis+sentinel://10.0.0.1:26379/main/0", timeout).is_ok());
+    /// let refused = RedisBackend::new("redis+cluster://10.0.0.1:7000/3", timeout).err().unwrap();
+    /// assert!(refused.to_string().contains("only database 0"), "{refused}");
+    /// ```
     pub fn new(url: &str, timeout: Duration) -> Result<Self, CacheFailure> {
         Ok(RedisBackend {
             link: Link::open(url, timeout)?,

@@ -1,7 +1,8 @@
 //! What a Redis cache URL names: one server (`redis://`), a Redis Cluster
 //! (`redis+cluster://h1:p1,h2:p2/`) or a master watched by Sentinels
-//! (`redis+sentinel://h1:p1,h2:p2/service/db`). Settings validation and the backend
-//! read URLs with the same parser, so a URL that loads is one the backend can open.
+//! (`redis+sentinel://h1:p1,h2:p2/service/db`). Settings validation and the cache
+//! backend read URLs with this one parser, so a URL that loads is one the backend can
+//! open.
 
 use redis::ConnectionAddr;
 
