@@ -351,8 +351,9 @@ pub enum FlightTurn {
 }
 
 /// Proof of holding a flight's lock: the lock's fence number (one more for each
-/// holder of that key's lock) and a random part, as the lock stores it. A holder whose
-/// lease ran out holds an older token than the lock's, and its write is refused.
+/// holder of that key's lock while it is contended) and a random part, as the lock
+/// stores it. A holder whose lease ran out holds another token than the lock's, and
+/// its write is refused.
 ///
 /// ```
 /// use apiview_core::cache::FenceToken;
@@ -375,7 +376,8 @@ impl FenceToken {
         &self.0
     }
 
-    /// The fence number: how many holders the key's lock has had (within the hour).
+    /// The fence number: how many holders the key's lock has had in this contention
+    /// (since a flight on the key last landed).
     pub fn number(&self) -> Option<u64> {
         self.0.split(':').next()?.parse().ok()
     }

@@ -77,13 +77,15 @@ return 0
 /// A single-flight turn (KEYS: value, lock, fence; ARGV: lease in ms, a random
 /// nonce): the stored value `{1, value}`; else, when nobody holds the lock, the lock
 /// taken with a fencing token (`{2, token}`: the fence's next number and the nonce);
-/// else `{0, ''}`, wait. The fence counter lives an hour past its last use.
+/// else `{0, ''}`, wait. The fence counts the holders of one contention: it lives four
+/// leases past the last, and a flight that lands removes it (so that keys computed
+/// once leave nothing behind); the nonce keeps tokens of different contentions apart.
 const FLIGHT_SCRIPT: &str = r#"
 local v = redis.call('GET', KEYS[1])
 if v then return {1, v} end
 if redis.call('EXISTS', KEYS[2]) == 1 then return {0, ''} end
 local n = redis.call('INCR', KEYS[3])
-redis.call('PEXPIRE', KEYS[3], 3600000)
+redis.call('PEXPIRE', KEYS[3], tonumber(ARGV[1]) * 4)
 local token = string.format('%d', n) .. ':' .. ARGV[2]
 redis.call('SET', KEYS[2], token, 'PX', ARGV[1])
 return {2, token}
@@ -97,14 +99,14 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1
 "#;
 
-/// Ends a flight (KEYS: value, lock; ARGV: token, ttl in seconds, then the value to
-/// store, if any): only while the lock still holds this token, so that a holder whose
-/// lease ran out (paused, partitioned) neither overwrites a later holder's value nor
-/// releases its lock. 1 when it landed, 0 when the lock was lost.
+/// Ends a flight (KEYS: value, lock, fence; ARGV: token, ttl in seconds, then the
+/// value to store, if any): only while the lock still holds this token, so that a
+/// holder whose lease ran out (paused, partitioned) neither overwrites a later holder's
+/// value nor releases its lock. 1 when it landed, 0 when the lock was lost.
 const LAND_SCRIPT: &str = r#"
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
 if #ARGV >= 3 then redis.call('SET', KEYS[1], ARGV[3], 'EX', ARGV[2]) end
-redis.call('DEL', KEYS[2])
+redis.call('DEL', KEYS[2], KEYS[3])
 return 1
 "#;
 
@@ -491,7 +493,7 @@ impl CacheBackend for RedisBackend {
         value: Option<(Bytes, Duration)>,
     ) -> BoxFuture<'a, Result<bool, CacheFailure>> {
         Box::pin(async move {
-            let Some((lock, _)) = flight_keys(key) else {
+            let Some((lock, fence)) = flight_keys(key) else {
                 return Ok(false);
             };
             let landed: i64 = match &value {
@@ -499,13 +501,13 @@ impl CacheBackend for RedisBackend {
                     let seconds = ttl_seconds(*ttl).to_string();
                     self.eval(
                         &LAND,
-                        &[key, &lock],
+                        &[key, &lock, &fence],
                         &[token.as_str().as_bytes(), seconds.as_bytes(), value],
                     )
                     .await?
                 }
                 None => {
-                    self.eval(&LAND, &[key, &lock], &[token.as_str().as_bytes(), b"0"])
+                    self.eval(&LAND, &[key, &lock, &fence], &[token.as_str().as_bytes(), b"0"])
                         .await?
                 }
             };
