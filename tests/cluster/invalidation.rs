@@ -251,3 +251,47 @@ async fn invalidations_follow_a_sentinel_failover() {
     )
     .await;
 }
+
+/// A value written by code (`Cache::set`) replaces the other instances' copies: they
+/// drop theirs. A `#[cache]` result, which each instance computes for itself, is not
+/// announced (the instances would keep dropping each other's fresh copies).
+#[tokio::test]
+async fn a_value_set_by_code_replaces_the_other_instances_copies() {
+    let channel = unique("apiview:invalidate");
+    let instances = instances(
+        2,
+        &format!(
+            "[cache]\nbackends.default = \"memory://\"\nbackends.bus = \"{}\"\ninvalidation_channel = \"{channel}\"\n",
+            shared_cluster().url()
+        ),
+    )
+    .await;
+    subscribed(&instances, "default").await;
+    let (first, second) = (instances[0].cache("default"), instances[1].cache("default"));
+    let key = unique("price");
+    let minute = Duration::from_secs(60);
+    second.set(&key, &3, minute).await.unwrap();
+    first.set(&key, &4, minute).await.unwrap();
+    crate::common::eventually("the older copy dropped", Duration::from_secs(5), || async {
+        second.get(&key).await.unwrap().is_none()
+    })
+    .await;
+    // The second's announcement may reach the first after its own write and drop it:
+    // a miss, never the older value.
+    let kept = first.get(&key).await.unwrap();
+    assert!(kept.is_none() || kept == Some(serde_json::json!(4)), "{kept:?}");
+    // A `#[cache]` result stays where it was computed, and the other instance's stays.
+    let name = unique("kept");
+    set_note(&instances[0], &name, "v0").await;
+    assert_eq!(read_note(&instances[0], &name).await, "v0");
+    assert_eq!(read_note(&instances[1], &name).await, "v0");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let cached = |instance: &Instance| {
+        instance
+            .cache("default")
+            .backend()
+            .get_now(&format!("note:{name}"))
+    };
+    assert!(matches!(cached(&instances[0]), Some(Ok(Some(_)))));
+    assert!(matches!(cached(&instances[1]), Some(Ok(Some(_)))));
+}

@@ -273,7 +273,9 @@ impl Cache {
         }
     }
 
-    /// Writes a value as JSON, with its time to live.
+    /// Writes a value as JSON, with its time to live. With
+    /// `cache.invalidation_channel`, the other instances drop their copy of the key
+    /// from their memory.
     ///
     /// ```
     /// use std::time::Duration;
@@ -295,9 +297,14 @@ impl Cache {
             tracing::error!(%err, key, "a value to cache does not serialize");
             BizError::cache_error()
         })?;
-        self.store_json(key, Bytes::from(bytes), ttl)
-            .await
-            .map_err(|failure| self.failed("set", key, failure))
+        // Another instance's copy of `key` is older than this value: with
+        // `cache.invalidation_channel`, it is dropped (a `#[cache]` result, computed
+        // by each instance for itself, is not announced: see `store_json`).
+        let stored = async {
+            self.0.backend.set(key, Bytes::from(bytes), ttl).await?;
+            self.publish(Forget::Key(key)).await
+        };
+        stored.await.map_err(|failure| self.failed("set", key, failure))
     }
 
     /// Removes one key; whether it was there.

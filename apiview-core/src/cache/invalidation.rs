@@ -1,8 +1,9 @@
 //! `cache.invalidation_channel` (DESIGN §18): what one instance invalidates in a cache
 //! kept in memory (`memory://`, a near cache), every instance drops.
 //!
-//! The handle publishes each `delete`, `delete_pattern` and `invalidate` of such a
-//! cache, and each write to a near cache, on a Redis channel; every instance listens
+//! The handle publishes each `set`, `delete`, `delete_pattern` and `invalidate` of
+//! such a cache, and each `#[cache]` result written to a near cache, on a Redis
+//! channel; every instance listens
 //! on it and drops the keys from its own memory. A listener that loses its
 //! subscription cannot know what it missed: it drops every cached value when the
 //! subscription ends and again when it is back, so that nothing read in between

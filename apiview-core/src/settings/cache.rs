@@ -43,7 +43,7 @@ pub struct CacheSettings {
     /// the computation runs, so that it only bounds how long a crashed instance's lock
     /// holds the others up.
     pub single_flight_lease_ms: u64,
-    /// The Redis pub/sub channel that carries invalidations (`delete`,
+    /// The Redis pub/sub channel that carries invalidations (`set`, `delete`,
     /// `delete_pattern`, `invalidate`) of `memory://` backends and near caches to every
     /// instance; empty: none (each instance's memory stays its own).
     pub invalidation_channel: String,
