@@ -57,21 +57,23 @@ async fn a_miss_storm_across_three_instances_computes_each_key_once() {
     // Nothing of the flights is left behind: keys computed once cost no lock or fence
     // (a fence once outlived its flight by an hour, so that Redis grew with the misses
     // clients asked for).
-    let mut connection = shared_cluster().connection().await;
     for k in 0..keys {
         let key = format!("square:{}", 100_000 + k);
-        let left: Vec<bool> = vec![
-            connection
-                .exists(format!("apiview:flight:{{{key}}}"))
-                .await
-                .unwrap(),
-            connection
-                .exists(format!("apiview:fence:{{{key}}}"))
-                .await
-                .unwrap(),
-        ];
-        assert_eq!(left, [false, false], "{key}");
+        assert_eq!(flight_keys_left(&key).await, [false, false], "{key}");
     }
+}
+
+/// Whether the lock and the fence of the flight on `key` are in the shared cluster.
+async fn flight_keys_left(key: &str) -> [bool; 2] {
+    let connection = shared_cluster().connection().await;
+    let exists = |name: String| {
+        let mut connection = connection.clone();
+        async move { connection.exists::<_, bool>(name).await.unwrap() }
+    };
+    [
+        exists(format!("apiview:flight:{{{key}}}")).await,
+        exists(format!("apiview:fence:{{{key}}}")).await,
+    ]
 }
 
 /// The control: with single flight per instance, each instance computes.
@@ -111,18 +113,7 @@ async fn a_crashed_holders_lease_runs_out() {
     let answers: Vec<Value> = answers.into_iter().map(Result::unwrap).collect();
     assert_eq!(super::distinct(&answers), 1, "{answers:?}");
     // The flight that took over landed: neither its lock nor its fence is left.
-    let mut connection = cluster.connection().await;
-    let left: Vec<bool> = vec![
-        connection
-            .exists(format!("apiview:flight:{{{key}}}"))
-            .await
-            .unwrap(),
-        connection
-            .exists(format!("apiview:fence:{{{key}}}"))
-            .await
-            .unwrap(),
-    ];
-    assert_eq!(left, [false, false]);
+    assert_eq!(flight_keys_left(&key).await, [false, false]);
     figure(&format!(
         "crashed holder: lease {lease:?}; the other instances answered after {waited:.2?} with one computation"
     ));
