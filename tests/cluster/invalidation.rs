@@ -295,3 +295,47 @@ async fn a_value_set_by_code_replaces_the_other_instances_copies() {
     assert!(matches!(cached(&instances[0]), Some(Ok(Some(_)))));
     assert!(matches!(cached(&instances[1]), Some(Ok(Some(_)))));
 }
+
+/// A Redis that hangs (SIGSTOP: the connection stays open, nothing answers) ends the
+/// subscription too, through the PING a listener sends every second: the other
+/// instance empties its memory caches, so that a note written meanwhile is read
+/// fresh rather than served from memory for a minute.
+#[tokio::test]
+async fn a_hung_redis_ends_the_subscription_as_a_closed_one_does() {
+    let redis = crate::common::redis::RedisServer::start().await;
+    let channel = unique("apiview:invalidate");
+    let instances = instances(
+        2,
+        &format!(
+            "[cache]\nbackends.default = \"memory://\"\nbackends.bus = \"{}\"\n\
+             invalidation_channel = \"{channel}\"\noperation_timeout_ms = 250\n",
+            redis.url()
+        ),
+    )
+    .await;
+    subscribed(&instances, "default").await;
+    let name = unique("hung");
+    set_note(&instances[0], &name, "v0").await;
+    assert_eq!(read_note(&instances[1], &name).await, "v0");
+    redis.pause();
+    // Its invalidation cannot be told (CacheError after 250 ms); the note is written.
+    let _ = instances[0]
+        .server
+        .client
+        .post(instances[0].server.url("/note_set"))
+        .json(&serde_json::json!({"name": name, "text": "v1"}))
+        .send()
+        .await
+        .unwrap();
+    crate::common::eventually(
+        "the other instance reads the note written while Redis hung",
+        Duration::from_secs(5),
+        || async { read_note(&instances[1], &name).await == "v1" },
+    )
+    .await;
+    redis.resume();
+    crate::common::eventually("subscribed again", Duration::from_secs(10), || async {
+        instances[1].cache("default").invalidation_subscriptions() >= 2
+    })
+    .await;
+}

@@ -5,7 +5,8 @@
 //! such a cache, and each `#[cache]` result written to a near cache, on a Redis
 //! channel; every instance listens
 //! on it and drops the keys from its own memory. A listener that loses its
-//! subscription cannot know what it missed: it drops every cached value when the
+//! subscription (the connection closed, or a PING a second unanswered) cannot know
+//! what it missed: it drops every cached value when the
 //! subscription ends and again when it is back, so that nothing read in between
 //! outlives the outage. Nonces and throttle counters stay.
 
@@ -24,8 +25,14 @@ use super::{CacheFailure, Forget, RedisBackend};
 /// Longest pause between two attempts to subscribe.
 const MAX_BACKOFF: Duration = Duration::from_secs(2);
 
-/// How often a listener checks that its App still exists.
+/// How often a listener checks that its App still exists, and that its server still
+/// answers (a PING on the subscription).
 const ALIVE_CHECK: Duration = Duration::from_secs(1);
+
+/// How long a listener waits for the PING's answer: a server that stops answering (hung,
+/// or cut off without the connection closing) ends the subscription, as one that closes
+/// it does.
+const PING_WITHIN: Duration = Duration::from_secs(1);
 
 /// One invalidation on the channel.
 #[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -155,7 +162,7 @@ async fn listen(invalidation: Weak<Invalidation>, caches: HashMap<String, Weak<S
             forget_everything(&caches);
             subscriptions.fetch_add(1, Ordering::AcqRel);
             backoff = Duration::from_millis(50);
-            let ended = relay(pubsub.into_on_message(), &invalidation, &caches, &instance).await;
+            let ended = relay(pubsub.split(), &invalidation, &caches, &instance).await;
             forget_everything(&caches);
             if !ended {
                 return;
@@ -170,10 +177,10 @@ async fn listen(invalidation: Weak<Invalidation>, caches: HashMap<String, Weak<S
     }
 }
 
-/// Applies messages until the subscription ends (`true`) or the App is gone
-/// (`false`).
+/// Applies messages until the subscription ends or its server stops answering
+/// (`true`), or the App is gone (`false`).
 async fn relay(
-    mut messages: redis::aio::PubSubStream,
+    (mut sink, mut messages): (redis::aio::PubSubSink, redis::aio::PubSubStream),
     invalidation: &Weak<Invalidation>,
     caches: &HashMap<String, Weak<Shared>>,
     instance: &str,
@@ -188,6 +195,10 @@ async fn relay(
             _ = alive.tick() => {
                 if invalidation.strong_count() == 0 {
                     return false;
+                }
+                let pong = tokio::time::timeout(PING_WITHIN, sink.ping::<redis::Value>()).await;
+                if !matches!(pong, Ok(Ok(_))) {
+                    return true;
                 }
             }
         }
