@@ -55,3 +55,39 @@ async fn invalidate_delete_and_delete_pattern_remove_entries() {
     }
     assert_eq!(calls(&INV_ADD_CALLS), 10);
 }
+
+/// The price a slow read sees: read at the start of its computation.
+static PRICE: AtomicUsize = AtomicUsize::new(1);
+
+/// Reads the price, then takes a while: a write and its invalidation can come in
+/// between.
+#[apiview]
+#[cache(key = "price", expire = 60)]
+async fn slow_price() -> usize {
+    let price = PRICE.load(Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    price
+}
+
+/// A result computed before an invalidation and finished after it is answered but not
+/// stored: it was computed from what the invalidation replaced. It used to be stored,
+/// and the old price was served for the rest of the minute.
+#[tokio::test]
+async fn a_result_computed_across_an_invalidation_is_not_stored() {
+    let app = App::new(Settings::default()).at("/price", slow_price);
+    let cache = app.cache("default").unwrap();
+    let server = common::serve(app).await;
+    let reading = get(&server, "/price");
+    let writing = async {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        PRICE.store(2, Ordering::SeqCst);
+        cache.invalidate("price", &[]).await.unwrap()
+    };
+    let (read, _) = tokio::join!(reading, writing);
+    assert_eq!(read, ok(json!(1)), "the read began before the write");
+    assert_eq!(
+        get(&server, "/price").await,
+        ok(json!(2)),
+        "the old price was stored"
+    );
+}

@@ -339,3 +339,49 @@ async fn a_hung_redis_ends_the_subscription_as_a_closed_one_does() {
     })
     .await;
 }
+
+/// The price a slow read sees, read at the start of its computation.
+static PRICE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+#[apiview::apiview]
+#[apiview::allow_get]
+#[apiview::cache(key = "price", expire = 60)]
+async fn slow_price() -> u64 {
+    let price = PRICE.load(std::sync::atomic::Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    price
+}
+
+/// What one instance invalidates while another computes the same key keeps that
+/// computation from being stored there: it may be older than the invalidation.
+#[tokio::test]
+async fn another_instances_invalidation_keeps_a_computation_in_flight_from_being_stored() {
+    let channel = unique("apiview:invalidate");
+    let instances = super::instances_of(
+        2,
+        &format!(
+            "[cache]\nbackends.default = \"memory://\"\nbackends.bus = \"{}\"\ninvalidation_channel = \"{channel}\"\n",
+            shared_cluster().url()
+        ),
+        |settings| apiview::App::new(settings).at("/price", slow_price),
+    )
+    .await;
+    subscribed(&instances, "default").await;
+    let reading = get(&instances[1].server, "/price");
+    let writing = async {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        PRICE.store(2, std::sync::atomic::Ordering::SeqCst);
+        instances[0]
+            .cache("default")
+            .invalidate("price", &[])
+            .await
+            .unwrap()
+    };
+    let (read, _) = tokio::join!(reading, writing);
+    assert_eq!(read.unwrap(), 1, "the read began before the write");
+    assert_eq!(
+        get(&instances[1].server, "/price").await.unwrap(),
+        2,
+        "the old price was stored"
+    );
+}

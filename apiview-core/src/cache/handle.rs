@@ -38,11 +38,20 @@ pub(crate) struct Shared {
     /// Whether writes are published too: a near cache's other instances must drop
     /// their copy of what this one wrote (a memory cache's writes are its own).
     publishes_writes: bool,
+    /// Invalidations so far (`set`, `delete`, `delete_pattern`, `invalidate`, and
+    /// other instances' on the channel): a `#[cache]` result computed while one came
+    /// is not stored.
+    invalidations: AtomicU64,
 }
 
 impl Shared {
     pub(super) fn backend(&self) -> &dyn CacheBackend {
         &*self.backend
+    }
+
+    /// Counts an invalidation, before it is carried out.
+    pub(super) fn invalidated(&self) {
+        self.invalidations.fetch_add(1, Ordering::AcqRel);
     }
 }
 
@@ -148,6 +157,7 @@ impl Cache {
             invalidation: None,
             flight_lease: None,
             publishes_writes: false,
+            invalidations: AtomicU64::new(0),
         }))
     }
 
@@ -161,6 +171,11 @@ impl Cache {
             }
             None => Ok(()),
         }
+    }
+
+    /// Invalidations of this cache so far; see `Miss`.
+    pub(crate) fn epoch(&self) -> u64 {
+        self.0.invalidations.load(Ordering::Acquire)
     }
 
     /// Starts listening for other instances' invalidations, if not yet (the App was
@@ -300,6 +315,7 @@ impl Cache {
         // Another instance's copy of `key` is older than this value: with
         // `cache.invalidation_channel`, it is dropped (a `#[cache]` result, computed
         // by each instance for itself, is not announced: see `store_json`).
+        self.0.invalidated();
         let stored = async {
             self.0.backend.set(key, Bytes::from(bytes), ttl).await?;
             self.publish(Forget::Key(key)).await
@@ -321,6 +337,7 @@ impl Cache {
     /// # });
     /// ```
     pub async fn delete(&self, key: &str) -> Result<bool, BizError> {
+        self.0.invalidated();
         let deleted = async {
             let removed = self.0.backend.delete(key).await?;
             self.publish(Forget::Key(key)).await?;
@@ -347,6 +364,7 @@ impl Cache {
     /// # });
     /// ```
     pub async fn delete_pattern(&self, pattern: &str) -> Result<u64, BizError> {
+        self.0.invalidated();
         let deleted = async {
             let removed = self.0.backend.delete_pattern(pattern).await?;
             self.publish(Forget::Pattern(pattern)).await?;
@@ -527,6 +545,7 @@ impl Caches {
                 flights: Flights::default(),
                 throttle_failures: FailureLog::new(),
                 flight_lease,
+                invalidations: AtomicU64::new(0),
             }));
             if let Some(invalidation) = &cache.0.invalidation {
                 invalidation.listen_for(name, Arc::downgrade(&cache.0));

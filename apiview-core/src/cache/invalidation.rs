@@ -216,6 +216,7 @@ fn apply(payload: &[u8], caches: &HashMap<String, Weak<Shared>>, instance: &str)
     let Some(cache) = caches.get(&message.cache).and_then(Weak::upgrade) else {
         return;
     };
+    cache.invalidated();
     let backend = cache.backend();
     match (&message.key, &message.pattern) {
         (Some(key), _) => backend.forget_locally(Forget::Key(key)),
@@ -226,6 +227,7 @@ fn apply(payload: &[u8], caches: &HashMap<String, Weak<Shared>>, instance: &str)
 
 fn forget_everything(caches: &HashMap<String, Weak<Shared>>) {
     for cache in caches.values().filter_map(Weak::upgrade) {
+        cache.invalidated();
         cache.backend().forget_locally(Forget::Everything);
     }
 }

@@ -32,6 +32,10 @@ fn unkeyable(spec: &CacheSpec, placeholder: &str, err: &KeyPartError) {
 #[derive(Debug)]
 pub struct Miss {
     flight: Option<Leader>,
+    /// The cache's invalidations when the lookup missed: a result computed while
+    /// another came is answered but not stored, since it may have been computed from
+    /// what that invalidation replaced.
+    epoch: u64,
 }
 
 /// The cache `#[cache]` names: the one resolved when the endpoint was bound, or by
@@ -106,11 +110,15 @@ pub fn lookup<'a>(
         Err(err) => {
             let placeholder = spec.names.get(err.placeholder()).copied().unwrap_or_default();
             unkeyable(spec, placeholder, err);
-            return Either::Left(ready(Ok(Err(Miss { flight: None }))));
+            return Either::Left(ready(Ok(Err(Miss {
+                flight: None,
+                epoch: 0,
+            }))));
         }
     };
     if !spec.get_from_cache {
-        return Either::Left(ready(Ok(Err(Miss { flight: None }))));
+        let epoch = call.runtime.caches.get(spec.name).map_or(0, Cache::epoch);
+        return Either::Left(ready(Ok(Err(Miss { flight: None, epoch }))));
     }
     let cache = match cache_of(call, spec) {
         Ok(cache) => cache,
@@ -147,6 +155,7 @@ async fn lookup_later(
     // An App built outside a Tokio runtime starts listening for other instances'
     // invalidations at its first miss, before anything is cached.
     cache.listen();
+    let epoch = cache.epoch();
     let read = match read_now {
         Some(read) => read,
         None => cache.checked_json(key, cache.backend().get(key).await),
@@ -167,7 +176,10 @@ async fn lookup_later(
         Joined::Lead(leader) => {
             return Ok(match cache.shared_flight(leader, wait).await {
                 SharedFlight::Stored(json) => Ok(Outcome::Json(json)),
-                SharedFlight::Compute(leader) => Err(Miss { flight: Some(leader) }),
+                SharedFlight::Compute(leader) => Err(Miss {
+                    flight: Some(leader),
+                    epoch,
+                }),
             })
         }
     };
@@ -176,7 +188,7 @@ async fn lookup_later(
             return Ok(Ok(Outcome::Json(json.clone())));
         }
     }
-    Ok(Err(Miss { flight: None }))
+    Ok(Err(Miss { flight: None, epoch }))
 }
 
 /// Phase "cache store": a result (never an error) is written, and handed to the
@@ -205,6 +217,14 @@ pub fn store<'a>(
     // Boxed: the write's future would enlarge every request's, hits included.
     Either::Right(Box::pin(async move {
         let mut miss = miss;
+        if cache_of(call, spec)?.epoch() != miss.epoch {
+            // Invalidated while it was computed: answered, not stored (a flight across
+            // instances is released for the next miss).
+            if let Some(leader) = &mut miss.flight {
+                leader.land(None).await;
+            }
+            return Ok(());
+        }
         let landed = match &mut miss.flight {
             Some(leader) => leader.land(Some((json.clone(), ttl(call, spec)))).await,
             None => None,
