@@ -12,6 +12,7 @@ use poem::http::HeaderName;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::epoch::Invalidations;
 use super::flight::Flights;
 use super::invalidation::Invalidation;
 use super::key::{key_part, push_key_part, KeyPartError};
@@ -41,17 +42,12 @@ pub(crate) struct Shared {
     /// Invalidations so far (`set`, `delete`, `delete_pattern`, `invalidate`, and
     /// other instances' on the channel): a `#[cache]` result computed while one came
     /// is not stored.
-    invalidations: AtomicU64,
+    pub(super) invalidations: Invalidations,
 }
 
 impl Shared {
     pub(super) fn backend(&self) -> &dyn CacheBackend {
         &*self.backend
-    }
-
-    /// Counts an invalidation, before it is carried out.
-    pub(super) fn invalidated(&self) {
-        self.invalidations.fetch_add(1, Ordering::AcqRel);
     }
 }
 
@@ -157,7 +153,7 @@ impl Cache {
             invalidation: None,
             flight_lease: None,
             publishes_writes: false,
-            invalidations: AtomicU64::new(0),
+            invalidations: Invalidations::new(),
         }))
     }
 
@@ -173,9 +169,9 @@ impl Cache {
         }
     }
 
-    /// Invalidations of this cache so far; see `Miss`.
-    pub(crate) fn epoch(&self) -> u64 {
-        self.0.invalidations.load(Ordering::Acquire)
+    /// The invalidations that may have reached `key` so far; see `serve::cache::Miss`.
+    pub(crate) fn epoch(&self, key: &str) -> u64 {
+        self.0.invalidations.epoch(key)
     }
 
     /// Starts listening for other instances' invalidations, if not yet (the App was
@@ -315,7 +311,7 @@ impl Cache {
         // Another instance's copy of `key` is older than this value: with
         // `cache.invalidation_channel`, it is dropped (a `#[cache]` result, computed
         // by each instance for itself, is not announced: see `store_json`).
-        self.0.invalidated();
+        self.0.invalidations.key(key);
         let stored = async {
             self.0.backend.set(key, Bytes::from(bytes), ttl).await?;
             self.publish(Forget::Key(key)).await
@@ -337,7 +333,7 @@ impl Cache {
     /// # });
     /// ```
     pub async fn delete(&self, key: &str) -> Result<bool, BizError> {
-        self.0.invalidated();
+        self.0.invalidations.key(key);
         let deleted = async {
             let removed = self.0.backend.delete(key).await?;
             self.publish(Forget::Key(key)).await?;
@@ -364,7 +360,7 @@ impl Cache {
     /// # });
     /// ```
     pub async fn delete_pattern(&self, pattern: &str) -> Result<u64, BizError> {
-        self.0.invalidated();
+        self.0.invalidations.all();
         let deleted = async {
             let removed = self.0.backend.delete_pattern(pattern).await?;
             self.publish(Forget::Pattern(pattern)).await?;
@@ -545,7 +541,7 @@ impl Caches {
                 flights: Flights::default(),
                 throttle_failures: FailureLog::new(),
                 flight_lease,
-                invalidations: AtomicU64::new(0),
+                invalidations: Invalidations::new(),
             }));
             if let Some(invalidation) = &cache.0.invalidation {
                 invalidation.listen_for(name, Arc::downgrade(&cache.0));

@@ -216,18 +216,23 @@ fn apply(payload: &[u8], caches: &HashMap<String, Weak<Shared>>, instance: &str)
     let Some(cache) = caches.get(&message.cache).and_then(Weak::upgrade) else {
         return;
     };
-    cache.invalidated();
     let backend = cache.backend();
     match (&message.key, &message.pattern) {
-        (Some(key), _) => backend.forget_locally(Forget::Key(key)),
-        (None, Some(pattern)) => backend.forget_locally(Forget::Pattern(pattern)),
+        (Some(key), _) => {
+            cache.invalidations.key(key);
+            backend.forget_locally(Forget::Key(key));
+        }
+        (None, Some(pattern)) => {
+            cache.invalidations.all();
+            backend.forget_locally(Forget::Pattern(pattern));
+        }
         (None, None) => {}
     }
 }
 
 fn forget_everything(caches: &HashMap<String, Weak<Shared>>) {
     for cache in caches.values().filter_map(Weak::upgrade) {
-        cache.invalidated();
+        cache.invalidations.all();
         cache.backend().forget_locally(Forget::Everything);
     }
 }

@@ -4,6 +4,7 @@
 //! App), the keys, and the single-flight table. Nothing here knows a request or an
 //! endpoint: the phases that look results up and store them are the serving layer's.
 
+mod epoch;
 mod flight;
 mod handle;
 mod invalidation;

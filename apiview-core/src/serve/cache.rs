@@ -32,9 +32,9 @@ fn unkeyable(spec: &CacheSpec, placeholder: &str, err: &KeyPartError) {
 #[derive(Debug)]
 pub struct Miss {
     flight: Option<Leader>,
-    /// The cache's invalidations when the lookup missed: a result computed while
-    /// another came is answered but not stored, since it may have been computed from
-    /// what that invalidation replaced.
+    /// The invalidations that could reach the key when the lookup missed: a result
+    /// computed while another came is answered but not stored, since it may have been
+    /// computed from what that invalidation replaced.
     epoch: u64,
 }
 
@@ -117,7 +117,11 @@ pub fn lookup<'a>(
         }
     };
     if !spec.get_from_cache {
-        let epoch = call.runtime.caches.get(spec.name).map_or(0, Cache::epoch);
+        let epoch = call
+            .runtime
+            .caches
+            .get(spec.name)
+            .map_or(0, |cache| cache.epoch(key));
         return Either::Left(ready(Ok(Err(Miss { flight: None, epoch }))));
     }
     let cache = match cache_of(call, spec) {
@@ -155,7 +159,7 @@ async fn lookup_later(
     // An App built outside a Tokio runtime starts listening for other instances'
     // invalidations at its first miss, before anything is cached.
     cache.listen();
-    let epoch = cache.epoch();
+    let epoch = cache.epoch(key);
     let read = match read_now {
         Some(read) => read,
         None => cache.checked_json(key, cache.backend().get(key).await),
@@ -217,7 +221,7 @@ pub fn store<'a>(
     // Boxed: the write's future would enlarge every request's, hits included.
     Either::Right(Box::pin(async move {
         let mut miss = miss;
-        if cache_of(call, spec)?.epoch() != miss.epoch {
+        if cache_of(call, spec)?.epoch(&key) != miss.epoch {
             // Invalidated while it was computed: answered, not stored (a flight across
             // instances is released for the next miss).
             if let Some(leader) = &mut miss.flight {
