@@ -130,12 +130,12 @@ async fn a_late_holder_is_fenced_off() {
     let cluster = shared_cluster();
     let backend = RedisBackend::new(&cluster.url(), Duration::from_millis(500)).unwrap();
     let key = super::unique("fenced");
-    let lease = Duration::from_millis(200);
+    let lease = Duration::from_millis(1_000);
     let FlightTurn::Lead(late) = backend.flight(&key, lease).await.unwrap() else {
         panic!("the lock was free");
     };
     assert_eq!(backend.flight(&key, lease).await.unwrap(), FlightTurn::Wait);
-    tokio::time::sleep(lease * 2).await;
+    tokio::time::sleep(lease * 3 / 2).await;
     let FlightTurn::Lead(current) = backend.flight(&key, Duration::from_secs(5)).await.unwrap() else {
         panic!("the expired lock was not free");
     };
@@ -173,13 +173,13 @@ static SLOW_CALLS: AtomicUsize = AtomicUsize::new(0);
 #[cache(key = "slower:{n}", expire = 60)]
 async fn slower(n: i64) -> i64 {
     SLOW_CALLS.fetch_add(1, Ordering::SeqCst);
-    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
     n
 }
 
 #[tokio::test]
 async fn a_lease_is_renewed_while_the_computation_runs() {
-    let instances = instances_of(3, &settings("cluster", 300), |settings| {
+    let instances = instances_of(3, &settings("cluster", 900), |settings| {
         App::new(settings).at("/slower", slower)
     })
     .await;

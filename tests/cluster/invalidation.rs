@@ -144,9 +144,14 @@ async fn near_caches_stay_coherent() {
     let staleness = write_and_watch(&instances, &name).await;
     report("near cache (30 s) in front of the cluster", &staleness);
     assert_eq!(staleness.stale_after_delivery, 0);
-    // The near copy answers without Redis: a read hits it.
+    // A read keeps a near copy, which answers without Redis (a late announcement of
+    // another instance's write may drop it once: read again).
     let near: &Cache = instances[1].cache("default");
-    assert!(near.backend().get_now(&format!("note:{name}")).is_some());
+    crate::common::eventually("a near copy", Duration::from_secs(5), || async {
+        read_note(&instances[1], &name).await;
+        near.backend().get_now(&format!("note:{name}")).is_some()
+    })
+    .await;
 }
 
 /// Without a channel, the instances' memory caches are their own: the control that
@@ -280,20 +285,19 @@ async fn a_value_set_by_code_replaces_the_other_instances_copies() {
     // a miss, never the older value.
     let kept = first.get(&key).await.unwrap();
     assert!(kept.is_none() || kept == Some(serde_json::json!(4)), "{kept:?}");
-    // A `#[cache]` result stays where it was computed, and the other instance's stays.
-    let name = unique("kept");
-    set_note(&instances[0], &name, "v0").await;
-    assert_eq!(read_note(&instances[0], &name).await, "v0");
-    assert_eq!(read_note(&instances[1], &name).await, "v0");
+    // A `#[cache]` result stays where it was computed, and the other instance's stays:
+    // neither store is announced (nothing else is written meanwhile).
+    let path = "/slow_square?n=424242";
+    let computed = [
+        get(&instances[0].server, path).await.unwrap(),
+        get(&instances[1].server, path).await.unwrap(),
+    ];
+    assert_eq!(super::distinct(&computed), 2, "each instance computes its own");
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let cached = |instance: &Instance| {
-        instance
-            .cache("default")
-            .backend()
-            .get_now(&format!("note:{name}"))
-    };
-    assert!(matches!(cached(&instances[0]), Some(Ok(Some(_)))));
-    assert!(matches!(cached(&instances[1]), Some(Ok(Some(_)))));
+    for instance in &instances {
+        let kept = instance.cache("default").backend().get_now("square:424242");
+        assert!(matches!(kept, Some(Ok(Some(_)))), "{kept:?}");
+    }
 }
 
 /// A Redis that hangs (SIGSTOP: the connection stays open, nothing answers) ends the
