@@ -43,6 +43,9 @@ cargo run --quiet --example safe --features client
 echo "== the redis_cache example against a private redis-server"
 cargo xtask check-redis-cache
 
+echo "== the demo as three processes on a private Redis Cluster: a miss storm, a master killed under load"
+cargo xtask check-cluster
+
 echo "== the OpenAPI documents, checked by a standard validator (openapi-spec-validator)"
 docs=target/openapi
 rm -rf "$docs"

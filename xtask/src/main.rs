@@ -59,6 +59,9 @@ enum Task {
     CheckDemo,
     /// The redis_cache example against a private redis-server.
     CheckRedisCache,
+    /// The demo as three processes on a private Redis Cluster: a miss storm and a
+    /// master killed under load.
+    CheckCluster,
     /// The demo's OpenAPI documents, 3.1 and 3.0, written into DIR and checked.
     CheckOpenapi {
         /// Where demo-3.1.json and demo-3.0.json go.
@@ -93,6 +96,7 @@ fn main() -> ExitCode {
             .and_then(|config| profile::profile(server, &path, body.as_deref(), &config)),
         Task::CheckDemo => checks::demo(),
         Task::CheckRedisCache => checks::redis_cache(),
+        Task::CheckCluster => checks::cluster(),
         Task::CheckOpenapi { dir } => checks::openapi(&dir),
         Task::CheckSwaggerUi => checks::swagger_ui(),
         Task::CheckSnippetsUi => checks::snippets_ui(),

@@ -2,6 +2,7 @@
 //! the integration tests, which serve the endpoints in-process, cannot see (the
 //! binaries' argument parsing, settings files, logs and start-up).
 
+mod cluster;
 mod snippets_ui;
 mod swagger_ui;
 
@@ -13,6 +14,7 @@ use std::time::{Duration, Instant};
 use anyhow::{ensure, Context, Result};
 use serde_json::{json, Value};
 
+pub use cluster::cluster;
 pub use snippets_ui::snippets_ui;
 pub use swagger_ui::swagger_ui;
 
