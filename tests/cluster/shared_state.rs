@@ -21,19 +21,14 @@ async fn a_rate_holds_across_instances() {
     let answers = join_all((0..15).map(|at| {
         let server = &instances[at % 3].server;
         async move {
-            let body: serde_json::Value = server
-                .client
-                .get(server.url("/throttled"))
-                .send()
+            let body = crate::common::send(server.client.get(server.url("/throttled")))
                 .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+                .json;
+            // 0: admitted; else the error's code.
             if body["success"] == true {
                 0
             } else {
-                body["error"]["code"].as_i64().unwrap()
+                crate::common::code_of(&body)
             }
         }
     }))

@@ -221,7 +221,8 @@ pub fn store<'a>(
     // Boxed: the write's future would enlarge every request's, hits included.
     Either::Right(Box::pin(async move {
         let mut miss = miss;
-        if cache_of(call, spec)?.epoch(&key) != miss.epoch {
+        let cache = cache_of(call, spec)?;
+        if cache.epoch(&key) != miss.epoch {
             // Invalidated while it was computed: answered, not stored (a flight across
             // instances is released for the next miss).
             if let Some(leader) = &mut miss.flight {
@@ -236,12 +237,11 @@ pub fn store<'a>(
         let written = match landed {
             // Stored under the lock across instances (or, the lease lost, not at all).
             Some(Ok(_)) => {
-                let cache = cache_of(call, spec)?;
                 let published = cache.published_write(&key).await;
-                failed_write(call, spec, &key, published)
+                failed_write(cache, spec, &key, published)
             }
-            Some(Err(failure)) => failed_write(call, spec, &key, Err(failure)),
-            None => write(call, spec, vec![(key, json)]).await,
+            Some(Err(failure)) => failed_write(cache, spec, &key, Err(failure)),
+            None => write(call, cache, spec, vec![(key, json)]).await,
         };
         drop(miss);
         written
@@ -320,16 +320,20 @@ pub async fn store_batch(
             entries.push((fill(spec.literals, &parts), Bytes::from(json)));
         }
     }
-    write(call, spec, entries).await
+    write(call, cache_of(call, spec)?, spec, entries).await
 }
 
-async fn write(call: &Call, spec: &'static CacheSpec, entries: Vec<(String, Bytes)>) -> Result<(), BizError> {
-    let cache = cache_of(call, spec)?;
+async fn write(
+    call: &Call,
+    cache: &Cache,
+    spec: &'static CacheSpec,
+    entries: Vec<(String, Bytes)>,
+) -> Result<(), BizError> {
     let ttl = ttl(call, spec);
     for (key, json) in entries {
         let stored = cache.store_json(&key, json, ttl).await;
         if stored.is_err() {
-            return failed_write(call, spec, &key, stored);
+            return failed_write(cache, spec, &key, stored);
         }
     }
     Ok(())
@@ -338,7 +342,7 @@ async fn write(call: &Call, spec: &'static CacheSpec, entries: Vec<(String, Byte
 /// A write's failure: logged and answered anyway with `ignore_errors`, else a
 /// `CacheError`.
 fn failed_write(
-    call: &Call,
+    cache: &Cache,
     spec: &'static CacheSpec,
     key: &str,
     written: Result<(), CacheFailure>,
@@ -346,7 +350,6 @@ fn failed_write(
     let Err(failure) = written else {
         return Ok(());
     };
-    let cache = cache_of(call, spec)?;
     if spec.ignore_errors {
         tracing::warn!(cache = cache.name(), key, %failure, "cache write failed; answered anyway");
         return Ok(());

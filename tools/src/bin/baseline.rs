@@ -18,26 +18,29 @@
 //! body (one pass picks the wanted fields, borrowing their text), no owned copy of
 //! the query string, no allocation for a constant answer.
 
+#[path = "../plain.rs"]
+mod plain;
+
 use std::borrow::Cow;
-use std::cell::Cell;
 use std::fmt;
 use std::io::Write as _;
 use std::process::ExitCode;
 
 use futures_util::StreamExt;
 use poem::http::header::{CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS};
-use poem::http::{HeaderName, HeaderValue, Method};
+use poem::http::{HeaderValue, Method};
 use poem::listener::TcpListener;
 use poem::web::Multipart;
 use poem::{handler, Body, FromRequest, Request, RequestBody, Response, Route, Server};
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
+use plain::{request_id, REQUEST_ID};
+
 const USAGE: &str = "usage: baseline [--addr HOST:PORT]   (default 127.0.0.1:3001)";
 /// `body_limit` of the repository's `apiview.toml`.
 const BODY_LIMIT: u64 = 2 * 1024 * 1024;
 const JSON_UTF8: HeaderValue = HeaderValue::from_static("application/json; charset=utf-8");
-const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// The demo's safe defaults (DESIGN §11), sent as a careful hand-written server would.
 const NOSNIFF: HeaderValue = HeaderValue::from_static("nosniff");
 const NO_STORE: HeaderValue = HeaderValue::from_static("no-store");
@@ -218,54 +221,6 @@ fn failure(err: Failure, id: HeaderValue) -> Response {
         br#"{"success":false,"error":{"code":1001000000,"message":"System Error"}}"#.to_vec()
     });
     answer(packed, id)
-}
-
-// ---------------------------------------------------------------- request ids
-
-/// The request's `X-Request-Id` when it is a sane token, else a new random
-/// (version 4 UUID, 32 hex digits) id.
-fn request_id(req: &Request) -> HeaderValue {
-    if let Some(id) = req.headers().get(&REQUEST_ID) {
-        let text = id.as_bytes();
-        if !text.is_empty()
-            && text.len() <= 128
-            && text
-                .iter()
-                .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(b))
-        {
-            return id.clone();
-        }
-    }
-    let mut bytes = [0u8; 16];
-    bytes[..8].copy_from_slice(&next_random().to_le_bytes());
-    bytes[8..].copy_from_slice(&next_random().to_le_bytes());
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut text = [0u8; 32];
-    for (i, byte) in bytes.iter().enumerate() {
-        text[2 * i] = HEX[usize::from(byte >> 4)];
-        text[2 * i + 1] = HEX[usize::from(byte & 0x0f)];
-    }
-    HeaderValue::from_bytes(&text).expect("hex digits are a valid header value")
-}
-
-thread_local! {
-    static RANDOM: Cell<u64> = Cell::new(std::hash::BuildHasher::hash_one(
-        &std::collections::hash_map::RandomState::new(),
-        std::thread::current().id(),
-    ));
-}
-
-/// wyrand, seeded per thread from the OS-seeded keys of `RandomState`: request ids
-/// need to be unique, not secret.
-fn next_random() -> u64 {
-    RANDOM.with(|state| {
-        let s = state.get().wrapping_add(0xa076_1d64_78bd_642f);
-        state.set(s);
-        let t = u128::from(s) * u128::from(s ^ 0xe703_7ed1_a0b4_28db);
-        (t as u64) ^ ((t >> 64) as u64)
-    })
 }
 
 // ---------------------------------------------------------------- the body
@@ -671,22 +626,9 @@ impl<'de> Visitor<'de> for SkipVisitor {
 
 // ---------------------------------------------------------------- main
 
-fn parse_addr() -> Result<String, String> {
-    let mut addr = "127.0.0.1:3001".to_owned();
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--addr" => addr = args.next().ok_or("--addr needs HOST:PORT")?,
-            "-h" | "--help" => return Err(USAGE.to_owned()),
-            other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
-        }
-    }
-    Ok(addr)
-}
-
 #[tokio::main]
 async fn main() -> ExitCode {
-    let addr = match parse_addr() {
+    let addr = match plain::parse_addr("127.0.0.1:3001", USAGE) {
         Ok(addr) => addr,
         Err(message) => {
             eprintln!("{message}");

@@ -120,13 +120,17 @@ impl Link {
     ) -> Result<RedisResult<T>, CacheFailure> {
         match self {
             Link::Single { client, connection } => {
-                let config = ConnectionManagerConfig::new()
-                    .set_connection_timeout(Some(timeout))
-                    .set_response_timeout(Some(timeout))
-                    .set_number_of_retries(1)
-                    .set_max_delay(Duration::from_secs(1));
+                // The configuration is made once, with the connection.
+                let connect = || {
+                    let config = ConnectionManagerConfig::new()
+                        .set_connection_timeout(Some(timeout))
+                        .set_response_timeout(Some(timeout))
+                        .set_number_of_retries(1)
+                        .set_max_delay(Duration::from_secs(1));
+                    client.get_connection_manager_with_config(config)
+                };
                 let mut connection = connection
-                    .get_or_try_init(|| client.get_connection_manager_with_config(config))
+                    .get_or_try_init(connect)
                     .await
                     .map_err(|err| CacheFailure::new(format!("cannot connect to Redis: {err}")))?
                     .clone();
@@ -184,17 +188,13 @@ impl Link {
         }
     }
 
-    /// The nodes that hold the keys: every master of a cluster (from `CLUSTER NODES`),
-    /// or `None` for one server, whose connection reaches all its keys.
-    pub(super) async fn masters(&self, timeout: Duration) -> Result<Option<Vec<Master>>, CacheFailure> {
-        if !matches!(self, Link::Cluster { .. }) {
-            return Ok(None);
-        }
+    /// The masters of a cluster that hold slots, from `CLUSTER NODES`.
+    pub(super) async fn masters(&self, timeout: Duration) -> Result<Vec<Master>, CacheFailure> {
         let nodes: String = self
             .query(&redis::cmd("CLUSTER").arg("NODES").clone(), timeout)
             .await?
             .map_err(failed)?;
-        Ok(Some(masters_of(&nodes)))
+        Ok(masters_of(&nodes))
     }
 
     /// Clients of servers that carry pub/sub messages, to try in turn: the server; the

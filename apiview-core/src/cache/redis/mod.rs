@@ -421,9 +421,9 @@ impl CacheBackend for RedisBackend {
 
     fn delete_pattern<'a>(&'a self, pattern: &'a str) -> BoxFuture<'a, Result<u64, CacheFailure>> {
         Box::pin(async move {
-            let Some(masters) = self.link.masters(self.timeout).await? else {
+            if !self.link.is_cluster() {
                 return self.delete_matching(None, pattern).await;
-            };
+            }
             // A pattern whose hash tag holds no glob matches keys of one slot: only
             // that slot's master is scanned.
             if hash_tag(pattern).is_some_and(|tag| !tag.contains(['*', '?', '[', '\\'])) {
@@ -431,7 +431,7 @@ impl CacheBackend for RedisBackend {
                 return self.delete_matching(Some(&owner), pattern).await;
             }
             let mut removed = 0;
-            for master in masters {
+            for master in self.link.masters(self.timeout).await? {
                 removed += self.delete_matching(Some(&Node::Master(master)), pattern).await?;
             }
             Ok(removed)
